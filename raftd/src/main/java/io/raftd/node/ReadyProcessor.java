@@ -1,0 +1,91 @@
+package io.raftd.node;
+
+import io.raftd.proto.Entry;
+import io.raftd.proto.RaftMessage;
+import io.raftd.raft.RawNode;
+import io.raftd.raft.Ready;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Carries out a {@link RawNode}'s Readys in the one order the Ready contract allows: the one place that
+ * decides durability ordering. Thread-free: the daemon's RaftLoop thread and the simulator run this same
+ * code, and report completions back through {@link #onWriteDurable()} and {@link #onApplied(long)}.
+ *
+ * <p>For each Ready, in order: (1) start the write of its hard state and entries; (2) send the messages
+ * that may leave at once (a leader's AppendEntries, thesis §10.2.1); (3) hand committed entries to the
+ * applier. Messages that must wait for durability are held with the oldest write they depend on: this
+ * Ready's write if it has one, else the newest write still outstanding (every earlier write must be
+ * durable before they leave), else they leave at once. When a write is durable its held messages leave
+ * and the node learns, through {@code onPersisted}, that its entries are durable. Owned by one thread.
+ */
+public final class ReadyProcessor {
+  private final RawNode node;
+  private final LogWriter writer;
+  private final Transport transport;
+  private final Applier applier;
+  /** Writes started and not yet durable, oldest first. */
+  private final ArrayDeque<PendingWrite> pending = new ArrayDeque<>();
+
+  /** A started write: the last entry it persists (index 0 if none) and the messages waiting for it. */
+  private record PendingWrite(long lastIndex, long lastTerm, List<RaftMessage> waiting) {}
+
+  public ReadyProcessor(RawNode node, LogWriter writer, Transport transport, Applier applier) {
+    this.node = node;
+    this.writer = writer;
+    this.transport = transport;
+    this.applier = applier;
+  }
+
+  /** Carries out every Ready the node has; call after each input to the node. */
+  public void drain() {
+    while (node.hasReady()) {
+      Ready rd = node.ready();
+      node.advance(rd);
+      process(rd);
+    }
+  }
+
+  private void process(Ready rd) {
+    List<RaftMessage> waiting = new ArrayList<>(rd.messagesAfterPersist());
+    if (rd.hasWrites()) {
+      List<Entry> entries = rd.entries();
+      Entry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
+      pending.add(new PendingWrite(last == null ? 0 : last.getIndex(), last == null ? 0 : last.getTerm(), waiting));
+      writer.write(rd.hardState(), entries, rd.mustSync());
+    } else if (!pending.isEmpty()) {
+      pending.peekLast().waiting().addAll(waiting);
+    } else {
+      waiting.forEach(transport::send);
+    }
+    rd.messages().forEach(transport::send);
+    if (!rd.committedEntries().isEmpty()) {
+      applier.apply(rd.committedEntries());
+    }
+  }
+
+  /** The oldest outstanding write is durable: release what waited for it and tell the node. */
+  public void onWriteDurable() {
+    PendingWrite w = pending.poll();
+    if (w == null) {
+      throw new IllegalStateException("a write was reported durable but none is outstanding");
+    }
+    w.waiting().forEach(transport::send);
+    if (w.lastIndex() > 0) {
+      node.onPersisted(w.lastIndex(), w.lastTerm());
+    }
+    drain();
+  }
+
+  /** The applier has applied every entry up to {@code index}. */
+  public void onApplied(long index) {
+    node.onApplied(index);
+    drain();
+  }
+
+  /** Writes started and not yet reported durable. */
+  public int pendingWrites() {
+    return pending.size();
+  }
+}

@@ -1,0 +1,26 @@
+package io.raftd.raft;
+
+/**
+ * Deliberate protocol bugs that the randomized simulator must catch. Selected only through
+ * {@link Config#brokenVariant}, a package-private field that only tests set: the one sanctioned test
+ * hook in production code. {@link #NONE} in every real deployment.
+ */
+enum BrokenVariant {
+  NONE,
+  /** Commit an entry of an earlier term by counting replicas (paper Figure 8). */
+  COMMIT_OLD_TERM_BY_COUNTING,
+  /** Send a vote grant before the vote is durable. */
+  VOTE_REPLY_BEFORE_DURABLE,
+  /** Grant votes without the election restriction (paper §5.4.1). */
+  VOTE_FOR_OUT_OF_DATE_LOG,
+  /** Acknowledge appended entries before they are durable. */
+  ACK_BEFORE_DURABLE,
+  /** The leader counts its own entries toward commit as soon as it appends them. */
+  LEADER_COUNTS_SELF_BEFORE_PERSISTED,
+  /** A follower takes its commit index from its own last index rather than the verified prefix. */
+  FOLLOWER_COMMIT_FROM_OWN_LAST_INDEX,
+  /** A follower truncates its log after a shorter, stale AppendEntries. */
+  TRUNCATE_ON_STALE_APPEND,
+  /** onPersisted is honoured although the entry at that index was overwritten by a later term. */
+  PERSISTED_IGNORES_TERM
+}

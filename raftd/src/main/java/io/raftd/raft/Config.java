@@ -1,0 +1,173 @@
+package io.raftd.raft;
+
+import java.util.Objects;
+
+/**
+ * How one RawNode behaves. Times are in ticks: the host decides how long a tick is. Built with
+ * {@link #builder(long, long)}; immutable once built.
+ */
+public final class Config {
+  /** This member's id: random, 64-bit, never 0. */
+  public final long id;
+  /** The cluster this member belongs to; messages for any other cluster are dropped. */
+  public final long clusterId;
+  /** Minimum election timeout; each timeout is drawn from [electionTicks, 2 * electionTicks). */
+  public final int electionTicks;
+  public final int heartbeatTicks;
+  /** Seeds every random choice the core makes (election timeouts). */
+  public final long seed;
+  /** Thesis §9.6. */
+  public final boolean preVote;
+  /** Thesis §6.2: leaders step down without a quorum; followers in contact with a leader ignore elections. */
+  public final boolean checkQuorum;
+  /** AppendEntries in flight per follower in replicate state. */
+  public final int maxInflight;
+  /** Entry data per AppendEntries; one entry is always sent even if larger. */
+  public final long maxBatchBytes;
+  /** Entry data a leader holds uncommitted before it refuses proposals; its no-op is exempt. */
+  public final long maxUncommittedBytes;
+  /** Committed entry data handed out per Ready. */
+  public final long maxApplyBytes;
+  /** The highest index the host's state machine has applied (0 for a new one). */
+  public final long applied;
+  public final RaftLogger logger;
+  /** The single test hook: set only by tests in this package. */
+  final BrokenVariant brokenVariant;
+
+  private Config(Builder b) {
+    if (b.id == 0) {
+      throw new IllegalArgumentException("member id 0 is reserved for 'none'");
+    }
+    if (b.heartbeatTicks < 1 || b.electionTicks <= b.heartbeatTicks) {
+      throw new IllegalArgumentException("election timeout (" + b.electionTicks
+          + " ticks) must exceed the heartbeat interval (" + b.heartbeatTicks + " ticks)");
+    }
+    this.id = b.id;
+    this.clusterId = b.clusterId;
+    this.electionTicks = b.electionTicks;
+    this.heartbeatTicks = b.heartbeatTicks;
+    this.seed = b.seed;
+    this.preVote = b.preVote;
+    this.checkQuorum = b.checkQuorum;
+    this.maxInflight = b.maxInflight;
+    this.maxBatchBytes = b.maxBatchBytes;
+    this.maxUncommittedBytes = b.maxUncommittedBytes;
+    this.maxApplyBytes = b.maxApplyBytes;
+    this.applied = b.applied;
+    this.logger = Objects.requireNonNull(b.logger);
+    this.brokenVariant = b.brokenVariant;
+  }
+
+  public static Builder builder(long id, long clusterId) {
+    return new Builder(id, clusterId);
+  }
+
+  boolean is(BrokenVariant variant) {
+    return brokenVariant == variant;
+  }
+
+  /** A copy with a deliberate bug; only tests in this package call it. */
+  Config withBrokenVariant(BrokenVariant variant) {
+    Builder b = toBuilder();
+    b.brokenVariant = variant;
+    return b.build();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder(id, clusterId);
+    b.electionTicks = electionTicks;
+    b.heartbeatTicks = heartbeatTicks;
+    b.seed = seed;
+    b.preVote = preVote;
+    b.checkQuorum = checkQuorum;
+    b.maxInflight = maxInflight;
+    b.maxBatchBytes = maxBatchBytes;
+    b.maxUncommittedBytes = maxUncommittedBytes;
+    b.maxApplyBytes = maxApplyBytes;
+    b.applied = applied;
+    b.logger = logger;
+    b.brokenVariant = brokenVariant;
+    return b;
+  }
+
+  public static final class Builder {
+    private final long id;
+    private final long clusterId;
+    private int electionTicks = 10;
+    private int heartbeatTicks = 1;
+    private long seed;
+    private boolean preVote = true;
+    private boolean checkQuorum = true;
+    private int maxInflight = 64;
+    private long maxBatchBytes = 1 << 20;
+    private long maxUncommittedBytes = 64L << 20;
+    private long maxApplyBytes = 4L << 20;
+    private long applied;
+    private RaftLogger logger = RaftLogger.NONE;
+    private BrokenVariant brokenVariant = BrokenVariant.NONE;
+
+    private Builder(long id, long clusterId) {
+      this.id = id;
+      this.clusterId = clusterId;
+    }
+
+    public Builder electionTicks(int ticks) {
+      this.electionTicks = ticks;
+      return this;
+    }
+
+    public Builder heartbeatTicks(int ticks) {
+      this.heartbeatTicks = ticks;
+      return this;
+    }
+
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public Builder preVote(boolean on) {
+      this.preVote = on;
+      return this;
+    }
+
+    public Builder checkQuorum(boolean on) {
+      this.checkQuorum = on;
+      return this;
+    }
+
+    public Builder maxInflight(int messages) {
+      this.maxInflight = messages;
+      return this;
+    }
+
+    public Builder maxBatchBytes(long bytes) {
+      this.maxBatchBytes = bytes;
+      return this;
+    }
+
+    public Builder maxUncommittedBytes(long bytes) {
+      this.maxUncommittedBytes = bytes;
+      return this;
+    }
+
+    public Builder maxApplyBytes(long bytes) {
+      this.maxApplyBytes = bytes;
+      return this;
+    }
+
+    public Builder applied(long index) {
+      this.applied = index;
+      return this;
+    }
+
+    public Builder logger(RaftLogger logger) {
+      this.logger = logger;
+      return this;
+    }
+
+    public Config build() {
+      return new Config(this);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package io.raftd.raft;
+
+/**
+ * What the core has counted since it was created: read by the host for metrics and by the simulator for
+ * its coverage floors. Only the core increments them.
+ */
+public final class Counters {
+  long campaigns;
+  long leadersElected;
+  long droppedStaleTerm;
+  long droppedUnknownMember;
+  long droppedWrongCluster;
+  long ignoredInLease;
+  long answeredStaleTerm;
+  long steppedDownForHigherTerm;
+  long inflightWindowFull;
+  long persistedIgnored;
+  long proposalsDropped;
+  long checkQuorumStepDowns;
+
+  /** Elections this member started (pre-vote or real). */
+  public long campaigns() {
+    return campaigns;
+  }
+
+  public long leadersElected() {
+    return leadersElected;
+  }
+
+  /** Messages from an older term dropped without an answer. */
+  public long droppedStaleTerm() {
+    return droppedStaleTerm;
+  }
+
+  /** Messages from a member id this configuration does not know, or addressed to another id. */
+  public long droppedUnknownMember() {
+    return droppedUnknownMember;
+  }
+
+  public long droppedWrongCluster() {
+    return droppedWrongCluster;
+  }
+
+  /** Vote requests ignored because this member heard from a leader within the election timeout. */
+  public long ignoredInLease() {
+    return ignoredInLease;
+  }
+
+  /** Lower-term AppendEntries or heartbeats answered with this member's term, to free a stuck node. */
+  public long answeredStaleTerm() {
+    return answeredStaleTerm;
+  }
+
+  /** A leader that learned of a higher term from a follower's answer and stepped down. */
+  public long steppedDownForHigherTerm() {
+    return steppedDownForHigherTerm;
+  }
+
+  /** Times a follower's pipelined window filled up. */
+  public long inflightWindowFull() {
+    return inflightWindowFull;
+  }
+
+  /** onPersisted reports ignored because the entry was overwritten meanwhile. */
+  public long persistedIgnored() {
+    return persistedIgnored;
+  }
+
+  public long proposalsDropped() {
+    return proposalsDropped;
+  }
+
+  public long checkQuorumStepDowns() {
+    return checkQuorumStepDowns;
+  }
+}

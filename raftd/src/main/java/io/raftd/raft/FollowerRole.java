@@ -1,0 +1,113 @@
+package io.raftd.raft;
+
+import io.raftd.proto.AppendEntries;
+import io.raftd.proto.AppendEntriesResponse;
+import io.raftd.proto.Entry;
+import io.raftd.proto.HeartbeatResponse;
+import io.raftd.proto.RaftMessage;
+import java.util.List;
+
+/**
+ * A follower (paper Figure 2, "Followers" and the AppendEntries receiver rules): answers its leader,
+ * and starts an election when it has not heard from one within its randomized timeout.
+ */
+final class FollowerRole implements RoleBehaviour {
+  private final Raft r;
+
+  FollowerRole(Raft r) {
+    this.r = r;
+  }
+
+  @Override
+  public void tick() {
+    r.electionElapsed++;
+    if (r.promotable() && r.pastElectionTimeout()) {
+      r.electionElapsed = 0;
+      r.campaign(false);
+    }
+  }
+
+  @Override
+  public void step(RaftMessage m) {
+    if (m.hasAppendEntries()) {
+      heardFromLeader(m);
+      handleAppendEntries(m);
+    } else if (m.hasHeartbeat()) {
+      heardFromLeader(m);
+      r.log.commitTo(m.getHeartbeat().getCommit());
+      r.send(r.message(m.getFrom()).setHeartbeatResponse(
+          HeartbeatResponse.newBuilder().setRound(m.getHeartbeat().getRound())));
+    } else if (m.hasTimeoutNow()) {
+      // Thesis §3.10: the leader hands over; campaign at once, with the flag that lets voters
+      // waive their lease.
+      r.campaign(true);
+    }
+  }
+
+  private void heardFromLeader(RaftMessage m) {
+    r.electionElapsed = 0;
+    r.leader = m.getFrom();
+  }
+
+  /** Paper Figure 2, AppendEntries RPC, receiver implementation, steps 2-5. */
+  private void handleAppendEntries(RaftMessage m) {
+    AppendEntries ae = m.getAppendEntries();
+    long prev = ae.getPrevLogIndex();
+    RaftLog log = r.log;
+    if (prev < log.committed) {
+      // Everything up to our commit index matches any leader's log: acknowledge that much. It may not
+      // be durable yet, so the answer waits for this Ready's writes like any acknowledgement.
+      acknowledge(m.getFrom(), log.committed);
+      return;
+    }
+    if (!log.matchTerm(prev, ae.getPrevLogTerm())) {
+      reject(m.getFrom(), prev);
+      return;
+    }
+    List<Entry> entries = ae.getEntriesList();
+    long lastNew = prev + entries.size();
+    long conflict = log.findConflict(entries);
+    if (conflict != 0) {
+      // Step 3: delete only from a real conflict on; a shorter, stale AppendEntries truncates nothing.
+      log.append(entries.subList((int) (conflict - prev - 1), entries.size()));
+    } else if (r.cfg.is(BrokenVariant.TRUNCATE_ON_STALE_APPEND) && !entries.isEmpty()
+        && lastNew < log.lastIndex() && entries.get(0).getIndex() > log.committed) {
+      log.append(entries);
+    }
+    // Step 5: commit no further than what this AppendEntries verified.
+    long verified = r.cfg.is(BrokenVariant.FOLLOWER_COMMIT_FROM_OWN_LAST_INDEX) ? log.lastIndex() : lastNew;
+    log.commitTo(Math.min(ae.getLeaderCommit(), verified));
+    acknowledge(m.getFrom(), lastNew);
+  }
+
+  private void acknowledge(long to, long match) {
+    RaftMessage.Builder resp = r.message(to).setAppendEntriesResponse(
+        AppendEntriesResponse.newBuilder().setSuccess(true).setMatchIndex(match));
+    if (r.cfg.is(BrokenVariant.ACK_BEFORE_DURABLE)) {
+      r.send(resp);
+    } else {
+      r.sendAfterPersist(resp);
+    }
+  }
+
+  /**
+   * Rejects with the fast-backtracking hint: our term at min(prev, last index) and the first index we
+   * hold with that term, or, if our log ends before prev, term 0 and our last index + 1.
+   */
+  private void reject(long to, long prev) {
+    RaftLog log = r.log;
+    AppendEntriesResponse.Builder resp = AppendEntriesResponse.newBuilder().setSuccess(false).setRejectedIndex(prev);
+    if (prev > log.lastIndex()) {
+      resp.setHintTerm(0).setHintIndex(log.lastIndex() + 1);
+    } else {
+      long hintTerm = log.term(prev);
+      long first = prev;
+      long floor = Math.max(log.committed + 1, log.firstIndex());
+      while (first > floor && log.term(first - 1) == hintTerm) {
+        first--;
+      }
+      resp.setHintTerm(hintTerm).setHintIndex(first);
+    }
+    r.send(r.message(to).setAppendEntriesResponse(resp));
+  }
+}

@@ -1,0 +1,32 @@
+package io.raftd.raft;
+
+import io.raftd.proto.Configuration;
+import io.raftd.proto.Entry;
+import io.raftd.proto.HardState;
+import java.util.List;
+
+/**
+ * The durable log as the core sees it: read-only. Every write reaches storage through a {@link Ready}
+ * that the host persists; the core keeps entries that are not yet durable in its own memory and reads
+ * those from there. Implementations hold entries {@code [firstIndex(), lastIndex()]}; {@code term} is
+ * also defined at {@code firstIndex() - 1} (the entry a snapshot ends with, or index 0 of term 0).
+ */
+public interface LogStorage {
+  /** The hard state and configuration last made durable; a new member gets term 0 and its bootstrap configuration. */
+  HardState hardState();
+
+  Configuration configuration();
+
+  long firstIndex();
+
+  long lastIndex();
+
+  /** The term of the entry at {@code index}, for {@code firstIndex() - 1 <= index <= lastIndex()}. */
+  long term(long index);
+
+  /**
+   * Entries {@code [lo, hi)} (within the stored range), stopping once their data exceeds
+   * {@code maxBytes} but always returning at least one entry.
+   */
+  List<Entry> entries(long lo, long hi, long maxBytes);
+}

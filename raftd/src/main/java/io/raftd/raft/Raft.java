@@ -1,0 +1,278 @@
+package io.raftd.raft;
+
+import io.raftd.proto.Entry;
+import io.raftd.proto.EntryType;
+import io.raftd.proto.HardState;
+import io.raftd.proto.RaftMessage;
+import io.raftd.proto.RequestVote;
+import io.raftd.proto.RequestVoteResponse;
+import io.raftd.raft.tracker.ProgressTracker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One member's Raft state and the rules every role shares (paper Figure 2, "Rules for Servers: All
+ * Servers"): terms, votes, role transitions and the election timer. What a role does with a message
+ * lives in {@link FollowerRole}, {@link CandidateRole} and {@link LeaderRole}. Owned by one thread.
+ */
+final class Raft {
+  final Config cfg;
+  final long id;
+  final RaftLog log;
+  final ProgressTracker tracker;
+  final Counters counters = new Counters();
+  private final SplittableRandom random;
+
+  /** Paper: currentTerm. Invariant: never decreases. */
+  long term;
+  /** Paper: votedFor, in {@link #term}; 0 = none. Invariant: set at most once per term. */
+  long votedFor;
+  /** The leader of {@link #term} as far as this member knows; 0 = unknown. */
+  long leader;
+  Role role;
+  RoleBehaviour behaviour;
+
+  /** Ticks since the election timer was last reset; on a leader, since the last check-quorum. */
+  int electionElapsed;
+  /** Ticks since the leader last sent heartbeats. */
+  int heartbeatElapsed;
+  /** This timer's election timeout, drawn from [electionTicks, 2 * electionTicks). */
+  int randomizedElectionTimeout;
+
+  /** Messages that may leave at once (Ready contract, clause 3). */
+  final List<RaftMessage> messages = new ArrayList<>();
+  /** Messages that leave once this Ready's writes are durable. */
+  final List<RaftMessage> messagesAfterPersist = new ArrayList<>();
+
+  Raft(Config cfg, LogStorage storage) {
+    this.cfg = cfg;
+    this.id = cfg.id;
+    this.random = new SplittableRandom(cfg.seed);
+    HardState hs = storage.hardState();
+    this.log = new RaftLog(storage, hs.getCommit(), Math.min(cfg.applied, hs.getCommit()));
+    this.tracker = new ProgressTracker(storage.configuration(), cfg.maxInflight);
+    this.term = hs.getTerm();
+    this.votedFor = hs.getVotedFor();
+    becomeFollower(term, 0);
+  }
+
+  HardState hardState() {
+    return HardState.newBuilder().setTerm(term).setVotedFor(votedFor).setCommit(log.committed).build();
+  }
+
+  // ---- role transitions (paper Figure 4) ----
+
+  void becomeFollower(long newTerm, long newLeader) {
+    reset(newTerm);
+    leader = newLeader;
+    role = Role.FOLLOWER;
+    behaviour = new FollowerRole(this);
+  }
+
+  /** Thesis §9.6: ask whether an election could be won, without disturbing anyone's term. */
+  void becomePreCandidate() {
+    // The term and vote stay: a pre-candidate has not started an election.
+    electionElapsed = 0;
+    resetRandomizedElectionTimeout();
+    leader = 0;
+    tracker.resetVotes();
+    role = Role.PRE_CANDIDATE;
+    behaviour = new CandidateRole(this, true);
+  }
+
+  void becomeCandidate() {
+    reset(term + 1);
+    votedFor = id;
+    role = Role.CANDIDATE;
+    behaviour = new CandidateRole(this, false);
+  }
+
+  void becomeLeader() {
+    reset(term);
+    leader = id;
+    role = Role.LEADER;
+    counters.leadersElected++;
+    cfg.logger.info(id + " became leader at term " + term);
+    LeaderRole lr = new LeaderRole(this);
+    behaviour = lr;
+    lr.start();
+  }
+
+  private void reset(long newTerm) {
+    if (term != newTerm) {
+      term = newTerm;
+      votedFor = 0;
+    }
+    leader = 0;
+    electionElapsed = 0;
+    heartbeatElapsed = 0;
+    resetRandomizedElectionTimeout();
+    tracker.resetVotes();
+  }
+
+  private void resetRandomizedElectionTimeout() {
+    randomizedElectionTimeout = cfg.electionTicks + random.nextInt(cfg.electionTicks);
+  }
+
+  boolean pastElectionTimeout() {
+    return electionElapsed >= randomizedElectionTimeout;
+  }
+
+  /** A member that may start elections: a voter of the current configuration. */
+  boolean promotable() {
+    return tracker.isVoter(id);
+  }
+
+  /** Starts an election: with pre-vote first if configured, unless a leader asked us to (TimeoutNow). */
+  void campaign(boolean transfer) {
+    if (!promotable()) {
+      return;
+    }
+    counters.campaigns++;
+    if (cfg.preVote && !transfer) {
+      becomePreCandidate();
+    } else {
+      becomeCandidate();
+    }
+    ((CandidateRole) behaviour).start(transfer);
+  }
+
+  // ---- messages ----
+
+  RaftMessage.Builder message(long to) {
+    return RaftMessage.newBuilder().setClusterId(cfg.clusterId).setFrom(id).setTo(to).setTerm(term);
+  }
+
+  void send(RaftMessage.Builder m) {
+    messages.add(m.build());
+  }
+
+  /** Sends once this Ready's writes are durable (acknowledgements and vote grants). */
+  void sendAfterPersist(RaftMessage.Builder m) {
+    messagesAfterPersist.add(m.build());
+  }
+
+  void tick() {
+    behaviour.tick();
+  }
+
+  /** Applies the term rules every role shares, then hands the message to the current role. */
+  void step(RaftMessage m) {
+    if (m.getClusterId() != cfg.clusterId) {
+      counters.droppedWrongCluster++;
+      return;
+    }
+    if (m.getTo() != id || !tracker.isMember(m.getFrom())) {
+      counters.droppedUnknownMember++;
+      return;
+    }
+    if (m.getTerm() > term && !stepHigherTerm(m)) {
+      return;
+    }
+    if (m.getTerm() < term) {
+      stepLowerTerm(m);
+      return;
+    }
+    if (m.hasRequestVote()) {
+      handleRequestVote(m);
+      return;
+    }
+    behaviour.step(m);
+  }
+
+  /** @return false if the message is ignored */
+  private boolean stepHigherTerm(RaftMessage m) {
+    if (m.hasRequestVote()) {
+      boolean inLease = leader != 0 && electionElapsed < cfg.electionTicks;
+      if ((cfg.checkQuorum || m.getRequestVote().getPreVote()) && inLease && !m.getRequestVote().getTransfer()) {
+        // Thesis §4.2.3: a member in contact with a leader ignores elections (no term change, no reply),
+        // so a partitioned or removed member cannot disrupt a healthy cluster.
+        counters.ignoredInLease++;
+        return false;
+      }
+      if (m.getRequestVote().getPreVote()) {
+        return true;  // a pre-vote never changes our term
+      }
+      becomeFollower(m.getTerm(), 0);
+      return true;
+    }
+    if (m.hasRequestVoteResponse() && m.getRequestVoteResponse().getPreVote()
+        && m.getRequestVoteResponse().getGranted()) {
+      return true;  // a granted pre-vote carries the term we asked for, not the voter's
+    }
+    if (role == Role.LEADER && m.hasAppendEntriesResponse()) {
+      counters.steppedDownForHigherTerm++;
+    }
+    boolean fromLeader = m.hasAppendEntries() || m.hasHeartbeat();
+    becomeFollower(m.getTerm(), fromLeader ? m.getFrom() : 0);
+    return true;
+  }
+
+  private void stepLowerTerm(RaftMessage m) {
+    if ((cfg.checkQuorum || cfg.preVote) && (m.hasAppendEntries() || m.hasHeartbeat())) {
+      // The sender believes it leads an older term. Answering with our term makes it step down; this
+      // is what frees a member stuck at a higher term, which the lease would otherwise keep out.
+      counters.answeredStaleTerm++;
+      send(message(m.getFrom()).setAppendEntriesResponse(
+          io.raftd.proto.AppendEntriesResponse.newBuilder().setSuccess(false)));
+    } else if (m.hasRequestVote() && m.getRequestVote().getPreVote()) {
+      send(message(m.getFrom()).setRequestVoteResponse(
+          RequestVoteResponse.newBuilder().setPreVote(true).setGranted(false)));
+    } else {
+      counters.droppedStaleTerm++;
+    }
+  }
+
+  /** Paper §5.2 and §5.4.1, thesis §9.6: one vote per term, only for a log at least as up to date. */
+  private void handleRequestVote(RaftMessage m) {
+    RequestVote rv = m.getRequestVote();
+    boolean preVote = rv.getPreVote();
+    boolean canVote = votedFor == m.getFrom()
+        || (votedFor == 0 && leader == 0)
+        || (preVote && m.getTerm() > term);
+    boolean upToDate = cfg.is(BrokenVariant.VOTE_FOR_OUT_OF_DATE_LOG)
+        || log.isUpToDate(rv.getLastLogIndex(), rv.getLastLogTerm());
+    RequestVoteResponse.Builder resp = RequestVoteResponse.newBuilder().setPreVote(preVote);
+    if (canVote && upToDate) {
+      resp.setGranted(true);
+      // A pre-vote grant carries the requested term; a real one is made durable before it leaves.
+      RaftMessage.Builder out = message(m.getFrom()).setTerm(m.getTerm()).setRequestVoteResponse(resp);
+      if (preVote) {
+        send(out);
+      } else {
+        electionElapsed = 0;
+        votedFor = m.getFrom();
+        sendAfterPersist(out);
+      }
+    } else {
+      send(message(m.getFrom()).setRequestVoteResponse(resp.setGranted(false)));
+    }
+  }
+
+  /** A new leader's no-op (paper §5.4.2, §8): lets it commit, and so learn, everything before it. */
+  Entry noop() {
+    return Entry.newBuilder().setTerm(term).setIndex(log.lastIndex() + 1).setType(EntryType.NOOP).build();
+  }
+
+  /** The host reports entries up to {@code index} durable with {@code term}. */
+  void onPersisted(long index, long entryTerm) {
+    boolean accepted = cfg.is(BrokenVariant.PERSISTED_IGNORES_TERM)
+        ? forcePersisted(index)
+        : log.stableTo(index, entryTerm);
+    if (!accepted) {
+      counters.persistedIgnored++;
+      return;
+    }
+    behaviour.onPersisted();
+  }
+
+  private boolean forcePersisted(long index) {
+    if (index > log.lastIndex()) {
+      return false;
+    }
+    log.stableTo(index, log.term(index));
+    log.persisted = Math.max(log.persisted, index);
+    return true;
+  }
+}

@@ -1,0 +1,16 @@
+package io.raftd.raft;
+
+/** Where the core reports what it decided; the daemon backs it with SLF4J, the simulator captures it. */
+public interface RaftLogger {
+  void info(String message);
+
+  void warn(String message);
+
+  RaftLogger NONE = new RaftLogger() {
+    @Override
+    public void info(String message) {}
+
+    @Override
+    public void warn(String message) {}
+  };
+}

@@ -1,0 +1,169 @@
+package io.raftd.raft;
+
+import io.raftd.proto.Entry;
+import io.raftd.proto.HardState;
+import io.raftd.proto.RaftMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * The Raft core as a pure, deterministic state machine: no threads, clock, I/O or unseeded randomness.
+ * Its only inputs are the methods below; its only output is a {@link Ready} (whose javadoc states the
+ * contract the host keeps). Time enters only through {@link #tick()}; randomness only through
+ * {@link Config#seed}. Not thread-safe: one thread owns a RawNode and calls every method.
+ *
+ * <p>Typical use, as {@code io.raftd.node.ReadyProcessor} does it: feed inputs; while
+ * {@link #hasReady()}, take {@link #ready()}, call {@link #advance} and carry the Ready out, reporting
+ * durable writes through {@link #onPersisted} and applied entries through {@link #onApplied}.
+ */
+public final class RawNode {
+  private final Raft raft;
+  /** The hard state handed out in the last Ready: what the host has persisted or is persisting. */
+  private HardState emittedHardState;
+
+  public RawNode(Config config, LogStorage storage) {
+    this.raft = new Raft(config, storage);
+    this.emittedHardState = storage.hardState();
+  }
+
+  /** One unit of logical time: drives election timeouts, heartbeats and check-quorum. */
+  public void tick() {
+    raft.tick();
+  }
+
+  /** A message from a peer. Messages for another cluster or member, or from a stale term, are dropped and counted. */
+  public void step(RaftMessage message) {
+    raft.step(message);
+  }
+
+  /** Appends {@code data} as a new entry if this member leads; see {@link Proposal} for the outcome. */
+  public Proposal propose(byte[] data) {
+    if (raft.role != Role.LEADER) {
+      raft.counters.proposalsDropped++;
+      return Proposal.refused(Proposal.Refusal.NOT_LEADER);
+    }
+    Proposal p = ((LeaderRole) raft.behaviour).propose(data);
+    if (!p.appended()) {
+      raft.counters.proposalsDropped++;
+    }
+    return p;
+  }
+
+  /** Starts an election now (with pre-vote, if configured), as if the election timer had fired. */
+  public void campaign() {
+    if (raft.role != Role.LEADER) {
+      raft.campaign(false);
+    }
+  }
+
+  /** A leader gives up leadership and becomes a follower in the same term. */
+  public void stepDown() {
+    if (raft.role == Role.LEADER) {
+      raft.becomeFollower(raft.term, 0);
+    }
+  }
+
+  /**
+   * The host's report that entries up to {@code index} are durable; ignored if the entry at that index
+   * no longer has {@code term} (a later leader's entries overwrote it meanwhile).
+   */
+  public void onPersisted(long index, long term) {
+    raft.onPersisted(index, term);
+  }
+
+  /** The host's state machine has applied every entry up to {@code index}. */
+  public void onApplied(long index) {
+    raft.log.applied = Math.max(raft.log.applied, Math.min(index, raft.log.applying));
+  }
+
+  /** The host could not reach {@code peer}: a leader stops pipelining to it and probes again. */
+  public void onUnreachable(long peer) {
+    if (raft.role == Role.LEADER) {
+      var pr = raft.tracker.progress(peer);
+      if (pr != null && pr.state() == io.raftd.raft.tracker.Progress.State.REPLICATE) {
+        pr.becomeProbe();
+      }
+    }
+  }
+
+  public boolean hasReady() {
+    return !raft.messages.isEmpty()
+        || !raft.messagesAfterPersist.isEmpty()
+        || !raft.hardState().equals(emittedHardState)
+        || !raft.log.nextToPersist().isEmpty()
+        || !raft.log.nextToApply(1).isEmpty();
+  }
+
+  /** What the host must do now; pass it to {@link #advance} before any other input. */
+  public Ready ready() {
+    HardState hs = raft.hardState();
+    boolean hsChanged = !hs.equals(emittedHardState);
+    boolean termOrVoteChanged = hs.getTerm() != emittedHardState.getTerm()
+        || hs.getVotedFor() != emittedHardState.getVotedFor();
+    List<Entry> entries = raft.log.nextToPersist();
+    List<RaftMessage> now = new ArrayList<>();
+    List<RaftMessage> afterPersist = new ArrayList<>();
+    for (RaftMessage m : raft.messages) {
+      // Clause 2: nothing leaves before a new term or vote is durable.
+      boolean unsafeVote = raft.cfg.is(BrokenVariant.VOTE_REPLY_BEFORE_DURABLE) && m.hasRequestVoteResponse();
+      (termOrVoteChanged && !unsafeVote ? afterPersist : now).add(m);
+    }
+    for (RaftMessage m : raft.messagesAfterPersist) {
+      boolean unsafeVote = raft.cfg.is(BrokenVariant.VOTE_REPLY_BEFORE_DURABLE) && m.hasRequestVoteResponse();
+      (unsafeVote ? now : afterPersist).add(m);
+    }
+    return new Ready(
+        hsChanged ? hs : null,
+        entries,
+        List.copyOf(now),
+        List.copyOf(afterPersist),
+        raft.log.nextToApply(raft.cfg.maxApplyBytes),
+        !entries.isEmpty() || termOrVoteChanged);
+  }
+
+  /** Records that {@code ready} was handed to the host; call it once for each Ready, in order. */
+  public void advance(Ready ready) {
+    if (ready.hardState() != null) {
+      emittedHardState = ready.hardState();
+    }
+    if (!ready.entries().isEmpty()) {
+      raft.log.markEmitted(ready.entries().get(ready.entries().size() - 1).getIndex());
+    }
+    if (!ready.committedEntries().isEmpty()) {
+      raft.log.applying = ready.committedEntries().get(ready.committedEntries().size() - 1).getIndex();
+    }
+    // No input may come between ready() and advance(), so every queued message is in this Ready.
+    raft.messages.clear();
+    raft.messagesAfterPersist.clear();
+  }
+
+  public Status status() {
+    TreeMap<Long, String> progress = new TreeMap<>();
+    if (raft.role == Role.LEADER) {
+      raft.tracker.progressMap().forEach((id, pr) -> progress.put(id, pr.toString()));
+    }
+    RaftLog log = raft.log;
+    return new Status(raft.id, raft.role, raft.term, raft.votedFor, raft.leader, log.committed, log.applied,
+        log.persisted, log.firstIndex(), log.lastIndex(), progress);
+  }
+
+  /** The term of the entry at {@code index} in this member's log (durable or not), 0 if it holds none there. */
+  public long termAt(long index) {
+    return raft.log.term(index);
+  }
+
+  /** The entry at {@code index} in this member's log, or null if it holds none there. */
+  public Entry entryAt(long index) {
+    return raft.log.entry(index);
+  }
+
+  public Counters counters() {
+    return raft.counters;
+  }
+
+  /** How many times this member replaced entries of its log with a conflicting suffix. */
+  public long truncations() {
+    return raft.log.truncations;
+  }
+}

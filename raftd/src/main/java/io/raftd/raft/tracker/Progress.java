@@ -1,0 +1,146 @@
+package io.raftd.raft.tracker;
+
+/**
+ * What the leader knows of one follower's log (paper Figure 2: nextIndex, matchIndex), and how it is
+ * currently replicating to it:
+ * <ul>
+ *   <li>PROBE: the leader does not know where the logs diverge; it sends one AppendEntries at a time
+ *       and waits for the answer (or the next heartbeat response) before probing again.</li>
+ *   <li>REPLICATE: the logs agree up to {@code match}; the leader streams entries optimistically,
+ *       advancing {@code next} as it sends, bounded by the in-flight window.</li>
+ * </ul>
+ * Invariant: {@code match < next}.
+ */
+public final class Progress {
+  public enum State { PROBE, REPLICATE }
+
+  private long match;
+  private long next;
+  private State state = State.PROBE;
+  /** In PROBE: an AppendEntries is outstanding, send no other until a response or heartbeat response. */
+  private boolean probeSent;
+  /** Set by any message from the follower; read and cleared by the leader's check-quorum. */
+  private boolean recentActive;
+  private final Inflights inflights;
+  private final boolean learner;
+
+  public Progress(long next, int maxInflight, boolean learner) {
+    this.next = next;
+    this.inflights = new Inflights(maxInflight);
+    this.learner = learner;
+  }
+
+  public long match() {
+    return match;
+  }
+
+  public long next() {
+    return next;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  public boolean isLearner() {
+    return learner;
+  }
+
+  public boolean recentActive() {
+    return recentActive;
+  }
+
+  public void setRecentActive(boolean active) {
+    this.recentActive = active;
+  }
+
+  public Inflights inflights() {
+    return inflights;
+  }
+
+  public void becomeProbe() {
+    // Leaving REPLICATE, resume from the first index not known to match.
+    state = State.PROBE;
+    next = match + 1;
+    probeSent = false;
+    inflights.reset();
+  }
+
+  public void becomeReplicate() {
+    state = State.REPLICATE;
+    next = match + 1;
+    probeSent = false;
+    inflights.reset();
+  }
+
+  /** A heartbeat response arrived: in PROBE the leader may probe again. */
+  public void resumeProbe() {
+    probeSent = false;
+  }
+
+  /** True if no AppendEntries may be sent now: a probe is outstanding or the window is full. */
+  public boolean isPaused() {
+    return switch (state) {
+      case PROBE -> probeSent;
+      case REPLICATE -> inflights.full();
+    };
+  }
+
+  /** Records that an AppendEntries ending at {@code lastIndex} (with {@code count} entries) was sent. */
+  public void sentEntries(long lastIndex, int count) {
+    if (state == State.REPLICATE) {
+      if (count > 0) {
+        next = lastIndex + 1;
+        inflights.add(lastIndex);
+      }
+    } else {
+      probeSent = true;
+    }
+  }
+
+  /**
+   * A success acknowledged the follower's log up to {@code index}.
+   *
+   * @return false if the acknowledgement is stale (already known)
+   */
+  public boolean maybeUpdate(long index) {
+    boolean updated = false;
+    if (match < index) {
+      match = index;
+      updated = true;
+      probeSent = false;
+    }
+    next = Math.max(next, index + 1);
+    return updated;
+  }
+
+  /**
+   * A rejection of the AppendEntries whose prev index was {@code rejected}; {@code newNext} is where the
+   * conflict hint says to retry.
+   *
+   * @return false if the rejection is stale and must be ignored
+   */
+  public boolean maybeDecrTo(long rejected, long newNext) {
+    if (state == State.REPLICATE) {
+      // Rejections at or below match come from messages overtaken by later successes.
+      if (rejected <= match) {
+        return false;
+      }
+      next = match + 1;
+      return true;
+    }
+    // In PROBE only the answer to the index just probed counts.
+    if (next - 1 != rejected) {
+      return false;
+    }
+    next = Math.max(Math.min(rejected, newNext), match + 1);
+    probeSent = false;
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    return state + " match=" + match + " next=" + next + (probeSent ? " paused" : "")
+        + " inflight=" + inflights.count();
+  }
+}

@@ -1,0 +1,131 @@
+package io.raftd.raft.tracker;
+
+import io.raftd.proto.Configuration;
+import io.raftd.raft.quorum.Quorum;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.LongConsumer;
+
+/**
+ * The configuration in force and, on a leader, the progress of every member; on a candidate, the votes
+ * received. Maps are ordered by member id so that iteration, and so every message order, is the same
+ * in every JVM (a seed must replay exactly).
+ */
+public final class ProgressTracker {
+  private final int maxInflight;
+  private Configuration configuration;
+  private long[] voters;
+  private long[] outgoingVoters;
+  private final TreeMap<Long, Progress> progress = new TreeMap<>();
+  private final TreeMap<Long, Boolean> votes = new TreeMap<>();
+
+  public ProgressTracker(Configuration configuration, int maxInflight) {
+    this.maxInflight = maxInflight;
+    setConfiguration(configuration);
+  }
+
+  public void setConfiguration(Configuration configuration) {
+    this.configuration = configuration;
+    this.voters = sorted(configuration.getVotersList().stream().mapToLong(Long::longValue).toArray());
+    this.outgoingVoters = sorted(configuration.getOutgoingVotersList().stream().mapToLong(Long::longValue).toArray());
+  }
+
+  private static long[] sorted(long[] ids) {
+    java.util.Arrays.sort(ids);
+    return ids;
+  }
+
+  public Configuration configuration() {
+    return configuration;
+  }
+
+  /** True if {@code id} votes in the current configuration (either half of a joint one). */
+  public boolean isVoter(long id) {
+    return contains(voters, id) || contains(outgoingVoters, id);
+  }
+
+  /** True if {@code id} is a voter or learner of the current configuration. */
+  public boolean isMember(long id) {
+    return isVoter(id) || configuration.getLearnersList().contains(id);
+  }
+
+  private static boolean contains(long[] sortedIds, long id) {
+    return java.util.Arrays.binarySearch(sortedIds, id) >= 0;
+  }
+
+  /** Starts leadership: every member's next index is the leader's last index + 1, nothing matched. */
+  public void resetProgress(long lastIndex) {
+    progress.clear();
+    forEachMember(id -> progress.put(id,
+        new Progress(lastIndex + 1, maxInflight, !isVoter(id))));
+  }
+
+  /** Every voter (of either half) and learner, once each, in id order. */
+  public void forEachMember(LongConsumer action) {
+    members(true).forEach(action::accept);
+  }
+
+  private TreeSet<Long> members(boolean withLearners) {
+    TreeSet<Long> all = new TreeSet<>();
+    for (long v : voters) {
+      all.add(v);
+    }
+    for (long v : outgoingVoters) {
+      all.add(v);
+    }
+    if (withLearners) {
+      all.addAll(configuration.getLearnersList());
+    }
+    return all;
+  }
+
+  public Progress progress(long id) {
+    return progress.get(id);
+  }
+
+  public Map<Long, Progress> progressMap() {
+    return progress;
+  }
+
+  /** The index a (joint) majority of voters has matched. */
+  public long committedIndex() {
+    return Quorum.committedIndex(voters, outgoingVoters, id -> {
+      Progress p = progress.get(id);
+      return p == null ? 0 : p.match();
+    });
+  }
+
+  /** True if a (joint) majority of voters was recently active; {@code self} always counts. */
+  public boolean quorumActive(long self) {
+    return Quorum.isActive(voters, outgoingVoters, id -> {
+      if (id == self) {
+        return true;
+      }
+      Progress p = progress.get(id);
+      return p != null && p.recentActive();
+    });
+  }
+
+  public void resetRecentActive() {
+    progress.values().forEach(p -> p.setRecentActive(false));
+  }
+
+  public void resetVotes() {
+    votes.clear();
+  }
+
+  /** Records a vote; a second answer from the same voter does not change the first. */
+  public void recordVote(long id, boolean granted) {
+    votes.putIfAbsent(id, granted);
+  }
+
+  public Quorum.VoteResult tallyVotes() {
+    return Quorum.voteResult(voters, outgoingVoters, votes::get);
+  }
+
+  /** The voters to ask for votes: every voter of either half, in id order. */
+  public long[] allVoters() {
+    return members(false).stream().mapToLong(Long::longValue).toArray();
+  }
+}
