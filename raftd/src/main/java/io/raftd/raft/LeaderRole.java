@@ -63,6 +63,7 @@ final class LeaderRole implements RoleBehaviour {
     r.electionElapsed++;
     if (r.electionElapsed >= r.cfg.electionTicks) {
       r.electionElapsed = 0;
+      resendStalled();
       if (r.cfg.checkQuorum) {
         if (!r.tracker.quorumActive(r.id)) {
           r.counters.checkQuorumStepDowns++;
@@ -79,6 +80,16 @@ final class LeaderRole implements RoleBehaviour {
     }
   }
 
+  private void resendStalled() {
+    r.tracker.forEachMember(id -> {
+      Progress pr = r.tracker.progress(id);
+      if (id != r.id && pr.stalledSinceLastCheck()) {
+        pr.becomeProbe();
+        sendAppend(id, true);
+      }
+    });
+  }
+
   @Override
   public void step(RaftMessage m) {
     Progress pr = r.tracker.progress(m.getFrom());
@@ -90,7 +101,7 @@ final class LeaderRole implements RoleBehaviour {
       handleAppendResponse(m.getFrom(), pr, m.getAppendEntriesResponse());
     } else if (m.hasHeartbeatResponse()) {
       pr.setRecentActive(true);
-      pr.resumeProbe();
+      pr.onHeartbeatResponse();
       if (pr.match() < r.log.lastIndex()) {
         sendAppend(m.getFrom(), false);
       }

@@ -5,6 +5,7 @@ import io.raftd.proto.HardState;
 import io.raftd.proto.RaftMessage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -139,13 +140,18 @@ public final class RawNode {
   }
 
   public Status status() {
+    RaftLog log = raft.log;
+    return new Status(raft.id, raft.role, raft.term, raft.votedFor, raft.leader, log.committed, log.applied,
+        log.persisted, log.firstIndex(), log.lastIndex());
+  }
+
+  /** On a leader, each member's replication state as "STATE match=M next=N ..."; empty otherwise. */
+  public Map<Long, String> progress() {
     TreeMap<Long, String> progress = new TreeMap<>();
     if (raft.role == Role.LEADER) {
       raft.tracker.progressMap().forEach((id, pr) -> progress.put(id, pr.toString()));
     }
-    RaftLog log = raft.log;
-    return new Status(raft.id, raft.role, raft.term, raft.votedFor, raft.leader, log.committed, log.applied,
-        log.persisted, log.firstIndex(), log.lastIndex(), progress);
+    return progress;
   }
 
   /** The term of the entry at {@code index} in this member's log (durable or not), 0 if it holds none there. */

@@ -1,12 +1,6 @@
 package io.raftd.raft;
 
-import java.util.Map;
-
-/**
- * A read-only view of one member for hosts, operators and tests.
- *
- * @param progress on a leader, each member's state as "match next state"; empty otherwise
- */
+/** A read-only view of one member for hosts, operators and tests; cheap enough to take after every input. */
 public record Status(
     long id,
     Role role,
@@ -17,5 +11,4 @@ public record Status(
     long applied,
     long persisted,
     long firstIndex,
-    long lastIndex,
-    Map<Long, String> progress) {}
+    long lastIndex) {}

@@ -23,6 +23,8 @@ public final class Progress {
   private boolean recentActive;
   private final Inflights inflights;
   private final boolean learner;
+  /** {@link #match} at the previous {@link #stalledSinceLastCheck()}: tells a stalled window from a busy one. */
+  private long matchAtLastCheck;
 
   public Progress(long next, int maxInflight, boolean learner) {
     this.next = next;
@@ -74,8 +76,22 @@ public final class Progress {
   }
 
   /** A heartbeat response arrived: in PROBE the leader may probe again. */
-  public void resumeProbe() {
-    probeSent = false;
+  public void onHeartbeatResponse() {
+    if (state == State.PROBE) {
+      probeSent = false;
+    }
+  }
+
+  /**
+   * Called once per election timeout. True if, in REPLICATE, messages have been in flight since the
+   * previous call without a single acknowledgement: they were most likely lost (a lost AppendEntries is
+   * otherwise noticed only when a later one is rejected, and there may be none), so the leader should
+   * fall back to PROBE and resend from the first unmatched index.
+   */
+  public boolean stalledSinceLastCheck() {
+    boolean stalled = state == State.REPLICATE && inflights.count() > 0 && match == matchAtLastCheck;
+    matchAtLastCheck = match;
+    return stalled;
   }
 
   /** True if no AppendEntries may be sent now: a probe is outstanding or the window is full. */

@@ -1,0 +1,64 @@
+package io.raftd.sim;
+
+import java.util.SplittableRandom;
+
+/**
+ * Swarm testing: every schedule draws its own mix of faults, so that some schedules are calm and others
+ * are dominated by one kind of fault, which finds bugs a uniform mix hides.
+ */
+record FaultMix(
+    int nodes,
+    double dropRate,
+    double duplicateRate,
+    double longDelayRate,
+    int maxDelayMs,
+    double crashPerSecond,
+    double partitionPerSecond,
+    double leaderFaultAfterProposal,
+    double voterCrashAfterGrant,
+    int maxFsyncMs,
+    int maxRestartMs,
+    double proposalsPerSecond,
+    boolean preVote,
+    boolean checkQuorum,
+    int maxInflight,
+    long maxBatchBytes) {
+
+  static FaultMix draw(SplittableRandom rnd, int nodes) {
+    return new FaultMix(
+        nodes,
+        pick(rnd, 0.5) ? 0 : rnd.nextDouble() * 0.2,
+        pick(rnd, 0.5) ? 0 : rnd.nextDouble() * 0.05,
+        pick(rnd, 0.6) ? 0 : rnd.nextDouble() * 0.03,
+        1 + rnd.nextInt(pick(rnd, 0.5) ? 5 : 30),
+        pick(rnd, 0.3) ? 0 : rnd.nextDouble() * 2.0,
+        pick(rnd, 0.3) ? 0 : rnd.nextDouble() * 1.5,
+        pick(rnd, 0.4) ? 0 : rnd.nextDouble() * 0.1,
+        pick(rnd, 0.6) ? 0 : rnd.nextDouble() * 0.5,
+        new int[] {8, 8, 30, 60}[rnd.nextInt(4)],
+        pick(rnd, 0.5) ? 1500 : 100,
+        20 + rnd.nextInt(200),
+        !pick(rnd, 0.3),
+        !pick(rnd, 0.1),
+        1 + rnd.nextInt(8),
+        pick(rnd, 0.5) ? 2048 : 64 * 1024);
+  }
+
+  private static boolean pick(SplittableRandom rnd, double p) {
+    return rnd.nextDouble() < p;
+  }
+
+  String summary() {
+    return String.format("nodes=%d drop=%.3f dup=%.3f longDelay=%.3f maxDelay=%dms crash/s=%.2f partition/s=%.2f"
+            + " leaderFault=%.2f voterCrash=%.2f fsync<=%dms restart<=%dms proposals/s=%.0f preVote=%s"
+            + " checkQuorum=%s inflight=%d batch=%d",
+        nodes, dropRate, duplicateRate, longDelayRate, maxDelayMs, crashPerSecond, partitionPerSecond,
+        leaderFaultAfterProposal, voterCrashAfterGrant, maxFsyncMs, maxRestartMs, proposalsPerSecond, preVote,
+        checkQuorum, maxInflight, maxBatchBytes);
+  }
+
+  /** No faults at all: for scenarios that inject their own. */
+  static FaultMix calm(int nodes) {
+    return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, 0, true, true, 8, 64 * 1024);
+  }
+}

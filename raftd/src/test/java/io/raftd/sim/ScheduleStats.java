@@ -1,0 +1,46 @@
+package io.raftd.sim;
+
+/** What happened in one schedule, or (added up) in a batch: the figures the coverage floors are set on. */
+final class ScheduleStats {
+  long schedules;
+  long events;
+  long proposals;
+  long acknowledged;
+  long commits;
+  long elections;
+  long crashes;
+  long restarts;
+  long partitions;
+  long leaderCrashesWithUnsyncedEntries;
+  long crashesLosingUnsyncedData;
+  long truncations;
+  long windowsFilled;
+  long staleTermFreed;
+  long persistedIgnored;
+  long messages;
+  long dropped;
+  long duplicated;
+  long delayedLong;
+
+  void add(ScheduleStats o) {
+    schedules += o.schedules;
+    events += o.events;
+    proposals += o.proposals;
+    acknowledged += o.acknowledged;
+    commits += o.commits;
+    elections += o.elections;
+    crashes += o.crashes;
+    restarts += o.restarts;
+    partitions += o.partitions;
+    leaderCrashesWithUnsyncedEntries += o.leaderCrashesWithUnsyncedEntries;
+    crashesLosingUnsyncedData += o.crashesLosingUnsyncedData;
+    truncations += o.truncations;
+    windowsFilled += o.windowsFilled;
+    staleTermFreed += o.staleTermFreed;
+    persistedIgnored += o.persistedIgnored;
+    messages += o.messages;
+    dropped += o.dropped;
+    duplicated += o.duplicated;
+    delayedLong += o.delayedLong;
+  }
+}

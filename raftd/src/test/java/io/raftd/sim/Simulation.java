@@ -1,0 +1,571 @@
+package io.raftd.sim;
+
+import io.raftd.proto.Configuration;
+import io.raftd.proto.Entry;
+import io.raftd.proto.RaftMessage;
+import io.raftd.raft.Config;
+import io.raftd.raft.Proposal;
+import io.raftd.raft.Role;
+import io.raftd.raft.Status;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * One seeded schedule: a cluster of real RawNodes and ReadyProcessors on a virtual clock, a faulty
+ * network and crash-prone disks. Faults run for a while (crashes, partitions, loss, long delays, faults
+ * aimed at leaders right after proposals), then everything heals and the cluster must recover: a leader
+ * and a committed proposal within 10 maximum election timeouts, applied everywhere within 20; every
+ * acknowledged proposal applied at its index on every member. Invariants are checked after every event.
+ * Everything random comes from the seed, so a schedule replays exactly.
+ */
+final class Simulation {
+  static final int TICK_MS = 10;
+  static final int ELECTION_TICKS = 10;
+  static final int HEARTBEAT_TICKS = 2;
+  static final long MAX_ELECTION_TIMEOUT_MS = 2L * ELECTION_TICKS * TICK_MS;
+  static final long CLUSTER_ID = 0x5151_7777L;
+
+  private final long seed;
+  private final SplittableRandom rnd;
+  private final FaultMix mix;
+  private final UnaryOperator<Config> configure;
+  private final EventQueue queue = new EventQueue();
+  private final SimNetwork network;
+  private final List<SimNode> nodes = new ArrayList<>();
+  private final Invariants invariants;
+  final ScheduleStats stats = new ScheduleStats();
+  private final ArrayDeque<EventQueue.Event> trace = new ArrayDeque<>();
+  private long digest = 0xcbf29ce484222325L;
+  private boolean faultsOn = true;
+  private int partitionGeneration;
+  private long proposalCounter;
+  /** Appended proposals not yet acknowledged, by proposing member and life. */
+  private final List<Pending> pending = new ArrayList<>();
+  /** Acknowledged proposals: index → payload, in acknowledgement order. */
+  private final List<Entry> acknowledged = new ArrayList<>();
+
+  private record Pending(int node, int life, long index, long term, byte[] payload) {}
+
+  Simulation(long seed, FaultMix mix, UnaryOperator<Config> configure) {
+    this.seed = seed;
+    this.rnd = new SplittableRandom(seed);
+    this.mix = mix;
+    this.configure = configure;
+    this.network = new SimNetwork(this, rnd.split(), mix, mix.nodes());
+    this.invariants = new Invariants(mix.nodes());
+    Configuration.Builder conf = Configuration.newBuilder();
+    for (int i = 0; i < mix.nodes(); i++) {
+      conf.addVoters(memberId(i));
+    }
+    for (int i = 0; i < mix.nodes(); i++) {
+      nodes.add(new SimNode(this, i, memberId(i), new SimDisk(conf.build())));
+    }
+  }
+
+  /** A schedule with its own swarm-drawn fault mix. */
+  static Simulation random(long seed, UnaryOperator<Config> configure) {
+    SplittableRandom r = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+    int size = r.nextInt(10) < 6 ? 3 : 5;
+    return new Simulation(seed, FaultMix.draw(r, size), configure);
+  }
+
+  private static long memberId(int index) {
+    // Ids are arbitrary 64-bit numbers, not positions, as in the daemon.
+    return 0x1000_0000_0000_0001L * (index + 1) + 12345;
+  }
+
+  EventQueue queue() {
+    return queue;
+  }
+
+  List<SimNode> nodes() {
+    return nodes;
+  }
+
+  SimNetwork network() {
+    return network;
+  }
+
+  long fsyncDelay() {
+    return 1 + rnd.nextInt(mix.maxFsyncMs());
+  }
+
+  long applyDelay() {
+    return rnd.nextInt(3);
+  }
+
+  private Config config(SimNode n) {
+    Config base = Config.builder(n.id, CLUSTER_ID)
+        .electionTicks(ELECTION_TICKS)
+        .heartbeatTicks(HEARTBEAT_TICKS)
+        .seed(seed * 31 + n.index * 1_000_003L + n.life)
+        .preVote(mix.preVote())
+        .checkQuorum(mix.checkQuorum())
+        .maxInflight(mix.maxInflight())
+        .maxBatchBytes(mix.maxBatchBytes())
+        .maxUncommittedBytes(16 * 1024)
+        .build();
+    return configure.apply(base);
+  }
+
+  // ---- the run ----
+
+  /** Runs the schedule: faults, then heal, quiesce and the final checks. */
+  ScheduleStats run() {
+    start(true);
+    runFor(2000 + rnd.nextInt(4000));
+    healAndCheckLiveness();
+    return stats;
+  }
+
+  /** Starts every member and the clock; with {@code randomFaults}, the fault mix's crashes and partitions. */
+  void start(boolean randomFaults) {
+    for (SimNode n : nodes) {
+      n.start(config(n));
+    }
+    queue.at(TICK_MS, "tick", -1, null, this::tick);
+    if (mix.proposalsPerSecond() > 0) {
+      scheduleProposal();
+    }
+    if (randomFaults) {
+      scheduleFault("crash", mix.crashPerSecond(), this::randomCrash);
+      scheduleFault("partition", mix.partitionPerSecond(), this::randomPartition);
+    }
+  }
+
+  /** Runs every event in the next {@code ms} of virtual time. */
+  void runFor(long ms) {
+    runUntil(queue.now() + ms, () -> false);
+  }
+
+  /** The member that leads the highest term among live members, or null. */
+  SimNode leader() {
+    SimNode leader = null;
+    for (SimNode n : live()) {
+      Status s = n.node.status();
+      if (s.role() == Role.LEADER && (leader == null || s.term() > leader.node.status().term())) {
+        leader = n;
+      }
+    }
+    return leader;
+  }
+
+  /** Runs events until {@code done} holds or the clock passes {@code until}; true if done. */
+  boolean runUntil(long until, BooleanSupplier done) {
+    while (!done.getAsBoolean()) {
+      EventQueue.Event e = queue.next(until);
+      if (e == null) {
+        return done.getAsBoolean();
+      }
+      runEvent(e);
+    }
+    return true;
+  }
+
+  private void runEvent(EventQueue.Event e) {
+    if (trace.size() == 40) {
+      trace.poll();
+    }
+    trace.add(e);
+    stats.events++;
+    e.action().run();
+    for (SimNode n : nodes) {
+      if (n.crashing) {
+        finishCrash(n);
+      }
+    }
+    for (SimNode n : nodes) {
+      if (n.alive) {
+        invariants.check(n);
+        Status s = n.node.status();
+        digest = mix(mix(mix(digest, s.term()), s.commit()), s.lastIndex());
+      }
+    }
+    digest = mix(digest, e.time());
+    if (stats.events % 512 == 0) {
+      invariants.checkLogMatching(live());
+    }
+  }
+
+  private static long mix(long h, long v) {
+    return (h ^ v) * 0x100000001b3L;
+  }
+
+  private void tick() {
+    // Rotate which member ticks first so no member is always ahead.
+    int first = rnd.nextInt(nodes.size());
+    for (int k = 0; k < nodes.size(); k++) {
+      SimNode n = nodes.get((first + k) % nodes.size());
+      if (n.alive && !n.crashing) {
+        n.node.tick();
+        n.processor.drain();
+      }
+    }
+    queue.after(TICK_MS, "tick", -1, null, this::tick);
+  }
+
+  void deliver(int to, RaftMessage m) {
+    SimNode n = nodes.get(to);
+    if (n.alive && !n.crashing) {
+      n.node.step(m);
+      n.processor.drain();
+    }
+  }
+
+  void send(SimNode from, RaftMessage m) {
+    invariants.onSend(from, m);
+    if (faultsOn && m.hasRequestVoteResponse() && m.getRequestVoteResponse().getGranted()
+        && rnd.nextDouble() < mix.voterCrashAfterGrant()) {
+      // A fault aimed where bugs hide: a voter right after it granted, perhaps before its vote is durable.
+      queue.after(rnd.nextInt(3), "crash-voter", from.index, null, () -> crash(from));
+    }
+    network.send(from.index, indexOf(m.getTo()), m);
+  }
+
+  private int indexOf(long id) {
+    for (SimNode n : nodes) {
+      if (n.id == id) {
+        return n.index;
+      }
+    }
+    throw new IllegalArgumentException("no member " + id);
+  }
+
+  void onApply(SimNode n, Entry e) {
+    invariants.onApply(n, e);
+    for (int i = 0; i < pending.size(); i++) {
+      Pending p = pending.get(i);
+      if (p.node == n.index && p.life == n.life && p.index == e.getIndex()) {
+        pending.remove(i);
+        if (p.term == e.getTerm() && e.getData().equals(com.google.protobuf.ByteString.copyFrom(p.payload))) {
+          acknowledged.add(e);
+          stats.acknowledged++;
+        }
+        break;
+      }
+    }
+  }
+
+  // ---- clients ----
+
+  private void scheduleProposal() {
+    long gap = Math.max(1, (long) (1000 / mix.proposalsPerSecond() * 2 * rnd.nextDouble()));
+    queue.after(gap, "propose", -1, null, () -> {
+      if (faultsOn) {
+        propose();
+        scheduleProposal();
+      }
+    });
+  }
+
+  /** A client sends a proposal to a member that believes it leads (if any), else to any member. */
+  Proposal propose() {
+    List<SimNode> leaders = new ArrayList<>();
+    for (SimNode n : live()) {
+      if (n.node.status().role() == Role.LEADER) {
+        leaders.add(n);
+      }
+    }
+    List<SimNode> targets = leaders.isEmpty() ? live() : leaders;
+    if (targets.isEmpty()) {
+      return null;
+    }
+    SimNode target = targets.get(rnd.nextInt(targets.size()));
+    return proposeTo(target);
+  }
+
+  Proposal proposeTo(SimNode target) {
+    byte[] payload = payload();
+    stats.proposals++;
+    Proposal p = target.node.propose(payload);
+    if (p.appended()) {
+      pending.add(new Pending(target.index, target.life, p.index(), p.term(), payload));
+      if (faultsOn && rnd.nextDouble() < mix.leaderFaultAfterProposal()) {
+        // Faults aimed where bugs hide: at a leader just after it appended.
+        long delay = rnd.nextInt(20);
+        if (rnd.nextBoolean()) {
+          queue.after(delay, "crash-leader", target.index, null, () -> crash(target));
+        } else {
+          queue.after(delay, "isolate-leader", target.index, null, () -> isolate(target.index, 100 + rnd.nextInt(1500)));
+        }
+      }
+    }
+    target.processor.drain();
+    return p;
+  }
+
+  private byte[] payload() {
+    long n = proposalCounter++;
+    String base = "s" + seed + "-p" + n;
+    int extra = rnd.nextInt(10) == 0 ? rnd.nextInt(2000) : rnd.nextInt(48);
+    return (base + "-".repeat(extra)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  // ---- faults ----
+
+  private void scheduleFault(String kind, double perSecond, Runnable fault) {
+    if (perSecond <= 0) {
+      return;
+    }
+    long gap = (long) (-Math.log(1 - rnd.nextDouble()) * 1000 / perSecond) + 1;
+    queue.after(gap, kind, -1, null, () -> {
+      if (faultsOn) {
+        fault.run();
+        scheduleFault(kind, perSecond, fault);
+      }
+    });
+  }
+
+  private void randomCrash() {
+    List<SimNode> live = live();
+    if (!live.isEmpty()) {
+      crash(live.get(rnd.nextInt(live.size())));
+    }
+  }
+
+  /** Crashes now, or arms the crash to strike between two of the member's next I/O actions. */
+  void crash(SimNode n) {
+    if (!faultsOn || !n.alive || n.crashing || n.ioUntilCrash >= 0) {
+      return;
+    }
+    if (rnd.nextBoolean()) {
+      n.crashing = true;
+      finishCrash(n);
+      return;
+    }
+    n.ioUntilCrash = rnd.nextInt(6);
+    int life = n.life;
+    queue.after(50, "crash-deadline", n.index, null, () -> {
+      if (faultsOn && n.alive && n.life == life) {
+        n.crashing = true;
+        finishCrash(n);
+      }
+    });
+  }
+
+  private void finishCrash(SimNode n) {
+    boolean wasLeader = n.node.status().role() == Role.LEADER;
+    SimDisk.CrashOutcome out = n.disk.crash(rnd);
+    n.alive = false;
+    n.crashing = false;
+    n.life++;
+    stats.crashes++;
+    if (wasLeader && out.pendingEntries()) {
+      stats.leaderCrashesWithUnsyncedEntries++;
+    }
+    if (out.lostData()) {
+      stats.crashesLosingUnsyncedData++;
+    }
+    accumulate(n);
+    if (faultsOn) {
+      queue.after(10 + rnd.nextInt(mix.maxRestartMs()), "restart", n.index, null, () -> restart(n));
+    }
+  }
+
+  void restart(SimNode n) {
+    if (n.alive) {
+      return;
+    }
+    invariants.onRestart(n);
+    n.start(config(n));
+    stats.restarts++;
+  }
+
+  private void randomPartition() {
+    int gen = ++partitionGeneration;
+    network.healAll();
+    int kind = rnd.nextInt(3);
+    int size = nodes.size();
+    if (kind == 0) {
+      // Two sides, each member on a random one.
+      boolean[] side = new boolean[size];
+      for (int i = 0; i < size; i++) {
+        side[i] = rnd.nextBoolean();
+      }
+      for (int a = 0; a < size; a++) {
+        for (int b = 0; b < size; b++) {
+          if (side[a] != side[b]) {
+            network.block(a, b);
+          }
+        }
+      }
+    } else if (kind == 1) {
+      // One-way links.
+      int links = 1 + rnd.nextInt(size * 2);
+      for (int i = 0; i < links; i++) {
+        int a = rnd.nextInt(size);
+        int b = rnd.nextInt(size);
+        if (a != b) {
+          network.block(a, b);
+        }
+      }
+    } else {
+      SimNode leader = leader();
+      isolateLinks(leader != null ? leader.index : rnd.nextInt(size));
+    }
+    stats.partitions++;
+    queue.after(50 + rnd.nextInt(2000), "heal-partition", -1, null, () -> {
+      if (partitionGeneration == gen) {
+        network.healAll();
+      }
+    });
+  }
+
+  void isolate(int index, long forMs) {
+    if (!faultsOn) {
+      return;
+    }
+    int gen = ++partitionGeneration;
+    network.healAll();
+    isolateLinks(index);
+    stats.partitions++;
+    queue.after(forMs, "heal-partition", -1, null, () -> {
+      if (partitionGeneration == gen) {
+        network.healAll();
+      }
+    });
+  }
+
+  private void isolateLinks(int index) {
+    for (int i = 0; i < nodes.size(); i++) {
+      if (i != index) {
+        network.block(index, i);
+        network.block(i, index);
+      }
+    }
+  }
+
+  // ---- heal, liveness and the final checks ----
+
+  void healAndCheckLiveness() {
+    faultsOn = false;
+    partitionGeneration++;
+    network.healAll();
+    network.calm();
+    for (SimNode n : nodes) {
+      if (n.crashing) {
+        finishCrash(n);
+      }
+      n.ioUntilCrash = -1;
+      if (!n.alive) {
+        restart(n);
+      }
+    }
+    long healedAt = queue.now();
+    long[] marker = new long[2];  // index, term of the liveness proposal
+    boolean committed = runUntil(healedAt + 10 * MAX_ELECTION_TIMEOUT_MS, () -> livenessMarkerCommitted(marker));
+    if (!committed) {
+      throw new Invariants.Violation("liveness: no leader committed a proposal within 10 election timeouts of heal");
+    }
+    boolean appliedEverywhere = runUntil(healedAt + 20 * MAX_ELECTION_TIMEOUT_MS,
+        () -> nodes.stream().allMatch(n -> n.applied >= marker[0]));
+    if (!appliedEverywhere) {
+      throw new Invariants.Violation("liveness: proposal " + marker[0] + " not applied on every member within 20 election timeouts");
+    }
+    invariants.checkLogMatching(live());
+    for (Entry acked : acknowledged) {
+      if (!acked.equals(invariants.oracleEntry(acked.getIndex()))) {
+        throw new Invariants.Violation("acknowledged entry " + acked.getIndex() + " is not the committed one");
+      }
+      for (SimNode n : nodes) {
+        if (n.applied < acked.getIndex()) {
+          throw new Invariants.Violation("acknowledged entry " + acked.getIndex() + " not applied on member " + n.index);
+        }
+      }
+    }
+    stats.commits = invariants.committedInOracle();
+    nodes.forEach(this::accumulate);
+    stats.schedules = 1;
+    stats.messages = network.sent;
+    stats.dropped = network.dropped + network.partitionedDrops;
+    stats.duplicated = network.duplicated;
+    stats.delayedLong = network.delayedLong;
+  }
+
+  /** Proposes through the current leader until one proposal commits there. */
+  private boolean livenessMarkerCommitted(long[] marker) {
+    SimNode leader = leader();
+    if (leader == null) {
+      return false;
+    }
+    Status s = leader.node.status();
+    if (marker[0] != 0 && s.commit() >= marker[0] && leader.node.termAt(marker[0]) == marker[1]) {
+      return true;
+    }
+    if (marker[0] == 0 || leader.node.termAt(marker[0]) != marker[1]) {
+      Proposal p = proposeTo(leader);
+      if (p.appended()) {
+        marker[0] = p.index();
+        marker[1] = p.term();
+      }
+    }
+    return false;
+  }
+
+  List<SimNode> live() {
+    List<SimNode> live = new ArrayList<>();
+    for (SimNode n : nodes) {
+      if (n.alive) {
+        live.add(n);
+      }
+    }
+    return live;
+  }
+
+  /** Adds a member's core counters (for this life) to the schedule's. */
+  private void accumulate(SimNode n) {
+    var c = n.node.counters();
+    stats.elections += c.leadersElected();
+    stats.truncations += n.node.truncations();
+    stats.windowsFilled += c.inflightWindowFull();
+    stats.staleTermFreed += c.steppedDownForHigherTerm();
+    stats.persistedIgnored += c.persistedIgnored();
+  }
+
+  long digest() {
+    return digest;
+  }
+
+  long seed() {
+    return seed;
+  }
+
+  FaultMix mix() {
+    return mix;
+  }
+
+  /** Each member's state, for the report. */
+  String describeNodes() {
+    StringBuilder sb = new StringBuilder();
+    for (SimNode n : nodes) {
+      sb.append("  member ").append(n.index).append(n.alive ? " " : " (down) ");
+      if (n.node != null) {
+        sb.append(n.node.status()).append(" applied=").append(n.applied).append(' ').append(n.node.progress());
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** The last events before a failure, oldest first, for the report. */
+  String trace() {
+    StringBuilder sb = new StringBuilder();
+    for (EventQueue.Event e : trace) {
+      sb.append(String.format("  t=%6dms %-15s node=%2d %s%n", e.time(), e.kind(), e.node(), describe(e.detail())));
+    }
+    return sb.toString();
+  }
+
+  private static String describe(Object detail) {
+    if (detail instanceof RaftMessage m) {
+      String s = com.google.protobuf.TextFormat.shortDebugString(m);
+      return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+    return detail == null ? "" : detail.toString();
+  }
+}
