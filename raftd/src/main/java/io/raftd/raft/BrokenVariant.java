@@ -17,7 +17,13 @@ enum BrokenVariant {
   ACK_BEFORE_DURABLE,
   /** The leader counts its own entries toward commit as soon as it appends them. */
   LEADER_COUNTS_SELF_BEFORE_PERSISTED,
-  /** A follower takes its commit index from its own last index rather than the verified prefix. */
+  /**
+   * A follower takes its commit index from its own last index rather than from the prefix the
+   * AppendEntries verified: on every AppendEntries, accepted or rejected, commit = min(leaderCommit,
+   * own last index). (With fast backtracking an accepted AppendEntries always reaches the first
+   * divergent entry, so the bug shows where the consistency check fails: a follower with a stale suffix
+   * commits it.)
+   */
   FOLLOWER_COMMIT_FROM_OWN_LAST_INDEX,
   /** A follower truncates its log after a shorter, stale AppendEntries. */
   TRUNCATE_ON_STALE_APPEND,

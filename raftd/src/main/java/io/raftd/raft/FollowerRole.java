@@ -54,6 +54,9 @@ final class FollowerRole implements RoleBehaviour {
     AppendEntries ae = m.getAppendEntries();
     long prev = ae.getPrevLogIndex();
     RaftLog log = r.log;
+    if (r.cfg.is(BrokenVariant.FOLLOWER_COMMIT_FROM_OWN_LAST_INDEX)) {
+      log.commitTo(Math.min(ae.getLeaderCommit(), log.lastIndex()));
+    }
     if (prev < log.committed) {
       // Everything up to our commit index matches any leader's log: acknowledge that much. It may not
       // be durable yet, so the answer waits for this Ready's writes like any acknowledgement.
@@ -74,9 +77,8 @@ final class FollowerRole implements RoleBehaviour {
         && lastNew < log.lastIndex() && entries.get(0).getIndex() > log.committed) {
       log.append(entries);
     }
-    // Step 5: commit no further than what this AppendEntries verified.
-    long verified = r.cfg.is(BrokenVariant.FOLLOWER_COMMIT_FROM_OWN_LAST_INDEX) ? log.lastIndex() : lastNew;
-    log.commitTo(Math.min(ae.getLeaderCommit(), verified));
+    // Step 5: commit no further than what this AppendEntries verified: entries beyond it may be stale.
+    log.commitTo(Math.min(ae.getLeaderCommit(), lastNew));
     acknowledge(m.getFrom(), lastNew);
   }
 

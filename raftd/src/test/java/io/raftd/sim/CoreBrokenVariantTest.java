@@ -21,6 +21,7 @@ class CoreBrokenVariantTest {
       "VOTE_FOR_OUT_OF_DATE_LOG",
       "ACK_BEFORE_DURABLE",
       "LEADER_COUNTS_SELF_BEFORE_PERSISTED",
+      "FOLLOWER_COMMIT_FROM_OWN_LAST_INDEX",
       "TRUNCATE_ON_STALE_APPEND",
       "PERSISTED_IGNORES_TERM"})
   void randomSearchCatchesTheBug(String variant) {

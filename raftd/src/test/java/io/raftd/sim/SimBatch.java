@@ -102,7 +102,9 @@ final class SimBatch {
   }
 
   static String replayCommand(long seed) {
-    return "mvn -B -q install -DskipTests && mvn -B -pl raftd test -Dtest=SimulationTest -Dsim.seed=" + seed;
+    String sizes = System.getProperty("sim.sizes");
+    return "mvn -B -q install -DskipTests && mvn -B -pl raftd test -Dtest=SimulationTest -Dsim.seed=" + seed
+        + (sizes == null ? "" : " -Dsim.sizes=" + sizes);
   }
 
   /** Writes one line per schedule, {@code seed digest}, and returns where. */

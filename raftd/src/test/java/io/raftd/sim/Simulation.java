@@ -67,10 +67,15 @@ final class Simulation {
     }
   }
 
-  /** A schedule with its own swarm-drawn fault mix. */
+  /**
+   * A schedule with its own swarm-drawn fault mix, on a cluster size drawn from {@code sim.sizes}
+   * ("3,5" by default, as in CI; soak runs add 7).
+   */
   static Simulation random(long seed, UnaryOperator<Config> configure) {
     SplittableRandom r = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
-    int size = r.nextInt(10) < 6 ? 3 : 5;
+    int[] sizes = java.util.Arrays.stream(System.getProperty("sim.sizes", "3,5").split(","))
+        .map(String::trim).mapToInt(Integer::parseInt).toArray();
+    int size = sizes[r.nextInt(sizes.length)];
     return new Simulation(seed, FaultMix.draw(r, size), configure);
   }
 
@@ -567,5 +572,50 @@ final class Simulation {
       return s.length() > 200 ? s.substring(0, 200) + "..." : s;
     }
     return detail == null ? "" : detail.toString();
+  }
+
+  // ---- scenario controls ----
+  // Package-private hooks for the scripted scenario tests (*ScenarioTest); nothing above uses them.
+
+  /**
+   * Crashes {@code n} at once (its unsynced writes fare as the crash model decides, drawn from the seed).
+   * Unlike {@link #crash}, it is never deferred and schedules no restart: the member stays down until
+   * {@link #restart}.
+   */
+  void crashNow(SimNode n) {
+    if (!n.alive) {
+      return;
+    }
+    n.disk.crash(rnd);
+    n.alive = false;
+    n.crashing = false;
+    n.ioUntilCrash = -1;
+    n.life++;
+    stats.crashes++;
+    accumulate(n);
+  }
+
+  /** {@link #runUntil}, showing every event to {@code observer} just before it runs. */
+  boolean runUntilObserved(long until, BooleanSupplier done, java.util.function.Consumer<EventQueue.Event> observer) {
+    while (!done.getAsBoolean()) {
+      EventQueue.Event e = queue.next(until);
+      if (e == null) {
+        return done.getAsBoolean();
+      }
+      observer.accept(e);
+      runEvent(e);
+    }
+    return true;
+  }
+
+  /** Leaders elected so far, over every life of every member (crashed lives were added to the stats). */
+  long leadersElectedSoFar() {
+    long total = stats.elections;
+    for (SimNode n : nodes) {
+      if (n.alive && n.node != null) {
+        total += n.node.counters().leadersElected();
+      }
+    }
+    return total;
   }
 }
