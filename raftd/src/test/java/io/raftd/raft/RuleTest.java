@@ -430,6 +430,45 @@ class RuleTest {
   }
 
   @Test
+  void aWindowThatAcknowledgesNothingForAnElectionTimeoutIsResentFromTheMatch() {
+    Node n = node(config(1).maxInflight(4), 0, 0);
+    n.electAndCatchUp();
+    n.raw.propose(new byte[] {1});
+    n.raw.propose(new byte[] {2});
+    n.drain();  // both AppendEntries to member 2 are lost
+    assertTrue(n.progress(2).startsWith("REPLICATE match=1"), n.progress(2));
+
+    // Member 3 keeps acknowledging, so the leader keeps its quorum; member 2 only answers heartbeats.
+    n.deliver(ack(3, 1, 1, 3));
+    List<RaftMessage> resent = List.of();
+    for (int tick = 0; tick < 2 * 10 && resent.isEmpty(); tick++) {
+      n.deliver(heartbeatResp(2, 1, 1), heartbeatResp(3, 1, 1));
+      resent = appends(to(2, n.tick(1)));
+    }
+
+    AppendEntries ae = only(resent).getAppendEntries();
+    assertEquals(1, ae.getPrevLogIndex(), "resent from the first unacknowledged index");
+    assertEquals(2, ae.getEntries(0).getIndex());
+    assertTrue(n.progress(2).startsWith("PROBE match=1"), n.progress(2));
+  }
+
+  @Test
+  void aWindowStillBeingAcknowledgedIsNotResent() {
+    Node n = node(config(1).maxInflight(4), 0, 0);
+    n.electAndCatchUp();
+    long match = 1;
+    for (int tick = 0; tick < 3 * 10; tick++) {
+      n.raw.propose(new byte[] {(byte) tick});
+      n.drain();
+      // Member 2 acknowledges one entry behind: always something in flight, but progress every tick.
+      n.deliver(ack(2, 1, 1, match), ack(3, 1, 1, match + 1));
+      match++;
+      assertTrue(n.progress(2).startsWith("REPLICATE"), "tick " + tick + ": " + n.progress(2));
+      n.tick(1);
+    }
+  }
+
+  @Test
   void appendEntriesBatchUpToTheByteLimitButCarryAtLeastOneEntry() {
     Node n = node(config(1).maxBatchBytes(12), 0, 0);
     n.elect();  // member 2 is probed with the no-op; no answer yet
