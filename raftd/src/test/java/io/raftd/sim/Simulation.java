@@ -162,14 +162,7 @@ final class Simulation {
 
   /** Runs events until {@code done} holds or the clock passes {@code until}; true if done. */
   boolean runUntil(long until, BooleanSupplier done) {
-    while (!done.getAsBoolean()) {
-      EventQueue.Event e = queue.next(until);
-      if (e == null) {
-        return done.getAsBoolean();
-      }
-      runEvent(e);
-    }
-    return true;
+    return runUntilObserved(until, done, e -> {});
   }
 
   private void runEvent(EventQueue.Event e) {
@@ -354,6 +347,14 @@ final class Simulation {
   }
 
   private void finishCrash(SimNode n) {
+    powerOff(n);
+    if (faultsOn) {
+      queue.after(10 + rnd.nextInt(mix.maxRestartMs()), "restart", n.index, null, () -> restart(n));
+    }
+  }
+
+  /** The member loses power: its disk keeps what the crash model allows; it stays down until restarted. */
+  private void powerOff(SimNode n) {
     boolean wasLeader = n.node.status().role() == Role.LEADER;
     SimDisk.CrashOutcome out = n.disk.crash(rnd);
     n.alive = false;
@@ -366,10 +367,8 @@ final class Simulation {
     if (out.lostData()) {
       stats.crashesLosingUnsyncedData++;
     }
+    n.ioUntilCrash = -1;
     accumulate(n);
-    if (faultsOn) {
-      queue.after(10 + rnd.nextInt(mix.maxRestartMs()), "restart", n.index, null, () -> restart(n));
-    }
   }
 
   void restart(SimNode n) {
@@ -583,16 +582,9 @@ final class Simulation {
    * {@link #restart}.
    */
   void crashNow(SimNode n) {
-    if (!n.alive) {
-      return;
+    if (n.alive) {
+      powerOff(n);
     }
-    n.disk.crash(rnd);
-    n.alive = false;
-    n.crashing = false;
-    n.ioUntilCrash = -1;
-    n.life++;
-    stats.crashes++;
-    accumulate(n);
   }
 
   /** {@link #runUntil}, showing every event to {@code observer} just before it runs. */
