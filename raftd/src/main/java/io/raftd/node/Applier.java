@@ -1,6 +1,7 @@
 package io.raftd.node;
 
 import io.raftd.proto.Entry;
+import io.raftd.proto.SnapshotMetadata;
 import java.util.List;
 
 /**
@@ -9,4 +10,10 @@ import java.util.List;
  */
 public interface Applier {
   void apply(List<Entry> committed);
+
+  /**
+   * Replaces the state machine's state with the snapshot (whose file is durable), then reports
+   * {@code snapshot.getIndex()} applied; called before any entry after it is applied.
+   */
+  void restore(SnapshotMetadata snapshot);
 }

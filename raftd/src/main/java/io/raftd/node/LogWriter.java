@@ -2,6 +2,7 @@ package io.raftd.node;
 
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
+import io.raftd.proto.SnapshotMetadata;
 import java.util.List;
 
 /**
@@ -10,12 +11,14 @@ import java.util.List;
  */
 public interface LogWriter {
   /**
-   * Starts a write. If {@code entries} begins at or below the last stored index, the stored suffix from
-   * that index is replaced. The hard state is written after the entries, so a crash can never keep a
-   * commit index without the entries it covers.
+   * Starts a write, in this order: a snapshot from the leader replaces the whole stored log; then
+   * entries (if they begin at or below the last stored index, the stored suffix from that index is
+   * replaced); then the hard state, so a crash can never keep a commit index without the entries it
+   * covers.
    *
+   * @param snapshot an installed snapshot (its file already durable) the log now starts after, or null
    * @param hardState the new hard state, or null if unchanged
    * @param sync false if the write need not be fsynced before it counts as durable (a commit-only change)
    */
-  void write(HardState hardState, List<Entry> entries, boolean sync);
+  void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries, boolean sync);
 }

@@ -2,6 +2,7 @@ package io.raftd.node;
 
 import io.raftd.proto.Entry;
 import io.raftd.proto.RaftMessage;
+import io.raftd.proto.SnapshotMetadata;
 import io.raftd.raft.RawNode;
 import io.raftd.raft.Ready;
 import java.util.ArrayDeque;
@@ -13,9 +14,11 @@ import java.util.List;
  * decides durability ordering. Thread-free: the daemon's RaftLoop thread and the simulator run this same
  * code, and report completions back through {@link #onWriteDurable()} and {@link #onApplied(long)}.
  *
- * <p>For each Ready, in order: (1) start the write of its hard state and entries; (2) send the messages
- * that may leave at once (a leader's AppendEntries, thesis §10.2.1); (3) hand committed entries to the
- * applier. Messages that must wait for durability are held with the oldest write they depend on: this
+ * <p>For each Ready, in order: (1) start the write of its snapshot, hard state and entries; (2) send the
+ * messages that may leave at once (a leader's AppendEntries, thesis §10.2.1); (3) hand committed entries
+ * to the applier; (4) tell the waiters which reads may be served or failed and whether leadership was
+ * lost. An installed snapshot is restored into the state machine once its write is durable, before
+ * anything after it is applied. Messages that must wait for durability are held with the oldest write they depend on: this
  * Ready's write if it has one, else the newest write still outstanding (every earlier write must be
  * durable before they leave), else they leave at once. When a write is durable its held messages leave
  * and the node learns, through {@code onPersisted}, that its entries are durable. Owned by one thread.
@@ -25,17 +28,22 @@ public final class ReadyProcessor {
   private final LogWriter writer;
   private final Transport transport;
   private final Applier applier;
+  private final Waiters waiters;
   /** Writes started and not yet durable, oldest first. */
   private final ArrayDeque<PendingWrite> pending = new ArrayDeque<>();
 
-  /** A started write: the last entry it persists (index 0 if none) and the messages waiting for it. */
-  private record PendingWrite(long lastIndex, long lastTerm, List<RaftMessage> waiting) {}
+  /**
+   * A started write: the snapshot it installs (or null), the last entry it persists (index 0 if none)
+   * and the messages waiting for it.
+   */
+  private record PendingWrite(SnapshotMetadata snapshot, long lastIndex, long lastTerm, List<RaftMessage> waiting) {}
 
-  public ReadyProcessor(RawNode node, LogWriter writer, Transport transport, Applier applier) {
+  public ReadyProcessor(RawNode node, LogWriter writer, Transport transport, Applier applier, Waiters waiters) {
     this.node = node;
     this.writer = writer;
     this.transport = transport;
     this.applier = applier;
+    this.waiters = waiters;
   }
 
   /** Carries out every Ready the node has; call after each input to the node. */
@@ -52,8 +60,9 @@ public final class ReadyProcessor {
     if (rd.hasWrites()) {
       List<Entry> entries = rd.entries();
       Entry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
-      pending.add(new PendingWrite(last == null ? 0 : last.getIndex(), last == null ? 0 : last.getTerm(), waiting));
-      writer.write(rd.hardState(), entries, rd.mustSync());
+      pending.add(new PendingWrite(rd.snapshot(), last == null ? 0 : last.getIndex(), last == null ? 0 : last.getTerm(),
+          waiting));
+      writer.write(rd.snapshot(), rd.hardState(), entries, rd.mustSync());
     } else if (!pending.isEmpty()) {
       pending.peekLast().waiting().addAll(waiting);
     } else {
@@ -63,6 +72,11 @@ public final class ReadyProcessor {
     if (!rd.committedEntries().isEmpty()) {
       applier.apply(rd.committedEntries());
     }
+    rd.readStates().forEach(waiters::readReady);
+    rd.failedReads().forEach(waiters::readFailed);
+    if (rd.leadershipLost() != null) {
+      waiters.leadershipLost(rd.leadershipLost());
+    }
   }
 
   /** The oldest outstanding write is durable: release what waited for it and tell the node. */
@@ -70,6 +84,9 @@ public final class ReadyProcessor {
     PendingWrite w = pending.poll();
     if (w == null) {
       throw new IllegalStateException("a write was reported durable but none is outstanding");
+    }
+    if (w.snapshot() != null) {
+      applier.restore(w.snapshot());
     }
     w.waiting().forEach(transport::send);
     if (w.lastIndex() > 0) {

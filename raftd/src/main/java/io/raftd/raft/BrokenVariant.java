@@ -28,5 +28,15 @@ enum BrokenVariant {
   /** A follower truncates its log after a shorter, stale AppendEntries. */
   TRUNCATE_ON_STALE_APPEND,
   /** onPersisted is honoured although the entry at that index was overwritten by a later term. */
-  PERSISTED_IGNORES_TERM
+  PERSISTED_IGNORES_TERM,
+  /** A leader answers ReadIndex before an entry of its own term is committed. */
+  READ_BEFORE_FIRST_COMMIT,
+  /** A read counts a confirmation round that started before it was registered. */
+  READ_COUNTS_EARLIER_ROUND,
+  /** A follower serves a read before it has applied up to the read index. */
+  FOLLOWER_READ_BEFORE_APPLIED,
+  /** A follower installs a snapshot at or below its commit index. */
+  STALE_SNAPSHOT_INSTALLED,
+  /** A TimeoutNow campaign does not set the transfer flag, so voters in their lease ignore it. */
+  TRANSFER_WITHOUT_FLAG
 }

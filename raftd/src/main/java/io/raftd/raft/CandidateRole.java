@@ -31,7 +31,7 @@ final class CandidateRole implements RoleBehaviour {
         .setLastLogIndex(r.log.lastIndex())
         .setLastLogTerm(r.log.lastTerm())
         .setPreVote(preVote)
-        .setTransfer(transfer);
+        .setTransfer(transfer && !r.cfg.is(BrokenVariant.TRANSFER_WITHOUT_FLAG));
     for (long voter : r.tracker.allVoters()) {
       if (voter != r.id) {
         // A candidate's requests wait for its new term and self-vote to be durable (Ready clause 2).
@@ -51,7 +51,7 @@ final class CandidateRole implements RoleBehaviour {
 
   @Override
   public void step(RaftMessage m) {
-    if (m.hasAppendEntries() || m.hasHeartbeat()) {
+    if (m.hasAppendEntries() || m.hasHeartbeat() || m.hasInstallSnapshot()) {
       // Someone already won this term.
       r.becomeFollower(r.term, m.getFrom());
       r.behaviour.step(m);

@@ -17,6 +17,15 @@ public final class Counters {
   long persistedIgnored;
   long proposalsDropped;
   long checkQuorumStepDowns;
+  long readsWaitedForCommit;
+  long followerReads;
+  long readsFailed;
+  long snapshotsSent;
+  long snapshotsInstalled;
+  long staleSnapshotsIgnored;
+  long transfersStarted;
+  long transfersCompleted;
+  long transfersAborted;
 
   /** Elections this member started (pre-vote or real). */
   public long campaigns() {
@@ -72,5 +81,47 @@ public final class Counters {
 
   public long checkQuorumStepDowns() {
     return checkQuorumStepDowns;
+  }
+
+  /** Reads a new leader held until an entry of its term was committed. */
+  public long readsWaitedForCommit() {
+    return readsWaitedForCommit;
+  }
+
+  /** Reads this member served with a read index from its leader. */
+  public long followerReads() {
+    return followerReads;
+  }
+
+  /** Reads that failed (leadership lost, no leader, no answer): safe to retry. */
+  public long readsFailed() {
+    return readsFailed;
+  }
+
+  public long snapshotsSent() {
+    return snapshotsSent;
+  }
+
+  public long snapshotsInstalled() {
+    return snapshotsInstalled;
+  }
+
+  /** Snapshots at or below the commit index, ignored. */
+  public long staleSnapshotsIgnored() {
+    return staleSnapshotsIgnored;
+  }
+
+  public long transfersStarted() {
+    return transfersStarted;
+  }
+
+  /** Elections this member won because a leader handed over to it (TimeoutNow). */
+  public long transfersCompleted() {
+    return transfersCompleted;
+  }
+
+  /** Transfers this member gave up after an election timeout, resuming as leader. */
+  public long transfersAborted() {
+    return transfersAborted;
   }
 }

@@ -5,6 +5,7 @@ import io.raftd.proto.AppendEntriesResponse;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HeartbeatResponse;
 import io.raftd.proto.RaftMessage;
+import io.raftd.proto.SnapshotMetadata;
 import java.util.List;
 
 /**
@@ -37,6 +38,9 @@ final class FollowerRole implements RoleBehaviour {
       r.log.commitTo(m.getHeartbeat().getCommit());
       r.send(r.message(m.getFrom()).setHeartbeatResponse(
           HeartbeatResponse.newBuilder().setRound(m.getHeartbeat().getRound())));
+    } else if (m.hasInstallSnapshot()) {
+      heardFromLeader(m);
+      handleInstallSnapshot(m);
     } else if (m.hasTimeoutNow()) {
       // Thesis §3.10: the leader hands over; campaign at once, with the flag that lets voters
       // waive their lease.
@@ -80,6 +84,33 @@ final class FollowerRole implements RoleBehaviour {
     // Step 5: commit no further than what this AppendEntries verified: entries beyond it may be stale.
     log.commitTo(Math.min(ae.getLeaderCommit(), lastNew));
     acknowledge(m.getFrom(), lastNew);
+  }
+
+  /**
+   * Paper Figure 13, thesis §5: the transport has already received, verified and made durable the
+   * snapshot's file. A snapshot at or below our commit index is stale and ignored; if our log holds the
+   * snapshot's last entry, the entries after it are kept (step 6); otherwise the whole log is replaced.
+   */
+  private void handleInstallSnapshot(RaftMessage m) {
+    SnapshotMetadata snapshot = m.getInstallSnapshot().getMetadata();
+    RaftLog log = r.log;
+    boolean installStale = r.cfg.is(BrokenVariant.STALE_SNAPSHOT_INSTALLED);
+    if (snapshot.getIndex() <= log.committed && !installStale) {
+      r.counters.staleSnapshotsIgnored++;
+      acknowledge(m.getFrom(), log.committed);
+      return;
+    }
+    if (log.matchTerm(snapshot.getIndex(), snapshot.getTerm()) && snapshot.getIndex() > log.committed) {
+      log.commitTo(snapshot.getIndex());
+      acknowledge(m.getFrom(), snapshot.getIndex());
+      return;
+    }
+    log.restore(snapshot);
+    r.tracker.setConfiguration(snapshot.getConfiguration());
+    r.snapshotIndex = snapshot.getIndex();
+    r.counters.snapshotsInstalled++;
+    // Acknowledged once the log's reset to the snapshot is durable.
+    acknowledge(m.getFrom(), snapshot.getIndex());
   }
 
   private void acknowledge(long to, long match) {

@@ -1,11 +1,16 @@
 package io.raftd.raft;
 
+import com.google.protobuf.ByteString;
 import io.raftd.proto.AppendEntries;
 import io.raftd.proto.AppendEntriesResponse;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
 import io.raftd.proto.Heartbeat;
+import io.raftd.proto.InstallSnapshot;
 import io.raftd.proto.RaftMessage;
+import io.raftd.proto.ReadIndexResponse;
+import io.raftd.proto.SnapshotMetadata;
+import io.raftd.proto.TimeoutNow;
 import io.raftd.raft.tracker.Progress;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -14,16 +19,24 @@ import java.util.List;
  * A leader (paper Figure 2, "Leaders"; §5.3 replication, §5.4.2 commit rule): appends a no-op of its
  * term at once, replicates with per-follower progress (probe, then pipelined replicate within a bounded
  * window), backs up quickly with the followers' conflict hints, commits by counting only entries of its
- * own term, sends heartbeats, and steps down without a quorum (check-quorum, thesis §6.2).
+ * own term, sends heartbeats, and steps down without a quorum (check-quorum, thesis §6.2). It also
+ * serves ReadIndex (thesis §6.4, queue in {@link ReadOnly}), sends a snapshot to a follower whose next
+ * entry it has compacted, and hands leadership over on request (thesis §3.10).
  */
 final class LeaderRole implements RoleBehaviour {
   private final Raft r;
   /** (index, data bytes) of entries this leader appended that are not yet committed; the no-op is exempt. */
   private final ArrayDeque<long[]> uncommitted = new ArrayDeque<>();
   private long uncommittedBytes;
+  private final ReadOnly reads;
+  /** The member leadership is being handed to, 0 if none; proposals are refused meanwhile. */
+  private long transferee;
+  private int transferElapsed;
+  private boolean timeoutNowSent;
 
   LeaderRole(Raft r) {
     this.r = r;
+    this.reads = new ReadOnly(r.cfg.is(BrokenVariant.READ_COUNTS_EARLIER_ROUND));
   }
 
   void start() {
@@ -36,6 +49,9 @@ final class LeaderRole implements RoleBehaviour {
   }
 
   Proposal propose(byte[] data) {
+    if (transferee != 0) {
+      return Proposal.refused(Proposal.Refusal.TRANSFERRING);
+    }
     long size = data.length;
     if (uncommittedBytes > 0 && uncommittedBytes + size > r.cfg.maxUncommittedBytes) {
       return Proposal.refused(Proposal.Refusal.TOO_MUCH_UNCOMMITTED);
@@ -61,6 +77,11 @@ final class LeaderRole implements RoleBehaviour {
   public void tick() {
     r.heartbeatElapsed++;
     r.electionElapsed++;
+    if (transferee != 0 && ++transferElapsed >= r.cfg.electionTicks) {
+      r.counters.transfersAborted++;
+      r.cfg.logger.warn(r.id + " aborts the leadership transfer to " + transferee + ": it did not take over in time");
+      transferee = 0;
+    }
     if (r.electionElapsed >= r.cfg.electionTicks) {
       r.electionElapsed = 0;
       resendStalled();
@@ -102,10 +123,123 @@ final class LeaderRole implements RoleBehaviour {
     } else if (m.hasHeartbeatResponse()) {
       pr.setRecentActive(true);
       pr.onHeartbeatResponse();
+      release(reads.confirm(m.getFrom(), m.getHeartbeatResponse().getRound(), r.id, r.tracker));
+      maybeStartReadRound();
       if (pr.match() < r.log.lastIndex()) {
         sendAppend(m.getFrom(), false);
       }
     }
+  }
+
+  // ---- ReadIndex (thesis §6.4) ----
+
+  /** Registers a read from this member ({@code from == 0}) or from a follower. */
+  void readIndex(ByteString context, long from) {
+    boolean termCommitted = r.log.term(r.log.committed) == r.term || r.cfg.is(BrokenVariant.READ_BEFORE_FIRST_COMMIT);
+    if (!termCommitted) {
+      r.counters.readsWaitedForCommit++;
+    }
+    reads.add(context, from, r.log.committed, termCommitted);
+    release(reads.releaseConfirmed());
+    maybeStartReadRound();
+  }
+
+  private void maybeStartReadRound() {
+    if (reads.wantsRound()) {
+      long round = reads.startRound();
+      broadcastHeartbeat();
+      release(reads.confirm(r.id, round, r.id, r.tracker));  // a one-voter cluster confirms at once
+    }
+  }
+
+  private void release(List<ReadOnly.Request> confirmed) {
+    for (ReadOnly.Request read : confirmed) {
+      if (read.from() == 0) {
+        r.readConfirmed(new ReadState(read.context(), read.index()));
+      } else {
+        r.send(r.message(read.from()).setReadIndexResponse(ReadIndexResponse.newBuilder()
+            .setContext(read.context()).setIndex(read.index()).setOk(true)));
+      }
+    }
+  }
+
+  /** Leadership ends: every read not yet confirmed fails (safe to retry). */
+  void end() {
+    for (ReadOnly.Request read : reads.drain()) {
+      if (read.from() == 0) {
+        r.failRead(read.context());
+      } else {
+        r.send(r.message(read.from()).setReadIndexResponse(
+            ReadIndexResponse.newBuilder().setContext(read.context()).setOk(false)));
+      }
+    }
+  }
+
+  // ---- leadership transfer (thesis §3.10) ----
+
+  /** Hands leadership to {@code target}, or with 0 to the most up-to-date other voter. */
+  TransferOutcome transferLeadership(long target) {
+    if (target == 0) {
+      target = mostUpToDateVoter();
+    }
+    if (target == r.id) {
+      return TransferOutcome.ALREADY_LEADER;
+    }
+    if (target == 0 || !r.tracker.isVoter(target)) {
+      return TransferOutcome.NOT_A_VOTER;
+    }
+    // Asking again restarts the transfer (a TimeoutNow may have been lost).
+    transferee = target;
+    transferElapsed = 0;
+    timeoutNowSent = false;
+    r.counters.transfersStarted++;
+    r.cfg.logger.info(r.id + " hands leadership of term " + r.term + " to " + target);
+    maybeSendTimeoutNow(target);
+    sendAppend(target, true);
+    return TransferOutcome.STARTED;
+  }
+
+  private long mostUpToDateVoter() {
+    long best = 0;
+    long bestMatch = -1;
+    for (long id : r.tracker.allVoters()) {
+      Progress pr = r.tracker.progress(id);
+      if (id != r.id && pr != null && pr.match() > bestMatch) {
+        best = id;
+        bestMatch = pr.match();
+      }
+    }
+    return best;
+  }
+
+  /** Once the target holds the whole log, it is told to campaign at once. */
+  private void maybeSendTimeoutNow(long target) {
+    if (target == transferee && !timeoutNowSent && r.tracker.progress(target).match() == r.log.lastIndex()) {
+      timeoutNowSent = true;
+      r.send(r.message(target).setTimeoutNow(TimeoutNow.getDefaultInstance()));
+    }
+  }
+
+  // ---- snapshots ----
+
+  /** The host reports how streaming a snapshot to {@code peer} ended. */
+  void onSnapshotStatus(long peer, boolean delivered) {
+    Progress pr = r.tracker.progress(peer);
+    if (pr == null || pr.state() != Progress.State.SNAPSHOT) {
+      return;
+    }
+    if (delivered) {
+      pr.setRecentActive(true);  // a snapshot transfer counts as contact
+    }
+    pr.snapshotDone(delivered);
+    sendAppend(peer, true);
+  }
+
+  private void sendSnapshot(long to, Progress pr) {
+    SnapshotMetadata snapshot = r.log.storedSnapshot();
+    r.counters.snapshotsSent++;
+    r.send(r.message(to).setInstallSnapshot(InstallSnapshot.newBuilder().setMetadata(snapshot)));
+    pr.becomeSnapshot(snapshot.getIndex());
   }
 
   @Override
@@ -128,11 +262,16 @@ final class LeaderRole implements RoleBehaviour {
       return;
     }
     boolean advanced = pr.maybeUpdate(resp.getMatchIndex());
-    if (pr.state() == Progress.State.PROBE) {
-      pr.becomeReplicate();
-    } else {
-      pr.inflights().freeLE(resp.getMatchIndex());
+    switch (pr.state()) {
+      case PROBE -> pr.becomeReplicate();
+      case SNAPSHOT -> {
+        if (pr.match() >= pr.pendingSnapshot()) {
+          pr.becomeReplicate();
+        }
+      }
+      case REPLICATE -> pr.inflights().freeLE(resp.getMatchIndex());
     }
+    maybeSendTimeoutNow(from);
     if (advanced && maybeCommit()) {
       broadcastAppend();
     } else {
@@ -165,9 +304,14 @@ final class LeaderRole implements RoleBehaviour {
     if (r.log.term(index) != r.term && !r.cfg.is(BrokenVariant.COMMIT_OLD_TERM_BY_COUNTING)) {
       return false;
     }
+    boolean firstOfTerm = r.log.term(r.log.committed) != r.term;
     r.log.commitTo(index);
     while (!uncommitted.isEmpty() && uncommitted.peek()[0] <= index) {
       uncommittedBytes -= uncommitted.poll()[1];
+    }
+    if (firstOfTerm && r.log.term(index) == r.term) {
+      reads.termCommitted(index);
+      maybeStartReadRound();
     }
     return true;
   }
@@ -190,6 +334,10 @@ final class LeaderRole implements RoleBehaviour {
     long last = r.log.lastIndex();
     while (!pr.isPaused()) {
       long prev = pr.next() - 1;
+      if (prev < r.log.firstIndex() - 1) {
+        sendSnapshot(to, pr);  // the entries it needs are compacted away
+        return;
+      }
       List<Entry> entries = pr.next() <= last ? r.log.entries(pr.next(), last + 1, r.cfg.maxBatchBytes) : List.of();
       if (entries.isEmpty() && !sendIfEmpty) {
         return;
@@ -216,7 +364,8 @@ final class LeaderRole implements RoleBehaviour {
         Progress pr = r.tracker.progress(id);
         // Never tell a follower to commit past what it is known to hold.
         r.send(r.message(id).setHeartbeat(Heartbeat.newBuilder()
-            .setCommit(Math.min(r.log.committed, pr.match()))));
+            .setCommit(Math.min(r.log.committed, pr.match()))
+            .setRound(reads.round())));
       }
     });
   }

@@ -3,6 +3,7 @@ package io.raftd.raft;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
+import io.raftd.proto.SnapshotMetadata;
 import java.util.List;
 
 /**
@@ -10,12 +11,17 @@ import java.util.List;
  * that the host persists; the core keeps entries that are not yet durable in its own memory and reads
  * those from there. Implementations hold entries {@code [firstIndex(), lastIndex()]}; {@code term} is
  * also defined at {@code firstIndex() - 1} (the entry a snapshot ends with, or index 0 of term 0).
+ * Invariant: {@code firstIndex() - 1 <= snapshot().getIndex()}: a prefix is compacted only once a
+ * durable snapshot covers it.
  */
 public interface LogStorage {
   /** The hard state and configuration last made durable; a new member gets term 0 and its bootstrap configuration. */
   HardState hardState();
 
   Configuration configuration();
+
+  /** The newest durable snapshot (index 0 if none): what the leader sends a follower that needs it. */
+  SnapshotMetadata snapshot();
 
   long firstIndex();
 

@@ -10,7 +10,9 @@ public record Proposal(long index, long term, Refusal refusal) {
     /** This member is not the leader; {@link RawNode#status()} names the leader it knows. */
     NOT_LEADER,
     /** The leader holds too many uncommitted bytes; retry once some commit. */
-    TOO_MUCH_UNCOMMITTED
+    TOO_MUCH_UNCOMMITTED,
+    /** The leader is handing leadership over; retry on the new leader. */
+    TRANSFERRING
   }
 
   public boolean appended() {

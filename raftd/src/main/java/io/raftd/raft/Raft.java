@@ -1,9 +1,12 @@
 package io.raftd.raft;
 
+import com.google.protobuf.ByteString;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
 import io.raftd.proto.HardState;
 import io.raftd.proto.RaftMessage;
+import io.raftd.proto.ReadIndexRequest;
+import io.raftd.proto.ReadIndexResponse;
 import io.raftd.proto.RequestVote;
 import io.raftd.proto.RequestVoteResponse;
 import io.raftd.raft.tracker.ProgressTracker;
@@ -45,15 +48,40 @@ final class Raft {
   /** Messages that leave once this Ready's writes are durable. */
   final List<RaftMessage> messagesAfterPersist = new ArrayList<>();
 
+  /** Ticks since this member started: times out reads forwarded to a leader. */
+  private long ticks;
+  /** Reads forwarded to the leader and not yet answered, oldest first. */
+  private final List<Forwarded> forwardedReads = new ArrayList<>();
+  /** Confirmed reads waiting until this member has applied up to their index. */
+  private final List<ReadState> readsAwaitingApply = new ArrayList<>();
+  /** Reads that may be served now (Ready.readStates). */
+  final List<ReadState> readsReady = new ArrayList<>();
+  /** Reads that failed (Ready.failedReads). */
+  final List<ByteString> failedReads = new ArrayList<>();
+  /** Set when this member stops leading, until handed out in a Ready. */
+  Ready.LeadershipLost leadershipLost;
+  /** This member campaigns because its leader handed over (TimeoutNow). */
+  private boolean campaignByTransfer;
+  /** The newest snapshot the host reported durable or this member installed. */
+  long snapshotIndex;
+
+  private record Forwarded(ByteString context, long sentAtTick) {}
+
   Raft(Config cfg, LogStorage storage) {
     this.cfg = cfg;
     this.id = cfg.id;
     this.random = new SplittableRandom(cfg.seed);
     HardState hs = storage.hardState();
-    this.log = new RaftLog(storage, hs.getCommit(), Math.min(cfg.applied, hs.getCommit()));
+    if (cfg.applied > storage.lastIndex()) {
+      throw new IllegalArgumentException("the state machine has applied " + cfg.applied
+          + " but the log ends at " + storage.lastIndex());
+    }
+    // Whatever the state machine applied was committed, even if the newest commit index was not yet durable.
+    this.log = new RaftLog(storage, Math.max(hs.getCommit(), cfg.applied), cfg.applied);
     this.tracker = new ProgressTracker(storage.configuration(), cfg.maxInflight);
     this.term = hs.getTerm();
     this.votedFor = hs.getVotedFor();
+    this.snapshotIndex = storage.snapshot().getIndex();
     becomeFollower(term, 0);
   }
 
@@ -64,6 +92,11 @@ final class Raft {
   // ---- role transitions (paper Figure 4) ----
 
   void becomeFollower(long newTerm, long newLeader) {
+    if (role == Role.LEADER) {
+      ((LeaderRole) behaviour).end();
+      leadershipLost = new Ready.LeadershipLost(term, log.committed);
+    }
+    campaignByTransfer = false;
     reset(newTerm);
     leader = newLeader;
     role = Role.FOLLOWER;
@@ -93,6 +126,10 @@ final class Raft {
     leader = id;
     role = Role.LEADER;
     counters.leadersElected++;
+    if (campaignByTransfer) {
+      counters.transfersCompleted++;
+      campaignByTransfer = false;
+    }
     cfg.logger.info(id + " became leader at term " + term);
     LeaderRole lr = new LeaderRole(this);
     behaviour = lr;
@@ -103,6 +140,9 @@ final class Raft {
     if (term != newTerm) {
       term = newTerm;
       votedFor = 0;
+      // A forwarded read is answered by the leader of the term it was sent in, or not at all.
+      forwardedReads.forEach(f -> failRead(f.context()));
+      forwardedReads.clear();
     }
     leader = 0;
     electionElapsed = 0;
@@ -130,6 +170,7 @@ final class Raft {
       return;
     }
     counters.campaigns++;
+    campaignByTransfer = transfer;
     if (cfg.preVote && !transfer) {
       becomePreCandidate();
     } else {
@@ -154,7 +195,66 @@ final class Raft {
   }
 
   void tick() {
+    ticks++;
+    while (!forwardedReads.isEmpty() && ticks - forwardedReads.get(0).sentAtTick() > 2L * cfg.electionTicks) {
+      failRead(forwardedReads.remove(0).context());
+    }
     behaviour.tick();
+  }
+
+  // ---- reads (thesis §6.4) ----
+
+  /** A linearizable read: on the leader, registered with it; on a follower, forwarded to the leader. */
+  void readIndex(ByteString context) {
+    if (role == Role.LEADER) {
+      ((LeaderRole) behaviour).readIndex(context, 0);
+    } else if (leader != 0) {
+      forwardedReads.add(new Forwarded(context, ticks));
+      send(message(leader).setReadIndex(ReadIndexRequest.newBuilder().setContext(context)));
+    } else {
+      failRead(context);
+    }
+  }
+
+  void failRead(ByteString context) {
+    counters.readsFailed++;
+    failedReads.add(context);
+  }
+
+  /** A read confirmed at {@code index}; it is served once this member has applied that far. */
+  void readConfirmed(ReadState read) {
+    readsAwaitingApply.add(read);
+    releaseReads();
+  }
+
+  /** Moves confirmed reads whose index is applied to the ready list. */
+  void releaseReads() {
+    for (var it = readsAwaitingApply.iterator(); it.hasNext(); ) {
+      ReadState read = it.next();
+      if (read.index() <= log.applied) {
+        readsReady.add(read);
+        it.remove();
+      }
+    }
+  }
+
+  private void handleReadIndexResponse(RaftMessage m) {
+    ReadIndexResponse resp = m.getReadIndexResponse();
+    for (int i = 0; i < forwardedReads.size(); i++) {
+      if (forwardedReads.get(i).context().equals(resp.getContext())) {
+        forwardedReads.remove(i);
+        if (!resp.getOk()) {
+          failRead(resp.getContext());
+        } else if (cfg.is(BrokenVariant.FOLLOWER_READ_BEFORE_APPLIED)) {
+          counters.followerReads++;
+          readsReady.add(new ReadState(resp.getContext(), resp.getIndex()));
+        } else {
+          counters.followerReads++;
+          readConfirmed(new ReadState(resp.getContext(), resp.getIndex()));
+        }
+        return;
+      }
+    }
   }
 
   /** Applies the term rules every role shares, then hands the message to the current role. */
@@ -176,9 +276,16 @@ final class Raft {
     }
     if (m.hasRequestVote()) {
       handleRequestVote(m);
-      return;
+    } else if (m.hasReadIndexResponse()) {
+      handleReadIndexResponse(m);
+    } else if (m.hasReadIndex() && role == Role.LEADER) {
+      ((LeaderRole) behaviour).readIndex(m.getReadIndex().getContext(), m.getFrom());
+    } else if (m.hasReadIndex()) {
+      send(message(m.getFrom()).setReadIndexResponse(
+          ReadIndexResponse.newBuilder().setContext(m.getReadIndex().getContext()).setOk(false)));
+    } else {
+      behaviour.step(m);
     }
-    behaviour.step(m);
   }
 
   /** @return false if the message is ignored */

@@ -1,6 +1,7 @@
 package io.raftd.raft;
 
 import io.raftd.proto.Entry;
+import io.raftd.proto.SnapshotMetadata;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,8 +14,10 @@ import java.util.List;
  * <p>Invariants: {@code unstable.get(k).getIndex() == offset + k}; entries below {@code offset} are read
  * from storage, entries at or above it from memory (storage may still hold a suffix that a pending write
  * will replace); {@code applied <= applying <= committed}; {@code committed <= lastIndex()};
- * {@code persisted} is the highest index known durable with the term it has now; and
- * {@code emittedTo} is the last index already handed to the host.
+ * {@code persisted} is the highest index known durable with the term it has now;
+ * {@code emittedTo} is the last index already handed to the host; and nothing at or below
+ * {@code restoredIndex} is read from storage (after a snapshot is installed, until the host has reset
+ * the stored log, storage holds a stale one).
  */
 final class RaftLog {
   private final LogStorage storage;
@@ -31,6 +34,11 @@ final class RaftLog {
   long persisted;
   /** How many times entries already in the log were replaced by a conflicting suffix. */
   long truncations;
+  /** The last snapshot installed from a leader (0 if none): this log starts after it. */
+  private long restoredIndex;
+  private long restoredTerm;
+  /** A snapshot installed from the leader that the host has not yet been handed (Ready.snapshot). */
+  private SnapshotMetadata pendingSnapshot;
 
   RaftLog(LogStorage storage, long committed, long applied) {
     this.storage = storage;
@@ -42,8 +50,9 @@ final class RaftLog {
     this.applying = applied;
   }
 
+  /** The first index this log holds; entries before it are only in a snapshot. */
   long firstIndex() {
-    return storage.firstIndex();
+    return Math.max(storage.firstIndex(), restoredIndex + 1);
   }
 
   long lastIndex() {
@@ -59,7 +68,10 @@ final class RaftLog {
     if (index >= offset) {
       return index <= lastIndex() ? unstable.get((int) (index - offset)).getTerm() : 0;
     }
-    if (index < storage.firstIndex() - 1) {
+    if (index == restoredIndex && index > 0) {
+      return restoredTerm;
+    }
+    if (index < firstIndex() - 1) {
       return 0;
     }
     return storage.term(index);
@@ -112,6 +124,38 @@ final class RaftLog {
     }
     emittedTo = Math.min(emittedTo, first - 1);
     persisted = Math.min(persisted, first - 1);
+  }
+
+  /**
+   * Thesis §5.4 / paper Figure 13: replaces the whole log with a snapshot from the leader. Everything up
+   * to its index is committed and will be applied by restoring the snapshot. The caller ensures the
+   * snapshot is past the commit index: a stale one would roll committed state back.
+   */
+  void restore(SnapshotMetadata snapshot) {
+    long index = snapshot.getIndex();
+    unstable.clear();
+    offset = index + 1;
+    emittedTo = index;
+    persisted = index;
+    committed = index;
+    applying = index;
+    restoredIndex = index;
+    restoredTerm = snapshot.getTerm();
+    pendingSnapshot = snapshot;
+  }
+
+  /** The newest durable snapshot in storage: what a leader sends. */
+  SnapshotMetadata storedSnapshot() {
+    return storage.snapshot();
+  }
+
+  /** A snapshot restored here and not yet handed to the host, or null. */
+  SnapshotMetadata pendingSnapshot() {
+    return pendingSnapshot;
+  }
+
+  void snapshotHandedOut() {
+    pendingSnapshot = null;
   }
 
   /** The host reports entries up to {@code index} durable with {@code term}; false if that entry was since replaced. */

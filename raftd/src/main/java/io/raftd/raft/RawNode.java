@@ -1,8 +1,10 @@
 package io.raftd.raft;
 
+import com.google.protobuf.ByteString;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.RaftMessage;
+import io.raftd.proto.SnapshotMetadata;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,49 @@ public final class RawNode {
     return p;
   }
 
+  /**
+   * A linearizable read (thesis §6.4): a {@link ReadState} with this context comes out in a Ready once
+   * the read may be served here, or the context comes out in {@link Ready#failedReads} (safe to retry).
+   * Works on the leader and on followers (which ask the leader for the read index).
+   */
+  public void readIndex(ByteString context) {
+    raft.readIndex(context);
+  }
+
+  /**
+   * Hands leadership to {@code target} (0: the most up-to-date other voter). The leader refuses
+   * proposals meanwhile, brings the target up to date and tells it to campaign at once; it resumes if
+   * the target has not taken over within an election timeout.
+   */
+  public TransferOutcome transferLeadership(long target) {
+    if (raft.role != Role.LEADER) {
+      return TransferOutcome.NOT_LEADER;
+    }
+    return ((LeaderRole) raft.behaviour).transferLeadership(target);
+  }
+
+  /**
+   * The host made a snapshot of the state up to {@code index} (whose entry has {@code term}) durable;
+   * it may now compact its log up to there.
+   */
+  public void snapshotTaken(long index, long term) {
+    if (index < raft.log.firstIndex() - 1) {
+      return;  // the log already starts after a newer snapshot (installed from the leader meanwhile)
+    }
+    if (index > raft.log.applying || raft.log.term(index) != term) {
+      throw new IllegalArgumentException("snapshot at " + index + " (term " + term + ") was not applied here (applied "
+          + raft.log.applying + ", term there " + raft.log.term(index) + ")");
+    }
+    raft.snapshotIndex = Math.max(raft.snapshotIndex, index);
+  }
+
+  /** The host reports how streaming a snapshot to {@code peer} ended (it counts as contact when delivered). */
+  public void onSnapshotStatus(long peer, boolean delivered) {
+    if (raft.role == Role.LEADER) {
+      ((LeaderRole) raft.behaviour).onSnapshotStatus(peer, delivered);
+    }
+  }
+
   /** Starts an election now (with pre-vote, if configured), as if the election timer had fired. */
   public void campaign() {
     if (raft.role != Role.LEADER) {
@@ -76,6 +121,7 @@ public final class RawNode {
   /** The host's state machine has applied every entry up to {@code index}. */
   public void onApplied(long index) {
     raft.log.applied = Math.max(raft.log.applied, Math.min(index, raft.log.applying));
+    raft.releaseReads();
   }
 
   /** The host could not reach {@code peer}: a leader stops pipelining to it and probes again. */
@@ -89,7 +135,11 @@ public final class RawNode {
   }
 
   public boolean hasReady() {
-    return !raft.messages.isEmpty()
+    return raft.log.pendingSnapshot() != null
+        || !raft.readsReady.isEmpty()
+        || !raft.failedReads.isEmpty()
+        || raft.leadershipLost != null
+        || !raft.messages.isEmpty()
         || !raft.messagesAfterPersist.isEmpty()
         || !raft.hardState().equals(emittedHardState)
         || !raft.log.nextToPersist().isEmpty()
@@ -114,13 +164,18 @@ public final class RawNode {
       boolean unsafeVote = raft.cfg.is(BrokenVariant.VOTE_REPLY_BEFORE_DURABLE) && m.hasRequestVoteResponse();
       (unsafeVote ? now : afterPersist).add(m);
     }
+    SnapshotMetadata snapshot = raft.log.pendingSnapshot();
     return new Ready(
+        snapshot,
         hsChanged ? hs : null,
         entries,
         List.copyOf(now),
         List.copyOf(afterPersist),
         raft.log.nextToApply(raft.cfg.maxApplyBytes),
-        !entries.isEmpty() || termOrVoteChanged);
+        List.copyOf(raft.readsReady),
+        List.copyOf(raft.failedReads),
+        raft.leadershipLost,
+        !entries.isEmpty() || termOrVoteChanged || snapshot != null);
   }
 
   /** Records that {@code ready} was handed to the host; call it once for each Ready, in order. */
@@ -134,15 +189,21 @@ public final class RawNode {
     if (!ready.committedEntries().isEmpty()) {
       raft.log.applying = ready.committedEntries().get(ready.committedEntries().size() - 1).getIndex();
     }
-    // No input may come between ready() and advance(), so every queued message is in this Ready.
+    if (ready.snapshot() != null) {
+      raft.log.snapshotHandedOut();
+    }
+    // No input may come between ready() and advance(), so everything queued is in this Ready.
     raft.messages.clear();
     raft.messagesAfterPersist.clear();
+    raft.readsReady.clear();
+    raft.failedReads.clear();
+    raft.leadershipLost = null;
   }
 
   public Status status() {
     RaftLog log = raft.log;
     return new Status(raft.id, raft.role, raft.term, raft.votedFor, raft.leader, log.committed, log.applied,
-        log.persisted, log.firstIndex(), log.lastIndex());
+        log.persisted, log.firstIndex(), log.lastIndex(), raft.snapshotIndex);
   }
 
   /** On a leader, each member's replication state as "STATE match=M next=N ..."; empty otherwise. */

@@ -11,4 +11,5 @@ public record Status(
     long applied,
     long persisted,
     long firstIndex,
-    long lastIndex) {}
+    long lastIndex,
+    long snapshotIndex) {}

@@ -23,10 +23,15 @@ class CoreBrokenVariantTest {
       "LEADER_COUNTS_SELF_BEFORE_PERSISTED",
       "FOLLOWER_COMMIT_FROM_OWN_LAST_INDEX",
       "TRUNCATE_ON_STALE_APPEND",
-      "PERSISTED_IGNORES_TERM"})
+      "PERSISTED_IGNORES_TERM",
+      "READ_BEFORE_FIRST_COMMIT",
+      "READ_COUNTS_EARLIER_ROUND",
+      "FOLLOWER_READ_BEFORE_APPLIED",
+      "STALE_SNAPSHOT_INSTALLED",
+      "TRANSFER_WITHOUT_FLAG"})
   void randomSearchCatchesTheBug(String variant) {
     SimBatch.Caught caught = SimBatch.firstFailure(1, MAX_SCHEDULES, Integer.getInteger("sim.threads", 2),
-        BrokenVariants.enable(variant));
+        BrokenVariants.enable(variant), Simulation.HostBug.NONE);
     System.out.printf("broken variant %s: caught after %d schedules (seed %d): %s%n",
         variant, caught.schedules(), caught.seed(), caught.firstLine());
     assertTrue(caught.schedules() > 0, variant + " was not caught within " + MAX_SCHEDULES + " schedules");

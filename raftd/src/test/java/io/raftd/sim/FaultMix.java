@@ -19,6 +19,10 @@ record FaultMix(
     int maxFsyncMs,
     int maxRestartMs,
     double proposalsPerSecond,
+    double readsPerSecond,
+    double transfersPerSecond,
+    int snapshotEvery,
+    int keepTail,
     boolean preVote,
     boolean checkQuorum,
     int maxInflight,
@@ -35,9 +39,15 @@ record FaultMix(
         pick(rnd, 0.3) ? 0 : rnd.nextDouble() * 1.5,
         pick(rnd, 0.4) ? 0 : rnd.nextDouble() * 0.1,
         pick(rnd, 0.6) ? 0 : rnd.nextDouble() * 0.5,
-        new int[] {8, 8, 30, 60}[rnd.nextInt(4)],
+        // Slow disks, but faster than an election timeout (100 ms): slower ones make elections churn,
+        // a deployment error the daemon's config check will refuse.
+        new int[] {8, 8, 20, 30}[rnd.nextInt(4)],
         pick(rnd, 0.5) ? 1500 : 100,
         20 + rnd.nextInt(200),
+        pick(rnd, 0.2) ? 0 : rnd.nextInt(150),
+        pick(rnd, 0.5) ? 0 : rnd.nextDouble() * 2,
+        pick(rnd, 0.3) ? 0 : 10 + rnd.nextInt(200),
+        pick(rnd, 0.5) ? 0 : rnd.nextInt(30),
         !pick(rnd, 0.3),
         !pick(rnd, 0.1),
         1 + rnd.nextInt(8),
@@ -50,15 +60,16 @@ record FaultMix(
 
   String summary() {
     return String.format("nodes=%d drop=%.3f dup=%.3f longDelay=%.3f maxDelay=%dms crash/s=%.2f partition/s=%.2f"
-            + " leaderFault=%.2f voterCrash=%.2f fsync<=%dms restart<=%dms proposals/s=%.0f preVote=%s"
-            + " checkQuorum=%s inflight=%d batch=%d",
+            + " leaderFault=%.2f voterCrash=%.2f fsync<=%dms restart<=%dms proposals/s=%.0f reads/s=%.0f"
+            + " transfers/s=%.2f snapshotEvery=%d keepTail=%d preVote=%s checkQuorum=%s inflight=%d batch=%d",
         nodes, dropRate, duplicateRate, longDelayRate, maxDelayMs, crashPerSecond, partitionPerSecond,
-        leaderFaultAfterProposal, voterCrashAfterGrant, maxFsyncMs, maxRestartMs, proposalsPerSecond, preVote,
-        checkQuorum, maxInflight, maxBatchBytes);
+        leaderFaultAfterProposal, voterCrashAfterGrant, maxFsyncMs, maxRestartMs, proposalsPerSecond,
+        readsPerSecond, transfersPerSecond, snapshotEvery, keepTail, preVote, checkQuorum, maxInflight,
+        maxBatchBytes);
   }
 
   /** No faults at all: for scenarios that inject their own. */
   static FaultMix calm(int nodes) {
-    return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, 0, true, true, 8, 64 * 1024);
+    return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, 0, 0, 0, 0, 0, true, true, 8, 64 * 1024);
   }
 }

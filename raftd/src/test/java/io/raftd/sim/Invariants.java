@@ -26,6 +26,8 @@ final class Invariants {
 
   /** oracle.get(i - 1) is the entry committed at index i. */
   private final List<Entry> oracle = new ArrayList<>();
+  /** oracleChain.get(i) is the state (hash chain) of a state machine that applied entries 1..i. */
+  private final List<Long> oracleChain = new ArrayList<>(List.of(0L));
   /** term → the leader of that term. Never iterated, so hash order cannot leak into a run. */
   private final HashMap<Long, Long> leaderOfTerm = new HashMap<>();
   /** (member, term) → the candidate it granted its vote to. */
@@ -52,6 +54,13 @@ final class Invariants {
 
   long committedInOracle() {
     return oracle.size();
+  }
+
+  /** The state after applying {@code e} to {@code state}: a hash chain of every entry applied. */
+  static long chain(long state, Entry e) {
+    long h = (state ^ e.getIndex()) * 0x100000001b3L;
+    h = (h ^ e.getTerm()) * 0x100000001b3L;
+    return (h ^ e.getData().hashCode()) * 0x100000001b3L;
   }
 
   Entry oracleEntry(long index) {
@@ -95,7 +104,8 @@ final class Invariants {
       o.leaderLastIndex = s.lastIndex();
       o.leaderLastTerm = n.node.termAt(s.lastIndex());
     }
-    for (long i = o.commit + 1; i <= s.commit(); i++) {
+    // Entries below the first index came in a snapshot, whose state is checked when it is restored.
+    for (long i = Math.max(o.commit + 1, s.firstIndex()); i <= s.commit(); i++) {
       record(n, i, n.node.entryAt(i), "committed");
     }
     o.term = s.term();
@@ -104,7 +114,7 @@ final class Invariants {
   }
 
   private void checkLeaderCompleteness(SimNode n) {
-    for (long i = 1; i <= oracle.size(); i++) {
+    for (long i = n.node.status().firstIndex(); i <= oracle.size(); i++) {
       Entry mine = n.node.entryAt(i);
       if (mine == null || !mine.equals(oracle.get((int) i - 1))) {
         fail(n, "Leader Completeness: new leader lacks committed entry " + i);
@@ -132,8 +142,28 @@ final class Invariants {
       }
     } else if (index == oracle.size() + 1) {
       oracle.add(e);
+      oracleChain.add(chain(oracleChain.get(oracleChain.size() - 1), e));
     } else {
       fail(n, how + " entry " + index + " beyond the committed prefix " + oracle.size());
+    }
+  }
+
+  /**
+   * A member restores a snapshot: its applied index never goes back, and the snapshot holds exactly the
+   * state of the committed prefix it claims to.
+   */
+  void onRestore(SimNode n, io.raftd.proto.SnapshotMetadata snapshot, SimNode.Snapshot file) {
+    if (file == null) {
+      fail(n, "restores snapshot " + snapshot.getId() + " whose file it does not have");
+    }
+    if (snapshot.getIndex() < n.applied) {
+      fail(n, "applied index would go back from " + n.applied + " to " + snapshot.getIndex() + " (stale snapshot installed)");
+    }
+    if (snapshot.getIndex() >= oracleChain.size()) {
+      fail(n, "snapshot " + snapshot.getIndex() + " is beyond the committed prefix " + oracle.size());
+    }
+    if (file.stateHash() != oracleChain.get((int) snapshot.getIndex())) {
+      fail(n, "snapshot " + snapshot.getId() + " does not hold the state of the committed prefix up to " + snapshot.getIndex());
     }
   }
 
@@ -162,6 +192,13 @@ final class Invariants {
     for (long i = storage.firstIndex(); i <= commit; i++) {
       record(n, i, storage.entries(i, i + 1, Long.MAX_VALUE).get(0), "recovered committed");
     }
+    // A prefix is compacted only once a durable snapshot covers it: else those entries are gone for good.
+    var snapshot = storage.snapshot();
+    if (storage.firstIndex() - 1 > 0 && (storage.firstIndex() - 1 > snapshot.getIndex()
+        || !n.snapshots.containsKey(snapshot.getId()))) {
+      fail(n, "its log starts at " + storage.firstIndex() + " but its newest durable snapshot file covers only up to "
+          + (n.snapshots.containsKey(snapshot.getId()) ? snapshot.getIndex() : 0));
+    }
     Observed o = new Observed();
     o.commit = commit;
     o.term = term;
@@ -181,10 +218,11 @@ final class Invariants {
         }
         for (long i = common; i >= 1; i--) {
           Entry ex = x.node.entryAt(i);
-          if (ex == null) {
-            break;  // compacted
+          Entry ey = y.node.entryAt(i);
+          if (ex == null || ey == null) {
+            break;  // compacted into a snapshot on one of them
           }
-          if (!ex.equals(y.node.entryAt(i))) {
+          if (!ex.equals(ey)) {
             fail(x, "Log Matching: members " + x.id + " and " + y.id + " agree on entry " + common
                 + " but differ at " + i);
           }

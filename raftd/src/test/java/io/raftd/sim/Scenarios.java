@@ -36,7 +36,7 @@ final class Scenarios {
 
   /** A fault-free mix with the given election options and random client proposals per second. */
   static FaultMix quiet(int nodes, boolean preVote, boolean checkQuorum, double proposalsPerSecond) {
-    return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, proposalsPerSecond, preVote, checkQuorum, 8,
+    return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, proposalsPerSecond, 0, 0, 0, 0, preVote, checkQuorum, 8,
         64 * 1024);
   }
 
@@ -240,7 +240,7 @@ final class Scenarios {
    */
   static void preload(SimNode n, long term, long votedFor, long commit, List<Entry> entries) {
     HardState hs = HardState.newBuilder().setTerm(term).setVotedFor(votedFor).setCommit(commit).build();
-    n.disk.write(hs, entries);
+    n.disk.write(null, hs, entries);
     n.disk.completeOldest();
   }
 }

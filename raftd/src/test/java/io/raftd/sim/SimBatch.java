@@ -33,6 +33,11 @@ final class SimBatch {
 
   static SimBatch run(long baseSeed, int schedules, int threads, boolean stopAtFirstFailure,
       UnaryOperator<Config> configure) {
+    return run(baseSeed, schedules, threads, stopAtFirstFailure, configure, Simulation.HostBug.NONE);
+  }
+
+  static SimBatch run(long baseSeed, int schedules, int threads, boolean stopAtFirstFailure,
+      UnaryOperator<Config> configure, Simulation.HostBug hostBug) {
     SimBatch batch = new SimBatch(baseSeed, schedules);
     AtomicInteger nextIndex = new AtomicInteger();
     long start = System.nanoTime();
@@ -46,7 +51,7 @@ final class SimBatch {
             break;
           }
           long seed = baseSeed + i;
-          Simulation sim = Simulation.random(seed, configure);
+          Simulation sim = Simulation.random(seed, configure).withHostBug(hostBug);
           try {
             mine.add(sim.run());
           } catch (RuntimeException | AssertionError e) {
@@ -80,8 +85,9 @@ final class SimBatch {
    * Runs schedules from {@code baseSeed} on {@code threads} workers until one fails or {@code max} passed.
    * Every schedule below the first failure has run, so the count is exact whatever the threads did.
    */
-  static Caught firstFailure(long baseSeed, int max, int threads, UnaryOperator<Config> configure) {
-    SimBatch batch = run(baseSeed, max, threads, true, configure);
+  static Caught firstFailure(long baseSeed, int max, int threads, UnaryOperator<Config> configure,
+      Simulation.HostBug hostBug) {
+    SimBatch batch = run(baseSeed, max, threads, true, configure, hostBug);
     return batch.failures.stream()
         .min(java.util.Comparator.comparingLong(Failure::seed))
         .map(f -> new Caught((int) (f.seed() - baseSeed + 1), f.seed(), f.report().lines().findFirst().orElse("")))
@@ -125,9 +131,15 @@ final class SimBatch {
     return String.format("sim: %d schedules, %d events (%.0f events/s), faults: %d crashes, %d partitions,"
             + " %d dropped, %d duplicated, %d long delays; elections %d, commits %d, acknowledged %d;"
             + " leader crashes with unsynced entries %d, crashes losing unsynced data %d, truncations %d,"
-            + " windows filled %d, stale-term freed %d, overwritten writes reported durable %d; violations: %d",
+            + " windows filled %d, stale-term freed %d, overwritten writes reported durable %d;"
+            + " reads checked %d (on followers %d, waited for a new leader's commit %d, failed %d);"
+            + " snapshots taken %d, installed %d, stale ignored %d; transfers completed %d, aborted %d;"
+            + " violations: %d",
         s.schedules, s.events, perSecond, s.crashes, s.partitions, s.dropped, s.duplicated, s.delayedLong,
         s.elections, s.commits, s.acknowledged, s.leaderCrashesWithUnsyncedEntries, s.crashesLosingUnsyncedData,
-        s.truncations, s.windowsFilled, s.staleTermFreed, s.persistedIgnored, failures.size());
+        s.truncations, s.windowsFilled, s.staleTermFreed, s.persistedIgnored,
+        s.readsChecked, s.followerReadsChecked, s.readsWaitedForCommit, s.readsFailed,
+        s.snapshotsTaken, s.snapshotsInstalled, s.staleSnapshotsIgnored, s.transfersCompleted, s.transfersAborted,
+        failures.size());
   }
 }

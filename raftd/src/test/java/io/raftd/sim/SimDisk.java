@@ -3,6 +3,7 @@ package io.raftd.sim;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
+import io.raftd.proto.SnapshotMetadata;
 import io.raftd.raft.MemoryLogStorage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,8 +14,9 @@ import java.util.SplittableRandom;
  * One member's disk under the crash model the WAL will be held to: a write is durable only once its
  * simulated fsync completes; on a crash, each pending write independently keeps none, all, or a random
  * subset of its 512-byte sectors, and recovery (like a CRC-checked log) keeps the records up to the first
- * one with a lost sector. Records of a write are its entries, then its hard state, each with a small
- * header; each write starts on a sector boundary.
+ * one with a lost sector. Records of a write are an installed snapshot (which resets the log), its
+ * entries, then its hard state, each with a small header; each write starts on a sector boundary.
+ * Compaction (deleting whole segments once a snapshot covers them) is durable at once.
  *
  * <p>The {@link MemoryLogStorage} it exposes holds only durable content: the core reads not-yet-durable
  * entries from its own memory.
@@ -25,10 +27,15 @@ final class SimDisk {
 
   private final MemoryLogStorage durable;
   private final ArrayDeque<Write> pending = new ArrayDeque<>();
-  /** The log as the host has written it, durable or not: written.get(k) has index k + 1. */
+  /**
+   * The log as the host has written it, durable or not, never compacted: written.get(k) has index
+   * writtenBase + 1 + k; writtenBase is the last installed snapshot, of term writtenBaseTerm.
+   */
   private final ArrayList<Entry> written = new ArrayList<>();
+  private long writtenBase;
+  private long writtenBaseTerm;
 
-  private record Write(HardState hardState, List<Entry> entries) {}
+  private record Write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries) {}
 
   /** What a crash did to the pending writes. */
   record CrashOutcome(int pendingWrites, int recordsPending, int recordsKept, boolean pendingEntries) {
@@ -45,23 +52,36 @@ final class SimDisk {
     return durable;
   }
 
-  void write(HardState hardState, List<Entry> entries) {
-    pending.add(new Write(hardState, entries));
+  void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries) {
+    pending.add(new Write(snapshot, hardState, entries));
+    if (snapshot != null) {
+      written.clear();
+      writtenBase = snapshot.getIndex();
+      writtenBaseTerm = snapshot.getTerm();
+    }
     if (!entries.isEmpty()) {
       long first = entries.get(0).getIndex();
-      written.subList((int) Math.min(first - 1, written.size()), written.size()).clear();
+      written.subList((int) Math.min(first - 1 - writtenBase, written.size()), written.size()).clear();
       written.addAll(entries);
     }
   }
 
+  /** Drops the log up to {@code index} (covered by a durable snapshot). */
+  void compact(long index) {
+    durable.compact(Math.min(index, durable.lastIndex()));
+  }
+
   /** The last index the host has written (durable or not). */
   long writtenLastIndex() {
-    return written.size();
+    return writtenBase + written.size();
   }
 
   /** The term the host wrote at {@code index}, or 0. */
   long writtenTerm(long index) {
-    return index >= 1 && index <= written.size() ? written.get((int) index - 1).getTerm() : 0;
+    if (index == writtenBase) {
+      return writtenBaseTerm;
+    }
+    return index > writtenBase && index <= writtenLastIndex() ? written.get((int) (index - writtenBase - 1)).getTerm() : 0;
   }
 
   int pendingWrites() {
@@ -75,6 +95,9 @@ final class SimDisk {
   /** The oldest pending write's fsync completed. */
   void completeOldest() {
     Write w = pending.poll();
+    if (w.snapshot() != null) {
+      durable.applySnapshot(w.snapshot());
+    }
     w.entries().forEach(e -> durable.append(List.of(e)));
     if (w.hardState() != null) {
       durable.setHardState(w.hardState());
@@ -88,7 +111,11 @@ final class SimDisk {
     List<Object> records = new ArrayList<>();
     List<Boolean> intact = new ArrayList<>();
     for (Write w : pending) {
-      List<Object> recs = new ArrayList<>(w.entries());
+      List<Object> recs = new ArrayList<>();
+      if (w.snapshot() != null) {
+        recs.add(w.snapshot());
+      }
+      recs.addAll(w.entries());
       if (w.hardState() != null) {
         recs.add(w.hardState());
       }
@@ -115,11 +142,16 @@ final class SimDisk {
       Object rec = records.get(kept++);
       if (rec instanceof Entry e) {
         durable.append(List.of(e));
+      } else if (rec instanceof SnapshotMetadata s) {
+        durable.applySnapshot(s);
       } else {
         durable.setHardState((HardState) rec);
       }
     }
+    // What the host wrote is now what survived; below the compaction point only the base is known.
     written.clear();
+    writtenBase = durable.firstIndex() - 1;
+    writtenBaseTerm = durable.term(writtenBase);
     if (durable.lastIndex() >= durable.firstIndex()) {
       written.addAll(durable.entries(durable.firstIndex(), durable.lastIndex() + 1, Long.MAX_VALUE));
     }
@@ -136,7 +168,6 @@ final class SimDisk {
   }
 
   private static int recordSize(Object rec) {
-    int body = rec instanceof Entry e ? e.getSerializedSize() : ((HardState) rec).getSerializedSize();
-    return RECORD_HEADER + body;
+    return RECORD_HEADER + ((com.google.protobuf.MessageLite) rec).getSerializedSize();
   }
 }

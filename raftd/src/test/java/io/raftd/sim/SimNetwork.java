@@ -46,6 +46,11 @@ final class SimNetwork {
     }
   }
 
+  /** False once healed: no more loss, duplication or long delays. */
+  boolean faulty() {
+    return faulty;
+  }
+
   boolean isBlocked(int from, int to) {
     return blocked[from][to];
   }

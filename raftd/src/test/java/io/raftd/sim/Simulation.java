@@ -51,6 +51,23 @@ final class Simulation {
 
   private record Pending(int node, int life, long index, long term, byte[] payload) {}
 
+  /** Deliberate bugs in the simulated host (not the core), to prove the checks catch them. */
+  enum HostBug { NONE, COMPACT_BEFORE_SNAPSHOT_DURABLE }
+
+  private HostBug hostBug = HostBug.NONE;
+  /** Reads in flight by id: where they were sent and what they must at least see. */
+  private final java.util.TreeMap<Long, ReadOp> reads = new java.util.TreeMap<>();
+  private long readCounter;
+  /** The highest index of any acknowledged proposal, and the highest index any finished read saw. */
+  private long maxAcknowledged;
+  private long maxReadSeen;
+
+  /**
+   * A linearizable read: it must see at least every write acknowledged, and everything any read that
+   * finished saw, before it began.
+   */
+  private record ReadOp(int node, int life, long ackedFloor, long readFloor, boolean onLeader) {}
+
   Simulation(long seed, FaultMix mix, UnaryOperator<Config> configure) {
     this.seed = seed;
     this.rnd = new SplittableRandom(seed);
@@ -88,6 +105,15 @@ final class Simulation {
     return queue;
   }
 
+  HostBug hostBug() {
+    return hostBug;
+  }
+
+  Simulation withHostBug(HostBug bug) {
+    this.hostBug = bug;
+    return this;
+  }
+
   List<SimNode> nodes() {
     return nodes;
   }
@@ -104,7 +130,11 @@ final class Simulation {
     return rnd.nextInt(3);
   }
 
-  private Config config(SimNode n) {
+  private java.util.function.LongFunction<Config> config(SimNode n) {
+    return applied -> config(n, applied);
+  }
+
+  private Config config(SimNode n, long applied) {
     Config base = Config.builder(n.id, CLUSTER_ID)
         .electionTicks(ELECTION_TICKS)
         .heartbeatTicks(HEARTBEAT_TICKS)
@@ -114,6 +144,7 @@ final class Simulation {
         .maxInflight(mix.maxInflight())
         .maxBatchBytes(mix.maxBatchBytes())
         .maxUncommittedBytes(16 * 1024)
+        .applied(applied)
         .build();
     return configure.apply(base);
   }
@@ -140,6 +171,10 @@ final class Simulation {
     if (randomFaults) {
       scheduleFault("crash", mix.crashPerSecond(), this::randomCrash);
       scheduleFault("partition", mix.partitionPerSecond(), this::randomPartition);
+      scheduleFault("transfer", mix.transfersPerSecond(), this::randomTransfer);
+    }
+    if (mix.readsPerSecond() > 0) {
+      scheduleRead();
     }
   }
 
@@ -217,6 +252,10 @@ final class Simulation {
 
   void send(SimNode from, RaftMessage m) {
     invariants.onSend(from, m);
+    if (m.hasInstallSnapshot()) {
+      streamSnapshot(from, m);
+      return;
+    }
     if (faultsOn && m.hasRequestVoteResponse() && m.getRequestVoteResponse().getGranted()
         && rnd.nextDouble() < mix.voterCrashAfterGrant()) {
       // A fault aimed where bugs hide: a voter right after it granted, perhaps before its vote is durable.
@@ -234,6 +273,114 @@ final class Simulation {
     throw new IllegalArgumentException("no member " + id);
   }
 
+  /**
+   * The transport streams a snapshot on its own connection: the file is read from the leader's store,
+   * may be lost (the leader hears of the failure), delayed or duplicated; the receiver makes it durable
+   * before its core sees the InstallSnapshot.
+   */
+  private void streamSnapshot(SimNode from, RaftMessage m) {
+    SimNode.Snapshot file = from.snapshots.get(m.getInstallSnapshot().getMetadata().getId());
+    SimNode to = nodes.get(indexOf(m.getTo()));
+    long peer = m.getTo();
+    if (file == null || network.isBlocked(from.index, to.index) || (network.faulty() && rnd.nextDouble() < mix.dropRate())) {
+      from.afterThisLife(1 + rnd.nextInt(20), "snapshot-failed", peer, () -> {
+        from.node.onSnapshotStatus(peer, false);
+        from.processor.drain();
+      });
+      return;
+    }
+    int copies = network.faulty() && rnd.nextDouble() < 0.2 ? 2 : 1;  // stale and duplicated snapshots arrive too
+    for (int i = 0; i < copies; i++) {
+      long delay = 5 + rnd.nextInt(i == 0 ? 40 : 400);
+      queue.after(delay, "snapshot", to.index, m, () -> {
+        if (to.alive && !to.crashing && !network.isBlocked(from.index, to.index)) {
+          stats.snapshotsStreamed++;
+          to.receiveSnapshot(m, file);
+        }
+      });
+    }
+    from.afterThisLife(45, "snapshot-sent", peer, () -> {
+      from.node.onSnapshotStatus(peer, true);
+      from.processor.drain();
+    });
+  }
+
+  void onRestore(SimNode n, io.raftd.proto.SnapshotMetadata snapshot, SimNode.Snapshot file) {
+    invariants.onRestore(n, snapshot, file);
+  }
+
+  // ---- reads ----
+
+  private void scheduleRead() {
+    long gap = Math.max(1, (long) (1000 / mix.readsPerSecond() * 2 * rnd.nextDouble()));
+    queue.after(gap, "read", -1, null, () -> {
+      if (faultsOn) {
+        read(live().isEmpty() ? null : live().get(rnd.nextInt(live().size())));
+        scheduleRead();
+      }
+    });
+  }
+
+  /** A client reads through {@code target}: a leader, a member that still thinks it leads, or a follower. */
+  void read(SimNode target) {
+    if (target == null || target.crashing) {
+      return;
+    }
+    long id = ++readCounter;
+    boolean onLeader = target.node.status().role() == Role.LEADER;
+    reads.put(id, new ReadOp(target.index, target.life, maxAcknowledged, maxReadSeen, onLeader));
+    target.node.readIndex(com.google.protobuf.ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(id).array()));
+    target.processor.drain();
+  }
+
+  void onReadReady(SimNode n, io.raftd.raft.ReadState read) {
+    ReadOp op = reads.remove(read.context().asReadOnlyByteBuffer().getLong());
+    if (op == null || op.life() != n.life) {
+      return;
+    }
+    long r = n.applied;  // the state the read returns
+    if (r < op.ackedFloor()) {
+      throw new Invariants.Violation("member " + n.index + ": read returned the state at " + r
+          + " but index " + op.ackedFloor() + " was acknowledged before the read began (stale read)");
+    }
+    if (r < op.readFloor()) {
+      throw new Invariants.Violation("member " + n.index + ": read returned the state at " + r
+          + " but an earlier read already saw " + op.readFloor() + " (reads went back in time)");
+    }
+    if (r > invariants.committedInOracle()) {
+      throw new Invariants.Violation("member " + n.index + ": read returned the state at " + r
+          + " beyond anything committed (" + invariants.committedInOracle() + ")");
+    }
+    maxReadSeen = Math.max(maxReadSeen, r);
+    stats.readsChecked++;
+    if (!op.onLeader()) {
+      stats.followerReadsChecked++;
+    }
+  }
+
+  void onReadFailed(SimNode n, com.google.protobuf.ByteString context) {
+    reads.remove(context.asReadOnlyByteBuffer().getLong());
+    stats.readsFailed++;
+  }
+
+  /** A leader stepped down: its proposals above the commit index get "outcome unknown", never an acknowledgement. */
+  void onLeadershipLost(SimNode n, io.raftd.raft.Ready.LeadershipLost lost) {
+    pending.removeIf(p -> p.node == n.index && p.life == n.life && p.index > lost.commit());
+  }
+
+  // ---- transfers ----
+
+  private void randomTransfer() {
+    SimNode leader = leader();
+    if (leader != null && !leader.crashing) {
+      List<SimNode> others = new ArrayList<>(nodes);
+      others.remove(leader);
+      long target = rnd.nextInt(4) == 0 ? 0 : others.get(rnd.nextInt(others.size())).id;
+      leader.node.transferLeadership(target);
+      leader.processor.drain();
+    }
+  }
+
   void onApply(SimNode n, Entry e) {
     invariants.onApply(n, e);
     for (int i = 0; i < pending.size(); i++) {
@@ -242,6 +389,7 @@ final class Simulation {
         pending.remove(i);
         if (p.term == e.getTerm() && e.getData().equals(com.google.protobuf.ByteString.copyFrom(p.payload))) {
           acknowledged.add(e);
+          maxAcknowledged = Math.max(maxAcknowledged, e.getIndex());
           stats.acknowledged++;
         }
         break;
@@ -471,6 +619,7 @@ final class Simulation {
     if (!appliedEverywhere) {
       throw new Invariants.Violation("liveness: proposal " + marker[0] + " not applied on every member within 20 election timeouts");
     }
+    checkTransferCompletes(healedAt);
     invariants.checkLogMatching(live());
     for (Entry acked : acknowledged) {
       if (!acked.equals(invariants.oracleEntry(acked.getIndex()))) {
@@ -489,6 +638,22 @@ final class Simulation {
     stats.dropped = network.dropped + network.partitionedDrops;
     stats.duplicated = network.duplicated;
     stats.delayedLong = network.delayedLong;
+  }
+
+  /** In a healthy cluster a requested transfer completes: its target leads within 2 election timeouts. */
+  private void checkTransferCompletes(long healedAt) {
+    SimNode leader = leader();
+    List<SimNode> others = new ArrayList<>(nodes);
+    others.remove(leader);
+    SimNode target = others.get(rnd.nextInt(others.size()));
+    long requestedAt = queue.now();
+    leader.node.transferLeadership(target.id);
+    leader.processor.drain();
+    boolean done = runUntil(requestedAt + 2 * MAX_ELECTION_TIMEOUT_MS, () -> target.node.status().role() == Role.LEADER);
+    if (!done) {
+      throw new Invariants.Violation("liveness: a transfer from member " + leader.index + " to member " + target.index
+          + " did not complete within 2 election timeouts of a healthy cluster");
+    }
   }
 
   /** Proposes through the current leader until one proposal commits there. */
@@ -529,6 +694,11 @@ final class Simulation {
     stats.windowsFilled += c.inflightWindowFull();
     stats.staleTermFreed += c.steppedDownForHigherTerm();
     stats.persistedIgnored += c.persistedIgnored();
+    stats.readsWaitedForCommit += c.readsWaitedForCommit();
+    stats.snapshotsInstalled += c.snapshotsInstalled();
+    stats.staleSnapshotsIgnored += c.staleSnapshotsIgnored();
+    stats.transfersCompleted += c.transfersCompleted();
+    stats.transfersAborted += c.transfersAborted();
   }
 
   long digest() {

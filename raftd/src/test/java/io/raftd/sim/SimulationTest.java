@@ -41,6 +41,13 @@ class SimulationTest {
     floor("truncated conflicting suffixes", s.truncations, 100 * scale);
     floor("pipelined windows filled", s.windowsFilled, 1000 * scale);
     floor("stale-term nodes freed", s.staleTermFreed, 20 * scale);
+    floor("reads checked", s.readsChecked, 20000 * scale);
+    floor("follower reads checked", s.followerReadsChecked, 10000 * scale);
+    floor("reads on a new leader held until its first commit", s.readsWaitedForCommit, 1000 * scale);
+    floor("snapshot installs", s.snapshotsInstalled, 200 * scale);
+    floor("stale snapshots ignored", s.staleSnapshotsIgnored, 100 * scale);
+    floor("transfers completed", s.transfersCompleted, 500 * scale);
+    floor("transfers aborted", s.transfersAborted, 100 * scale);
   }
 
   private static void floor(String what, long seen, double atLeast) {

@@ -8,11 +8,13 @@ package io.raftd.raft.tracker;
  *       and waits for the answer (or the next heartbeat response) before probing again.</li>
  *   <li>REPLICATE: the logs agree up to {@code match}; the leader streams entries optimistically,
  *       advancing {@code next} as it sends, bounded by the in-flight window.</li>
+ *   <li>SNAPSHOT: the follower needs entries the leader has compacted; the host streams it a snapshot
+ *       and nothing else is sent until the host reports the outcome or the follower acknowledges it.</li>
  * </ul>
  * Invariant: {@code match < next}.
  */
 public final class Progress {
-  public enum State { PROBE, REPLICATE }
+  public enum State { PROBE, REPLICATE, SNAPSHOT }
 
   private long match;
   private long next;
@@ -23,6 +25,8 @@ public final class Progress {
   private boolean recentActive;
   private final Inflights inflights;
   private final boolean learner;
+  /** In SNAPSHOT: the index of the snapshot being sent. */
+  private long pendingSnapshot;
   /** {@link #match} at the previous {@link #stalledSinceLastCheck()}: tells a stalled window from a busy one. */
   private long matchAtLastCheck;
 
@@ -68,6 +72,33 @@ public final class Progress {
     inflights.reset();
   }
 
+  /** The follower is sent the snapshot ending at {@code index}. */
+  public void becomeSnapshot(long index) {
+    state = State.SNAPSHOT;
+    pendingSnapshot = index;
+    probeSent = false;
+    inflights.reset();
+  }
+
+  /**
+   * The host reports how sending the snapshot ended. Either way, probe next: after a delivered snapshot,
+   * just past it (the follower acknowledges it too); after a failure, from the match, which sends a
+   * snapshot again if the entries are still gone.
+   */
+  public void snapshotDone(boolean delivered) {
+    if (state != State.SNAPSHOT) {
+      return;
+    }
+    long after = delivered ? pendingSnapshot : match;
+    becomeProbe();
+    next = Math.max(next, after + 1);
+    pendingSnapshot = 0;
+  }
+
+  public long pendingSnapshot() {
+    return pendingSnapshot;
+  }
+
   public void becomeReplicate() {
     state = State.REPLICATE;
     next = match + 1;
@@ -99,6 +130,7 @@ public final class Progress {
     return switch (state) {
       case PROBE -> probeSent;
       case REPLICATE -> inflights.full();
+      case SNAPSHOT -> true;
     };
   }
 
@@ -137,6 +169,9 @@ public final class Progress {
    * @return false if the rejection is stale and must be ignored
    */
   public boolean maybeDecrTo(long rejected, long newNext) {
+    if (state == State.SNAPSHOT) {
+      return false;  // an answer to an AppendEntries sent before the snapshot
+    }
     if (state == State.REPLICATE) {
       // Rejections at or below match come from messages overtaken by later successes.
       if (rejected <= match) {
@@ -157,6 +192,6 @@ public final class Progress {
   @Override
   public String toString() {
     return state + " match=" + match + " next=" + next + (probeSent ? " paused" : "")
-        + " inflight=" + inflights.count();
+        + " inflight=" + inflights.count() + (state == State.SNAPSHOT ? " snapshot=" + pendingSnapshot : "");
   }
 }

@@ -90,10 +90,15 @@ public final class ProgressTracker {
 
   /** The index a (joint) majority of voters has matched. */
   public long committedIndex() {
-    return Quorum.committedIndex(voters, outgoingVoters, id -> {
+    return quorumIndex(id -> {
       Progress p = progress.get(id);
       return p == null ? 0 : p.match();
     });
+  }
+
+  /** The highest value that a (joint) majority of voters has reached, given each voter's value. */
+  public long quorumIndex(java.util.function.LongUnaryOperator valueOf) {
+    return Quorum.committedIndex(voters, outgoingVoters, valueOf);
   }
 
   /** True if a (joint) majority of voters was recently active; {@code self} always counts. */

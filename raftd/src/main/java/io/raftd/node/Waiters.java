@@ -1,0 +1,17 @@
+package io.raftd.node;
+
+import com.google.protobuf.ByteString;
+import io.raftd.raft.Ready;
+import io.raftd.raft.ReadState;
+
+/** The host's clients waiting on reads and proposals: told what the core decided about them. */
+public interface Waiters {
+  /** The read may be served now from the state machine, which has applied at least {@code read.index()}. */
+  void readReady(ReadState read);
+
+  /** The read cannot be served here (no leader, leadership lost, no answer): safe to retry. */
+  void readFailed(ByteString context);
+
+  /** This member stopped leading: its proposals above {@code lost.commit()} have an unknown outcome. */
+  void leadershipLost(Ready.LeadershipLost lost);
+}
