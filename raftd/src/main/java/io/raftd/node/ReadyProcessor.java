@@ -16,8 +16,8 @@ import java.util.List;
  *
  * <p>For each Ready, in order: (1) start the write of its snapshot, hard state and entries; (2) send the
  * messages that may leave at once (a leader's AppendEntries, thesis §10.2.1); (3) hand committed entries
- * to the applier; (4) tell the waiters which reads may be served or failed and whether leadership was
- * lost. An installed snapshot is restored into the state machine once its write is durable, before
+ * to the applier; (4) tell the waiters which reads may be served or failed, whether leadership was
+ * lost and whether this member was removed. An installed snapshot is restored into the state machine once its write is durable, before
  * anything after it is applied. Messages that must wait for durability are held with the oldest write they depend on: this
  * Ready's write if it has one, else the newest write still outstanding (every earlier write must be
  * durable before they leave), else they leave at once. When a write is durable its held messages leave
@@ -76,6 +76,9 @@ public final class ReadyProcessor {
     rd.failedReads().forEach(waiters::readFailed);
     if (rd.leadershipLost() != null) {
       waiters.leadershipLost(rd.leadershipLost());
+    }
+    if (rd.removed()) {
+      waiters.removedFromCluster();
     }
   }
 

@@ -4,7 +4,10 @@ import com.google.protobuf.ByteString;
 import io.raftd.raft.Ready;
 import io.raftd.raft.ReadState;
 
-/** The host's clients waiting on reads and proposals: told what the core decided about them. */
+/**
+ * The host's clients waiting on reads and proposals, and its lifecycle: told what the core decided about
+ * them.
+ */
 public interface Waiters {
   /** The read may be served now from the state machine, which has applied at least {@code read.index()}. */
   void readReady(ReadState read);
@@ -14,4 +17,7 @@ public interface Waiters {
 
   /** This member stopped leading: its proposals above {@code lost.commit()} have an unknown outcome. */
   void leadershipLost(Ready.LeadershipLost lost);
+
+  /** This member was removed from the cluster: the host fails every waiter and stops it. */
+  void removedFromCluster();
 }

@@ -38,5 +38,13 @@ enum BrokenVariant {
   /** A follower installs a snapshot at or below its commit index. */
   STALE_SNAPSHOT_INSTALLED,
   /** A TimeoutNow campaign does not set the transfer flag, so voters in their lease ignore it. */
-  TRANSFER_WITHOUT_FLAG
+  TRANSFER_WITHOUT_FLAG,
+  /** While joint, a leader commits with a majority of C_new alone. */
+  COMMIT_JOINT_WITH_NEW_MAJORITY_ONLY,
+  /** Learners count toward the commit quorum. */
+  LEARNER_COUNTED_IN_QUORUM,
+  /** A leader accepts a second membership change while one is still pending. */
+  SECOND_CHANGE_WHILE_PENDING,
+  /** A leader elected while the configuration is joint does not leave it. */
+  NEW_LEADER_STAYS_JOINT
 }

@@ -26,6 +26,12 @@ public final class Counters {
   long transfersStarted;
   long transfersCompleted;
   long transfersAborted;
+  long removedAnswered;
+  long jointEntered;
+  long jointLeft;
+  long autoLeavesByNewLeader;
+  long learnerPromotions;
+  long leaderRemovals;
 
   /** Elections this member started (pre-vote or real). */
   public long campaigns() {
@@ -118,6 +124,34 @@ public final class Counters {
   /** Elections this member won because a leader handed over to it (TimeoutNow). */
   public long transfersCompleted() {
     return transfersCompleted;
+  }
+
+  /** Messages from removed member ids, answered with Removed. */
+  public long removedAnswered() {
+    return removedAnswered;
+  }
+
+  /** Joint configurations this member, as leader, appended (entered) and left. */
+  public long jointEntered() {
+    return jointEntered;
+  }
+
+  public long jointLeft() {
+    return jointLeft;
+  }
+
+  /** Joint configurations this member left as a leader that had not proposed them (elected meanwhile). */
+  public long autoLeavesByNewLeader() {
+    return autoLeavesByNewLeader;
+  }
+
+  public long learnerPromotions() {
+    return learnerPromotions;
+  }
+
+  /** Times this member, as leader, found itself removed and handed over. */
+  public long leaderRemovals() {
+    return leaderRemovals;
   }
 
   /** Transfers this member gave up after an election timeout, resuming as leader. */

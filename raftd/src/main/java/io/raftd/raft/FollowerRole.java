@@ -76,7 +76,9 @@ final class FollowerRole implements RoleBehaviour {
     long conflict = log.findConflict(entries);
     if (conflict != 0) {
       // Step 3: delete only from a real conflict on; a shorter, stale AppendEntries truncates nothing.
-      log.append(entries.subList((int) (conflict - prev - 1), entries.size()));
+      List<Entry> appended = entries.subList((int) (conflict - prev - 1), entries.size());
+      log.append(appended);
+      r.noteConfigurations(appended);
     } else if (r.cfg.is(BrokenVariant.TRUNCATE_ON_STALE_APPEND) && !entries.isEmpty()
         && lastNew < log.lastIndex() && entries.get(0).getIndex() > log.committed) {
       log.append(entries);
@@ -106,7 +108,7 @@ final class FollowerRole implements RoleBehaviour {
       return;
     }
     log.restore(snapshot);
-    r.tracker.setConfiguration(snapshot.getConfiguration());
+    r.applyConfiguration(snapshot.getConfiguration());
     r.snapshotIndex = snapshot.getIndex();
     r.counters.snapshotsInstalled++;
     // Acknowledged once the log's reset to the snapshot is durable.

@@ -3,6 +3,8 @@ package io.raftd.raft;
 import com.google.protobuf.ByteString;
 import io.raftd.proto.AppendEntries;
 import io.raftd.proto.AppendEntriesResponse;
+import io.raftd.proto.ConfChange;
+import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
 import io.raftd.proto.Heartbeat;
@@ -11,9 +13,12 @@ import io.raftd.proto.RaftMessage;
 import io.raftd.proto.ReadIndexResponse;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.proto.TimeoutNow;
+import io.raftd.raft.confchange.ConfChanges;
+import io.raftd.raft.quorum.Quorum;
 import io.raftd.raft.tracker.Progress;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.function.LongUnaryOperator;
 
 /**
  * A leader (paper Figure 2, "Leaders"; §5.3 replication, §5.4.2 commit rule): appends a no-op of its
@@ -33,6 +38,14 @@ final class LeaderRole implements RoleBehaviour {
   private long transferee;
   private int transferElapsed;
   private boolean timeoutNowSent;
+  /**
+   * The newest configuration entry this leader may not build on yet: until it is applied, no other
+   * change is proposed. Starts at this leader's no-op, so a new leader first applies everything before
+   * its term (configuration entries included) and an entry of its own.
+   */
+  private long pendingConfIndex;
+  /** The joint configuration in force was proposed by this leader (else it was elected while joint). */
+  private boolean proposedJoint;
 
   LeaderRole(Raft r) {
     this.r = r;
@@ -44,8 +57,74 @@ final class LeaderRole implements RoleBehaviour {
     Progress self = r.tracker.progress(r.id);
     self.maybeUpdate(r.log.persisted);
     self.becomeReplicate();
-    append(List.of(r.noop()));
+    Entry noop = r.noop();
+    pendingConfIndex = noop.getIndex();
+    append(List.of(noop));
     broadcastAppend();
+  }
+
+  // ---- membership changes (paper §6) ----
+
+  /**
+   * Enters C_old,new for {@code change}. Refused while a change is in progress; an invalid change throws
+   * IllegalArgumentException naming the problem.
+   */
+  Proposal proposeConfigChange(ConfChange change) {
+    if (transferee != 0) {
+      return Proposal.refused(Proposal.Refusal.TRANSFERRING);
+    }
+    boolean allowSecond = r.cfg.is(BrokenVariant.SECOND_CHANGE_WHILE_PENDING);
+    if (!allowSecond && (pendingConfIndex > r.log.applying || ConfChanges.isJoint(r.tracker.configuration()))) {
+      return Proposal.refused(Proposal.Refusal.CHANGE_IN_PROGRESS);
+    }
+    Configuration joint = ConfChanges.enterJoint(r.tracker.configuration(), change);
+    r.counters.jointEntered++;
+    r.counters.learnerPromotions += change.getPromoteLearnersCount();
+    proposedJoint = true;
+    return new Proposal(appendConfiguration(joint), r.term, null);
+  }
+
+  private long appendConfiguration(Configuration c) {
+    Entry e = Entry.newBuilder().setTerm(r.term).setIndex(r.log.lastIndex() + 1)
+        .setType(EntryType.CONFIG).setData(c.toByteString()).build();
+    pendingConfIndex = e.getIndex();
+    append(List.of(e));
+    r.noteConfigurations(List.of(e));
+    broadcastAppend();
+    return e.getIndex();
+  }
+
+  /**
+   * Entries were handed out to apply: a joint configuration in force with nothing pending is left at
+   * once (auto-leave), whoever proposed it.
+   */
+  void onApplying() {
+    Configuration c = r.tracker.configuration();
+    if (!ConfChanges.isJoint(c) || pendingConfIndex > r.log.applying) {
+      return;
+    }
+    if (!proposedJoint) {
+      if (r.cfg.is(BrokenVariant.NEW_LEADER_STAYS_JOINT)) {
+        return;
+      }
+      r.counters.autoLeavesByNewLeader++;
+    }
+    r.counters.jointLeft++;
+    proposedJoint = false;
+    appendConfiguration(ConfChanges.leaveJoint(c));
+  }
+
+  /** A configuration took effect: new members are replicated to; a leader no longer a voter hands over. */
+  void onConfigurationApplied() {
+    broadcastAppend();
+    Configuration c = r.tracker.configuration();
+    if (!ConfChanges.isJoint(c) && !r.tracker.isVoter(r.id)) {
+      r.counters.leaderRemovals++;
+      r.cfg.logger.info(r.id + " is not a voter of the new configuration: handing leadership over");
+      if (transferLeadership(0) != TransferOutcome.STARTED) {
+        r.becomeFollower(r.term, 0);
+      }
+    }
   }
 
   Proposal propose(byte[] data) {
@@ -81,6 +160,10 @@ final class LeaderRole implements RoleBehaviour {
       r.counters.transfersAborted++;
       r.cfg.logger.warn(r.id + " aborts the leadership transfer to " + transferee + ": it did not take over in time");
       transferee = 0;
+      if (!r.tracker.isVoter(r.id)) {
+        r.becomeFollower(r.term, 0);  // removed: it leads no longer, handed over or not
+        return;
+      }
     }
     if (r.electionElapsed >= r.cfg.electionTicks) {
       r.electionElapsed = 0;
@@ -126,7 +209,9 @@ final class LeaderRole implements RoleBehaviour {
       release(reads.confirm(m.getFrom(), m.getHeartbeatResponse().getRound(), r.id, r.tracker));
       maybeStartReadRound();
       if (pr.match() < r.log.lastIndex()) {
-        sendAppend(m.getFrom(), false);
+        // Even with nothing new to send: an AppendEntries the follower cannot match makes it answer
+        // with where its log ends, which recovers lost AppendEntries at once.
+        sendAppend(m.getFrom(), true);
       }
     }
   }
@@ -244,8 +329,12 @@ final class LeaderRole implements RoleBehaviour {
 
   @Override
   public void onPersisted() {
-    // The leader counts itself toward commit only through what is durable on its own disk.
-    r.tracker.progress(r.id).maybeUpdate(r.log.persisted);
+    // The leader counts itself toward commit only through what is durable on its own disk (and not at
+    // all once the configuration in force no longer has it).
+    Progress self = r.tracker.progress(r.id);
+    if (self != null) {
+      self.maybeUpdate(r.log.persisted);
+    }
     if (maybeCommit()) {
       broadcastAppend();
     }
@@ -297,7 +386,7 @@ final class LeaderRole implements RoleBehaviour {
 
   /** Paper §5.4.2 (Figure 8): only an entry of the leader's own term is committed by counting. */
   private boolean maybeCommit() {
-    long index = r.tracker.committedIndex();
+    long index = committedIndex();
     if (index <= r.log.committed) {
       return false;
     }
@@ -314,6 +403,23 @@ final class LeaderRole implements RoleBehaviour {
       maybeStartReadRound();
     }
     return true;
+  }
+
+  /** The index a majority of each voter set has durably: C_old and C_new both while joint; learners never count. */
+  private long committedIndex() {
+    LongUnaryOperator match = id -> {
+      Progress p = r.tracker.progress(id);
+      return p == null ? 0 : p.match();
+    };
+    if (r.cfg.is(BrokenVariant.COMMIT_JOINT_WITH_NEW_MAJORITY_ONLY)) {
+      return Quorum.committedIndex(r.tracker.voters(), match);
+    }
+    if (r.cfg.is(BrokenVariant.LEARNER_COUNTED_IN_QUORUM)) {
+      long[] withLearners = java.util.stream.LongStream.concat(java.util.Arrays.stream(r.tracker.voters()),
+          r.tracker.configuration().getLearnersList().stream().mapToLong(Long::longValue)).toArray();
+      return Quorum.committedIndex(withLearners, r.tracker.outgoingVoters(), match);
+    }
+    return r.tracker.committedIndex();
   }
 
   void broadcastAppend() {

@@ -15,9 +15,14 @@ import java.util.List;
  * durable snapshot covers it.
  */
 public interface LogStorage {
-  /** The hard state and configuration last made durable; a new member gets term 0 and its bootstrap configuration. */
+  /** The hard state last made durable; a new member gets term 0. */
   HardState hardState();
 
+  /**
+   * The configuration in force at {@code firstIndex() - 1}: the bootstrap configuration (empty for a
+   * member that joins later), or the one the compacted prefix or installed snapshot ended with. The
+   * configuration entries in the log then apply on top of it.
+   */
   Configuration configuration();
 
   /** The newest durable snapshot (index 0 if none): what the leader sends a follower that needs it. */

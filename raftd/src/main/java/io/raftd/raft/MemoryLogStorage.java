@@ -73,7 +73,13 @@ public final class MemoryLogStorage implements LogStorage {
       return;
     }
     long term = term(index);
-    entries.subList(0, (int) (index - compactIndex)).clear();
+    List<Entry> dropped = entries.subList(0, (int) (index - compactIndex));
+    for (Entry e : dropped) {
+      if (e.getType() == io.raftd.proto.EntryType.CONFIG) {
+        configuration = Raft.parseConfiguration(e);  // keep the configuration in force at the new first index - 1
+      }
+    }
+    dropped.clear();
     compactIndex = index;
     compactTerm = term;
   }

@@ -12,7 +12,9 @@ public record Proposal(long index, long term, Refusal refusal) {
     /** The leader holds too many uncommitted bytes; retry once some commit. */
     TOO_MUCH_UNCOMMITTED,
     /** The leader is handing leadership over; retry on the new leader. */
-    TRANSFERRING
+    TRANSFERRING,
+    /** A membership change is still in progress (uncommitted, unapplied or joint); retry once it is done. */
+    CHANGE_IN_PROGRESS
   }
 
   public boolean appended() {

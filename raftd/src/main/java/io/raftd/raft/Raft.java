@@ -1,23 +1,34 @@
 package io.raftd.raft;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
 import io.raftd.proto.HardState;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.ReadIndexRequest;
 import io.raftd.proto.ReadIndexResponse;
+import io.raftd.proto.Removed;
 import io.raftd.proto.RequestVote;
 import io.raftd.proto.RequestVoteResponse;
 import io.raftd.raft.tracker.ProgressTracker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 
 /**
  * One member's Raft state and the rules every role shares (paper Figure 2, "Rules for Servers: All
  * Servers"): terms, votes, role transitions and the election timer. What a role does with a message
  * lives in {@link FollowerRole}, {@link CandidateRole} and {@link LeaderRole}. Owned by one thread.
+ *
+ * <p><b>When a configuration takes effect: on apply</b> (as etcd does). A configuration entry changes
+ * who votes, who counts toward commit and who is replicated to only once it is committed and handed to
+ * the host to apply; so it is never rolled back by a truncation, and the configuration in force at any
+ * applied index is exactly what a snapshot at that index records. Joint consensus keeps this safe: a
+ * leader proposes one change at a time, only once everything it holds is applied, and while a
+ * configuration is joint every decision needs majorities of both halves.
  */
 final class Raft {
   final Config cfg;
@@ -64,6 +75,10 @@ final class Raft {
   private boolean campaignByTransfer;
   /** The newest snapshot the host reported durable or this member installed. */
   long snapshotIndex;
+  /** Every member id seen in any configuration, applied or only in the log: messages from others are dropped. */
+  private final TreeSet<Long> knownMembers = new TreeSet<>();
+  /** This member learned it was removed from the cluster: the host should stop it. */
+  boolean removed;
 
   private record Forwarded(ByteString context, long sentAtTick) {}
 
@@ -78,11 +93,64 @@ final class Raft {
     }
     // Whatever the state machine applied was committed, even if the newest commit index was not yet durable.
     this.log = new RaftLog(storage, Math.max(hs.getCommit(), cfg.applied), cfg.applied);
-    this.tracker = new ProgressTracker(storage.configuration(), cfg.maxInflight);
+    this.tracker = new ProgressTracker(configurationAt(storage, cfg.applied), cfg.maxInflight);
+    knownMembers.addAll(members(tracker.configuration()));
+    if (log.lastIndex() >= log.firstIndex()) {
+      noteConfigurations(log.entries(Math.max(log.firstIndex(), cfg.applied + 1), log.lastIndex() + 1, Long.MAX_VALUE));
+    }
     this.term = hs.getTerm();
     this.votedFor = hs.getVotedFor();
     this.snapshotIndex = storage.snapshot().getIndex();
     becomeFollower(term, 0);
+  }
+
+  /** The configuration in force once entries up to {@code applied} are applied: the stored one, then the log's. */
+  private static Configuration configurationAt(LogStorage storage, long applied) {
+    Configuration c = storage.configuration();
+    if (applied >= storage.firstIndex()) {
+      for (Entry e : storage.entries(storage.firstIndex(), applied + 1, Long.MAX_VALUE)) {
+        if (e.getType() == EntryType.CONFIG) {
+          c = parseConfiguration(e);
+        }
+      }
+    }
+    return c;
+  }
+
+  static Configuration parseConfiguration(Entry e) {
+    try {
+      return Configuration.parseFrom(e.getData());
+    } catch (InvalidProtocolBufferException ex) {
+      throw new IllegalStateException("configuration entry " + e.getIndex() + " is not a Configuration", ex);
+    }
+  }
+
+  private static List<Long> members(Configuration c) {
+    List<Long> all = new ArrayList<>(c.getVotersList());
+    all.addAll(c.getOutgoingVotersList());
+    all.addAll(c.getLearnersList());
+    return all;
+  }
+
+  /** Entries appended to the log: the members their configurations name may talk to us. */
+  void noteConfigurations(List<Entry> entries) {
+    for (Entry e : entries) {
+      if (e.getType() == EntryType.CONFIG) {
+        knownMembers.addAll(members(parseConfiguration(e)));
+      }
+    }
+  }
+
+  /** A configuration takes effect (an applied configuration entry, or an installed snapshot's). */
+  void applyConfiguration(Configuration c) {
+    tracker.setConfiguration(c, log.lastIndex());
+    knownMembers.addAll(members(c));
+    if (!tracker.isMember(id) && c.getRemovedList().contains(id)) {
+      removed = true;
+    }
+    if (role == Role.LEADER) {
+      ((LeaderRole) behaviour).onConfigurationApplied();
+    }
   }
 
   HardState hardState() {
@@ -263,11 +331,29 @@ final class Raft {
       counters.droppedWrongCluster++;
       return;
     }
-    if (m.getTo() != id || !tracker.isMember(m.getFrom())) {
+    if (m.getTo() != id) {
       counters.droppedUnknownMember++;
       return;
     }
-    if (m.getTerm() > term && !stepHigherTerm(m)) {
+    if (!tracker.isMember(m.getFrom()) && tracker.configuration().getRemovedList().contains(m.getFrom())) {
+      // Thesis §4.2.3: a removed member must not disrupt the cluster; tell it, so its host stops it.
+      counters.removedAnswered++;
+      send(message(m.getFrom()).setRemoved(Removed.getDefaultInstance()));
+      return;
+    }
+    if (m.hasRemoved()) {
+      removed = true;
+      return;
+    }
+    // A member may not know yet of members added after the configuration it has (it learns of them from
+    // the log, which they may be the ones to send): requests from any id not removed are heard. Answers
+    // only come from members we asked, so an answer from an id never seen is dropped.
+    boolean request = m.hasAppendEntries() || m.hasHeartbeat() || m.hasInstallSnapshot() || m.hasTimeoutNow()
+        || m.hasRequestVote() || m.hasReadIndex();
+    if (!request && !knownMembers.contains(m.getFrom())) {
+      counters.droppedUnknownMember++;
+      return;
+    }    if (m.getTerm() > term && !stepHigherTerm(m)) {
       return;
     }
     if (m.getTerm() < term) {

@@ -1,7 +1,10 @@
 package io.raftd.raft;
 
 import com.google.protobuf.ByteString;
+import io.raftd.proto.ConfChange;
+import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
+import io.raftd.proto.EntryType;
 import io.raftd.proto.HardState;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.SnapshotMetadata;
@@ -24,6 +27,8 @@ public final class RawNode {
   private final Raft raft;
   /** The hard state handed out in the last Ready: what the host has persisted or is persisting. */
   private HardState emittedHardState;
+  /** Ready.removed was handed out already. */
+  private boolean removedReported;
 
   public RawNode(Config config, LogStorage storage) {
     this.raft = new Raft(config, storage);
@@ -51,6 +56,25 @@ public final class RawNode {
       raft.counters.proposalsDropped++;
     }
     return p;
+  }
+
+  /**
+   * Proposes a membership change, carried out by joint consensus (paper §6): C_old,new now, C_new once
+   * that is committed and applied. Refused ({@link Proposal.Refusal#CHANGE_IN_PROGRESS}) while another
+   * change is in progress or before this leader has applied an entry of its own term.
+   *
+   * @throws IllegalArgumentException if the change is invalid (the message says why)
+   */
+  public Proposal proposeConfigChange(ConfChange change) {
+    if (raft.role != Role.LEADER) {
+      return Proposal.refused(Proposal.Refusal.NOT_LEADER);
+    }
+    return ((LeaderRole) raft.behaviour).proposeConfigChange(change);
+  }
+
+  /** The configuration in force (as of the entries handed out to apply). */
+  public Configuration configuration() {
+    return raft.tracker.configuration();
   }
 
   /**
@@ -136,6 +160,7 @@ public final class RawNode {
 
   public boolean hasReady() {
     return raft.log.pendingSnapshot() != null
+        || (raft.removed && !removedReported)
         || !raft.readsReady.isEmpty()
         || !raft.failedReads.isEmpty()
         || raft.leadershipLost != null
@@ -175,6 +200,7 @@ public final class RawNode {
         List.copyOf(raft.readsReady),
         List.copyOf(raft.failedReads),
         raft.leadershipLost,
+        raft.removed && !removedReported,
         !entries.isEmpty() || termOrVoteChanged || snapshot != null);
   }
 
@@ -186,19 +212,31 @@ public final class RawNode {
     if (!ready.entries().isEmpty()) {
       raft.log.markEmitted(ready.entries().get(ready.entries().size() - 1).getIndex());
     }
-    if (!ready.committedEntries().isEmpty()) {
-      raft.log.applying = ready.committedEntries().get(ready.committedEntries().size() - 1).getIndex();
-    }
     if (ready.snapshot() != null) {
       raft.log.snapshotHandedOut();
     }
+    removedReported |= ready.removed();
     // No input may come between ready() and advance(), so everything queued is in this Ready.
     raft.messages.clear();
     raft.messagesAfterPersist.clear();
     raft.readsReady.clear();
     raft.failedReads.clear();
     raft.leadershipLost = null;
+    if (!ready.committedEntries().isEmpty()) {
+      raft.log.applying = ready.committedEntries().get(ready.committedEntries().size() - 1).getIndex();
+      // Configurations take effect on apply: now that the host has them to apply. What that causes
+      // (replicating to new members, leaving a joint configuration) goes into the next Ready.
+      for (Entry e : ready.committedEntries()) {
+        if (e.getType() == EntryType.CONFIG) {
+          raft.applyConfiguration(Raft.parseConfiguration(e));
+        }
+      }
+      if (raft.role == Role.LEADER) {
+        ((LeaderRole) raft.behaviour).onApplying();
+      }
+    }
   }
+
 
   public Status status() {
     RaftLog log = raft.log;

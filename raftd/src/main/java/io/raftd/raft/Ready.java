@@ -55,6 +55,7 @@ public record Ready(
     List<ReadState> readStates,
     List<ByteString> failedReads,
     LeadershipLost leadershipLost,
+    boolean removed,
     boolean mustSync) {
 
   /** This member led {@code term} and stopped; proposals it appended above {@code commit} may or may not commit. */

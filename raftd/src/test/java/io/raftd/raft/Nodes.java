@@ -12,9 +12,14 @@ import io.raftd.proto.EntryType;
 import io.raftd.proto.HardState;
 import io.raftd.proto.Heartbeat;
 import io.raftd.proto.HeartbeatResponse;
+import io.raftd.proto.InstallSnapshot;
 import io.raftd.proto.RaftMessage;
+import io.raftd.proto.ReadIndexRequest;
+import io.raftd.proto.ReadIndexResponse;
 import io.raftd.proto.RequestVote;
 import io.raftd.proto.RequestVoteResponse;
+import io.raftd.proto.SnapshotMetadata;
+import io.raftd.proto.TimeoutNow;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -291,6 +296,43 @@ final class Nodes {
   static RaftMessage reject(long from, long to, long term, long rejected, long hintTerm, long hintIndex) {
     return msg(from, to, term).setAppendEntriesResponse(AppendEntriesResponse.newBuilder().setSuccess(false)
         .setRejectedIndex(rejected).setHintTerm(hintTerm).setHintIndex(hintIndex)).build();
+  }
+
+  /** A heartbeat of leadership-confirmation round {@code round} (ReadIndex). */
+  static RaftMessage heartbeat(long from, long to, long term, long commit, long round) {
+    return msg(from, to, term).setHeartbeat(Heartbeat.newBuilder().setCommit(commit).setRound(round)).build();
+  }
+
+  /** A heartbeat response echoing round {@code round}. */
+  static RaftMessage heartbeatResp(long from, long to, long term, long round) {
+    return msg(from, to, term).setHeartbeatResponse(HeartbeatResponse.newBuilder().setRound(round)).build();
+  }
+
+  static ByteString context(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+
+  static RaftMessage readIndexReq(long from, long to, long term, ByteString context) {
+    return msg(from, to, term).setReadIndex(ReadIndexRequest.newBuilder().setContext(context)).build();
+  }
+
+  static RaftMessage readIndexResp(long from, long to, long term, ByteString context, long index, boolean ok) {
+    return msg(from, to, term).setReadIndexResponse(
+        ReadIndexResponse.newBuilder().setContext(context).setIndex(index).setOk(ok)).build();
+  }
+
+  static RaftMessage timeoutNow(long from, long to, long term) {
+    return msg(from, to, term).setTimeoutNow(TimeoutNow.getDefaultInstance()).build();
+  }
+
+  /** Metadata of a snapshot ending at (index, term) whose configuration is {1, 2, 3}. */
+  static SnapshotMetadata snapshot(long index, long term) {
+    return SnapshotMetadata.newBuilder().setIndex(index).setTerm(term).setConfiguration(voters())
+        .setId("snap-" + index).build();
+  }
+
+  static RaftMessage installSnapshot(long from, long to, long term, SnapshotMetadata metadata) {
+    return msg(from, to, term).setInstallSnapshot(InstallSnapshot.newBuilder().setMetadata(metadata)).build();
   }
 
   // ---- picking messages ----

@@ -532,16 +532,30 @@ class RuleTest {
   }
 
   @Test
-  void messagesFromUnknownMembersOrForAnotherMemberAreDroppedAndCounted() {
+  void answersFromUnknownMembersOrMessagesForAnotherMemberAreDroppedAndCounted() {
     Node n = node(config(1), 1, 0);
 
-    n.raw.step(vote(9, 1, 7, 10, 7));  // 9 is no member
+    n.raw.step(heartbeatResp(9, 1, 1));  // 9 is no member: we never asked it anything
     n.raw.step(vote(2, 3, 7, 10, 7));  // addressed to 3
 
     assertFalse(n.raw.hasReady());
     assertEquals(1, n.term());
     assertEquals(2, n.raw.counters().droppedUnknownMember());
   }
+
+  @Test
+  void requestsFromAMemberNotYetKnownAreHeard() {
+    // A member added after the configuration this one has applied may lead before this one learns of it.
+    Node n = node(config(1), 1, 0);
+
+    n.raw.step(append(9, 1, 2, 0, 0, 0, entries(1, 2)));
+
+    assertEquals(2, n.term());
+    assertEquals(9, n.status().leader());
+    assertEquals(1, n.lastIndex());
+    assertEquals(0, n.raw.counters().droppedUnknownMember());
+  }
+
 
   // ---- durability reports ----
 

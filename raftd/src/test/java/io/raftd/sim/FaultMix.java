@@ -26,7 +26,9 @@ record FaultMix(
     boolean preVote,
     boolean checkQuorum,
     int maxInflight,
-    long maxBatchBytes) {
+    long maxBatchBytes,
+    double membershipChangesPerSecond,
+    int spareNodes) {
 
   static FaultMix draw(SplittableRandom rnd, int nodes) {
     return new FaultMix(
@@ -51,7 +53,9 @@ record FaultMix(
         !pick(rnd, 0.3),
         !pick(rnd, 0.1),
         1 + rnd.nextInt(8),
-        pick(rnd, 0.5) ? 2048 : 64 * 1024);
+        pick(rnd, 0.5) ? 2048 : 64 * 1024,
+        pick(rnd, 0.4) ? 0 : rnd.nextDouble() * 4,
+        3);
   }
 
   private static boolean pick(SplittableRandom rnd, double p) {
@@ -61,15 +65,16 @@ record FaultMix(
   String summary() {
     return String.format("nodes=%d drop=%.3f dup=%.3f longDelay=%.3f maxDelay=%dms crash/s=%.2f partition/s=%.2f"
             + " leaderFault=%.2f voterCrash=%.2f fsync<=%dms restart<=%dms proposals/s=%.0f reads/s=%.0f"
-            + " transfers/s=%.2f snapshotEvery=%d keepTail=%d preVote=%s checkQuorum=%s inflight=%d batch=%d",
+            + " transfers/s=%.2f snapshotEvery=%d keepTail=%d preVote=%s checkQuorum=%s inflight=%d batch=%d"
+            + " membershipChanges/s=%.2f spares=%d",
         nodes, dropRate, duplicateRate, longDelayRate, maxDelayMs, crashPerSecond, partitionPerSecond,
         leaderFaultAfterProposal, voterCrashAfterGrant, maxFsyncMs, maxRestartMs, proposalsPerSecond,
         readsPerSecond, transfersPerSecond, snapshotEvery, keepTail, preVote, checkQuorum, maxInflight,
-        maxBatchBytes);
+        maxBatchBytes, membershipChangesPerSecond, spareNodes);
   }
 
   /** No faults at all: for scenarios that inject their own. */
   static FaultMix calm(int nodes) {
-    return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, 0, 0, 0, 0, 0, true, true, 8, 64 * 1024);
+    return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, 0, 0, 0, 0, 0, true, true, 8, 64 * 1024, 0, 0);
   }
 }

@@ -39,15 +39,19 @@ final class Invariants {
   private static final class Observed {
     long term;
     long commit;
+    io.raftd.proto.Configuration configuration;
     Role role = Role.FOLLOWER;
     long leaderLastIndex;
     long leaderLastTerm;
   }
 
-  Invariants(int nodes) {
-    observed = new Observed[nodes];
-    durableTerm = new long[nodes];
-    for (int i = 0; i < nodes; i++) {
+  private final List<SimNode> nodes;
+
+  Invariants(List<SimNode> nodes) {
+    this.nodes = nodes;
+    observed = new Observed[nodes.size()];
+    durableTerm = new long[nodes.size()];
+    for (int i = 0; i < nodes.size(); i++) {
       observed[i] = new Observed();
     }
   }
@@ -108,9 +112,56 @@ final class Invariants {
     for (long i = Math.max(o.commit + 1, s.firstIndex()); i <= s.commit(); i++) {
       record(n, i, n.node.entryAt(i), "committed");
     }
+    var configuration = n.node.configuration();
+    if (s.role() == Role.LEADER && s.commit() > o.commit) {
+      // The commit was decided under the configuration in force before this event, or (if one took
+      // effect during it) possibly under the new one.
+      boolean changed = o.configuration != null && !o.configuration.equals(configuration);
+      if (!changed || !committedByMajorities(n, s.commit(), configuration)) {
+        checkCommittedByMajorities(n, s.commit(), o.configuration != null ? o.configuration : configuration);
+      }
+    }
+    o.configuration = configuration;
     o.term = s.term();
     o.commit = s.commit();
     o.role = s.role();
+  }
+
+  /**
+   * A leader just committed {@code index}: a majority of each voter set of its configuration (both halves
+   * while joint; learners never count) must hold that entry durably (or in a durable snapshot).
+   */
+  private void checkCommittedByMajorities(SimNode leader, long index, io.raftd.proto.Configuration c) {
+    if (!committedByMajorities(leader, index, c)) {
+      fail(leader, "committed entry " + index + " (term " + leader.node.termAt(index) + ") is not durable on a majority"
+          + " of each voter set of " + com.google.protobuf.TextFormat.shortDebugString(c));
+    }
+  }
+
+  private boolean committedByMajorities(SimNode leader, long index, io.raftd.proto.Configuration c) {
+    long term = leader.node.termAt(index);
+    for (List<Long> voters : List.of(c.getVotersList(), c.getOutgoingVotersList())) {
+      int holding = 0;
+      for (long id : voters) {
+        for (SimNode m : nodes) {
+          if (m.id == id && holdsDurably(m, index, term)) {
+            holding++;
+          }
+        }
+      }
+      if (!voters.isEmpty() && holding <= voters.size() / 2) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean holdsDurably(SimNode m, long index, long term) {
+    var storage = m.disk.storage();
+    if (index < storage.firstIndex() - 1) {
+      return true;  // in a durable snapshot, which holds only committed state
+    }
+    return index <= storage.lastIndex() && storage.term(index) == term;
   }
 
   private void checkLeaderCompleteness(SimNode n) {

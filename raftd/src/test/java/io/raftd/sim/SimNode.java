@@ -36,6 +36,10 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
   boolean alive;
   /** Incremented on every crash: events of an earlier life are ignored. */
   int life;
+  /** Not yet a member: started only when a membership change adds it. */
+  boolean spare;
+  /** Removed from the cluster and stopped for good. */
+  boolean removed;
   /** The state machine: the highest index applied and the hash chain of everything applied up to it. */
   long applied;
   long stateHash;
@@ -185,7 +189,7 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
     long term = node.termAt(index);
     SnapshotMetadata meta = SnapshotMetadata.newBuilder()
         .setIndex(index).setTerm(term)
-        .setConfiguration(disk.storage().configuration())
+        .setConfiguration(node.configuration())
         .setSize(16).setChecksum((int) stateHash)
         .setId("m" + this.index + "-" + index + "-" + term)
         .build();
@@ -228,6 +232,11 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
   @Override
   public void leadershipLost(Ready.LeadershipLost lost) {
     sim.onLeadershipLost(this, lost);
+  }
+
+  @Override
+  public void removedFromCluster() {
+    sim.onRemoved(this);
   }
 
   /** Schedules {@code action} after {@code delay}, to run only if this member is still in this life. */

@@ -34,6 +34,14 @@ public final class Inflights {
     }
   }
 
+  /** Frees the oldest message in flight. */
+  public void freeFirst() {
+    if (count > 0) {
+      start = (start + 1) % ring.length;
+      count--;
+    }
+  }
+
   public void reset() {
     start = 0;
     count = 0;

@@ -24,16 +24,14 @@ public final class Progress {
   /** Set by any message from the follower; read and cleared by the leader's check-quorum. */
   private boolean recentActive;
   private final Inflights inflights;
-  private final boolean learner;
   /** In SNAPSHOT: the index of the snapshot being sent. */
   private long pendingSnapshot;
   /** {@link #match} at the previous {@link #stalledSinceLastCheck()}: tells a stalled window from a busy one. */
   private long matchAtLastCheck;
 
-  public Progress(long next, int maxInflight, boolean learner) {
+  public Progress(long next, int maxInflight) {
     this.next = next;
     this.inflights = new Inflights(maxInflight);
-    this.learner = learner;
   }
 
   public long match() {
@@ -46,10 +44,6 @@ public final class Progress {
 
   public State state() {
     return state;
-  }
-
-  public boolean isLearner() {
-    return learner;
   }
 
   public boolean recentActive() {
@@ -106,10 +100,16 @@ public final class Progress {
     inflights.reset();
   }
 
-  /** A heartbeat response arrived: in PROBE the leader may probe again. */
+  /**
+   * A heartbeat response arrived: in PROBE the leader may probe again; in REPLICATE with a full window,
+   * one slot is freed, so one more AppendEntries goes out: if earlier ones were lost, the follower
+   * rejects it and the leader backs up at once, instead of waiting for the stall check.
+   */
   public void onHeartbeatResponse() {
     if (state == State.PROBE) {
       probeSent = false;
+    } else if (state == State.REPLICATE && inflights.full()) {
+      inflights.freeFirst();
     }
   }
 

@@ -22,13 +22,32 @@ public final class ProgressTracker {
 
   public ProgressTracker(Configuration configuration, int maxInflight) {
     this.maxInflight = maxInflight;
-    setConfiguration(configuration);
+    setConfiguration(configuration, 0);
   }
 
-  public void setConfiguration(Configuration configuration) {
+  /**
+   * Puts {@code configuration} in force. On a leader (progress tracked), new members start probing at
+   * {@code lastIndex + 1} and members no longer in it are forgotten.
+   */
+  public void setConfiguration(Configuration configuration, long lastIndex) {
     this.configuration = configuration;
     this.voters = sorted(configuration.getVotersList().stream().mapToLong(Long::longValue).toArray());
     this.outgoingVoters = sorted(configuration.getOutgoingVotersList().stream().mapToLong(Long::longValue).toArray());
+    if (!progress.isEmpty()) {
+      TreeSet<Long> members = members(true);
+      progress.keySet().retainAll(members);
+      members.forEach(id -> progress.putIfAbsent(id, new Progress(lastIndex + 1, maxInflight)));
+    }
+  }
+
+  /** The voters of the incoming half (all voters when not joint), sorted. */
+  public long[] voters() {
+    return voters.clone();
+  }
+
+  /** The voters of the outgoing half while joint, else empty; sorted. */
+  public long[] outgoingVoters() {
+    return outgoingVoters.clone();
   }
 
   private static long[] sorted(long[] ids) {
@@ -57,8 +76,7 @@ public final class ProgressTracker {
   /** Starts leadership: every member's next index is the leader's last index + 1, nothing matched. */
   public void resetProgress(long lastIndex) {
     progress.clear();
-    forEachMember(id -> progress.put(id,
-        new Progress(lastIndex + 1, maxInflight, !isVoter(id))));
+    forEachMember(id -> progress.put(id, new Progress(lastIndex + 1, maxInflight)));
   }
 
   /** Every voter (of either half) and learner, once each, in id order. */

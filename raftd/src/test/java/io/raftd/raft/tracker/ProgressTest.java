@@ -11,7 +11,7 @@ class ProgressTest {
 
   /** A follower known to match up to {@code match}, in replicate state. */
   private static Progress replicating(long match, int window) {
-    Progress p = new Progress(match + 1, window, false);
+    Progress p = new Progress(match + 1, window);
     p.maybeUpdate(match);
     p.becomeReplicate();
     return p;
@@ -19,7 +19,7 @@ class ProgressTest {
 
   @Test
   void newProgressProbesFromTheGivenNextIndex() {
-    Progress p = new Progress(6, 4, false);
+    Progress p = new Progress(6, 4);
     assertEquals(Progress.State.PROBE, p.state());
     assertEquals(0, p.match());
     assertEquals(6, p.next());
@@ -28,7 +28,7 @@ class ProgressTest {
 
   @Test
   void maybeUpdateAdvancesMatchAndNextAndRejectsStaleAcks() {
-    Progress p = new Progress(3, 4, false);
+    Progress p = new Progress(3, 4);
     assertTrue(p.maybeUpdate(5));
     assertEquals(5, p.match());
     assertEquals(6, p.next());
@@ -40,7 +40,7 @@ class ProgressTest {
 
   @Test
   void probeSendsOneAppendEntriesAtATime() {
-    Progress p = new Progress(3, 4, false);
+    Progress p = new Progress(3, 4);
     p.sentEntries(5, 3);
     assertTrue(p.isPaused());
     assertEquals(3, p.next(), "a probe does not advance next");
@@ -53,7 +53,7 @@ class ProgressTest {
 
   @Test
   void probeCountsOnlyTheRejectionOfTheIndexJustProbed() {
-    Progress p = new Progress(6, 4, false);  // probing with prev 5
+    Progress p = new Progress(6, 4);  // probing with prev 5
     p.sentEntries(5, 0);
     assertFalse(p.maybeDecrTo(4, 2), "an answer to an older probe");
     assertEquals(6, p.next());
@@ -66,13 +66,13 @@ class ProgressTest {
 
   @Test
   void probeNeverBacksUpPastMatchNorPastTheRejectedIndex() {
-    Progress p = new Progress(8, 4, false);
+    Progress p = new Progress(8, 4);
     p.maybeUpdate(4);
     assertEquals(8, p.next());
     assertTrue(p.maybeDecrTo(7, 1));
     assertEquals(5, p.next(), "not below match + 1");
 
-    Progress q = new Progress(8, 4, false);
+    Progress q = new Progress(8, 4);
     assertTrue(q.maybeDecrTo(7, 20));
     assertEquals(7, q.next(), "not above the rejected index");
   }

@@ -1,0 +1,89 @@
+package io.raftd.raft.confchange;
+
+import io.raftd.proto.ConfChange;
+import io.raftd.proto.Configuration;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * Joint-consensus transitions (paper §6), as pure functions over configurations. Every change, even of
+ * one voter, goes C_old → C_old,new → C_new: {@link #enterJoint} builds C_old,new (voters = C_new's,
+ * outgoing voters = C_old's), {@link #leaveJoint} builds C_new. Learners never vote; a promoted learner
+ * votes from C_old,new on. Removed ids are remembered for good and may never be added again.
+ */
+public final class ConfChanges {
+  private ConfChanges() {}
+
+  public static boolean isJoint(Configuration c) {
+    return c.getOutgoingVotersCount() > 0;
+  }
+
+  /**
+   * C_old,new for {@code change} applied to the (non-joint) {@code current}.
+   *
+   * @throws IllegalArgumentException naming what is wrong with the change
+   */
+  public static Configuration enterJoint(Configuration current, ConfChange change) {
+    if (isJoint(current)) {
+      throw new IllegalArgumentException("the configuration is joint: a change is still in progress");
+    }
+    TreeSet<Long> voters = new TreeSet<>(current.getVotersList());
+    TreeSet<Long> learners = new TreeSet<>(current.getLearnersList());
+    TreeSet<Long> removed = new TreeSet<>(current.getRemovedList());
+    TreeSet<Long> seen = new TreeSet<>();
+    for (List<Long> ids : List.of(change.getAddVotersList(), change.getRemoveVotersList(),
+        change.getAddLearnersList(), change.getPromoteLearnersList())) {
+      for (long id : ids) {
+        if (id == 0) {
+          throw new IllegalArgumentException("member id 0 is reserved");
+        }
+        if (!seen.add(id)) {
+          throw new IllegalArgumentException("member " + Long.toUnsignedString(id) + " appears twice in one change");
+        }
+      }
+    }
+    for (long id : change.getAddVotersList()) {
+      requireNew(id, voters, learners, removed);
+      voters.add(id);
+    }
+    for (long id : change.getAddLearnersList()) {
+      requireNew(id, voters, learners, removed);
+      learners.add(id);
+    }
+    for (long id : change.getPromoteLearnersList()) {
+      if (!learners.remove(id)) {
+        throw new IllegalArgumentException("member " + Long.toUnsignedString(id) + " is not a learner: only learners are promoted");
+      }
+      voters.add(id);
+    }
+    for (long id : change.getRemoveVotersList()) {
+      if (!voters.remove(id) && !learners.remove(id)) {
+        throw new IllegalArgumentException("member " + Long.toUnsignedString(id) + " is not a member: nothing to remove");
+      }
+      removed.add(id);
+    }
+    if (voters.isEmpty()) {
+      throw new IllegalArgumentException("the change would leave no voter");
+    }
+    return Configuration.newBuilder()
+        .addAllVoters(voters)
+        .addAllLearners(learners)
+        .addAllOutgoingVoters(current.getVotersList())
+        .addAllRemoved(removed)
+        .build();
+  }
+
+  private static void requireNew(long id, TreeSet<Long> voters, TreeSet<Long> learners, TreeSet<Long> removed) {
+    if (removed.contains(id)) {
+      throw new IllegalArgumentException("member " + Long.toUnsignedString(id) + " was removed: ids are never reused");
+    }
+    if (voters.contains(id) || learners.contains(id)) {
+      throw new IllegalArgumentException("member " + Long.toUnsignedString(id) + " is already a member");
+    }
+  }
+
+  /** C_new: the joint configuration without its outgoing half. */
+  public static Configuration leaveJoint(Configuration joint) {
+    return joint.toBuilder().clearOutgoingVoters().build();
+  }
+}
