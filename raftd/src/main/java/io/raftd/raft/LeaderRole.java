@@ -73,8 +73,8 @@ final class LeaderRole implements RoleBehaviour {
     if (transferee != 0) {
       return Proposal.refused(Proposal.Refusal.TRANSFERRING);
     }
-    boolean allowSecond = r.cfg.is(BrokenVariant.SECOND_CHANGE_WHILE_PENDING);
-    if (!allowSecond && (pendingConfIndex > r.log.applying || ConfChanges.isJoint(r.tracker.configuration()))) {
+    boolean pending = pendingConfIndex > r.log.applying && !r.cfg.is(BrokenVariant.SECOND_CHANGE_WHILE_PENDING);
+    if (pending || ConfChanges.isJoint(r.tracker.configuration())) {
       return Proposal.refused(Proposal.Refusal.CHANGE_IN_PROGRESS);
     }
     Configuration joint = ConfChanges.enterJoint(r.tracker.configuration(), change);

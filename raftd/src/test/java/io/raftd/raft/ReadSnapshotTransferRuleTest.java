@@ -484,8 +484,10 @@ class ReadSnapshotTransferRuleTest {
     Node n = compactedLeader();
     n.deliver(heartbeatResp(3, 1, 1));
 
-    assertTrue(appends(to(3, n.deliver(ack(3, 1, 1, 3)))).isEmpty());
-    assertTrue(n.progress(3).startsWith("SNAPSHOT match=3"), "3 < snapshot 4: " + n.progress(3));
+    List<RaftMessage> below = to(3, n.deliver(ack(3, 1, 1, 3)));
+    assertTrue(below.isEmpty(), "3 < snapshot 4: still streaming, nothing sent: " + below);
+    assertTrue(n.progress(3).startsWith("SNAPSHOT match=3"), n.progress(3));
+    assertEquals(1, n.raw.counters().snapshotsSent());
 
     List<RaftMessage> sent = to(3, n.deliver(ack(3, 1, 1, 4)));
 

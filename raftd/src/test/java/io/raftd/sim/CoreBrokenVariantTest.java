@@ -28,7 +28,11 @@ class CoreBrokenVariantTest {
       "READ_COUNTS_EARLIER_ROUND",
       "FOLLOWER_READ_BEFORE_APPLIED",
       "STALE_SNAPSHOT_INSTALLED",
-      "TRANSFER_WITHOUT_FLAG"})
+      "TRANSFER_WITHOUT_FLAG",
+      "COMMIT_JOINT_WITH_NEW_MAJORITY_ONLY",
+      "LEARNER_COUNTED_IN_QUORUM",
+      "SECOND_CHANGE_WHILE_PENDING",
+      "NEW_LEADER_STAYS_JOINT"})
   void randomSearchCatchesTheBug(String variant) {
     SimBatch.Caught caught = SimBatch.firstFailure(1, MAX_SCHEDULES, Integer.getInteger("sim.threads", 2),
         BrokenVariants.enable(variant), Simulation.HostBug.NONE);

@@ -107,6 +107,7 @@ final class Invariants {
       }
       o.leaderLastIndex = s.lastIndex();
       o.leaderLastTerm = n.node.termAt(s.lastIndex());
+      checkOneChangeAtATime(n, s);
     }
     // Entries below the first index came in a snapshot, whose state is checked when it is restored.
     for (long i = Math.max(o.commit + 1, s.firstIndex()); i <= s.commit(); i++) {
@@ -125,6 +126,20 @@ final class Invariants {
     o.term = s.term();
     o.commit = s.commit();
     o.role = s.role();
+  }
+
+  /**
+   * One membership change at a time (thesis §4.1): a leader's log never holds more than one configuration
+   * entry its state machine has not yet applied.
+   */
+  private void checkOneChangeAtATime(SimNode leader, Status s) {
+    int unapplied = 0;
+    for (long i = Math.max(leader.applied + 1, s.firstIndex()); i <= s.lastIndex(); i++) {
+      if (leader.node.entryAt(i).getType() == io.raftd.proto.EntryType.CONFIG && ++unapplied > 1) {
+        fail(leader, "holds two configuration entries it has not applied (the second at " + i + "):"
+            + " a membership change was proposed while another was in progress");
+      }
+    }
   }
 
   /**

@@ -48,6 +48,11 @@ class SimulationTest {
     floor("stale snapshots ignored", s.staleSnapshotsIgnored, 100 * scale);
     floor("transfers completed", s.transfersCompleted, 500 * scale);
     floor("transfers aborted", s.transfersAborted, 100 * scale);
+    floor("joint configurations entered", s.jointEntered, 1000 * scale);
+    floor("joint configurations left", s.jointLeft, 1000 * scale);
+    floor("joint configurations left by a new leader (auto-leave)", s.autoLeavesByNewLeader, 50 * scale);
+    floor("learner promotions", s.learnerPromotions, 50 * scale);
+    floor("leader removals", s.leaderRemovals, 50 * scale);
   }
 
   private static void floor(String what, long seen, double atLeast) {
