@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.raftd.proto.AppendEntries;
 import io.raftd.proto.AppendEntriesResponse;
 import io.raftd.proto.ConfChange;
-import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
 import io.raftd.proto.Heartbeat;
@@ -12,8 +11,6 @@ import io.raftd.proto.InstallSnapshot;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.ReadIndexResponse;
 import io.raftd.proto.SnapshotMetadata;
-import io.raftd.proto.TimeoutNow;
-import io.raftd.raft.confchange.ConfChanges;
 import io.raftd.raft.quorum.Quorum;
 import io.raftd.raft.tracker.Progress;
 import java.util.ArrayDeque;
@@ -34,22 +31,13 @@ final class LeaderRole implements RoleBehaviour {
   private final ArrayDeque<long[]> uncommitted = new ArrayDeque<>();
   private long uncommittedBytes;
   private final ReadOnly reads;
-  /** The member leadership is being handed to, 0 if none; proposals are refused meanwhile. */
-  private long transferee;
-  private int transferElapsed;
-  private boolean timeoutNowSent;
-  /**
-   * The newest configuration entry this leader may not build on yet: until it is applied, no other
-   * change is proposed. Starts at this leader's no-op, so a new leader first applies everything before
-   * its term (configuration entries included) and an entry of its own.
-   */
-  private long pendingConfIndex;
-  /** The joint configuration in force was proposed by this leader (else it was elected while joint). */
-  private boolean proposedJoint;
+  private final LeadershipTransfer transfer;
+  private MembershipChanges membership;
 
   LeaderRole(Raft r) {
     this.r = r;
     this.reads = new ReadOnly(r.cfg.is(BrokenVariant.READ_COUNTS_EARLIER_ROUND));
+    this.transfer = new LeadershipTransfer(r, this);
   }
 
   void start() {
@@ -58,77 +46,30 @@ final class LeaderRole implements RoleBehaviour {
     self.maybeUpdate(r.log.persisted);
     self.becomeReplicate();
     Entry noop = r.noop();
-    pendingConfIndex = noop.getIndex();
+    membership = new MembershipChanges(r, this, noop.getIndex());
     append(List.of(noop));
     broadcastAppend();
   }
 
-  // ---- membership changes (paper §6) ----
-
-  /**
-   * Enters C_old,new for {@code change}. Refused while a change is in progress; an invalid change throws
-   * IllegalArgumentException naming the problem.
-   */
   Proposal proposeConfigChange(ConfChange change) {
-    if (transferee != 0) {
-      return Proposal.refused(Proposal.Refusal.TRANSFERRING);
-    }
-    boolean pending = pendingConfIndex > r.log.applying && !r.cfg.is(BrokenVariant.SECOND_CHANGE_WHILE_PENDING);
-    if (pending || ConfChanges.isJoint(r.tracker.configuration())) {
-      return Proposal.refused(Proposal.Refusal.CHANGE_IN_PROGRESS);
-    }
-    Configuration joint = ConfChanges.enterJoint(r.tracker.configuration(), change);
-    r.counters.jointEntered++;
-    r.counters.learnerPromotions += change.getPromoteLearnersCount();
-    proposedJoint = true;
-    return new Proposal(appendConfiguration(joint), r.term, null);
+    return transfer.inProgress() ? Proposal.refused(Proposal.Refusal.TRANSFERRING) : membership.propose(change);
   }
 
-  private long appendConfiguration(Configuration c) {
-    Entry e = Entry.newBuilder().setTerm(r.term).setIndex(r.log.lastIndex() + 1)
-        .setType(EntryType.CONFIG).setData(c.toByteString()).build();
-    pendingConfIndex = e.getIndex();
-    append(List.of(e));
-    r.noteConfigurations(List.of(e));
-    broadcastAppend();
-    return e.getIndex();
-  }
-
-  /**
-   * Entries were handed out to apply: a joint configuration in force with nothing pending is left at
-   * once (auto-leave), whoever proposed it.
-   */
+  /** Entries were handed out to apply (see {@link MembershipChanges#onApplying}). */
   void onApplying() {
-    Configuration c = r.tracker.configuration();
-    if (!ConfChanges.isJoint(c) || pendingConfIndex > r.log.applying) {
-      return;
-    }
-    if (!proposedJoint) {
-      if (r.cfg.is(BrokenVariant.NEW_LEADER_STAYS_JOINT)) {
-        return;
-      }
-      r.counters.autoLeavesByNewLeader++;
-    }
-    r.counters.jointLeft++;
-    proposedJoint = false;
-    appendConfiguration(ConfChanges.leaveJoint(c));
+    membership.onApplying();
   }
 
-  /** A configuration took effect: new members are replicated to; a leader no longer a voter hands over. */
   void onConfigurationApplied() {
-    broadcastAppend();
-    Configuration c = r.tracker.configuration();
-    if (!ConfChanges.isJoint(c) && !r.tracker.isVoter(r.id)) {
-      r.counters.leaderRemovals++;
-      r.cfg.logger.info(r.id + " is not a voter of the new configuration: handing leadership over");
-      if (transferLeadership(0) != TransferOutcome.STARTED) {
-        r.becomeFollower(r.term, 0);
-      }
-    }
+    membership.onConfigurationApplied();
+  }
+
+  TransferOutcome transferLeadership(long target) {
+    return transfer.start(target);
   }
 
   Proposal propose(byte[] data) {
-    if (transferee != 0) {
+    if (transfer.inProgress()) {
       return Proposal.refused(Proposal.Refusal.TRANSFERRING);
     }
     long size = data.length;
@@ -144,7 +85,7 @@ final class LeaderRole implements RoleBehaviour {
     return new Proposal(e.getIndex(), e.getTerm(), null);
   }
 
-  private void append(List<Entry> entries) {
+  void append(List<Entry> entries) {
     r.log.append(entries);
     if (r.cfg.is(BrokenVariant.LEADER_COUNTS_SELF_BEFORE_PERSISTED)) {
       r.tracker.progress(r.id).maybeUpdate(r.log.lastIndex());
@@ -156,14 +97,8 @@ final class LeaderRole implements RoleBehaviour {
   public void tick() {
     r.heartbeatElapsed++;
     r.electionElapsed++;
-    if (transferee != 0 && ++transferElapsed >= r.cfg.electionTicks) {
-      r.counters.transfersAborted++;
-      r.cfg.logger.warn(r.id + " aborts the leadership transfer to " + transferee + ": it did not take over in time");
-      transferee = 0;
-      if (!r.tracker.isVoter(r.id)) {
-        r.becomeFollower(r.term, 0);  // removed: it leads no longer, handed over or not
-        return;
-      }
+    if (transfer.tick()) {
+      return;
     }
     if (r.electionElapsed >= r.cfg.electionTicks) {
       r.electionElapsed = 0;
@@ -260,51 +195,6 @@ final class LeaderRole implements RoleBehaviour {
     }
   }
 
-  // ---- leadership transfer (thesis §3.10) ----
-
-  /** Hands leadership to {@code target}, or with 0 to the most up-to-date other voter. */
-  TransferOutcome transferLeadership(long target) {
-    if (target == 0) {
-      target = mostUpToDateVoter();
-    }
-    if (target == r.id) {
-      return TransferOutcome.ALREADY_LEADER;
-    }
-    if (target == 0 || !r.tracker.isVoter(target)) {
-      return TransferOutcome.NOT_A_VOTER;
-    }
-    // Asking again restarts the transfer (a TimeoutNow may have been lost).
-    transferee = target;
-    transferElapsed = 0;
-    timeoutNowSent = false;
-    r.counters.transfersStarted++;
-    r.cfg.logger.info(r.id + " hands leadership of term " + r.term + " to " + target);
-    maybeSendTimeoutNow(target);
-    sendAppend(target, true);
-    return TransferOutcome.STARTED;
-  }
-
-  private long mostUpToDateVoter() {
-    long best = 0;
-    long bestMatch = -1;
-    for (long id : r.tracker.allVoters()) {
-      Progress pr = r.tracker.progress(id);
-      if (id != r.id && pr != null && pr.match() > bestMatch) {
-        best = id;
-        bestMatch = pr.match();
-      }
-    }
-    return best;
-  }
-
-  /** Once the target holds the whole log, it is told to campaign at once. */
-  private void maybeSendTimeoutNow(long target) {
-    if (target == transferee && !timeoutNowSent && r.tracker.progress(target).match() == r.log.lastIndex()) {
-      timeoutNowSent = true;
-      r.send(r.message(target).setTimeoutNow(TimeoutNow.getDefaultInstance()));
-    }
-  }
-
   // ---- snapshots ----
 
   /** The host reports how streaming a snapshot to {@code peer} ended. */
@@ -360,7 +250,7 @@ final class LeaderRole implements RoleBehaviour {
       }
       case REPLICATE -> pr.inflights().freeLE(resp.getMatchIndex());
     }
-    maybeSendTimeoutNow(from);
+    transfer.onAcknowledged(from);
     if (advanced && maybeCommit()) {
       broadcastAppend();
     } else {
@@ -435,7 +325,7 @@ final class LeaderRole implements RoleBehaviour {
    * allows. With {@code sendIfEmpty} an AppendEntries without entries still goes (to carry the commit
    * index or probe); otherwise nothing is sent when there is nothing new.
    */
-  private void sendAppend(long to, boolean sendIfEmpty) {
+  void sendAppend(long to, boolean sendIfEmpty) {
     Progress pr = r.tracker.progress(to);
     long last = r.log.lastIndex();
     while (!pr.isPaused()) {

@@ -1,0 +1,90 @@
+package io.raftd.raft;
+
+import io.raftd.proto.TimeoutNow;
+import io.raftd.raft.tracker.Progress;
+
+/**
+ * A leader handing leadership over (thesis §3.10): it refuses proposals meanwhile, brings the target up
+ * to date, tells it to campaign at once (TimeoutNow), and gives up after an election timeout. Owned by
+ * its {@link LeaderRole}.
+ */
+final class LeadershipTransfer {
+  private final Raft r;
+  private final LeaderRole leader;
+  /** The member leadership is being handed to, 0 if none. */
+  private long transferee;
+  private int elapsed;
+  private boolean timeoutNowSent;
+
+  LeadershipTransfer(Raft r, LeaderRole leader) {
+    this.r = r;
+    this.leader = leader;
+  }
+
+  boolean inProgress() {
+    return transferee != 0;
+  }
+
+  /** Hands leadership to {@code target}, or with 0 to the most up-to-date other voter. */
+  TransferOutcome start(long target) {
+    if (target == 0) {
+      target = mostUpToDateVoter();
+    }
+    if (target == r.id) {
+      return TransferOutcome.ALREADY_LEADER;
+    }
+    if (target == 0 || !r.tracker.isVoter(target)) {
+      return TransferOutcome.NOT_A_VOTER;
+    }
+    // Asking again restarts the transfer (a TimeoutNow may have been lost).
+    transferee = target;
+    elapsed = 0;
+    timeoutNowSent = false;
+    r.counters.transfersStarted++;
+    r.cfg.logger.info(r.id + " hands leadership of term " + r.term + " to " + target);
+    onAcknowledged(target);
+    leader.sendAppend(target, true);
+    return TransferOutcome.STARTED;
+  }
+
+  private long mostUpToDateVoter() {
+    long best = 0;
+    long bestMatch = -1;
+    for (long id : r.tracker.allVoters()) {
+      Progress pr = r.tracker.progress(id);
+      if (id != r.id && pr != null && pr.match() > bestMatch) {
+        best = id;
+        bestMatch = pr.match();
+      }
+    }
+    return best;
+  }
+
+  /** {@code from} acknowledged entries: once the target holds the whole log, it is told to campaign at once. */
+  void onAcknowledged(long from) {
+    if (from == transferee && !timeoutNowSent && r.tracker.progress(from).match() == r.log.lastIndex()) {
+      timeoutNowSent = true;
+      r.send(r.message(from).setTimeoutNow(TimeoutNow.getDefaultInstance()));
+    }
+  }
+
+  /**
+   * One tick: after an election timeout the transfer is abandoned and the leader resumes, unless it is no
+   * longer a voter, in which case it steps down anyway.
+   *
+   * @return true if the leader stepped down
+   */
+  boolean tick() {
+    if (transferee == 0 || ++elapsed < r.cfg.electionTicks) {
+      return false;
+    }
+    r.counters.transfersAborted++;
+    r.cfg.logger.warn(r.id + " aborts the leadership transfer to " + transferee + ": it did not take over in time");
+    transferee = 0;
+    if (!r.tracker.isVoter(r.id)) {
+      r.becomeFollower(r.term, 0);  // removed: it leads no longer, handed over or not
+      return true;
+    }
+    return false;
+  }
+}

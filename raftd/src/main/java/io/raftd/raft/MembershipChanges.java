@@ -1,0 +1,90 @@
+package io.raftd.raft;
+
+import io.raftd.proto.ConfChange;
+import io.raftd.proto.Configuration;
+import io.raftd.proto.Entry;
+import io.raftd.proto.EntryType;
+import io.raftd.raft.confchange.ConfChanges;
+import java.util.List;
+
+/**
+ * A leader's side of membership changes (paper §6): every change goes C_old → C_old,new → C_new, one at a
+ * time; any leader that finds a joint configuration applied with nothing pending leaves it (auto-leave);
+ * a leader that is not a voter of the new configuration hands over. Owned by its {@link LeaderRole}.
+ */
+final class MembershipChanges {
+  private final Raft r;
+  private final LeaderRole leader;
+  /**
+   * The newest configuration entry this leader may not build on yet: until it is applied, no other
+   * change is proposed. Starts at this leader's no-op, so a new leader first applies everything before
+   * its term (configuration entries included) and an entry of its own.
+   */
+  private long pendingConfIndex;
+  /** The joint configuration in force was proposed by this leader (else it was elected while joint). */
+  private boolean proposedJoint;
+
+  MembershipChanges(Raft r, LeaderRole leader, long noopIndex) {
+    this.r = r;
+    this.leader = leader;
+    this.pendingConfIndex = noopIndex;
+  }
+
+  /**
+   * Enters C_old,new for {@code change}. Refused while a change is in progress; an invalid change throws
+   * IllegalArgumentException naming the problem.
+   */
+  Proposal propose(ConfChange change) {
+    boolean pending = pendingConfIndex > r.log.applying && !r.cfg.is(BrokenVariant.SECOND_CHANGE_WHILE_PENDING);
+    if (pending || ConfChanges.isJoint(r.tracker.configuration())) {
+      return Proposal.refused(Proposal.Refusal.CHANGE_IN_PROGRESS);
+    }
+    Configuration joint = ConfChanges.enterJoint(r.tracker.configuration(), change);
+    r.counters.jointEntered++;
+    r.counters.learnerPromotions += change.getPromoteLearnersCount();
+    proposedJoint = true;
+    return new Proposal(append(joint), r.term, null);
+  }
+
+  private long append(Configuration c) {
+    Entry e = Entry.newBuilder().setTerm(r.term).setIndex(r.log.lastIndex() + 1)
+        .setType(EntryType.CONFIG).setData(c.toByteString()).build();
+    pendingConfIndex = e.getIndex();
+    leader.append(List.of(e));
+    r.noteConfigurations(List.of(e));
+    leader.broadcastAppend();
+    return e.getIndex();
+  }
+
+  /**
+   * Entries were handed out to apply: a joint configuration in force with nothing pending is left at
+   * once (auto-leave), whoever proposed it.
+   */
+  void onApplying() {
+    Configuration c = r.tracker.configuration();
+    if (!ConfChanges.isJoint(c) || pendingConfIndex > r.log.applying) {
+      return;
+    }
+    if (!proposedJoint) {
+      if (r.cfg.is(BrokenVariant.NEW_LEADER_STAYS_JOINT)) {
+        return;
+      }
+      r.counters.autoLeavesByNewLeader++;
+    }
+    r.counters.jointLeft++;
+    proposedJoint = false;
+    append(ConfChanges.leaveJoint(c));
+  }
+
+  /** A configuration took effect: new members are replicated to; a leader no longer a voter hands over. */
+  void onConfigurationApplied() {
+    leader.broadcastAppend();
+    if (!ConfChanges.isJoint(r.tracker.configuration()) && !r.tracker.isVoter(r.id)) {
+      r.counters.leaderRemovals++;
+      r.cfg.logger.info(r.id + " is not a voter of the new configuration: handing leadership over");
+      if (leader.transferLeadership(0) != TransferOutcome.STARTED) {
+        r.becomeFollower(r.term, 0);
+      }
+    }
+  }
+}
