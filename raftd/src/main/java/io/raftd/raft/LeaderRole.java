@@ -175,7 +175,7 @@ final class LeaderRole implements RoleBehaviour {
   private void release(List<ReadOnly.Request> confirmed) {
     for (ReadOnly.Request read : confirmed) {
       if (read.from() == 0) {
-        r.readConfirmed(new ReadState(read.context(), read.index()));
+        r.reads.confirmed(new ReadState(read.context(), read.index()), r.log.applied);
       } else {
         r.send(r.message(read.from()).setReadIndexResponse(ReadIndexResponse.newBuilder()
             .setContext(read.context()).setIndex(read.index()).setOk(true)));
@@ -187,7 +187,7 @@ final class LeaderRole implements RoleBehaviour {
   void end() {
     for (ReadOnly.Request read : reads.drain()) {
       if (read.from() == 0) {
-        r.failRead(read.context());
+        r.reads.fail(read.context());
       } else {
         r.send(r.message(read.from()).setReadIndexResponse(
             ReadIndexResponse.newBuilder().setContext(read.context()).setOk(false)));

@@ -76,7 +76,7 @@ public final class MemoryLogStorage implements LogStorage {
     List<Entry> dropped = entries.subList(0, (int) (index - compactIndex));
     for (Entry e : dropped) {
       if (e.getType() == io.raftd.proto.EntryType.CONFIG) {
-        configuration = Raft.parseConfiguration(e);  // keep the configuration in force at the new first index - 1
+        configuration = io.raftd.raft.confchange.ConfChanges.parse(e);  // keep the configuration in force at the new first index - 1
       }
     }
     dropped.clear();

@@ -1,7 +1,6 @@
 package io.raftd.raft;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
@@ -12,6 +11,7 @@ import io.raftd.proto.ReadIndexResponse;
 import io.raftd.proto.Removed;
 import io.raftd.proto.RequestVote;
 import io.raftd.proto.RequestVoteResponse;
+import io.raftd.raft.confchange.ConfChanges;
 import io.raftd.raft.tracker.ProgressTracker;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,16 +59,8 @@ final class Raft {
   /** Messages that leave once this Ready's writes are durable. */
   final List<RaftMessage> messagesAfterPersist = new ArrayList<>();
 
-  /** Ticks since this member started: times out reads forwarded to a leader. */
-  private long ticks;
-  /** Reads forwarded to the leader and not yet answered, oldest first. */
-  private final List<Forwarded> forwardedReads = new ArrayList<>();
-  /** Confirmed reads waiting until this member has applied up to their index. */
-  private final List<ReadState> readsAwaitingApply = new ArrayList<>();
-  /** Reads that may be served now (Ready.readStates). */
-  final List<ReadState> readsReady = new ArrayList<>();
-  /** Reads that failed (Ready.failedReads). */
-  final List<ByteString> failedReads = new ArrayList<>();
+  /** This member's side of ReadIndex: forwarded reads, reads waiting for apply, what to report. */
+  final MemberReads reads;
   /** Set when this member stops leading, until handed out in a Ready. */
   Ready.LeadershipLost leadershipLost;
   /** This member campaigns because its leader handed over (TimeoutNow). */
@@ -80,12 +72,12 @@ final class Raft {
   /** This member learned it was removed from the cluster: the host should stop it. */
   boolean removed;
 
-  private record Forwarded(ByteString context, long sentAtTick) {}
 
   Raft(Config cfg, LogStorage storage) {
     this.cfg = cfg;
     this.id = cfg.id;
     this.random = new SplittableRandom(cfg.seed);
+    this.reads = new MemberReads(cfg, counters);
     HardState hs = storage.hardState();
     if (cfg.applied > storage.lastIndex()) {
       throw new IllegalArgumentException("the state machine has applied " + cfg.applied
@@ -94,7 +86,7 @@ final class Raft {
     // Whatever the state machine applied was committed, even if the newest commit index was not yet durable.
     this.log = new RaftLog(storage, Math.max(hs.getCommit(), cfg.applied), cfg.applied);
     this.tracker = new ProgressTracker(configurationAt(storage, cfg.applied), cfg.maxInflight);
-    knownMembers.addAll(members(tracker.configuration()));
+    knownMembers.addAll(ConfChanges.members(tracker.configuration()));
     if (log.lastIndex() >= log.firstIndex()) {
       noteConfigurations(log.entries(Math.max(log.firstIndex(), cfg.applied + 1), log.lastIndex() + 1, Long.MAX_VALUE));
     }
@@ -110,33 +102,18 @@ final class Raft {
     if (applied >= storage.firstIndex()) {
       for (Entry e : storage.entries(storage.firstIndex(), applied + 1, Long.MAX_VALUE)) {
         if (e.getType() == EntryType.CONFIG) {
-          c = parseConfiguration(e);
+          c = ConfChanges.parse(e);
         }
       }
     }
     return c;
   }
 
-  static Configuration parseConfiguration(Entry e) {
-    try {
-      return Configuration.parseFrom(e.getData());
-    } catch (InvalidProtocolBufferException ex) {
-      throw new IllegalStateException("configuration entry " + e.getIndex() + " is not a Configuration", ex);
-    }
-  }
-
-  private static List<Long> members(Configuration c) {
-    List<Long> all = new ArrayList<>(c.getVotersList());
-    all.addAll(c.getOutgoingVotersList());
-    all.addAll(c.getLearnersList());
-    return all;
-  }
-
   /** Entries appended to the log: the members their configurations name may talk to us. */
   void noteConfigurations(List<Entry> entries) {
     for (Entry e : entries) {
       if (e.getType() == EntryType.CONFIG) {
-        knownMembers.addAll(members(parseConfiguration(e)));
+        knownMembers.addAll(ConfChanges.members(ConfChanges.parse(e)));
       }
     }
   }
@@ -144,7 +121,7 @@ final class Raft {
   /** A configuration takes effect (an applied configuration entry, or an installed snapshot's). */
   void applyConfiguration(Configuration c) {
     tracker.setConfiguration(c, log.lastIndex());
-    knownMembers.addAll(members(c));
+    knownMembers.addAll(ConfChanges.members(c));
     if (!tracker.isMember(id) && c.getRemovedList().contains(id)) {
       removed = true;
     }
@@ -208,9 +185,7 @@ final class Raft {
     if (term != newTerm) {
       term = newTerm;
       votedFor = 0;
-      // A forwarded read is answered by the leader of the term it was sent in, or not at all.
-      forwardedReads.forEach(f -> failRead(f.context()));
-      forwardedReads.clear();
+      reads.failForwarded();
     }
     leader = 0;
     electionElapsed = 0;
@@ -263,65 +238,19 @@ final class Raft {
   }
 
   void tick() {
-    ticks++;
-    while (!forwardedReads.isEmpty() && ticks - forwardedReads.get(0).sentAtTick() > 2L * cfg.electionTicks) {
-      failRead(forwardedReads.remove(0).context());
-    }
+    reads.tick();
     behaviour.tick();
   }
 
-  // ---- reads (thesis §6.4) ----
-
-  /** A linearizable read: on the leader, registered with it; on a follower, forwarded to the leader. */
+  /** A linearizable read (thesis §6.4): on the leader, registered with it; on a follower, forwarded to the leader. */
   void readIndex(ByteString context) {
     if (role == Role.LEADER) {
       ((LeaderRole) behaviour).readIndex(context, 0);
     } else if (leader != 0) {
-      forwardedReads.add(new Forwarded(context, ticks));
+      reads.forwarded(context);
       send(message(leader).setReadIndex(ReadIndexRequest.newBuilder().setContext(context)));
     } else {
-      failRead(context);
-    }
-  }
-
-  void failRead(ByteString context) {
-    counters.readsFailed++;
-    failedReads.add(context);
-  }
-
-  /** A read confirmed at {@code index}; it is served once this member has applied that far. */
-  void readConfirmed(ReadState read) {
-    readsAwaitingApply.add(read);
-    releaseReads();
-  }
-
-  /** Moves confirmed reads whose index is applied to the ready list. */
-  void releaseReads() {
-    for (var it = readsAwaitingApply.iterator(); it.hasNext(); ) {
-      ReadState read = it.next();
-      if (read.index() <= log.applied) {
-        readsReady.add(read);
-        it.remove();
-      }
-    }
-  }
-
-  private void handleReadIndexResponse(RaftMessage m) {
-    ReadIndexResponse resp = m.getReadIndexResponse();
-    for (int i = 0; i < forwardedReads.size(); i++) {
-      if (forwardedReads.get(i).context().equals(resp.getContext())) {
-        forwardedReads.remove(i);
-        if (!resp.getOk()) {
-          failRead(resp.getContext());
-        } else if (cfg.is(BrokenVariant.FOLLOWER_READ_BEFORE_APPLIED)) {
-          counters.followerReads++;
-          readsReady.add(new ReadState(resp.getContext(), resp.getIndex()));
-        } else {
-          counters.followerReads++;
-          readConfirmed(new ReadState(resp.getContext(), resp.getIndex()));
-        }
-        return;
-      }
+      reads.fail(context);
     }
   }
 
@@ -363,7 +292,7 @@ final class Raft {
     if (m.hasRequestVote()) {
       handleRequestVote(m);
     } else if (m.hasReadIndexResponse()) {
-      handleReadIndexResponse(m);
+      reads.answered(m.getReadIndexResponse(), log.applied);
     } else if (m.hasReadIndex() && role == Role.LEADER) {
       ((LeaderRole) behaviour).readIndex(m.getReadIndex().getContext(), m.getFrom());
     } else if (m.hasReadIndex()) {

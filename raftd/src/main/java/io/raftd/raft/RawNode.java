@@ -145,7 +145,7 @@ public final class RawNode {
   /** The host's state machine has applied every entry up to {@code index}. */
   public void onApplied(long index) {
     raft.log.applied = Math.max(raft.log.applied, Math.min(index, raft.log.applying));
-    raft.releaseReads();
+    raft.reads.release(raft.log.applied);
   }
 
   /** The host could not reach {@code peer}: a leader stops pipelining to it and probes again. */
@@ -161,8 +161,8 @@ public final class RawNode {
   public boolean hasReady() {
     return raft.log.pendingSnapshot() != null
         || (raft.removed && !removedReported)
-        || !raft.readsReady.isEmpty()
-        || !raft.failedReads.isEmpty()
+        || !raft.reads.ready.isEmpty()
+        || !raft.reads.failed.isEmpty()
         || raft.leadershipLost != null
         || !raft.messages.isEmpty()
         || !raft.messagesAfterPersist.isEmpty()
@@ -197,8 +197,8 @@ public final class RawNode {
         List.copyOf(now),
         List.copyOf(afterPersist),
         raft.log.nextToApply(raft.cfg.maxApplyBytes),
-        List.copyOf(raft.readsReady),
-        List.copyOf(raft.failedReads),
+        List.copyOf(raft.reads.ready),
+        List.copyOf(raft.reads.failed),
         raft.leadershipLost,
         raft.removed && !removedReported,
         !entries.isEmpty() || termOrVoteChanged || snapshot != null);
@@ -219,8 +219,7 @@ public final class RawNode {
     // No input may come between ready() and advance(), so everything queued is in this Ready.
     raft.messages.clear();
     raft.messagesAfterPersist.clear();
-    raft.readsReady.clear();
-    raft.failedReads.clear();
+    raft.reads.handedOut();
     raft.leadershipLost = null;
     if (!ready.committedEntries().isEmpty()) {
       raft.log.applying = ready.committedEntries().get(ready.committedEntries().size() - 1).getIndex();
@@ -228,7 +227,7 @@ public final class RawNode {
       // (replicating to new members, leaving a joint configuration) goes into the next Ready.
       for (Entry e : ready.committedEntries()) {
         if (e.getType() == EntryType.CONFIG) {
-          raft.applyConfiguration(Raft.parseConfiguration(e));
+          raft.applyConfiguration(io.raftd.raft.confchange.ConfChanges.parse(e));
         }
       }
       if (raft.role == Role.LEADER) {

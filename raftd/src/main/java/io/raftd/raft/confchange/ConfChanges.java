@@ -1,7 +1,10 @@
 package io.raftd.raft.confchange;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftd.proto.ConfChange;
 import io.raftd.proto.Configuration;
+import io.raftd.proto.Entry;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -80,6 +83,23 @@ public final class ConfChanges {
     if (voters.contains(id) || learners.contains(id)) {
       throw new IllegalArgumentException("member " + Long.toUnsignedString(id) + " is already a member");
     }
+  }
+
+  /** The configuration a CONFIG entry carries. */
+  public static Configuration parse(Entry e) {
+    try {
+      return Configuration.parseFrom(e.getData());
+    } catch (InvalidProtocolBufferException ex) {
+      throw new IllegalStateException("configuration entry " + e.getIndex() + " does not hold a Configuration", ex);
+    }
+  }
+
+  /** Every voter of either half and every learner (an id may appear twice). */
+  public static List<Long> members(Configuration c) {
+    List<Long> all = new ArrayList<>(c.getVotersList());
+    all.addAll(c.getOutgoingVotersList());
+    all.addAll(c.getLearnersList());
+    return all;
   }
 
   /** C_new: the joint configuration without its outgoing half. */
