@@ -87,6 +87,8 @@ final class Raft {
     this.log = new RaftLog(storage, Math.max(hs.getCommit(), cfg.applied), cfg.applied);
     this.tracker = new ProgressTracker(configurationAt(storage, cfg.applied), cfg.maxInflight);
     knownMembers.addAll(ConfChanges.members(tracker.configuration()));
+    // Applied its own removal before it stopped: it reports that again (the last report may have been lost).
+    this.removed = !tracker.isMember(id) && tracker.configuration().getRemovedList().contains(id);
     if (log.lastIndex() >= log.firstIndex()) {
       noteConfigurations(log.entries(Math.max(log.firstIndex(), cfg.applied + 1), log.lastIndex() + 1, Long.MAX_VALUE));
     }
@@ -124,6 +126,9 @@ final class Raft {
     knownMembers.addAll(ConfChanges.members(c));
     if (!tracker.isMember(id) && c.getRemovedList().contains(id)) {
       removed = true;
+    }
+    if ((role == Role.CANDIDATE || role == Role.PRE_CANDIDATE) && !promotable()) {
+      becomeFollower(term, 0);  // no longer a voter: its election must not make it leader
     }
     if (role == Role.LEADER) {
       ((LeaderRole) behaviour).onConfigurationApplied();

@@ -16,6 +16,7 @@ import io.raftd.proto.InstallSnapshot;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.ReadIndexRequest;
 import io.raftd.proto.ReadIndexResponse;
+import io.raftd.proto.Removed;
 import io.raftd.proto.RequestVote;
 import io.raftd.proto.RequestVoteResponse;
 import io.raftd.proto.SnapshotMetadata;
@@ -349,5 +350,26 @@ final class Nodes {
 
   static List<RaftMessage> appends(List<RaftMessage> messages) {
     return messages.stream().filter(RaftMessage::hasAppendEntries).toList();
+  }
+
+  // ---- membership ----
+
+  /** A (non-joint) configuration of these voters. */
+  static Configuration configuration(long... voters) {
+    return Configuration.newBuilder().addAllVoters(Arrays.stream(voters).boxed().toList()).build();
+  }
+
+  /** A new member (term 0, empty log) whose disk holds {@code configuration}. */
+  static Node member(Config.Builder cfg, Configuration configuration) {
+    return new Node(cfg.build(), new MemoryLogStorage(configuration));
+  }
+
+  /** A CONFIG entry holding {@code configuration}. */
+  static Entry configEntry(long index, long term, Configuration configuration) {
+    return entry(index, term).toBuilder().setType(EntryType.CONFIG).setData(configuration.toByteString()).build();
+  }
+
+  static RaftMessage removed(long from, long to, long term) {
+    return msg(from, to, term).setRemoved(Removed.getDefaultInstance()).build();
   }
 }
