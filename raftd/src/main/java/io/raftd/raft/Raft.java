@@ -69,8 +69,8 @@ final class Raft {
   long snapshotIndex;
   /** Every member id seen in any configuration, applied or only in the log: messages from others are dropped. */
   private final TreeSet<Long> knownMembers = new TreeSet<>();
-  /** This member learned it was removed from the cluster: the host should stop it. */
-  boolean removed;
+  /** A member answered this one with Removed. */
+  private boolean toldRemoved;
 
 
   Raft(Config cfg, LogStorage storage) {
@@ -87,8 +87,6 @@ final class Raft {
     this.log = new RaftLog(storage, Math.max(hs.getCommit(), cfg.applied), cfg.applied);
     this.tracker = new ProgressTracker(configurationAt(storage, cfg.applied), cfg.maxInflight);
     knownMembers.addAll(ConfChanges.members(tracker.configuration()));
-    // Applied its own removal before it stopped: it reports that again (the last report may have been lost).
-    this.removed = !tracker.isMember(id) && tracker.configuration().getRemovedList().contains(id);
     if (log.lastIndex() >= log.firstIndex()) {
       noteConfigurations(log.entries(Math.max(log.firstIndex(), cfg.applied + 1), log.lastIndex() + 1, Long.MAX_VALUE));
     }
@@ -124,15 +122,22 @@ final class Raft {
   void applyConfiguration(Configuration c) {
     tracker.setConfiguration(c, log.lastIndex());
     knownMembers.addAll(ConfChanges.members(c));
-    if (!tracker.isMember(id) && c.getRemovedList().contains(id)) {
-      removed = true;
-    }
     if ((role == Role.CANDIDATE || role == Role.PRE_CANDIDATE) && !promotable()) {
       becomeFollower(term, 0);  // no longer a voter: its election must not make it leader
     }
     if (role == Role.LEADER) {
       ((LeaderRole) behaviour).onConfigurationApplied();
     }
+  }
+
+  /**
+   * This member was removed from the cluster and its host should stop it: it was told so, or it applied
+   * a configuration that removed it (also before a restart). A leader is not done until it has handed
+   * over or given up, so it reports its removal only once it no longer leads.
+   */
+  boolean removedFromCluster() {
+    return toldRemoved || (role != Role.LEADER && !tracker.isMember(id)
+        && tracker.configuration().getRemovedList().contains(id));
   }
 
   HardState hardState() {
@@ -269,14 +274,17 @@ final class Raft {
       counters.droppedUnknownMember++;
       return;
     }
-    if (!tracker.isMember(m.getFrom()) && tracker.configuration().getRemovedList().contains(m.getFrom())) {
-      // Thesis §4.2.3: a removed member must not disrupt the cluster; tell it, so its host stops it.
+    if (!tracker.isMember(m.getFrom()) && tracker.configuration().getRemovedList().contains(m.getFrom())
+        && !m.hasTimeoutNow()) {
+      // Thesis §4.2.3: a removed member must not disrupt the cluster; tell it, so its host stops it. A
+      // TimeoutNow is the exception: it is how a removed leader hands over (it may arrive just after
+      // the receiver applied the configuration that removed the sender).
       counters.removedAnswered++;
       send(message(m.getFrom()).setRemoved(Removed.getDefaultInstance()));
       return;
     }
     if (m.hasRemoved()) {
-      removed = true;
+      toldRemoved = true;
       return;
     }
     // A member may not know yet of members added after the configuration it has (it learns of them from

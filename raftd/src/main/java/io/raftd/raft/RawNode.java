@@ -160,7 +160,7 @@ public final class RawNode {
 
   public boolean hasReady() {
     return raft.log.pendingSnapshot() != null
-        || (raft.removed && !removedReported)
+        || (raft.removedFromCluster() && !removedReported)
         || !raft.reads.ready.isEmpty()
         || !raft.reads.failed.isEmpty()
         || raft.leadershipLost != null
@@ -200,7 +200,7 @@ public final class RawNode {
         List.copyOf(raft.reads.ready),
         List.copyOf(raft.reads.failed),
         raft.leadershipLost,
-        raft.removed && !removedReported,
+        raft.removedFromCluster() && !removedReported,
         !entries.isEmpty() || termOrVoteChanged || snapshot != null);
   }
 

@@ -49,6 +49,16 @@ final class Scenarios {
         64 * 1024, 0, 0);
   }
 
+  /**
+   * A fault-free mix for membership scenarios: {@code nodes} voters, {@code spares} spare members (to be
+   * added by a change, see {@link Simulation#startSpare}), the given election options and random client
+   * proposals per second.
+   */
+  static FaultMix membership(int nodes, int spares, boolean preVote, boolean checkQuorum, double proposalsPerSecond) {
+    return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, proposalsPerSecond, 0, 0, 0, 0, preVote, checkQuorum, 8,
+        64 * 1024, 0, spares);
+  }
+
   // ---- a network of whole members (6.824's connect / disconnect) ----
 
   /** Which members are cut off from every other member; applied to the simulator's network. */

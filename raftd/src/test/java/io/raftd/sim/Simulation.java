@@ -704,10 +704,15 @@ final class Simulation {
     if (!committed) {
       throw new Invariants.Violation("liveness: no leader committed a proposal within 10 election timeouts of heal");
     }
-    boolean settled = runUntil(healedAt + 20 * MAX_ELECTION_TIMEOUT_MS,
-        () -> leader() != null && !io.raftd.raft.confchange.ConfChanges.isJoint(leader().node.configuration()));
+    // Settled: not joint, and led by a voter of it (a removed leader hands over first).
+    boolean settled = runUntil(healedAt + 20 * MAX_ELECTION_TIMEOUT_MS, () -> {
+      SimNode leader = leader();
+      return leader != null && !io.raftd.raft.confchange.ConfChanges.isJoint(leader.node.configuration())
+          && leader.node.configuration().getVotersList().contains(leader.id);
+    });
     if (!settled) {
-      throw new Invariants.Violation("liveness: the configuration is still joint 20 election timeouts after heal");
+      throw new Invariants.Violation("liveness: the configuration is still joint, or led by a removed member,"
+          + " 20 election timeouts after heal");
     }
     long mustApply = Math.max(marker[0], maxAcknowledged);
     boolean appliedEverywhere = runUntil(healedAt + 20 * MAX_ELECTION_TIMEOUT_MS,
@@ -888,5 +893,14 @@ final class Simulation {
       }
     }
     return total;
+  }
+
+  /** Starts a spare (a member-to-be with no configuration) so that a membership change can add it. */
+  void startSpare(SimNode n) {
+    if (!n.spare) {
+      throw new IllegalStateException("member " + n.index + " is not a spare");
+    }
+    n.spare = false;
+    n.start(config(n));
   }
 }
