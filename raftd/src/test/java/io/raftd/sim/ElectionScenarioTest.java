@@ -5,6 +5,7 @@ import static io.raftd.sim.Scenarios.calm;
 import static io.raftd.sim.Scenarios.commitOne;
 import static io.raftd.sim.Scenarios.committedOn;
 import static io.raftd.sim.Scenarios.settledLeader;
+import static io.raftd.sim.Scenarios.startAndCommitOne;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -80,9 +81,7 @@ class ElectionScenarioTest {
   void noLeaderIsElectedWithoutAQuorumAndOneIsWhenTheQuorumReturns() {
     Simulation sim = calm(103, 3);
     Scenarios.Links links = new Scenarios.Links(sim);
-    sim.start(false);
-    SimNode leader = awaitLeader(sim, 1000);
-    commitOne(sim, leader, sim.nodes(), 500);
+    SimNode leader = startAndCommitOne(sim);
     SimNode follower = sim.nodes().get((leader.index + 1) % 3);
     SimNode remaining = sim.nodes().get((leader.index + 2) % 3);
     long remainingCampaigns = remaining.node.counters().campaigns();

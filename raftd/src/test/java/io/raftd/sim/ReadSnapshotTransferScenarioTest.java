@@ -6,6 +6,7 @@ import static io.raftd.sim.Scenarios.commitOne;
 import static io.raftd.sim.Scenarios.committedOn;
 import static io.raftd.sim.Scenarios.proposeMany;
 import static io.raftd.sim.Scenarios.settledLeader;
+import static io.raftd.sim.Scenarios.startAndCommitOne;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -38,9 +39,7 @@ class ReadSnapshotTransferScenarioTest {
   void laggingFollowerTheLeaderCompactedPastCatchesUpByInstallingASnapshot() {
     Simulation sim = new Simulation(201, Scenarios.snapshotting(3, 20, 0), UnaryOperator.identity());
     Scenarios.Links links = new Scenarios.Links(sim);
-    sim.start(false);
-    SimNode leader = awaitLeader(sim, 1000);
-    commitOne(sim, leader, sim.nodes(), 500);
+    SimNode leader = startAndCommitOne(sim);
     SimNode follower = sim.nodes().get((leader.index + 1) % 3);
 
     links.disconnect(follower.index);
@@ -77,9 +76,7 @@ class ReadSnapshotTransferScenarioTest {
   @Test
   void crashedFollowerRestartingBehindTheLeadersCompactionCatchesUpByInstallingASnapshot() {
     Simulation sim = new Simulation(202, Scenarios.snapshotting(3, 20, 0), UnaryOperator.identity());
-    sim.start(false);
-    SimNode leader = awaitLeader(sim, 1000);
-    commitOne(sim, leader, sim.nodes(), 500);
+    SimNode leader = startAndCommitOne(sim);
     SimNode follower = sim.nodes().get((leader.index + 2) % 3);
 
     sim.crashNow(follower);
@@ -114,9 +111,7 @@ class ReadSnapshotTransferScenarioTest {
   void snapshotDeliveredAgainLateIsIgnoredAndTheAppliedIndexNeverGoesBack() {
     Simulation sim = new Simulation(203, Scenarios.snapshotting(3, 20, 0), UnaryOperator.identity());
     Scenarios.Links links = new Scenarios.Links(sim);
-    sim.start(false);
-    SimNode leader = awaitLeader(sim, 1000);
-    commitOne(sim, leader, sim.nodes(), 500);
+    SimNode leader = startAndCommitOne(sim);
     SimNode follower = sim.nodes().get((leader.index + 1) % 3);
     links.disconnect(follower.index);
     long followerLast = follower.node.status().lastIndex();
@@ -186,9 +181,7 @@ class ReadSnapshotTransferScenarioTest {
     // One small batch in flight per follower, so a follower far behind catches up over many round trips.
     Simulation sim = calm(204, 5, c -> c.toBuilder().maxInflight(1).maxBatchBytes(1024).build());
     Scenarios.Links links = new Scenarios.Links(sim);
-    sim.start(false);
-    SimNode old = awaitLeader(sim, 1000);
-    commitOne(sim, old, sim.nodes(), 500);
+    SimNode old = startAndCommitOne(sim);
     SimNode reader = sim.nodes().get((old.index + 1) % 5);
 
     // Writes are acknowledged by the old leader while the reader is cut off: the reader lacks them all.
@@ -251,9 +244,7 @@ class ReadSnapshotTransferScenarioTest {
   void readOnANewLeaderWaitsForItsFirstCommitInItsTerm() {
     Simulation sim = calm(207, 3);
     Scenarios.Links links = new Scenarios.Links(sim);
-    sim.start(false);
-    SimNode old = awaitLeader(sim, 1000);
-    commitOne(sim, old, sim.nodes(), 500);
+    SimNode old = startAndCommitOne(sim);
 
     // A write acknowledged by the old leader, which is cut off at once: the others may not know it committed.
     Proposal write = sim.proposeTo(old);
@@ -308,9 +299,7 @@ class ReadSnapshotTransferScenarioTest {
   @Test
   void leadershipTransferCompletesInAHigherTermAndTheOldLeaderFollowsTheTarget() {
     Simulation sim = calm(205, 5);
-    sim.start(false);
-    SimNode old = awaitLeader(sim, 1000);
-    commitOne(sim, old, sim.nodes(), 500);
+    SimNode old = startAndCommitOne(sim);
     SimNode target = sim.nodes().get((old.index + 2) % 5);
     long termAtRequest = old.node.status().term();
 
@@ -342,9 +331,7 @@ class ReadSnapshotTransferScenarioTest {
   void proposalDuringATransferIsRefusedWithoutAppendingAndAcceptedAgainOnceItAborts() {
     Simulation sim = calm(206, 3);
     Scenarios.Links links = new Scenarios.Links(sim);
-    sim.start(false);
-    SimNode leader = awaitLeader(sim, 1000);
-    commitOne(sim, leader, sim.nodes(), 500);
+    SimNode leader = startAndCommitOne(sim);
     SimNode target = sim.nodes().get((leader.index + 1) % 3);
     SimNode other = sim.nodes().get((leader.index + 2) % 3);
     long term = leader.node.status().term();

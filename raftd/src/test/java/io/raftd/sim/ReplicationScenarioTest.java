@@ -7,6 +7,7 @@ import static io.raftd.sim.Scenarios.commitOne;
 import static io.raftd.sim.Scenarios.committedOn;
 import static io.raftd.sim.Scenarios.entries;
 import static io.raftd.sim.Scenarios.settledLeader;
+import static io.raftd.sim.Scenarios.startAndCommitOne;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,9 +32,7 @@ class ReplicationScenarioTest {
   void agreementDespiteFailingFollowersAndLeaders() {
     Simulation sim = calm(105, 5);
     Scenarios.Links links = new Scenarios.Links(sim);
-    sim.start(false);
-    SimNode leader = awaitLeader(sim, 1000);
-    commitOne(sim, leader, sim.nodes(), 500);
+    SimNode leader = startAndCommitOne(sim);
 
     // A follower fails: the other four still agree.
     SimNode follower = sim.nodes().get((leader.index + 1) % 5);
@@ -106,9 +105,7 @@ class ReplicationScenarioTest {
   void rejoiningFollowerThatMissed200EntriesCatchesUp() {
     Simulation sim = calm(107, 3);
     Scenarios.Links links = new Scenarios.Links(sim);
-    sim.start(false);
-    SimNode leader = awaitLeader(sim, 1000);
-    commitOne(sim, leader, sim.nodes(), 500);
+    SimNode leader = startAndCommitOne(sim);
     SimNode follower = sim.nodes().get((leader.index + 1) % 3);
 
     links.disconnect(follower.index);
@@ -129,9 +126,7 @@ class ReplicationScenarioTest {
   void oldLeadersUncommittedSuffixIsOverwrittenByTheNewLeader() {
     Simulation sim = calm(108, 3);
     Scenarios.Links links = new Scenarios.Links(sim);
-    sim.start(false);
-    SimNode old = awaitLeader(sim, 1000);
-    commitOne(sim, old, sim.nodes(), 500);
+    SimNode old = startAndCommitOne(sim);
 
     // The leader is cut off just as it appends three entries: they reach no one.
     links.disconnect(old.index);
@@ -170,9 +165,7 @@ class ReplicationScenarioTest {
   void backupOverFiftyConflictingEntriesConvergesInFewRoundTrips() {
     Simulation sim = calm(109, 5, c -> c.toBuilder().maxUncommittedBytes(1 << 20).build());
     Scenarios.Links links = new Scenarios.Links(sim);
-    sim.start(false);
-    SimNode leader1 = awaitLeader(sim, 1000);
-    commitOne(sim, leader1, sim.nodes(), 500);
+    SimNode leader1 = startAndCommitOne(sim);
     int l1 = leader1.index;
     int f1 = (l1 + 1) % 5;
 

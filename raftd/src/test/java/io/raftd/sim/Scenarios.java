@@ -169,6 +169,14 @@ final class Scenarios {
     return true;
   }
 
+  /** Starts the cluster, waits for a leader and commits one proposal on every member: the usual first step. */
+  static SimNode startAndCommitOne(Simulation sim) {
+    sim.start(false);
+    SimNode leader = awaitLeader(sim, 1000);
+    commitOne(sim, leader, sim.nodes(), 500);
+    return leader;
+  }
+
   /** Proposes through {@code leader} and waits until every member of {@code group} committed and applied it. */
   static Proposal commitOne(Simulation sim, SimNode leader, Collection<SimNode> group, long withinMs) {
     Proposal p = sim.proposeTo(leader);
