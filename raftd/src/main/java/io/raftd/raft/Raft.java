@@ -266,36 +266,10 @@ final class Raft {
 
   /** Applies the term rules every role shares, then hands the message to the current role. */
   void step(RaftMessage m) {
-    if (m.getClusterId() != cfg.clusterId) {
-      counters.droppedWrongCluster++;
+    if (!admit(m)) {
       return;
     }
-    if (m.getTo() != id) {
-      counters.droppedUnknownMember++;
-      return;
-    }
-    if (!tracker.isMember(m.getFrom()) && tracker.configuration().getRemovedList().contains(m.getFrom())
-        && !m.hasTimeoutNow()) {
-      // Thesis §4.2.3: a removed member must not disrupt the cluster; tell it, so its host stops it. A
-      // TimeoutNow is the exception: it is how a removed leader hands over (it may arrive just after
-      // the receiver applied the configuration that removed the sender).
-      counters.removedAnswered++;
-      send(message(m.getFrom()).setRemoved(Removed.getDefaultInstance()));
-      return;
-    }
-    if (m.hasRemoved()) {
-      toldRemoved = true;
-      return;
-    }
-    // A member may not know yet of members added after the configuration it has (it learns of them from
-    // the log, which they may be the ones to send): requests from any id not removed are heard. Answers
-    // only come from members we asked, so an answer from an id never seen is dropped.
-    boolean request = m.hasAppendEntries() || m.hasHeartbeat() || m.hasInstallSnapshot() || m.hasTimeoutNow()
-        || m.hasRequestVote() || m.hasReadIndex();
-    if (!request && !knownMembers.contains(m.getFrom())) {
-      counters.droppedUnknownMember++;
-      return;
-    }    if (m.getTerm() > term && !stepHigherTerm(m)) {
+    if (m.getTerm() > term && !stepHigherTerm(m)) {
       return;
     }
     if (m.getTerm() < term) {
@@ -314,6 +288,46 @@ final class Raft {
     } else {
       behaviour.step(m);
     }
+  }
+
+  /**
+   * Who may talk to this member: the right cluster and member id; not a removed member (answered with
+   * Removed); requests from any other id; answers only from ids seen in some configuration.
+   *
+   * @return false if the message was dropped (and counted) or answered here
+   */
+  private boolean admit(RaftMessage m) {
+    if (m.getClusterId() != cfg.clusterId) {
+      counters.droppedWrongCluster++;
+      return false;
+    }
+    if (m.getTo() != id) {
+      counters.droppedUnknownMember++;
+      return false;
+    }
+    if (!tracker.isMember(m.getFrom()) && tracker.configuration().getRemovedList().contains(m.getFrom())
+        && !m.hasTimeoutNow()) {
+      // Thesis §4.2.3: a removed member must not disrupt the cluster; tell it, so its host stops it. A
+      // TimeoutNow is the exception: it is how a removed leader hands over (it may arrive just after
+      // the receiver applied the configuration that removed the sender).
+      counters.removedAnswered++;
+      send(message(m.getFrom()).setRemoved(Removed.getDefaultInstance()));
+      return false;
+    }
+    if (m.hasRemoved()) {
+      toldRemoved = true;
+      return false;
+    }
+    // A member may not know yet of members added after the configuration it has (it learns of them from
+    // the log, which they may be the ones to send): requests from any id not removed are heard. Answers
+    // only come from members we asked, so an answer from an id never seen is dropped.
+    boolean request = m.hasAppendEntries() || m.hasHeartbeat() || m.hasInstallSnapshot() || m.hasTimeoutNow()
+        || m.hasRequestVote() || m.hasReadIndex();
+    if (!request && !knownMembers.contains(m.getFrom())) {
+      counters.droppedUnknownMember++;
+      return false;
+    }
+    return true;
   }
 
   /** @return false if the message is ignored */
