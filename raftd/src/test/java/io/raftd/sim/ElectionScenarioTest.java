@@ -225,7 +225,7 @@ class ElectionScenarioTest {
     long oldTerm = old.node.status().term();
     commitOne(sim, old, sim.nodes(), 500);
     links.disconnect(old.index);
-    Proposal lost = sim.proposeTo(old);  // appended in the old term; can never commit
+    Proposal lost = sim.clients.proposeTo(old);  // appended in the old term; can never commit
     assertTrue(lost.appended());
     SimNode next = awaitLeader(sim, links.group(), 1000);
     long nextTerm = next.node.status().term();

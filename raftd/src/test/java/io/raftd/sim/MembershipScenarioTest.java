@@ -221,7 +221,7 @@ class MembershipScenarioTest {
     List<SimNode> firstFollowers = others(sim, first, 3);
     links.disconnect(firstFollowers.get(0).index, firstFollowers.get(1).index);
     long commitBefore = first.node.status().commit();
-    Proposal alone = sim.proposeTo(first);
+    Proposal alone = sim.clients.proposeTo(first);
     assertTrue(alone.appended());
     assertTrue(sim.runUntil(sim.queue().now() + 500, () -> a.node.status().lastIndex() >= alone.index()
         && b.node.status().lastIndex() >= alone.index()));

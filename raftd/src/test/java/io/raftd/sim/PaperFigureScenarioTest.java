@@ -165,7 +165,7 @@ class PaperFigureScenarioTest {
     sim.crashNow(s1);
     sim.network().healAll();
     SimNode s5 = s.get(S5);
-    sim.restart(s5);
+    sim.faults.restart(s5);
     s5.node.campaign();  // term 4: S2 and S3 already voted for S1 in it
     s5.processor.drain();
     sim.runFor(50);
@@ -185,7 +185,7 @@ class PaperFigureScenarioTest {
     assertTrue(s.get(S2).node.truncations() > 0 && s.get(S3).node.truncations() > 0);
 
     // S1 returns and loses its uncommitted entries 2 and 3 too.
-    sim.restart(s1);
+    sim.faults.restart(s1);
     assertTrue(sim.runUntil(sim.queue().now() + 500, () -> terms(s1).equals(terms(s5)) && s1.node.status().commit() >= 3),
         "S1 did not converge:\n" + sim.describeNodes());
     assertTrue(s1.node.truncations() > 0);
@@ -210,7 +210,7 @@ class PaperFigureScenarioTest {
     sim.crashNow(s1);
     sim.network().healAll();
     SimNode s5 = s.get(S5);
-    sim.restart(s5);
+    sim.faults.restart(s5);
     for (int attempt = 0; attempt < 3; attempt++) {
       s5.node.campaign();
       s5.processor.drain();

@@ -87,7 +87,7 @@ class ReadSnapshotTransferScenarioTest {
     assertTrue(sim.runUntil(sim.queue().now() + 2000, () -> committedOn(live, last.index(), last.term())
         && leader.node.status().firstIndex() > durableLast + 1), "the leader did not compact:\n" + sim.describeNodes());
 
-    sim.restart(follower);
+    sim.faults.restart(follower);
     long appliedAtRestart = follower.applied;
     long leaderFirst = leader.node.status().firstIndex();
     assertTrue(appliedAtRestart < leaderFirst - 1, "the restarted follower is not behind");
@@ -202,7 +202,7 @@ class ReadSnapshotTransferScenarioTest {
     // Read through the reader as soon as it knows the new leader, while it still lacks the writes.
     long readsBefore = sim.stats.followerReadsChecked;
     long appliedAtRead = reader.applied;
-    sim.read(reader);
+    sim.clients.read(reader);
     long[] appliedWhenConfirmed = {-1};
     long[] served = {-1};
     assertTrue(sim.runUntilObserved(sim.queue().now() + 2000, () -> {
@@ -232,7 +232,7 @@ class ReadSnapshotTransferScenarioTest {
     assertSame(leader, awaitLeader(sim, 1000));
     Proposal after = commitOne(sim, leader, sim.nodes(), 1000);
     long followerReads = sim.stats.followerReadsChecked;
-    sim.read(old);
+    sim.clients.read(old);
     assertTrue(sim.runUntil(sim.queue().now() + 500, () -> sim.stats.followerReadsChecked > followerReads));
     assertTrue(old.applied >= after.index());
     assertEquals(1, old.node.counters().followerReads());
@@ -247,7 +247,7 @@ class ReadSnapshotTransferScenarioTest {
     SimNode old = startAndCommitOne(sim);
 
     // A write acknowledged by the old leader, which is cut off at once: the others may not know it committed.
-    Proposal write = sim.proposeTo(old);
+    Proposal write = sim.clients.proposeTo(old);
     assertTrue(write.appended());
     assertTrue(sim.runUntil(sim.queue().now() + 500, () -> old.applied >= write.index()));
     links.disconnect(old.index);
@@ -262,7 +262,7 @@ class ReadSnapshotTransferScenarioTest {
     long commitAtRead = leader.node.status().commit();
     long readsBefore = sim.stats.readsChecked;
     long readAt = sim.queue().now();
-    sim.read(leader);
+    sim.clients.read(leader);
     assertEquals(1, leader.node.counters().readsWaitedForCommit());
 
     long[] termCommittedAt = {-1};
@@ -288,7 +288,7 @@ class ReadSnapshotTransferScenarioTest {
         commitAtRead, write.index(), termCommittedAt[0] - readAt, servedAt[0] - readAt);
 
     // Once its term has a commit, a read is not held any more.
-    sim.read(leader);
+    sim.clients.read(leader);
     assertEquals(1, leader.node.counters().readsWaitedForCommit());
     assertTrue(sim.runUntil(sim.queue().now() + 200, () -> sim.stats.readsChecked > readsBefore + 1));
     sim.healAndCheckLiveness();
@@ -344,7 +344,7 @@ class ReadSnapshotTransferScenarioTest {
     leader.processor.drain();
 
     int refused = 0;
-    Proposal p = sim.proposeTo(leader);
+    Proposal p = sim.clients.proposeTo(leader);
     while (!p.appended()) {
       assertEquals(Proposal.Refusal.TRANSFERRING, p.refusal());
       assertEquals(lastIndex, leader.node.status().lastIndex(), "a refused proposal was appended");
@@ -353,7 +353,7 @@ class ReadSnapshotTransferScenarioTest {
       refused++;
       assertTrue(sim.queue().now() - requestedAt < 2 * ELECTION_TIMEOUT_MS, "the transfer never aborted");
       sim.runFor(5);
-      p = sim.proposeTo(leader);
+      p = sim.clients.proposeTo(leader);
     }
     long abortedAfter = sim.queue().now() - requestedAt;
     assertEquals(1, leader.node.counters().transfersAborted());

@@ -75,7 +75,7 @@ class ReplicationScenarioTest {
     // Three of the five members cut off: the leader and one follower remain.
     int[] away = {(leader.index + 2) % 5, (leader.index + 3) % 5, (leader.index + 4) % 5};
     links.disconnect(away);
-    Proposal p = sim.proposeTo(leader);
+    Proposal p = sim.clients.proposeTo(leader);
     assertTrue(p.appended());
     SimNode partner = sim.nodes().get((leader.index + 1) % 5);
     assertTrue(sim.runUntil(sim.queue().now() + 200, () -> partner.node.termAt(p.index()) == p.term()),
@@ -132,7 +132,7 @@ class ReplicationScenarioTest {
     links.disconnect(old.index);
     List<Proposal> orphans = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      Proposal p = sim.proposeTo(old);
+      Proposal p = sim.clients.proposeTo(old);
       assertTrue(p.appended());
       orphans.add(p);
     }
@@ -202,7 +202,7 @@ class ReplicationScenarioTest {
         return false;
       }
       if (first[0] == null || !first[0].appended()) {
-        first[0] = sim.proposeTo(l);
+        first[0] = sim.clients.proposeTo(l);
         return false;
       }
       return committedOn(group, first[0].index(), first[0].term());
@@ -230,7 +230,7 @@ class ReplicationScenarioTest {
         return false;
       }
       if (last[0] == null || !last[0].appended()) {
-        last[0] = sim.proposeTo(l);
+        last[0] = sim.clients.proposeTo(l);
         return false;
       }
       return committedOn(sim.nodes(), last[0].index(), last[0].term());
@@ -290,7 +290,7 @@ class ReplicationScenarioTest {
       sim.runFor(200 + random.nextInt(300));
       SimNode leader = sim.leader();
       if (leader != null && random.nextBoolean()) {
-        sim.isolate(leader.index, 200 + random.nextInt(600));
+        sim.faults.isolate(leader.index, 200 + random.nextInt(600));
         isolations++;
       }
     }

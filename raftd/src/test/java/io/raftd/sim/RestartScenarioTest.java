@@ -41,7 +41,7 @@ class RestartScenarioTest {
       sim.crashNow(victim);
       assertFalse(victim.alive);
       sim.runFor(50 + random.nextInt(400));
-      sim.restart(victim);
+      sim.faults.restart(victim);
       // The restarted member catches up with the others.
       SimNode now = awaitLeader(sim, 2000);
       commitOne(sim, now, sim.nodes(), 1000);
@@ -85,7 +85,7 @@ class RestartScenarioTest {
       assertTrue(sim.live().isEmpty());
       sim.runFor(100 + random.nextInt(200));
       for (SimNode n : sim.nodes()) {
-        sim.restart(n);
+        sim.faults.restart(n);
       }
 
       SimNode next = awaitLeader(sim, 2000);

@@ -179,7 +179,7 @@ final class Scenarios {
 
   /** Proposes through {@code leader} and waits until every member of {@code group} committed and applied it. */
   static Proposal commitOne(Simulation sim, SimNode leader, Collection<SimNode> group, long withinMs) {
-    Proposal p = sim.proposeTo(leader);
+    Proposal p = sim.clients.proposeTo(leader);
     assertTrue(p.appended(), "leader refused the proposal: " + p);
     boolean ok = sim.runUntil(sim.queue().now() + withinMs, () -> committedOn(group, p.index(), p.term()));
     assertTrue(ok, "proposal " + p.index() + " not committed on " + indexes(group) + " within " + withinMs
@@ -198,7 +198,7 @@ final class Scenarios {
     while (done < count) {
       assertTrue(sim.queue().now() < deadline, "could not propose " + count + " entries");
       assertEquals(Role.LEADER, leader.node.status().role(), "member " + leader.index + " stopped leading");
-      Proposal p = sim.proposeTo(leader);
+      Proposal p = sim.clients.proposeTo(leader);
       if (p.appended()) {
         last = p;
         done++;

@@ -152,7 +152,7 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
       return;
     }
     for (Entry e : committed) {
-      sim.onApply(this, e);
+      sim.clients.onApply(this, e);
       applied = e.getIndex();
       stateHash = Invariants.chain(stateHash, e);
     }
@@ -221,22 +221,22 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
 
   @Override
   public void readReady(ReadState read) {
-    sim.onReadReady(this, read);
+    sim.clients.onReadReady(this, read);
   }
 
   @Override
   public void readFailed(ByteString context) {
-    sim.onReadFailed(this, context);
+    sim.clients.onReadFailed(this, context);
   }
 
   @Override
   public void leadershipLost(Ready.LeadershipLost lost) {
-    sim.onLeadershipLost(this, lost);
+    sim.clients.onLeadershipLost(this, lost);
   }
 
   @Override
   public void removedFromCluster() {
-    sim.onRemoved(this);
+    sim.faults.onRemoved(this);
   }
 
   /** Schedules {@code action} after {@code delay}, to run only if this member is still in this life. */
