@@ -359,9 +359,11 @@ final class Raft {
   }
 
   private void stepLowerTerm(RaftMessage m) {
-    if ((cfg.checkQuorum || cfg.preVote) && (m.hasAppendEntries() || m.hasHeartbeat())) {
-      // The sender believes it leads an older term. Answering with our term makes it step down; this
-      // is what frees a member stuck at a higher term, which the lease would otherwise keep out.
+    if (m.hasAppendEntries() || m.hasHeartbeat()) {
+      // The sender believes it leads an older term. Answering with our term makes it step down (paper
+      // Figure 2: "reply false if term < currentTerm"); this is what frees a member stuck at a higher
+      // term, which the lease would otherwise keep out, or which cannot reach the leader itself (its
+      // own configuration may be older and not name the leader).
       counters.answeredStaleTerm++;
       send(message(m.getFrom()).setAppendEntriesResponse(
           io.raftd.proto.AppendEntriesResponse.newBuilder().setSuccess(false)));

@@ -79,7 +79,12 @@ class PaperTest {
     assertEquals(3, n.term());
     assertEquals(0, n.status().votedFor());
     assertEquals(2, n.lastIndex(), "a stale AppendEntries appends nothing");
-    assertEquals(2, n.raw.counters().droppedStaleTerm());
+    // Figure 2: the stale AppendEntries is answered false with the current term, so its sender steps down.
+    RaftMessage answer = sent.stream().filter(RaftMessage::hasAppendEntriesResponse).findFirst().orElseThrow();
+    assertFalse(answer.getAppendEntriesResponse().getSuccess());
+    assertEquals(3, answer.getTerm());
+    assertEquals(1, n.raw.counters().answeredStaleTerm());
+    assertEquals(1, n.raw.counters().droppedStaleTerm(), "the stale vote request is dropped");
   }
 
   // ---- §5.2 leader election ----

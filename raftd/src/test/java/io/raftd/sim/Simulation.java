@@ -76,10 +76,14 @@ final class Simulation {
    * ("3,5" by default, as in CI; soak runs add 7).
    */
   static Simulation random(long seed, UnaryOperator<Config> configure) {
+    return random(seed, configure, System.getProperty("sim.sizes", "3,5"));
+  }
+
+  /** A schedule drawn as by a batch run with {@code -Dsim.sizes=sizes}. */
+  static Simulation random(long seed, UnaryOperator<Config> configure, String sizes) {
     SplittableRandom r = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
-    int[] sizes = java.util.Arrays.stream(System.getProperty("sim.sizes", "3,5").split(","))
-        .map(String::trim).mapToInt(Integer::parseInt).toArray();
-    int size = sizes[r.nextInt(sizes.length)];
+    int[] choices = java.util.Arrays.stream(sizes.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+    int size = choices[r.nextInt(choices.length)];
     return new Simulation(seed, FaultMix.draw(r, size), configure);
   }
 
