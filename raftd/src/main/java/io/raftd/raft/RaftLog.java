@@ -180,6 +180,16 @@ final class RaftLog {
     return List.copyOf(unstable.subList((int) (emittedTo + 1 - offset), unstable.size()));
   }
 
+  /** True if {@link #nextToPersist()} would return entries (without copying them). */
+  boolean hasUnemitted() {
+    return emittedTo < lastIndex();
+  }
+
+  /** True if {@link #nextToApply} would return entries (without reading them). */
+  boolean hasToApply() {
+    return Math.min(committed, persisted) > applying;
+  }
+
   void markEmitted(long index) {
     emittedTo = Math.max(emittedTo, index);
   }

@@ -167,8 +167,8 @@ public final class RawNode {
         || !raft.messages.isEmpty()
         || !raft.messagesAfterPersist.isEmpty()
         || !raft.hardState().equals(emittedHardState)
-        || !raft.log.nextToPersist().isEmpty()
-        || !raft.log.nextToApply(1).isEmpty();
+        || raft.log.hasUnemitted()
+        || raft.log.hasToApply();
   }
 
   /** What the host must do now; pass it to {@link #advance} before any other input. */

@@ -17,6 +17,9 @@ public final class ProgressTracker {
   private Configuration configuration;
   private long[] voters;
   private long[] outgoingVoters;
+  /** Every voter of either half, and every voter and learner, once each in id order: derived in setConfiguration. */
+  private long[] allVoters;
+  private long[] allMembers;
   private final TreeMap<Long, Progress> progress = new TreeMap<>();
   private final TreeMap<Long, Boolean> votes = new TreeMap<>();
 
@@ -33,6 +36,8 @@ public final class ProgressTracker {
     this.configuration = configuration;
     this.voters = sorted(configuration.getVotersList().stream().mapToLong(Long::longValue).toArray());
     this.outgoingVoters = sorted(configuration.getOutgoingVotersList().stream().mapToLong(Long::longValue).toArray());
+    this.allVoters = toArray(members(false));
+    this.allMembers = toArray(members(true));
     if (!progress.isEmpty()) {
       TreeSet<Long> members = members(true);
       progress.keySet().retainAll(members);
@@ -81,7 +86,13 @@ public final class ProgressTracker {
 
   /** Every voter (of either half) and learner, once each, in id order. */
   public void forEachMember(LongConsumer action) {
-    members(true).forEach(action::accept);
+    for (long id : allMembers) {
+      action.accept(id);
+    }
+  }
+
+  private static long[] toArray(TreeSet<Long> ids) {
+    return ids.stream().mapToLong(Long::longValue).toArray();
   }
 
   private TreeSet<Long> members(boolean withLearners) {
@@ -149,6 +160,6 @@ public final class ProgressTracker {
 
   /** The voters to ask for votes: every voter of either half, in id order. */
   public long[] allVoters() {
-    return members(false).stream().mapToLong(Long::longValue).toArray();
+    return allVoters.clone();
   }
 }
