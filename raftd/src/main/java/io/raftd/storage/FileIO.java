@@ -1,5 +1,6 @@
 package io.raftd.storage;
 
+import io.raftd.walformat.ReadableFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -12,15 +13,15 @@ import java.util.List;
  *
  * <p>Durability, as both implementations honour it: bytes written to a file are durable only after
  * {@link Handle#force()} returns; the existence of a file, a rename or a delete is durable only after
- * {@link #syncDirectory(Path)} of its directory returns. Until then a crash may undo any of them.
+ * {@link #syncDirectory(Path)} of its directory returns. Until then a crash may undo any of them. A full
+ * disk while writing is reported as {@link NoSpaceException}; any other failure as an IOException.
  */
 public interface FileIO {
-  /** An open file, read and written at explicit positions. Owned by one thread. */
-  interface Handle extends AutoCloseable {
-    long size() throws IOException;
-
-    /** Reads up to {@code dst.remaining()} bytes at {@code position}; -1 at the end of the file. */
-    int read(long position, ByteBuffer dst) throws IOException;
+  /**
+   * An open file, read and written at explicit positions. Written by one thread; positional reads may
+   * come from others.
+   */
+  interface Handle extends ReadableFile, AutoCloseable {
 
     /** Writes all of {@code src} at {@code position}, extending the file if needed. */
     void write(long position, ByteBuffer src) throws IOException;

@@ -1,0 +1,225 @@
+package io.raftd.walformat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads one segment frame by frame and decides, at the first frame that does not check, whether it is
+ * a torn tail or corruption. The rule rests on the stamps ({@link WalFormat}): a crash can only leave
+ * the last batch of the newest segment incomplete, with sectors lost or cut off (reading as zeros),
+ * while a flipped bit never zeroes or forges a stamp. So damage is torn only if it lies in the newest
+ * segment's last frame, that frame shows what a crash leaves (an all-zero sector, a missing trailer, or
+ * a header sector holding only the start of its stamp) and nothing follows it but sectors of that same
+ * frame; everything else is corruption. Records are delivered only for frames that check completely.
+ */
+public final class SegmentScanner {
+  private SegmentScanner() {}
+
+  /** Receives the records of each sound frame, in order. */
+  public interface Visitor {
+    /**
+     * @param offset the absolute file offset where the record's header starts
+     * @param length the record's content length (header and body, stamps not counted)
+     */
+    void record(RecordType type, byte[] body, long offset, int length);
+  }
+
+  /**
+   * @param end where the next frame goes: just past the last sound frame
+   * @param frames sound frames read
+   * @param damage null if the segment reads cleanly to its end
+   */
+  public record Result(long end, long frames, Damage damage) {}
+
+  private record Pending(RecordType type, byte[] body, long offset, int length) {}
+
+  /**
+   * @param newest whether this is the newest segment, the only one a crash can leave torn
+   */
+  public static Result scan(ReadableFile file, String name, long seq, long firstIndex, boolean newest, Visitor visitor)
+      throws IOException {
+    ByteBuffer header = ByteBuffer.allocate(WalFormat.SEGMENT_HEADER_BYTES);
+    file.readFully(0, header);
+    String badHeader = file.size() < WalFormat.SEGMENT_HEADER_BYTES ? "segment shorter than its header"
+        : WalFormat.checkSegmentHeader(header.flip(), seq, firstIndex);
+    if (badHeader != null) {
+      return new Result(0, 0, new Damage(Damage.Kind.CORRUPT, name, 0, badHeader));
+    }
+    long pos = WalFormat.SEGMENT_HEADER_BYTES;
+    long frameNo = 1;
+    long size = file.size();
+    ByteBuffer sector = ByteBuffer.allocate(WalFormat.SECTOR);
+    while (pos < size) {
+      long stamp = WalFormat.stamp(seq, frameNo);
+      sector.clear();
+      file.readFully(pos, sector);
+      sector.flip();
+      if (allZero(sector, 0, WalFormat.SECTOR)) {
+        long stray = straySector(file, pos, stamp);
+        if (stray >= 0) {
+          return new Result(pos, frameNo - 1, new Damage(Damage.Kind.CORRUPT, name, stray,
+              "unexpected bytes after the end of the log at frame " + frameNo));
+        }
+        if (firstNonZero(file, pos) >= 0) {
+          return new Result(pos, frameNo - 1, torn(newest, name, pos, "frame " + frameNo + " lost its first sector"));
+        }
+        return new Result(pos, frameNo - 1, null);
+      }
+      int payloadLength = sector.getInt(WalFormat.STAMP_BYTES);
+      int count = sector.getInt(WalFormat.STAMP_BYTES + 4);
+      CRC32C crc = new CRC32C();
+      crc.update(sector.array(), 0, WalFormat.STAMP_BYTES + 8);
+      if (sector.getLong(0) != stamp || sector.getInt(WalFormat.STAMP_BYTES + 8) != (int) crc.getValue()
+          || payloadLength < 0 || payloadLength > WalFormat.MAX_FRAME_PAYLOAD || count < 0) {
+        // Torn only if the sector is a cut-off start of this frame (its stamp, then zeros to the end) and
+        // nothing follows; a header whose sync completed has a full frame after it.
+        boolean cutOff = stampPrefix(sector, stamp) && allZero(sector, WalFormat.SECTOR - WalFormat.STAMP_BYTES,
+            WalFormat.STAMP_BYTES) && firstNonZero(file, pos + WalFormat.SECTOR) < 0;
+        String what = "frame " + frameNo + " header damaged";
+        return new Result(pos, frameNo - 1, cutOff ? torn(newest, name, pos, what)
+            : new Damage(Damage.Kind.CORRUPT, name, pos, what));
+      }
+      int sectors = WalFormat.frameSectors(payloadLength);
+      ByteBuffer frame = ByteBuffer.allocate(sectors * WalFormat.SECTOR);
+      file.readFully(pos, frame);
+      frame.flip();
+      long end = pos + (long) sectors * WalFormat.SECTOR;
+      List<Pending> records = new ArrayList<>();
+      String damage = null;
+      long damageAt = pos;
+      // What a crash leaves: a sector that reads as zeros, or a frame cut off before its trailer.
+      boolean incomplete = allZero(frame, frame.limit() - WalFormat.STAMP_BYTES, WalFormat.STAMP_BYTES);
+      for (int s = 0; s < sectors; s++) {
+        int at = s * WalFormat.SECTOR;
+        if (allZero(frame, at, WalFormat.SECTOR)) {
+          incomplete = true;
+          if (damage == null) {
+            damage = "frame " + frameNo + " sector " + s + " of " + sectors + " reads as zeros";
+            damageAt = pos + at;
+          }
+        } else if (frame.getLong(at) != stamp && damage == null) {
+          damage = "frame " + frameNo + " sector " + s + " carries a foreign stamp";
+          damageAt = pos + at;
+        }
+      }
+      if (damage == null && frame.getLong(frame.limit() - WalFormat.STAMP_BYTES) != stamp) {
+        damage = "frame " + frameNo + " trailer damaged";
+        damageAt = end - WalFormat.STAMP_BYTES;
+      }
+      if (damage == null) {
+        byte[] content = new byte[WalFormat.FRAME_HEADER_CONTENT + payloadLength];
+        WalFormat.unstamp(frame.position(0), pos, content);
+        int off = WalFormat.FRAME_HEADER_CONTENT;
+        for (int r = 0; r < count && damage == null; r++) {
+          long recordAt = pos + WalFormat.physicalOffset(off);
+          String bad = null;
+          if (content.length - off < WalFormat.RECORD_HEADER) {
+            bad = "runs past the frame";
+          } else {
+            ByteBuffer h = ByteBuffer.wrap(content, off, WalFormat.RECORD_HEADER);
+            int bodyLength = h.getInt();
+            int recordCrc = h.getInt();
+            byte code = h.get();
+            RecordType type = RecordType.of(code);
+            if (bodyLength < 0 || bodyLength > content.length - off - WalFormat.RECORD_HEADER) {
+              bad = "length field damaged";
+            } else if (WalFormat.recordCrc(code, content, off + WalFormat.RECORD_HEADER, bodyLength) != recordCrc) {
+              bad = "checksum mismatch";
+            } else if (type == null) {
+              bad = "has unknown type " + code + " (written by a newer raftd?)";
+            } else {
+              byte[] body = Arrays.copyOfRange(content, off + WalFormat.RECORD_HEADER, off + WalFormat.RECORD_HEADER + bodyLength);
+              records.add(new Pending(type, body, recordAt, WalFormat.RECORD_HEADER + bodyLength));
+              off += WalFormat.RECORD_HEADER + bodyLength;
+            }
+          }
+          if (bad != null) {
+            damage = "frame " + frameNo + " record " + (r + 1) + " of " + count + " " + bad;
+            damageAt = recordAt;
+          }
+        }
+        if (damage == null && off != content.length) {
+          damage = "frame " + frameNo + " holds " + (content.length - off) + " bytes after its " + count + " records";
+          damageAt = pos + WalFormat.physicalOffset(off);
+        }
+        if (damage == null) {
+          long padFrom = WalFormat.physicalOffset(content.length);
+          int padLength = (int) (frame.limit() - WalFormat.STAMP_BYTES - padFrom);
+          if (!allZero(frame, (int) padFrom, padLength)) {
+            damage = "frame " + frameNo + " padding is not zero";
+            damageAt = pos + padFrom;
+          }
+        }
+      }
+      if (damage != null) {
+        boolean tornTail = incomplete && firstNonZero(file, end) < 0;
+        Damage d = tornTail ? torn(newest, name, pos, damage) : new Damage(Damage.Kind.CORRUPT, name, damageAt, damage);
+        return new Result(pos, frameNo - 1, d);
+      }
+      for (Pending p : records) {
+        visitor.record(p.type(), p.body(), p.offset(), p.length());
+      }
+      pos = end;
+      frameNo++;
+    }
+    return new Result(pos, frameNo - 1, null);
+  }
+
+  private static Damage torn(boolean newest, String name, long offset, String what) {
+    if (!newest) {
+      return new Damage(Damage.Kind.CORRUPT, name, offset, what + " in a segment that was closed and synced");
+    }
+    return new Damage(Damage.Kind.TORN, name, offset, what);
+  }
+
+  /** Whether the sector starts with {@code stamp}, or with a leading part of it followed by zeros. */
+  private static boolean stampPrefix(ByteBuffer sector, long stamp) {
+    int k = 0;
+    while (k < WalFormat.STAMP_BYTES && sector.get(k) == (byte) (stamp >>> (56 - 8 * k))) {
+      k++;
+    }
+    return k > 0 && allZero(sector, k, WalFormat.STAMP_BYTES - k);
+  }
+
+  private static boolean allZero(ByteBuffer b, int from, int length) {
+    for (int i = from; i < from + length; i++) {
+      if (b.get(i) != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The offset of the first non-zero sector at or after {@code from}, or -1. */
+  private static long firstNonZero(ReadableFile file, long from) throws IOException {
+    return straySector(file, from, 0);
+  }
+
+  /**
+   * The offset of the first sector at or after {@code from} that is non-zero and does not begin with
+   * {@code allowedStamp} (0: every non-zero sector counts), or -1.
+   */
+  private static long straySector(ReadableFile file, long from, long allowedStamp) throws IOException {
+    ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
+    long size = file.size();
+    for (long at = from; at < size; at += chunk.capacity()) {
+      chunk.clear();
+      if (size - at < chunk.capacity()) {
+        chunk.limit((int) (size - at));
+      }
+      file.readFully(at, chunk);
+      int n = chunk.position();
+      for (int s = 0; s < n; s += WalFormat.SECTOR) {
+        int len = Math.min(WalFormat.SECTOR, n - s);
+        if (!allZero(chunk, s, len) && (allowedStamp == 0 || len < 8 || chunk.getLong(s) != allowedStamp)) {
+          return at + s;
+        }
+      }
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,167 @@
+package io.raftd.walformat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * The write-ahead log's on-disk format. Everything is big-endian; every checksum is CRC32C.
+ *
+ * <p><b>Segments.</b> The log is a sequence of segment files named {@code <seq>-<firstIndex>.wal}
+ * (16 hex digits each): {@code seq} counts segments from 1 and orders them; {@code firstIndex} is the
+ * index the log would continue at when the segment was started (a later truncation may write lower
+ * indexes into it). A segment is preallocated with zeros under a temporary name, then given its header
+ * and renamed; only the newest segment is written, older ones are immutable, and no file is ever reused.
+ * The first sector (512 bytes) is the segment header: the magic {@code RAFTDWAL}, the format version
+ * (u32), seq (u64), firstIndex (u64) and the CRC of those 28 bytes; the rest of the sector is zero.
+ *
+ * <p><b>Frames.</b> After the header come frames, one per fsync batch, each starting on a sector
+ * boundary and filling whole sectors. Every sector of a frame begins with an 8-byte <i>stamp</i>: the
+ * byte {@code 0xA5}, the segment's seq (low 24 bits) and the frame's number within the segment (32 bits,
+ * from 1); the frame's last 8 bytes repeat the stamp (its trailer). The rest of the frame's sectors, read
+ * in order without the stamps, is its content: payload length (u32), record count (u32), the CRC of the
+ * stamp and those two fields (u32), then the payload (the records), then zeros up to the trailer.
+ *
+ * <p>The stamps are what let recovery tell a torn tail from corruption. Every written sector is non-zero
+ * and tied to its frame, and a frame is complete only if its trailer is there. What a crash loses (whole
+ * sectors, or everything past some byte) reads as zeros, since segments are preallocated with zeros and
+ * never reused; a single flipped bit can never zero a stamp (it has more than one bit set) nor forge one.
+ *
+ * <p><b>Records.</b> Body length (u32), the CRC of the type byte and the body (u32), the type byte
+ * ({@link RecordType}), the body (a protobuf message).
+ */
+public final class WalFormat {
+  private WalFormat() {}
+
+  public static final int SECTOR = 512;
+  public static final int VERSION = 1;
+  public static final byte[] MAGIC = "RAFTDWAL".getBytes(StandardCharsets.US_ASCII);
+  public static final int SEGMENT_HEADER_BYTES = SECTOR;
+  private static final int SEGMENT_HEADER_FIELDS = 28;
+  public static final int STAMP_BYTES = 8;
+  /** Content bytes per sector: a sector less its stamp. */
+  public static final int SECTOR_CONTENT = SECTOR - STAMP_BYTES;
+  /** Payload length, record count, header CRC. */
+  public static final int FRAME_HEADER_CONTENT = 12;
+  public static final int RECORD_HEADER = 9;
+  /** The largest payload a frame may carry; a larger length field is damage. */
+  public static final int MAX_FRAME_PAYLOAD = 256 << 20;
+  public static final String SEGMENT_SUFFIX = ".wal";
+  /** Preallocated segments wait under this suffix until they are given a header and renamed. */
+  public static final String TEMP_SUFFIX = ".tmp";
+
+  /** The stamp of every sector of frame {@code frameNo} (from 1) in segment {@code segmentSeq}. */
+  public static long stamp(long segmentSeq, long frameNo) {
+    return 0xA5L << 56 | (segmentSeq & 0xFF_FFFFL) << 32 | (frameNo & 0xFFFF_FFFFL);
+  }
+
+  public static String segmentName(long seq, long firstIndex) {
+    return String.format("%016x-%016x%s", seq, firstIndex, SEGMENT_SUFFIX);
+  }
+
+  /** The seq and first index a segment file's name carries, or null if it is not a segment's name. */
+  public static long[] parseSegmentName(String name) {
+    if (!name.endsWith(SEGMENT_SUFFIX) || name.length() != 33 + SEGMENT_SUFFIX.length() || name.charAt(16) != '-') {
+      return null;
+    }
+    try {
+      return new long[] {Long.parseUnsignedLong(name.substring(0, 16), 16), Long.parseUnsignedLong(name.substring(17, 33), 16)};
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** A segment's header sector. */
+  public static ByteBuffer segmentHeader(long seq, long firstIndex) {
+    ByteBuffer b = ByteBuffer.allocate(SEGMENT_HEADER_BYTES);
+    b.put(MAGIC).putInt(VERSION).putLong(seq).putLong(firstIndex);
+    b.putInt(crc(b.array(), 0, SEGMENT_HEADER_FIELDS));
+    return b.clear();
+  }
+
+  /**
+   * Checks a segment header sector against the name's seq and first index.
+   *
+   * @return null if it is sound, else what is wrong
+   */
+  public static String checkSegmentHeader(ByteBuffer sector, long seq, long firstIndex) {
+    byte[] h = new byte[SEGMENT_HEADER_FIELDS + 4];
+    sector.duplicate().get(h);
+    ByteBuffer b = ByteBuffer.wrap(h);
+    byte[] magic = new byte[MAGIC.length];
+    b.get(magic);
+    if (!java.util.Arrays.equals(magic, MAGIC)) {
+      return "bad segment magic";
+    }
+    int version = b.getInt();
+    long s = b.getLong();
+    long f = b.getLong();
+    if (b.getInt() != crc(h, 0, SEGMENT_HEADER_FIELDS)) {
+      return "segment header checksum mismatch";
+    }
+    if (version != VERSION) {
+      return "unsupported WAL format version " + version + " (this build reads " + VERSION + ")";
+    }
+    if (s != seq || f != firstIndex) {
+      return "segment header names seq " + s + " and first index " + f + ", unlike the file name";
+    }
+    return null;
+  }
+
+  /** Sectors a frame with a payload of {@code payloadLength} bytes fills, trailer included. */
+  public static int frameSectors(int payloadLength) {
+    return (FRAME_HEADER_CONTENT + payloadLength + STAMP_BYTES + SECTOR_CONTENT - 1) / SECTOR_CONTENT;
+  }
+
+  /** The physical offset, from the frame's start, of content byte {@code contentOffset}. */
+  public static long physicalOffset(long contentOffset) {
+    return contentOffset / SECTOR_CONTENT * SECTOR + STAMP_BYTES + contentOffset % SECTOR_CONTENT;
+  }
+
+  /**
+   * Physical bytes a run of {@code length} content bytes starting at absolute file offset {@code start}
+   * spans, stamps of the sectors it crosses included.
+   */
+  public static int physicalSpan(long start, int length) {
+    long inFirst = Math.min(length, SECTOR - start % SECTOR);
+    long rest = length - inFirst;
+    long fullSectors = rest / SECTOR_CONTENT;
+    long tail = rest % SECTOR_CONTENT;
+    return (int) (inFirst + fullSectors * SECTOR + (tail > 0 ? STAMP_BYTES + tail : 0));
+  }
+
+  /**
+   * Copies the content bytes out of {@code physical}, which holds the file from absolute offset
+   * {@code start}, skipping the stamp at each sector boundary it crosses.
+   */
+  public static void unstamp(ByteBuffer physical, long start, byte[] out) {
+    int src = physical.position();
+    long abs = start;
+    int done = 0;
+    while (done < out.length) {
+      if (abs % SECTOR == 0) {
+        src += STAMP_BYTES;
+        abs += STAMP_BYTES;
+      }
+      int n = (int) Math.min(out.length - done, SECTOR - abs % SECTOR);
+      physical.get(src, out, done, n);
+      src += n;
+      abs += n;
+      done += n;
+    }
+  }
+
+  public static int crc(byte[] b, int off, int len) {
+    CRC32C c = new CRC32C();
+    c.update(b, off, len);
+    return (int) c.getValue();
+  }
+
+  /** The CRC a record carries: over its type byte and body. */
+  public static int recordCrc(byte type, byte[] body, int off, int len) {
+    CRC32C c = new CRC32C();
+    c.update(type);
+    c.update(body, off, len);
+    return (int) c.getValue();
+  }
+}

@@ -1,0 +1,57 @@
+package io.raftd.storage;
+
+import io.raftd.walformat.RecordType;
+import io.raftd.walformat.WalFormat;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/** One segment file of the WAL, open for reading (and, if it is the newest, writing). */
+final class Segment {
+  final long seq;
+  final long firstIndex;
+  final Path path;
+  final FileIO.Handle handle;
+  /** Where the next frame goes. */
+  long end;
+  /** Frames written so far; the next one is frameCount + 1. */
+  long frameCount;
+
+  Segment(long seq, long firstIndex, Path path, FileIO.Handle handle, long end, long frameCount) {
+    this.seq = seq;
+    this.firstIndex = firstIndex;
+    this.path = path;
+    this.handle = handle;
+    this.end = end;
+    this.frameCount = frameCount;
+  }
+
+  String name() {
+    return path.getFileName().toString();
+  }
+
+  /**
+   * Reads back the body of the record at {@code offset} ({@code length} content bytes, header included),
+   * checking its CRC again: bits can rot after recovery read them.
+   */
+  byte[] readBody(long offset, int length, RecordType expected) throws IOException {
+    ByteBuffer physical = ByteBuffer.allocate(WalFormat.physicalSpan(offset, length));
+    handle.readFully(offset, physical);
+    byte[] content = new byte[length];
+    WalFormat.unstamp(physical.flip(), offset, content);
+    ByteBuffer h = ByteBuffer.wrap(content);
+    int bodyLength = h.getInt();
+    int crc = h.getInt();
+    byte type = h.get();
+    if (bodyLength != length - WalFormat.RECORD_HEADER || type != expected.code
+        || WalFormat.recordCrc(type, content, WalFormat.RECORD_HEADER, bodyLength) != crc) {
+      throw new WalCorruptionException(name() + " at offset " + offset + ": a record read back does not match its checksum");
+    }
+    return java.util.Arrays.copyOfRange(content, WalFormat.RECORD_HEADER, length);
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+}

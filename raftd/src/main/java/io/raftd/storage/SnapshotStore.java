@@ -1,0 +1,266 @@
+package io.raftd.storage;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftd.proto.SnapshotMetadata;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Snapshot files: the state machine's bytes followed by a trailer, so a snapshot can be written as it is
+ * produced or received, without knowing its size up front. Layout of {@code <term>-<index>.snap} (16 hex
+ * digits each): the data; the metadata (protobuf {@code SnapshotMetadata}, whose size and checksum are
+ * the data's length and CRC32C); the metadata's length (u32); the CRC32C of the metadata (u32); the magic
+ * {@code RAFTSNAP}.
+ *
+ * <p>Every file is written under a temporary name, forced, renamed into place and its directory synced
+ * before it counts; a received snapshot is also checked against the size and checksum the leader
+ * announced before it is put in place. The newest {@link #retain} files are kept. Owned by one thread.
+ */
+public final class SnapshotStore {
+  private static final byte[] MAGIC = "RAFTSNAP".getBytes(StandardCharsets.US_ASCII);
+  private static final int TRAILER_FIXED = 8 + MAGIC.length;
+  static final String SUFFIX = ".snap";
+  private static final String TEMP_SUFFIX = ".snap.tmp";
+
+  private final FileIO io;
+  private final Path dir;
+  private final int retain;
+
+  public SnapshotStore(FileIO io, Path dir, int retain) throws IOException {
+    if (retain < 1) {
+      throw new IllegalArgumentException("at least one snapshot must be kept");
+    }
+    this.io = io;
+    this.dir = dir;
+    this.retain = retain;
+    io.createDirectories(dir);
+    for (String name : io.list(dir)) {
+      if (name.endsWith(TEMP_SUFFIX)) {
+        io.delete(dir.resolve(name));  // a write or transfer a crash interrupted
+      }
+    }
+  }
+
+  static String fileName(long term, long index) {
+    return String.format("%016x-%016x%s", term, index, SUFFIX);
+  }
+
+  /** A snapshot being written chunk by chunk. */
+  public final class Writer implements AutoCloseable {
+    private final SnapshotMetadata metadata;
+    private final boolean received;
+    private final Path temp;
+    private final FileIO.Handle handle;
+    private final CRC32C crc = new CRC32C();
+    private long size;
+    private boolean done;
+
+    private Writer(SnapshotMetadata metadata, boolean received) throws IOException {
+      this.metadata = metadata;
+      this.received = received;
+      this.temp = dir.resolve(String.format("%016x-%016x%s", metadata.getTerm(), metadata.getIndex(), TEMP_SUFFIX));
+      if (io.exists(temp)) {
+        io.delete(temp);
+      }
+      this.handle = io.open(temp, true);
+    }
+
+    /** Appends the next chunk. */
+    public void write(ByteBuffer chunk) throws IOException {
+      if (received && size + chunk.remaining() > metadata.getSize()) {
+        throw new SnapshotDamagedException("snapshot " + metadata.getIndex() + " sent more than the announced "
+            + metadata.getSize() + " bytes");
+      }
+      crc.update(chunk.duplicate());
+      int n = chunk.remaining();
+      handle.write(size, chunk);
+      size += n;
+    }
+
+    /**
+     * Checks a received snapshot against what was announced, adds the trailer, forces the file, renames it
+     * into place and syncs the directory.
+     *
+     * @return the metadata as stored, with size and checksum
+     */
+    public SnapshotMetadata finish() throws IOException {
+      SnapshotMetadata stored = metadata.toBuilder().setSize(size).setChecksum((int) crc.getValue()).build();
+      if (received && (size != metadata.getSize() || stored.getChecksum() != metadata.getChecksum())) {
+        throw new SnapshotDamagedException("received snapshot " + metadata.getIndex() + " does not match what the leader"
+            + " announced (" + size + " bytes, checksum " + Integer.toHexString(stored.getChecksum()) + " against "
+            + metadata.getSize() + " bytes, checksum " + Integer.toHexString(metadata.getChecksum()) + ")");
+      }
+      byte[] meta = stored.toByteArray();
+      ByteBuffer trailer = ByteBuffer.allocate(meta.length + TRAILER_FIXED);
+      trailer.put(meta).putInt(meta.length).putInt(crc(meta)).put(MAGIC).flip();
+      handle.write(size, trailer);
+      handle.force();
+      handle.close();
+      io.rename(temp, dir.resolve(fileName(stored.getTerm(), stored.getIndex())));
+      io.syncDirectory(dir);
+      done = true;
+      return stored;
+    }
+
+    /** Abandons the snapshot: its temporary file is deleted. */
+    @Override
+    public void close() throws IOException {
+      if (!done) {
+        done = true;
+        handle.close();
+        io.delete(temp);
+      }
+    }
+  }
+
+  /** Starts writing a snapshot this member takes; size and checksum are filled in by {@link Writer#finish()}. */
+  public Writer create(SnapshotMetadata metadata) throws IOException {
+    return new Writer(metadata, false);
+  }
+
+  /** Starts receiving a snapshot from the leader, to be checked against its announced size and checksum. */
+  public Writer receive(SnapshotMetadata announced) throws IOException {
+    return new Writer(announced, true);
+  }
+
+  /** Writes a whole snapshot at once. */
+  public SnapshotMetadata save(SnapshotMetadata metadata, byte[] data) throws IOException {
+    try (Writer w = create(metadata)) {
+      w.write(ByteBuffer.wrap(data));
+      return w.finish();
+    }
+  }
+
+  /** Whether the file of {@code metadata}'s snapshot exists. */
+  public boolean has(SnapshotMetadata metadata) throws IOException {
+    return io.exists(path(metadata));
+  }
+
+  /** Reads up to {@code dst.remaining()} bytes of the snapshot's data from {@code offset}: for streaming it. */
+  public int read(SnapshotMetadata metadata, long offset, ByteBuffer dst) throws IOException {
+    try (FileIO.Handle h = io.open(path(metadata), false)) {
+      int want = (int) Math.min(dst.remaining(), metadata.getSize() - offset);
+      if (want <= 0) {
+        return -1;
+      }
+      ByteBuffer slice = dst.slice(dst.position(), want);
+      h.readFully(offset, slice);
+      dst.position(dst.position() + want);
+      return want;
+    }
+  }
+
+  /**
+   * Reads the whole snapshot and checks it against its trailer.
+   *
+   * @throws SnapshotDamagedException naming the file and what does not match
+   */
+  public byte[] load(SnapshotMetadata metadata) throws IOException {
+    Path p = path(metadata);
+    try (FileIO.Handle h = io.open(p, false)) {
+      SnapshotMetadata stored = trailer(h, p);
+      if (stored.getIndex() != metadata.getIndex() || stored.getTerm() != metadata.getTerm()) {
+        throw new SnapshotDamagedException(p + ": holds snapshot " + stored.getIndex() + " of term " + stored.getTerm());
+      }
+      if (stored.getSize() > Integer.MAX_VALUE - 16) {
+        throw new SnapshotDamagedException(p + ": too large to load at once (" + stored.getSize() + " bytes)");
+      }
+      ByteBuffer data = ByteBuffer.allocate((int) stored.getSize());
+      h.readFully(0, data);
+      CRC32C crc = new CRC32C();
+      crc.update(data.array());
+      if ((int) crc.getValue() != stored.getChecksum()) {
+        throw new SnapshotDamagedException(p + ": data checksum mismatch (the file changed after it was written)");
+      }
+      return data.array();
+    }
+  }
+
+  /** The stored snapshots, oldest first (by index). */
+  public List<SnapshotMetadata> list() throws IOException {
+    List<SnapshotMetadata> out = new ArrayList<>();
+    for (String name : io.list(dir)) {
+      if (name.endsWith(SUFFIX)) {
+        Path p = dir.resolve(name);
+        try (FileIO.Handle h = io.open(p, false)) {
+          out.add(trailer(h, p));
+        }
+      }
+    }
+    out.sort((a, b) -> Long.compare(a.getIndex(), b.getIndex()));
+    return out;
+  }
+
+  /**
+   * Deletes all but the newest {@link #retain} snapshots, never the one the WAL's log starts after
+   * ({@code inUse}), then syncs the directory. Call only once the WAL's record of the newest is durable.
+   */
+  public void prune(SnapshotMetadata inUse) throws IOException {
+    List<String> names = new ArrayList<>();
+    for (String name : io.list(dir)) {
+      if (name.endsWith(SUFFIX)) {
+        names.add(name);
+      }
+    }
+    names.sort((a, b) -> a.substring(17).compareTo(b.substring(17)));  // by index
+    String keep = fileName(inUse.getTerm(), inUse.getIndex());
+    boolean deleted = false;
+    for (int i = 0; i < names.size() - retain; i++) {
+      if (!names.get(i).equals(keep)) {
+        io.delete(dir.resolve(names.get(i)));
+        deleted = true;
+      }
+    }
+    if (deleted) {
+      io.syncDirectory(dir);
+    }
+  }
+
+  private Path path(SnapshotMetadata metadata) {
+    return dir.resolve(fileName(metadata.getTerm(), metadata.getIndex()));
+  }
+
+  private static SnapshotMetadata trailer(FileIO.Handle h, Path p) throws IOException {
+    long size = h.size();
+    if (size < TRAILER_FIXED) {
+      throw new SnapshotDamagedException(p + ": too short to be a snapshot (" + size + " bytes)");
+    }
+    ByteBuffer fixed = ByteBuffer.allocate(TRAILER_FIXED);
+    h.readFully(size - TRAILER_FIXED, fixed);
+    fixed.flip();
+    int length = fixed.getInt();
+    int crc = fixed.getInt();
+    byte[] magic = new byte[MAGIC.length];
+    fixed.get(magic);
+    if (!Arrays.equals(magic, MAGIC) || length < 0 || length > size - TRAILER_FIXED) {
+      throw new SnapshotDamagedException(p + ": snapshot trailer damaged at offset " + (size - TRAILER_FIXED));
+    }
+    byte[] meta = new byte[length];
+    h.readFully(size - TRAILER_FIXED - length, ByteBuffer.wrap(meta));
+    if (crc(meta) != crc) {
+      throw new SnapshotDamagedException(p + ": snapshot metadata checksum mismatch at offset " + (size - TRAILER_FIXED - length));
+    }
+    try {
+      SnapshotMetadata m = SnapshotMetadata.parseFrom(meta);
+      if (m.getSize() != size - TRAILER_FIXED - length) {
+        throw new SnapshotDamagedException(p + ": snapshot metadata gives " + m.getSize() + " data bytes but the file holds "
+            + (size - TRAILER_FIXED - length));
+      }
+      return m;
+    } catch (InvalidProtocolBufferException e) {
+      throw new SnapshotDamagedException(p + ": snapshot metadata does not decode");
+    }
+  }
+
+  private static int crc(byte[] b) {
+    CRC32C c = new CRC32C();
+    c.update(b);
+    return (int) c.getValue();
+  }
+}

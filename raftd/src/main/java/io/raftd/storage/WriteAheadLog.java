@@ -1,0 +1,519 @@
+package io.raftd.storage;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftd.proto.Configuration;
+import io.raftd.proto.Entry;
+import io.raftd.proto.HardState;
+import io.raftd.proto.SnapshotMetadata;
+import io.raftd.raft.LogStorage;
+import io.raftd.walformat.FrameEncoder;
+import io.raftd.walformat.RecordType;
+import io.raftd.walformat.WalFormat;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The segmented write-ahead log (format: {@link WalFormat}): entries, hard state and snapshot markers,
+ * made durable one frame per fsync batch, and read back as the core's {@link LogStorage}, which shows
+ * only what is durable.
+ *
+ * <p><b>Writing</b> goes in three steps, so a host can group commit and the simulator can crash between
+ * any two: {@link #stage} adds a Ready's records to the next batch (no I/O); {@link #writeBatch} writes
+ * the staged records as one frame; {@link #sync} forces it and only then publishes it to the storage
+ * view. Everything staged while a batch is being written and forced goes into the next one.
+ *
+ * <p><b>Truncation</b> needs no record of its own: entries at an index at or below the last replace the
+ * suffix from there, in the same frame, so the truncation is durable exactly when the entries are.
+ * <b>Compaction</b> drops entries up to a point covered by a snapshot whose record is durable, and deletes
+ * a closed segment once the next segment starts at or below that point + 1: every entry after the point
+ * is then in later segments. Each new segment begins with a frame repeating the newest snapshot record
+ * and hard state, so deleting older segments never loses them.
+ *
+ * <p><b>Recovery</b> ({@link WalRecovery}) holds to these assumptions: fsynced bytes survive; of bytes
+ * written after the last fsync any subset of 512-byte sectors survives; sector writes are atomic;
+ * preallocated space reads as zeros. Under them every crash leaves at most a torn last frame, which is
+ * dropped with a WARN; anything else is corruption and the log refuses to open.
+ *
+ * <p><b>Failures.</b> A failed write or fsync leaves durability unknown: the log fails for good and every
+ * later call throws, so the host stops. A full disk while creating or preallocating a segment is not
+ * fatal: {@link #writeBatch} throws {@link NoSpaceException} with nothing changed, and succeeds once space
+ * returns. Owned by one thread, except that preallocation runs on the executor given in the options.
+ */
+public final class WriteAheadLog implements LogStorage, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WriteAheadLog.class);
+
+  public enum FsyncPolicy {
+    /** fsync every batch before it counts as durable: the default, and the only safe choice. */
+    ALWAYS,
+    /** Never fsync batches: a crash may lose acknowledged entries. For throwaway test clusters only. */
+    NEVER
+  }
+
+  /**
+   * @param segmentBytes the size segments are preallocated to
+   * @param cacheBytes how many bytes of the newest entries stay in memory
+   * @param preallocator where the next segment is preallocated, off the write path
+   */
+  public record Options(long segmentBytes, FsyncPolicy fsync, long cacheBytes, Executor preallocator) {
+    public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+
+    public static Options defaults(Executor preallocator) {
+      return new Options(DEFAULT_SEGMENT_BYTES, FsyncPolicy.ALWAYS, 64L << 20, preallocator);
+    }
+
+    public Options {
+      if (segmentBytes < 4 * WalFormat.SECTOR || segmentBytes % WalFormat.SECTOR != 0) {
+        throw new IllegalArgumentException("segment size must be a multiple of 512 bytes, at least 2048");
+      }
+    }
+
+    public Options withSegmentBytes(long bytes) {
+      return new Options(bytes, fsync, cacheBytes, preallocator);
+    }
+
+    public Options withFsync(FsyncPolicy policy) {
+      return new Options(segmentBytes, policy, cacheBytes, preallocator);
+    }
+  }
+
+  /** A record staged or written, with where it went once written. */
+  private sealed interface Op {}
+
+  private static final class EntryOp implements Op {
+    final Entry entry;
+    final int payloadOffset;
+    final int length;
+    Segment segment;
+    long offset;
+
+    EntryOp(Entry entry, int payloadOffset, int length) {
+      this.entry = entry;
+      this.payloadOffset = payloadOffset;
+      this.length = length;
+    }
+  }
+
+  private record HardStateOp(HardState hardState) implements Op {}
+
+  private record InstallOp(SnapshotMetadata snapshot) implements Op {}
+
+  /** A taken snapshot; once durable, the log is compacted up to {@code compactTo}. */
+  private record TakenOp(SnapshotMetadata snapshot, long compactTo) implements Op {}
+
+  private final FileIO io;
+  private final Path dir;
+  private final Options options;
+  private final List<Segment> segments;
+  private final LogIndex index;
+  private final BrokenStorage broken;
+  private HardState hardState;
+  private SnapshotMetadata snapshot;
+  private final FrameEncoder encoder = new FrameEncoder();
+  private List<Op> staged = new ArrayList<>();
+  /** The batch written and not yet synced, or null. */
+  private List<Op> written;
+  /** The log's last index once everything staged is written. */
+  private long lastStaged;
+  private long nextSeq;
+  private CompletableFuture<Path> nextSegment;
+  private IOException failure;
+  private final WalRecovery.Report recovery;
+
+  WriteAheadLog(FileIO io, Path dir, Options options, WalRecovery.Result recovered, BrokenStorage broken) {
+    this.io = io;
+    this.dir = dir;
+    this.options = options;
+    this.broken = broken;
+    this.segments = recovered.segments();
+    this.index = recovered.index();
+    this.hardState = recovered.hardState();
+    this.snapshot = recovered.snapshot();
+    this.lastStaged = index.last();
+    this.nextSeq = recovered.nextSeq();
+    this.recovery = recovered.report();
+    preallocateNext();
+  }
+
+  /**
+   * Opens the log in {@code dir}, creating it if absent, and recovers it.
+   *
+   * @param bootstrap the configuration in force before the first entry, for a log with no snapshot
+   * @throws WalCorruptionException if synced data is damaged: the message names file, offset and entries
+   */
+  public static WriteAheadLog open(FileIO io, Path dir, Options options, Configuration bootstrap) throws IOException {
+    return open(io, dir, options, bootstrap, BrokenStorage.NONE);
+  }
+
+  static WriteAheadLog open(FileIO io, Path dir, Options options, Configuration bootstrap, BrokenStorage broken)
+      throws IOException {
+    if (options.fsync() == FsyncPolicy.NEVER) {
+      LOG.warn("wal.fsync = \"never\": acknowledged writes in {} can be lost on power failure; use this only for"
+          + " throwaway test clusters", dir);
+    }
+    WalRecovery.Result r = WalRecovery.recover(io, dir, options, bootstrap);
+    if (r.report().torn() != null) {
+      LOG.warn(r.report().describe());
+    }
+    return new WriteAheadLog(io, dir, options, r, broken);
+  }
+
+  /** What recovery found: a torn tail it dropped, if any. */
+  public WalRecovery.Report recovery() {
+    return recovery;
+  }
+
+  // ---- LogStorage: the durable log ----
+
+  @Override
+  public HardState hardState() {
+    return hardState;
+  }
+
+  @Override
+  public Configuration configuration() {
+    return index.baseConfiguration();
+  }
+
+  @Override
+  public SnapshotMetadata snapshot() {
+    return snapshot;
+  }
+
+  @Override
+  public long firstIndex() {
+    return index.base() + 1;
+  }
+
+  @Override
+  public long lastIndex() {
+    return index.last();
+  }
+
+  @Override
+  public long term(long i) {
+    return index.term(i);
+  }
+
+  @Override
+  public List<Entry> entries(long lo, long hi, long maxBytes) {
+    if (lo < firstIndex() || hi > lastIndex() + 1 || lo > hi) {
+      throw new IndexOutOfBoundsException("entries [" + lo + ", " + hi + ") outside [" + firstIndex() + ", " + lastIndex() + "]");
+    }
+    List<Entry> out = new ArrayList<>();
+    long bytes = 0;
+    for (long i = lo; i < hi; i++) {
+      Entry e = index.cached(i);
+      if (e == null) {
+        e = readEntry(i);
+      }
+      bytes += e.getData().size();
+      if (!out.isEmpty() && bytes > maxBytes) {
+        break;
+      }
+      out.add(e);
+    }
+    return out;
+  }
+
+  private Entry readEntry(long i) {
+    Segment s = index.segment(i);
+    try {
+      Entry e = Entry.parseFrom(s.readBody(index.offset(i), index.length(i), RecordType.ENTRY));
+      if (e.getIndex() != i) {
+        throw new WalCorruptionException(s.name() + " at offset " + index.offset(i) + ": expected entry " + i
+            + " but found " + e.getIndex());
+      }
+      return e;
+    } catch (IOException e) {
+      // The core cannot go on without the entry: the host stops the node.
+      throw new StorageFailure("reading entry " + i + " from " + s.name() + ": " + e.getMessage(), e);
+    }
+  }
+
+  // ---- Writing ----
+
+  /**
+   * Adds a Ready's writes to the next batch, in the order recovery must replay them: an installed
+   * snapshot (the log restarts after it), entries (replacing the stored suffix from the first one), the
+   * hard state. No I/O.
+   */
+  public void stage(SnapshotMetadata installed, HardState hs, List<Entry> entries) {
+    checkUsable();
+    if (installed != null) {
+      staged.add(new InstallOp(installed));
+      encoder.add(RecordType.SNAPSHOT_INSTALLED, installed);
+      lastStaged = installed.getIndex();
+    }
+    for (Entry e : entries) {
+      int at = encoder.add(RecordType.ENTRY, e);
+      staged.add(new EntryOp(e, at, WalFormat.RECORD_HEADER + e.getSerializedSize()));
+      lastStaged = e.getIndex();
+    }
+    if (hs != null) {
+      if (hs.getCommit() > lastStaged) {
+        throw new IllegalArgumentException("hard state commits " + hs.getCommit() + " but the log ends at " + lastStaged);
+      }
+      staged.add(new HardStateOp(hs));
+      encoder.add(RecordType.HARD_STATE, hs);
+    }
+  }
+
+  /**
+   * Records a snapshot this member took, whose file is durable: once the record is durable the log is
+   * compacted up to {@code compactTo} (at most the snapshot's index; lower keeps a tail for slow followers).
+   */
+  public void snapshotTaken(SnapshotMetadata taken, long compactTo) {
+    checkUsable();
+    if (compactTo > taken.getIndex()) {
+      throw new IllegalArgumentException("compaction to " + compactTo + " beyond snapshot " + taken.getIndex());
+    }
+    staged.add(new TakenOp(taken, compactTo));
+    encoder.add(RecordType.SNAPSHOT_TAKEN, taken);
+    if (broken == BrokenStorage.COMPACT_BEFORE_SNAPSHOT_DURABLE) {
+      snapshot = taken;
+      compact(compactTo);
+    }
+  }
+
+  /** Whether records wait for the next {@link #writeBatch}. */
+  public boolean hasStaged() {
+    return !staged.isEmpty();
+  }
+
+  /** Whether a written batch waits for {@link #sync}. */
+  public boolean hasUnsynced() {
+    return written != null;
+  }
+
+  /**
+   * Writes everything staged as one frame, starting a new segment first if it does not fit. No fsync.
+   *
+   * @throws NoSpaceException if a new segment is needed and the disk is full: nothing changed; retry later
+   */
+  public void writeBatch() throws IOException {
+    checkUsable();
+    if (written != null) {
+      throw new IllegalStateException("the previous batch is not synced yet");
+    }
+    if (staged.isEmpty()) {
+      return;
+    }
+    Segment open = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+    int frameBytes = encoder.frameBytes();
+    if (open == null || (open.frameCount > 0 && open.end + frameBytes > options.segmentBytes())) {
+      open = rollover();
+    }
+    try {
+      long pos = open.end;
+      ByteBuffer frame = encoder.encode(open.seq, open.frameCount + 1);
+      open.handle.write(pos, frame);
+      open.end = pos + frameBytes;
+      open.frameCount++;
+      for (Op op : staged) {
+        if (op instanceof EntryOp e) {
+          e.segment = open;
+          e.offset = pos + WalFormat.physicalOffset(WalFormat.FRAME_HEADER_CONTENT + e.payloadOffset);
+        }
+      }
+    } catch (IOException e) {
+      throw fail("writing a batch to " + open.name(), e);
+    }
+    written = staged;
+    staged = new ArrayList<>();
+    encoder.clear();
+  }
+
+  /** Forces the written batch (unless the policy is never), then makes it visible as durable. */
+  public void sync() throws IOException {
+    checkUsable();
+    if (written == null) {
+      return;
+    }
+    if (options.fsync() == FsyncPolicy.ALWAYS && broken != BrokenStorage.ACKNOWLEDGE_BEFORE_FSYNC) {
+      Segment open = segments.get(segments.size() - 1);
+      try {
+        open.handle.force();
+      } catch (IOException e) {
+        throw fail("fsync of " + open.name() + " failed, so what it holds is unknown", e);
+      }
+    }
+    List<Op> batch = written;
+    written = null;
+    publish(batch);
+  }
+
+  /** Stages, writes and syncs in one go: for tools and tests that need no group commit. */
+  public void append(SnapshotMetadata installed, HardState hs, List<Entry> entries) throws IOException {
+    stage(installed, hs, entries);
+    writeBatch();
+    sync();
+  }
+
+  private void publish(List<Op> batch) {
+    for (Op op : batch) {
+      if (op instanceof EntryOp e) {
+        index.append(e.entry, e.segment, e.offset, e.length);
+      } else if (op instanceof HardStateOp h) {
+        hardState = h.hardState();
+      } else if (op instanceof InstallOp i) {
+        snapshot = i.snapshot();
+        index.reset(i.snapshot().getIndex(), i.snapshot().getTerm(), i.snapshot().getConfiguration());
+      } else if (op instanceof TakenOp t) {
+        if (t.snapshot().getIndex() > snapshot.getIndex()) {
+          snapshot = t.snapshot();
+        }
+        compact(t.compactTo());
+      }
+    }
+  }
+
+  /**
+   * Drops entries up to {@code upTo} (covered by the durable snapshot) and deletes the closed segments
+   * that then hold nothing the log needs, oldest first, followed by a directory fsync.
+   */
+  private void compact(long upTo) {
+    long to = Math.min(upTo, index.last());
+    if (to > snapshot.getIndex()) {
+      throw new IllegalStateException("compaction to " + to + " beyond the durable snapshot " + snapshot.getIndex());
+    }
+    index.compactTo(to);
+    boolean deleted = false;
+    try {
+      while (segments.size() > 1 && segments.get(1).firstIndex <= to + 1) {
+        Segment s = segments.remove(0);
+        s.handle.close();
+        io.delete(s.path);
+        deleted = true;
+      }
+      if (deleted && broken != BrokenStorage.SKIP_DIRECTORY_FSYNC) {
+        io.syncDirectory(dir);
+      }
+    } catch (IOException e) {
+      // A segment left behind is only replayed and compacted again: not worth stopping for.
+      LOG.warn("could not delete compacted WAL segments in {}: {}", dir, e.getMessage());
+    }
+  }
+
+  /**
+   * Starts the next segment: its preallocated file gets a header and a first frame repeating the newest
+   * snapshot record and hard state, is forced, renamed to its final name, and the directory is synced
+   * before anything is written into it. Called only with no batch awaiting its sync, so everything
+   * written so far is durable and published.
+   */
+  private Segment rollover() throws IOException {
+    Path temp = takePreallocated();
+    long seq = nextSeq;
+    long first = index.last() + 1;
+    Path path = dir.resolve(WalFormat.segmentName(seq, first));
+    Segment s;
+    try {
+      FileIO.Handle h = io.open(temp, false);
+      h.write(0, WalFormat.segmentHeader(seq, first));
+      FrameEncoder head = new FrameEncoder();
+      if (snapshot.getIndex() > 0) {
+        head.add(RecordType.SNAPSHOT_TAKEN, snapshot);
+      }
+      head.add(RecordType.HARD_STATE, hardState);
+      long end = WalFormat.SEGMENT_HEADER_BYTES;
+      h.write(end, head.encode(seq, 1));
+      end += head.frameBytes();
+      h.force();
+      io.rename(temp, path);
+      if (broken != BrokenStorage.SKIP_DIRECTORY_FSYNC) {
+        io.syncDirectory(dir);
+      }
+      s = new Segment(seq, first, path, h, end, 1);
+    } catch (IOException e) {
+      throw fail("starting WAL segment " + path.getFileName(), e);
+    }
+    segments.add(s);
+    nextSeq++;
+    preallocateNext();
+    return s;
+  }
+
+  private Path takePreallocated() throws IOException {
+    CompletableFuture<Path> f = nextSegment;
+    nextSegment = null;
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof NoSpaceException) {
+        LOG.warn("no space to preallocate the next WAL segment in {}: new entries wait until space returns", dir);
+        preallocateNext();  // try again: the next writeBatch waits for it
+        throw (NoSpaceException) e.getCause();
+      }
+      throw fail("preallocating the next WAL segment", e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
+    }
+  }
+
+  private void preallocateNext() {
+    long seq = nextSeq;
+    Path temp = dir.resolve(String.format("%016x%s", seq, WalFormat.TEMP_SUFFIX));
+    nextSegment = CompletableFuture.supplyAsync(() -> {
+      try {
+        preallocate(temp);
+        return temp;
+      } catch (IOException e) {
+        throw new CompletionException(e);
+      }
+    }, options.preallocator());
+  }
+
+  /** Writes the file full of zeros (not a sparse file: its blocks must exist before the hot path needs them). */
+  private void preallocate(Path temp) throws IOException {
+    try (FileIO.Handle h = io.open(temp, true)) {
+      ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(1 << 20, options.segmentBytes()));
+      for (long at = h.size(); at < options.segmentBytes(); ) {
+        zeros.clear().limit((int) Math.min(zeros.capacity(), options.segmentBytes() - at));
+        h.write(at, zeros);
+        at += zeros.limit();
+      }
+      h.force();
+    } catch (NoSpaceException e) {
+      try {
+        io.delete(temp);
+      } catch (IOException ignored) {
+        // the leftover temp file is deleted at the next start
+      }
+      throw e;
+    }
+  }
+
+  private void checkUsable() {
+    if (failure != null) {
+      throw new StorageFailure("the WAL failed earlier and cannot be used: " + failure.getMessage(), failure);
+    }
+  }
+
+  private IOException fail(String what, IOException cause) {
+    if (cause instanceof NoSpaceException) {
+      return cause;
+    }
+    failure = new IOException(what + ": " + cause.getMessage(), cause);
+    return failure;
+  }
+
+  /** Segment files, oldest first: for tests and tools. */
+  public List<Path> segmentFiles() {
+    return segments.stream().map(s -> s.path).toList();
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (nextSegment != null) {
+      nextSegment.exceptionally(e -> null).join();
+    }
+    for (Segment s : segments) {
+      s.handle.close();
+    }
+  }
+}

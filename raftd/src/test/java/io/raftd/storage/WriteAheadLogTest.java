@@ -1,0 +1,205 @@
+package io.raftd.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.raftd.proto.Configuration;
+import io.raftd.proto.Entry;
+import io.raftd.proto.HardState;
+import io.raftd.proto.SnapshotMetadata;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The WAL's operations on the real file system, one behaviour per test. */
+class WriteAheadLogTest {
+  static final Configuration BOOT = Configuration.newBuilder().addVoters(1).build();
+  @TempDir Path dir;
+
+  static WriteAheadLog.Options small() {
+    return WriteAheadLog.Options.defaults(Runnable::run).withSegmentBytes(8 << 10);
+  }
+
+  static List<Entry> entries(long from, long to, long term, int size) {
+    List<Entry> out = new ArrayList<>();
+    for (long i = from; i <= to; i++) {
+      byte[] data = new byte[size];
+      for (int k = 0; k < size; k++) {
+        data[k] = (byte) (i * 31 + k + 1);
+      }
+      out.add(Entry.newBuilder().setIndex(i).setTerm(term).setData(ByteString.copyFrom(data)).build());
+    }
+    return out;
+  }
+
+  WriteAheadLog open() throws IOException {
+    return WriteAheadLog.open(new NioFileIO(), dir, small(), BOOT);
+  }
+
+  @Test
+  void appendedEntriesAndHardStateSurviveReopen() throws IOException {
+    try (WriteAheadLog wal = open()) {
+      wal.append(null, HardState.newBuilder().setTerm(2).setVotedFor(1).build(), entries(1, 10, 2, 100));
+      wal.append(null, HardState.newBuilder().setTerm(2).setVotedFor(1).setCommit(10).build(), entries(11, 20, 2, 100));
+    }
+    try (WriteAheadLog wal = open()) {
+      assertNull(wal.recovery().torn());
+      assertEquals(1, wal.firstIndex());
+      assertEquals(20, wal.lastIndex());
+      assertEquals(10, wal.hardState().getCommit());
+      assertEquals(entries(1, 20, 2, 100), wal.entries(1, 21, Long.MAX_VALUE));
+    }
+  }
+
+  @Test
+  void rollsOverToNewSegmentsAndReadsAcrossThem() throws IOException {
+    try (WriteAheadLog wal = open()) {
+      for (int b = 0; b < 20; b++) {
+        wal.append(null, null, entries(b * 10 + 1, b * 10 + 10, 1, 200));
+      }
+      assertTrue(wal.segmentFiles().size() > 5, "segments: " + wal.segmentFiles());
+    }
+    try (WriteAheadLog wal = open()) {
+      assertEquals(200, wal.lastIndex());
+      assertEquals(entries(1, 200, 1, 200), wal.entries(1, 201, Long.MAX_VALUE));
+    }
+  }
+
+  @Test
+  void entriesAtLowerIndexesReplaceTheSuffix() throws IOException {
+    try (WriteAheadLog wal = open()) {
+      wal.append(null, null, entries(1, 10, 1, 50));
+      wal.append(null, null, entries(6, 8, 2, 50));
+      assertEquals(8, wal.lastIndex());
+    }
+    try (WriteAheadLog wal = open()) {
+      assertEquals(8, wal.lastIndex());
+      assertEquals(1, wal.term(5));
+      assertEquals(2, wal.term(6));
+      assertEquals(entries(6, 8, 2, 50), wal.entries(6, 9, Long.MAX_VALUE));
+    }
+  }
+
+  @Test
+  void compactionDeletesCoveredSegmentsOnlyOnceTheSnapshotRecordIsDurable() throws IOException {
+    try (WriteAheadLog wal = open()) {
+      for (int b = 0; b < 20; b++) {
+        wal.append(null, null, entries(b * 10 + 1, b * 10 + 10, 1, 200));
+      }
+      int before = wal.segmentFiles().size();
+      SnapshotMetadata snap = SnapshotMetadata.newBuilder().setIndex(150).setTerm(1).setConfiguration(BOOT).build();
+      wal.snapshotTaken(snap, 140);
+      assertEquals(before, wal.segmentFiles().size(), "nothing deleted before the record is durable");
+      assertEquals(1, wal.firstIndex());
+      wal.writeBatch();
+      wal.sync();
+      assertEquals(141, wal.firstIndex());
+      assertTrue(wal.segmentFiles().size() < before);
+    }
+    try (WriteAheadLog wal = open()) {
+      assertEquals(151, wal.firstIndex(), "after a restart the log starts after the snapshot");
+      assertEquals(200, wal.lastIndex());
+      assertEquals(150, wal.snapshot().getIndex());
+      assertEquals(1, wal.term(150));
+      assertEquals(entries(151, 200, 1, 200), wal.entries(151, 201, Long.MAX_VALUE));
+    }
+  }
+
+  @Test
+  void anInstalledSnapshotRestartsTheLog() throws IOException {
+    try (WriteAheadLog wal = open()) {
+      wal.append(null, null, entries(1, 10, 1, 50));
+      SnapshotMetadata snap = SnapshotMetadata.newBuilder().setIndex(100).setTerm(3).setConfiguration(BOOT).build();
+      wal.append(snap, HardState.newBuilder().setTerm(3).setCommit(100).build(), entries(101, 105, 3, 50));
+    }
+    try (WriteAheadLog wal = open()) {
+      assertEquals(101, wal.firstIndex());
+      assertEquals(105, wal.lastIndex());
+      assertEquals(3, wal.term(100));
+      assertEquals(100, wal.hardState().getCommit());
+    }
+  }
+
+  @Test
+  void aTornLastBatchIsDroppedWithItsFileOffsetAndLastGoodIndex() throws IOException {
+    long tailStart;
+    Path segment;
+    try (WriteAheadLog wal = open()) {
+      wal.append(null, null, entries(1, 5, 1, 100));
+      segment = wal.segmentFiles().get(0);
+      tailStart = Files.size(segment);
+      wal.append(null, null, entries(6, 8, 1, 400));
+    }
+    // Lose the second sector of the last frame: what power loss can leave of an unsynced batch.
+    long frameStart = lastFrameStart(segment);
+    writeZeros(segment, frameStart + 512, 512);
+    try (WriteAheadLog wal = open()) {
+      assertEquals(5, wal.lastIndex());
+      assertEquals(segment.getFileName().toString(), wal.recovery().torn().file());
+      assertEquals(frameStart, wal.recovery().torn().offset());
+      assertEquals(5, wal.recovery().lastGoodIndex());
+      wal.append(null, null, entries(6, 6, 1, 10));
+    }
+    try (WriteAheadLog wal = open()) {
+      assertNull(wal.recovery().torn(), "the torn tail was cleared");
+      assertEquals(6, wal.lastIndex());
+    }
+    assertTrue(tailStart > 0);
+  }
+
+  @Test
+  void aFlippedBitInSyncedDataRefusesToOpen() throws IOException {
+    Path segment;
+    try (WriteAheadLog wal = open()) {
+      wal.append(null, null, entries(1, 5, 1, 100));
+      wal.append(null, null, entries(6, 8, 1, 100));
+      segment = wal.segmentFiles().get(0);
+    }
+    long at = lastFrameStart(segment) + 100;
+    flipBit(segment, at, 3);
+    WalCorruptionException e = assertThrows(WalCorruptionException.class, this::open);
+    assertTrue(e.getMessage().contains(segment.getFileName().toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("raftctl wal verify"), e.getMessage());
+    assertTrue(e.getMessage().contains("entries 6"), e.getMessage());
+  }
+
+  /** The start of the last frame in a segment: the last sector-aligned offset whose sector starts with a stamp of 0xA5. */
+  static long lastFrameStart(Path segment) throws IOException {
+    byte[] b = Files.readAllBytes(segment);
+    long last = -1;
+    for (int at = 512; at < b.length; at += 512) {
+      ByteBuffer bb = ByteBuffer.wrap(b, at, 20);
+      long stamp = bb.getLong();
+      if ((stamp >>> 56) == 0xA5 && (at == 512 || ByteBuffer.wrap(b, at - 8, 8).getLong() == stamp - 1)) {
+        last = at;
+      }
+    }
+    return last;
+  }
+
+  static void writeZeros(Path file, long at, int n) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.allocate(n), at);
+    }
+  }
+
+  static void flipBit(Path file, long at, int bit) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocate(1);
+      ch.read(b, at);
+      b.put(0, (byte) (b.get(0) ^ (1 << bit)));
+      b.clear();
+      ch.write(b, at);
+    }
+  }
+}
