@@ -147,11 +147,10 @@ public final class SegmentScanner {
           damageAt = pos + WalFormat.physicalOffset(off);
         }
         if (damage == null) {
-          long padFrom = WalFormat.physicalOffset(content.length);
-          int padLength = (int) (frame.limit() - WalFormat.STAMP_BYTES - padFrom);
-          if (!allZero(frame, (int) padFrom, padLength)) {
+          long badPadding = nonZeroPadding(frame, WalFormat.physicalOffset(content.length));
+          if (badPadding >= 0) {
             damage = "frame " + frameNo + " padding is not zero";
-            damageAt = pos + padFrom;
+            damageAt = pos + badPadding;
           }
         }
       }
@@ -174,6 +173,24 @@ public final class SegmentScanner {
       return new Damage(Damage.Kind.CORRUPT, name, offset, what + " in a segment that was closed and synced");
     }
     return new Damage(Damage.Kind.TORN, name, offset, what);
+  }
+
+  /**
+   * The offset of the first non-zero byte of the padding, which runs from {@code from} to the trailer
+   * and may cross into the last sector (whose stamp is not padding), or -1.
+   */
+  private static long nonZeroPadding(ByteBuffer frame, long from) {
+    int trailer = frame.limit() - WalFormat.STAMP_BYTES;
+    for (int i = (int) from; i < trailer; i++) {
+      if (i % WalFormat.SECTOR < WalFormat.STAMP_BYTES) {
+        i += WalFormat.STAMP_BYTES - 1 - i % WalFormat.SECTOR;
+        continue;
+      }
+      if (frame.get(i) != 0) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Whether the sector starts with {@code stamp}, or with a leading part of it followed by zeros. */

@@ -260,10 +260,10 @@ final class Invariants {
     }
     // A prefix is compacted only once a durable snapshot covers it: else those entries are gone for good.
     var snapshot = storage.snapshot();
-    if (storage.firstIndex() - 1 > 0 && (storage.firstIndex() - 1 > snapshot.getIndex()
-        || !n.snapshots.containsKey(snapshot.getId()))) {
+    boolean hasFile = snapshot.getIndex() > 0 && n.disk.snapshotFile(snapshot) != null;
+    if (storage.firstIndex() - 1 > 0 && (storage.firstIndex() - 1 > snapshot.getIndex() || !hasFile)) {
       fail(n, "its log starts at " + storage.firstIndex() + " but its newest durable snapshot file covers only up to "
-          + (n.snapshots.containsKey(snapshot.getId()) ? snapshot.getIndex() : 0));
+          + (hasFile ? snapshot.getIndex() : 0));
     }
     Observed o = new Observed();
     o.commit = commit;

@@ -146,7 +146,7 @@ class ReadSnapshotTransferScenarioTest {
     long ignored = follower.node.counters().staleSnapshotsIgnored();
     long appliedBefore = follower.applied;
     long hashBefore = follower.stateHash;
-    SimNode.Snapshot file = leader.snapshots.get(snapshot.getInstallSnapshot().getMetadata().getId());
+    SimNode.Snapshot file = leader.disk.snapshotFile(snapshot.getInstallSnapshot().getMetadata());
     assertNotNull(file);
     for (long delay : new long[] {1, 40}) {
       sim.queue().after(delay, "late-snapshot", follower.index, snapshot, () -> follower.receiveSnapshot(snapshot, file));

@@ -263,11 +263,12 @@ final class Scenarios {
 
   /**
    * Gives {@code n} a durable log and hard state before the simulation starts. Goes through the
-   * simulated disk (a write plus its fsync), so the disk's record of what the host wrote matches.
+   * WAL (a write plus its fsync), so the disk's record of what the host wrote matches.
    */
   static void preload(SimNode n, long term, long votedFor, long commit, List<Entry> entries) {
     HardState hs = HardState.newBuilder().setTerm(term).setVotedFor(votedFor).setCommit(commit).build();
     n.disk.write(null, hs, entries);
-    n.disk.completeOldest();
+    n.disk.writeBatch();
+    n.disk.sync();
   }
 }

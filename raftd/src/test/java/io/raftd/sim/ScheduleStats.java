@@ -13,6 +13,8 @@ final class ScheduleStats {
   long partitions;
   long leaderCrashesWithUnsyncedEntries;
   long crashesLosingUnsyncedData;
+  /** Restarts whose WAL recovery found, reported and dropped a torn last batch. */
+  long walTornTails;
   long truncations;
   long windowsFilled;
   long staleTermFreed;
@@ -52,6 +54,7 @@ final class ScheduleStats {
     partitions += o.partitions;
     leaderCrashesWithUnsyncedEntries += o.leaderCrashesWithUnsyncedEntries;
     crashesLosingUnsyncedData += o.crashesLosingUnsyncedData;
+    walTornTails += o.walTornTails;
     truncations += o.truncations;
     windowsFilled += o.windowsFilled;
     staleTermFreed += o.staleTermFreed;

@@ -130,14 +130,15 @@ final class SimBatch {
     double perSecond = elapsedMs == 0 ? 0 : s.events * 1000.0 / elapsedMs;
     return String.format("sim: %d schedules, %d events (%.0f events/s), faults: %d crashes, %d partitions,"
             + " %d dropped, %d duplicated, %d long delays; elections %d, commits %d, acknowledged %d;"
-            + " leader crashes with unsynced entries %d, crashes losing unsynced data %d, truncations %d,"
+            + " leader crashes with unsynced entries %d, crashes losing unsynced data %d, WAL torn tails recovered %d,"
+            + " truncations %d,"
             + " windows filled %d, stale-term freed %d, overwritten writes reported durable %d;"
             + " reads checked %d (on followers %d, waited for a new leader's commit %d, failed %d);"
             + " snapshots taken %d, installed %d, stale ignored %d; transfers completed %d, aborted %d;"
             + " membership changes %d, joint entered %d, left %d (auto-left by a new leader %d),"
             + " learner promotions %d, leader removals %d, members removed %d; violations: %d",
         s.schedules, s.events, perSecond, s.crashes, s.partitions, s.dropped, s.duplicated, s.delayedLong,
-        s.elections, s.commits, s.acknowledged, s.leaderCrashesWithUnsyncedEntries, s.crashesLosingUnsyncedData,
+        s.elections, s.commits, s.acknowledged, s.leaderCrashesWithUnsyncedEntries, s.crashesLosingUnsyncedData, s.walTornTails,
         s.truncations, s.windowsFilled, s.staleTermFreed, s.persistedIgnored,
         s.readsChecked, s.followerReadsChecked, s.readsWaitedForCommit, s.readsFailed,
         s.snapshotsTaken, s.snapshotsInstalled, s.staleSnapshotsIgnored, s.transfersCompleted, s.transfersAborted,

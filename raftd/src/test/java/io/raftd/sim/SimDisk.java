@@ -4,29 +4,36 @@ import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;
-import io.raftd.raft.MemoryLogStorage;
-import java.util.ArrayDeque;
+import io.raftd.storage.BrokenStorageHook;
+import io.raftd.storage.SnapshotStore;
+import io.raftd.storage.WriteAheadLog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * One member's disk under the crash model the WAL will be held to: a write is durable only once its
- * simulated fsync completes; on a crash, each pending write independently keeps none, all, or a random
- * subset of its 512-byte sectors, and recovery (like a CRC-checked log) keeps the records up to the first
- * one with a lost sector. Records of a write are an installed snapshot (which resets the log), its
- * entries, then its hard state, each with a small header; each write starts on a sector boundary.
- * Compaction (deleting whole segments once a snapshot covers them) is durable at once.
+ * One member's disk: the real {@link WriteAheadLog} and {@link SnapshotStore} over a
+ * {@link SimFileSystem}, whose crash model decides what survives power loss. A crash state that does not
+ * recover (the WAL refuses to open) is a violation: under the crash model every state must.
  *
- * <p>The {@link MemoryLogStorage} it exposes holds only durable content: the core reads not-yet-durable
- * entries from its own memory.
+ * <p>Also keeps the log as the host has written it, durable or not, so the invariants can check the
+ * core against it. The snapshot files hold the state machine's state: its 8-byte hash chain.
  */
 final class SimDisk {
-  static final int SECTOR = 512;
-  private static final int RECORD_HEADER = 16;
+  /** Small segments, so rollover and segment deletion happen in every schedule. */
+  private static final long SEGMENT_BYTES = 16 << 10;
 
-  private final MemoryLogStorage durable;
-  private final ArrayDeque<Write> pending = new ArrayDeque<>();
+  private final Simulation sim;
+  private final Configuration bootstrap;
+  private final SimFileSystem fs = new SimFileSystem();
+  private final Path walDir = Path.of("/data/wal");
+  private final Path snapDir = Path.of("/data/snap");
+  private WriteAheadLog wal;
+  private SnapshotStore store;
   /**
    * The log as the host has written it, durable or not, never compacted: written.get(k) has index
    * writtenBase + 1 + k; writtenBase is the last installed snapshot, of term writtenBaseTerm.
@@ -34,26 +41,44 @@ final class SimDisk {
   private final ArrayList<Entry> written = new ArrayList<>();
   private long writtenBase;
   private long writtenBaseTerm;
+  /** Writes staged for the next batch, and in the batch written but not yet synced. */
+  private int stagedWrites;
+  private int unsyncedWrites;
+  private boolean stagedEntries;
+  private boolean unsyncedEntries;
 
-  private record Write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries) {}
+  /** What a crash did. */
+  record CrashOutcome(int pendingWrites, boolean pendingEntries, boolean lostData, boolean tornTail) {}
 
-  /** What a crash did to the pending writes. */
-  record CrashOutcome(int pendingWrites, int recordsPending, int recordsKept, boolean pendingEntries) {
-    boolean lostData() {
-      return recordsKept < recordsPending;
+  SimDisk(Simulation sim, Configuration bootstrap) {
+    this.sim = sim;
+    this.bootstrap = bootstrap;
+  }
+
+  /** Opens (recovers) the WAL and the snapshot store; a state that does not recover is a violation. */
+  private void open() {
+    try {
+      WriteAheadLog.Options options = WriteAheadLog.Options.defaults(Runnable::run).withSegmentBytes(SEGMENT_BYTES);
+      String bug = sim.hostBug().name();
+      wal = BrokenStorageHook.open(fs, walDir, options, bootstrap, BrokenStorageHook.isStorageBug(bug) ? bug : "NONE");
+      store = new SnapshotStore(fs, snapDir, 2);
+    } catch (IOException e) {
+      throw new Invariants.Violation("its data directory does not recover after a crash: " + e.getMessage());
     }
   }
 
-  SimDisk(Configuration bootstrap) {
-    this.durable = new MemoryLogStorage(bootstrap);
-  }
-
-  MemoryLogStorage storage() {
-    return durable;
+  /** The WAL: the durable log the core reads. */
+  WriteAheadLog storage() {
+    if (wal == null) {
+      open();
+    }
+    return wal;
   }
 
   void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries) {
-    pending.add(new Write(snapshot, hardState, entries));
+    storage().stage(snapshot, hardState, entries);
+    stagedWrites++;
+    stagedEntries |= !entries.isEmpty();
     if (snapshot != null) {
       written.clear();
       writtenBase = snapshot.getIndex();
@@ -66,9 +91,43 @@ final class SimDisk {
     }
   }
 
-  /** Drops the log up to {@code index} (covered by a durable snapshot). */
-  void compact(long index) {
-    durable.compact(Math.min(index, durable.lastIndex()));
+  /** A snapshot file this member took is durable: its WAL record goes into the next batch. */
+  void snapshotTaken(SnapshotMetadata snapshot, long compactTo) {
+    storage().snapshotTaken(snapshot, compactTo);
+  }
+
+  /** The newest staged write needs no sync (a commit-only hard state): it counts as durable already. */
+  void noteDurableWithoutSync() {
+    stagedWrites--;
+  }
+
+  boolean hasStaged() {
+    return storage().hasStaged();
+  }
+
+  /** Writes everything staged as one frame (group commit); returns how many host writes it holds. */
+  int writeBatch() {
+    try {
+      storage().writeBatch();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    unsyncedWrites = stagedWrites;
+    unsyncedEntries = stagedEntries;
+    stagedWrites = 0;
+    stagedEntries = false;
+    return unsyncedWrites;
+  }
+
+  /** The written batch's fsync completed. */
+  void sync() {
+    try {
+      storage().sync();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    unsyncedWrites = 0;
+    unsyncedEntries = false;
   }
 
   /** The last index the host has written (durable or not). */
@@ -85,89 +144,76 @@ final class SimDisk {
   }
 
   int pendingWrites() {
-    return pending.size();
+    return stagedWrites + unsyncedWrites;
   }
 
-  boolean pendingEntries() {
-    return pending.stream().anyMatch(w -> !w.entries().isEmpty());
-  }
+  // ---- snapshot files ----
 
-  /** The oldest pending write's fsync completed. */
-  void completeOldest() {
-    Write w = pending.poll();
-    if (w.snapshot() != null) {
-      durable.applySnapshot(w.snapshot());
-    }
-    w.entries().forEach(e -> durable.append(List.of(e)));
-    if (w.hardState() != null) {
-      durable.setHardState(w.hardState());
+  /** Writes a snapshot file of this member's state (durable on return); returns its stored metadata. */
+  SnapshotMetadata saveSnapshot(SnapshotMetadata metadata, long stateHash) {
+    try {
+      return store().save(metadata, ByteBuffer.allocate(8).putLong(stateHash).array());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
-  /** Power loss: pending writes survive only as the crash model allows; then the disk is idle. */
+  /** Receives a snapshot streamed from the leader: written, checked and durable on return. */
+  void receiveSnapshot(SnapshotMetadata announced, long stateHash) {
+    try (SnapshotStore.Writer w = store().receive(announced)) {
+      w.write(ByteBuffer.allocate(8).putLong(stateHash).flip());
+      w.finish();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The snapshot file's content, or null if there is no such file. */
+  SimNode.Snapshot snapshotFile(SnapshotMetadata metadata) {
+    try {
+      if (!store().has(metadata)) {
+        return null;
+      }
+      return new SimNode.Snapshot(metadata, ByteBuffer.wrap(store().load(metadata)).getLong());
+    } catch (IOException e) {
+      throw new Invariants.Violation("snapshot file " + metadata.getIndex() + " unreadable: " + e.getMessage());
+    }
+  }
+
+  /** Deletes snapshot files beyond the retained ones, never the one the log starts after. */
+  void pruneSnapshots() {
+    try {
+      store().prune(storage().snapshot());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private SnapshotStore store() {
+    storage();
+    return store;
+  }
+
+  /** Power loss: the file system keeps what the crash model allows; the WAL then recovers from it. */
   CrashOutcome crash(SplittableRandom rnd) {
-    int writes = pending.size();
-    boolean hadEntries = pendingEntries();
-    List<Object> records = new ArrayList<>();
-    List<Boolean> intact = new ArrayList<>();
-    for (Write w : pending) {
-      List<Object> recs = new ArrayList<>();
-      if (w.snapshot() != null) {
-        recs.add(w.snapshot());
-      }
-      recs.addAll(w.entries());
-      if (w.hardState() != null) {
-        recs.add(w.hardState());
-      }
-      int[] sizes = recs.stream().mapToInt(SimDisk::recordSize).toArray();
-      int totalSectors = (java.util.Arrays.stream(sizes).sum() + SECTOR - 1) / SECTOR;
-      boolean[] sectorKept = sectorsKept(rnd, totalSectors);
-      int offset = 0;
-      for (int i = 0; i < recs.size(); i++) {
-        int firstSector = offset / SECTOR;
-        int lastSector = (offset + sizes[i] - 1) / SECTOR;
-        boolean ok = true;
-        for (int s = firstSector; s <= lastSector; s++) {
-          ok &= sectorKept[s];
-        }
-        records.add(recs.get(i));
-        intact.add(ok);
-        offset += sizes[i];
-      }
-    }
-    pending.clear();
-    int kept = 0;
-    // Recovery reads records in order and stops at the first damaged one (a torn tail).
-    while (kept < records.size() && intact.get(kept)) {
-      Object rec = records.get(kept++);
-      if (rec instanceof Entry e) {
-        durable.append(List.of(e));
-      } else if (rec instanceof SnapshotMetadata s) {
-        durable.applySnapshot(s);
-      } else {
-        durable.setHardState((HardState) rec);
-      }
-    }
-    // What the host wrote is now what survived; below the compaction point only the base is known.
+    storage();
+    int pending = pendingWrites();
+    boolean hadEntries = stagedEntries || unsyncedEntries;
+    long writtenLast = writtenLastIndex();
+    fs.crash(rnd);
+    open();
+    stagedWrites = 0;
+    unsyncedWrites = 0;
+    stagedEntries = false;
+    unsyncedEntries = false;
+    boolean lost = wal.recovery().torn() != null || wal.lastIndex() < writtenLast;
+    // What the host wrote is now what survived; below the first index only the base is known.
     written.clear();
-    writtenBase = durable.firstIndex() - 1;
-    writtenBaseTerm = durable.term(writtenBase);
-    if (durable.lastIndex() >= durable.firstIndex()) {
-      written.addAll(durable.entries(durable.firstIndex(), durable.lastIndex() + 1, Long.MAX_VALUE));
+    writtenBase = wal.firstIndex() - 1;
+    writtenBaseTerm = wal.term(writtenBase);
+    if (wal.lastIndex() >= wal.firstIndex()) {
+      written.addAll(wal.entries(wal.firstIndex(), wal.lastIndex() + 1, Long.MAX_VALUE));
     }
-    return new CrashOutcome(writes, records.size(), kept, hadEntries);
-  }
-
-  private static boolean[] sectorsKept(SplittableRandom rnd, int sectors) {
-    boolean[] kept = new boolean[sectors];
-    int mode = rnd.nextInt(3);  // 0: none survive, 1: all survive, 2: a random subset
-    for (int s = 0; s < sectors; s++) {
-      kept[s] = mode == 1 || (mode == 2 && rnd.nextBoolean());
-    }
-    return kept;
-  }
-
-  private static int recordSize(Object rec) {
-    return RECORD_HEADER + ((com.google.protobuf.MessageLite) rec).getSerializedSize();
+    return new CrashOutcome(pending, hadEntries, lost, wal.recovery().torn() != null);
   }
 }

@@ -96,6 +96,9 @@ final class SimFaults {
     if (out.lostData()) {
       sim.stats.crashesLosingUnsyncedData++;
     }
+    if (out.tornTail()) {
+      sim.stats.walTornTails++;
+    }
     n.ioUntilCrash = -1;
     sim.accumulate(n);
   }

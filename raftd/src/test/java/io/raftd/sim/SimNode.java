@@ -15,11 +15,10 @@ import io.raftd.raft.RawNode;
 import io.raftd.raft.ReadState;
 import io.raftd.raft.Ready;
 import java.util.List;
-import java.util.TreeMap;
 
 /**
- * One simulated member: the real RawNode driven by the real ReadyProcessor, over a {@link SimDisk}, the
- * {@link SimNetwork}, a snapshot store, and a state machine whose state is the hash chain of the entries
+ * One simulated member: the real RawNode driven by the real ReadyProcessor, over a {@link SimDisk} (the
+ * real WAL and snapshot store), the {@link SimNetwork}, and a state machine whose state is the hash chain of the entries
  * it applied (durable, like a state machine that syncs what it applies, so its applied index must never
  * go back, across restarts and snapshot installs). A crash can be armed to strike after a number of the
  * ReadyProcessor's I/O actions (write, send, apply), so it may fall between any two of them; actions after
@@ -43,8 +42,6 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
   /** The state machine: the highest index applied and the hash chain of everything applied up to it. */
   long applied;
   long stateHash;
-  /** Durable snapshot files by id: taken here or received from a leader. */
-  final TreeMap<String, Snapshot> snapshots = new TreeMap<>();
   /** I/O actions left before an armed crash strikes; -1 if none is armed. */
   int ioUntilCrash = -1;
   /** The armed crash struck: the node does nothing more until the simulator finishes the crash. */
@@ -54,6 +51,8 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
   private boolean fsyncInFlight;
   /** The index of the newest snapshot taken or being taken here. */
   private long snapshotStartedAt;
+  /** A snapshot taken here whose WAL record is not yet durable, or null. */
+  private SnapshotMetadata snapshotRecording;
 
   /** A snapshot file: its metadata and the state it holds. */
   record Snapshot(SnapshotMetadata metadata, long stateHash) {}
@@ -73,7 +72,7 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
   void start(java.util.function.LongFunction<Config> configFor) {
     SnapshotMetadata base = disk.storage().snapshot();
     if (applied < disk.storage().firstIndex() - 1) {
-      Snapshot file = snapshots.get(base.getId());
+      Snapshot file = disk.snapshotFile(base);
       sim.onRestore(this, base, file);
       applied = base.getIndex();
       stateHash = file.stateHash();
@@ -87,6 +86,7 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
     writesWaitingForFsync = 0;
     fsyncInFlight = false;
     snapshotStartedAt = disk.storage().snapshot().getIndex();
+    snapshotRecording = null;
   }
 
   /** @return false if the crash point has passed and the action must not happen */
@@ -104,35 +104,60 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
     return true;
   }
 
-  // ---- LogWriter: group commit over the simulated disk ----
+  // ---- LogWriter: group commit over the WAL ----
 
+  /**
+   * Stages the write in the WAL's next batch. A write that need not be synced (a commit-only hard state)
+   * counts as durable at once when nothing is waiting before it; its record goes out with the next batch.
+   */
   @Override
   public void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries, boolean sync) {
     if (!io()) {
       return;
     }
     disk.write(snapshot, hardState, entries);
+    if (!sync && !fsyncInFlight && writesWaitingForFsync == 0) {
+      disk.noteDurableWithoutSync();
+      afterThisLife(0, "durable-unsynced", null, processor::onWriteDurable);
+      return;
+    }
     writesWaitingForFsync++;
     if (!fsyncInFlight) {
       startFsync();
     }
   }
 
-  /** One fsync makes every write issued before it durable; writes issued meanwhile wait for the next. */
+  /**
+   * Writes everything staged as one frame, and after the fsync delay syncs it: every write issued before
+   * it is then durable; writes issued meanwhile wait for the next (group commit).
+   */
   private void startFsync() {
     int batch = writesWaitingForFsync;
     writesWaitingForFsync = 0;
     fsyncInFlight = true;
+    disk.writeBatch();
     afterThisLife(sim.fsyncDelay(), "fsync", batch, () -> {
       fsyncInFlight = false;
+      disk.sync();
+      snapshotRecorded();
       for (int i = 0; i < batch; i++) {
-        disk.completeOldest();
         processor.onWriteDurable();
       }
-      if (writesWaitingForFsync > 0 && !fsyncInFlight) {
+      if ((writesWaitingForFsync > 0 || disk.hasStaged()) && !fsyncInFlight) {
         startFsync();
       }
     });
+  }
+
+  /** Once the WAL record of a snapshot taken here is durable, the core hears of it and old files go. */
+  private void snapshotRecorded() {
+    SnapshotMetadata s = snapshotRecording;
+    if (s != null && disk.storage().snapshot().getIndex() >= s.getIndex()) {
+      snapshotRecording = null;
+      node.snapshotTaken(s.getIndex(), s.getTerm());
+      disk.pruneSnapshots();
+      sim.stats.snapshotsTaken++;
+    }
   }
 
   // ---- Transport ----
@@ -165,7 +190,7 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
     if (!io()) {
       return;
     }
-    Snapshot file = snapshots.get(snapshot.getId());
+    Snapshot file = disk.snapshotFile(snapshot);
     sim.onRestore(this, snapshot, file);
     applied = snapshot.getIndex();
     stateHash = file.stateHash();
@@ -177,12 +202,13 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
   }
 
   /**
-   * Every {@code snapshotEvery} applied entries, capture the state, write its file (durable after an
-   * fsync), then tell the core and compact the log, keeping a tail. The broken host compacts first.
+   * Every {@code snapshotEvery} applied entries, capture the state; after a delay its file is written
+   * (durable at once), then its WAL record is staged: once that is durable the log is compacted, keeping
+   * a tail, and the core hears of the snapshot.
    */
   private void maybeSnapshot() {
     int every = sim.mix().snapshotEvery();
-    if (every == 0 || applied - snapshotStartedAt < every) {
+    if (every == 0 || applied - snapshotStartedAt < every || snapshotRecording != null) {
       return;
     }
     long index = applied;
@@ -190,28 +216,26 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
     SnapshotMetadata meta = SnapshotMetadata.newBuilder()
         .setIndex(index).setTerm(term)
         .setConfiguration(node.configuration())
-        .setSize(16).setChecksum((int) stateHash)
         .setId("m" + this.index + "-" + index + "-" + term)
         .build();
-    Snapshot file = new Snapshot(meta, stateHash);
+    long hash = stateHash;
     snapshotStartedAt = index;
-    if (sim.hostBug() == Simulation.HostBug.COMPACT_BEFORE_SNAPSHOT_DURABLE) {
-      disk.storage().setSnapshot(meta);
-      disk.compact(Math.max(0, index - sim.mix().keepTail()));
-    }
     afterThisLife(sim.fsyncDelay(), "snapshot", index, () -> {
-      snapshots.put(meta.getId(), file);
-      disk.storage().setSnapshot(meta);
-      node.snapshotTaken(index, term);
-      disk.compact(Math.max(0, index - sim.mix().keepTail()));
-      sim.stats.snapshotsTaken++;
+      if (index < disk.storage().firstIndex() - 1) {
+        return;  // a newer snapshot was installed meanwhile
+      }
+      snapshotRecording = disk.saveSnapshot(meta, hash);
+      disk.snapshotTaken(snapshotRecording, Math.max(0, index - sim.mix().keepTail()));
+      if (!fsyncInFlight) {
+        startFsync();
+      }
     });
   }
 
   /** A snapshot file streamed from the leader: durable after an fsync, then handed to the core. */
   void receiveSnapshot(RaftMessage m, Snapshot file) {
     afterThisLife(sim.fsyncDelay(), "snapshot-file", m.getInstallSnapshot().getMetadata().getIndex(), () -> {
-      snapshots.put(file.metadata().getId(), file);
+      disk.receiveSnapshot(m.getInstallSnapshot().getMetadata(), file.stateHash());
       node.step(m);
       processor.drain();
     });

@@ -45,7 +45,8 @@ final class Simulation {
   boolean faultsOn = true;
 
   /** Deliberate bugs in the simulated host (not the core), to prove the checks catch them. */
-  enum HostBug { NONE, COMPACT_BEFORE_SNAPSHOT_DURABLE }
+  /** Deliberate storage bugs (see {@code io.raftd.storage.BrokenStorage}), to prove the search catches them. */
+  enum HostBug { NONE, ACKNOWLEDGE_BEFORE_FSYNC, COMPACT_BEFORE_SNAPSHOT_DURABLE, SKIP_DIRECTORY_FSYNC }
 
   private HostBug hostBug = HostBug.NONE;
 
@@ -60,11 +61,11 @@ final class Simulation {
       conf.addVoters(memberId(i));
     }
     for (int i = 0; i < mix.nodes(); i++) {
-      nodes.add(new SimNode(this, i, memberId(i), new SimDisk(conf.build())));
+      nodes.add(new SimNode(this, i, memberId(i), new SimDisk(this, conf.build())));
     }
     // Spares join only through membership changes: they start with no configuration at all.
     for (int i = mix.nodes(); i < mix.nodes() + mix.spareNodes(); i++) {
-      SimNode spare = new SimNode(this, i, memberId(i), new SimDisk(Configuration.getDefaultInstance()));
+      SimNode spare = new SimNode(this, i, memberId(i), new SimDisk(this, Configuration.getDefaultInstance()));
       spare.spare = true;
       nodes.add(spare);
     }
@@ -266,7 +267,7 @@ final class Simulation {
    * before its core sees the InstallSnapshot.
    */
   private void streamSnapshot(SimNode from, RaftMessage m) {
-    SimNode.Snapshot file = from.snapshots.get(m.getInstallSnapshot().getMetadata().getId());
+    SimNode.Snapshot file = from.disk.snapshotFile(m.getInstallSnapshot().getMetadata());
     SimNode to = nodes.get(indexOf(m.getTo()));
     long peer = m.getTo();
     if (file == null || network.isBlocked(from.index, to.index) || (network.faulty() && rnd.nextDouble() < mix.dropRate())) {

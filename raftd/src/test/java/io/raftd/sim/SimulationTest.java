@@ -38,6 +38,7 @@ class SimulationTest {
     floor("elections", s.elections, 2000 * scale);
     floor("leader crashes with unsynced entries", s.leaderCrashesWithUnsyncedEntries, 200 * scale);
     floor("crashes that lost unsynced data", s.crashesLosingUnsyncedData, 500 * scale);
+    floor("WAL torn tails recovered", s.walTornTails, 100 * scale);
     floor("truncated conflicting suffixes", s.truncations, 100 * scale);
     floor("pipelined windows filled", s.windowsFilled, 1000 * scale);
     floor("stale-term nodes freed", s.staleTermFreed, 20 * scale);
