@@ -15,10 +15,14 @@ import java.util.stream.Stream;
 public final class NioFileIO implements FileIO {
   @Override
   public Handle open(Path file, boolean create) throws IOException {
-    FileChannel ch = create
-        ? FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
-        : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    return new NioHandle(file, ch);
+    try {
+      FileChannel ch = create
+          ? FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
+          : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      return new NioHandle(file, ch);
+    } catch (IOException e) {
+      throw classify(e, file);
+    }
   }
 
   @Override

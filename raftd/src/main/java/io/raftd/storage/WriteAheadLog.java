@@ -1,6 +1,5 @@
 package io.raftd.storage;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
@@ -125,6 +124,8 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   private long nextSeq;
   private CompletableFuture<Path> nextSegment;
   private IOException failure;
+  /** The last batch was refused for lack of space and has not been written since. */
+  private boolean outOfSpace;
   private final WalRecovery.Report recovery;
 
   WriteAheadLog(FileIO io, Path dir, Options options, WalRecovery.Result recovered, BrokenStorage broken) {
@@ -288,6 +289,14 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     return !staged.isEmpty();
   }
 
+  /**
+   * Whether the disk was full when the last batch needed a new segment: the host refuses new proposals
+   * (no space) until a batch is written again.
+   */
+  public boolean outOfSpace() {
+    return outOfSpace;
+  }
+
   /** Whether a written batch waits for {@link #sync}. */
   public boolean hasUnsynced() {
     return written != null;
@@ -309,8 +318,14 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     Segment open = segments.isEmpty() ? null : segments.get(segments.size() - 1);
     int frameBytes = encoder.frameBytes();
     if (open == null || (open.frameCount > 0 && open.end + frameBytes > options.segmentBytes())) {
-      open = rollover();
+      try {
+        open = rollover();
+      } catch (NoSpaceException e) {
+        outOfSpace = true;
+        throw e;
+      }
     }
+    outOfSpace = false;
     try {
       long pos = open.end;
       ByteBuffer frame = encoder.encode(open.seq, open.frameCount + 1);
@@ -440,24 +455,40 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     return s;
   }
 
+  /**
+   * The preallocated file for the next segment; if preallocating it hit a full disk, one more try now,
+   * on the write path, since space may have returned.
+   */
   private Path takePreallocated() throws IOException {
     CompletableFuture<Path> f = nextSegment;
     nextSegment = null;
-    try {
-      return f.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof NoSpaceException) {
-        LOG.warn("no space to preallocate the next WAL segment in {}: new entries wait until space returns", dir);
-        preallocateNext();  // try again: the next writeBatch waits for it
-        throw (NoSpaceException) e.getCause();
+    if (f != null) {
+      try {
+        return f.join();
+      } catch (CompletionException e) {
+        if (!(e.getCause() instanceof NoSpaceException)) {
+          throw fail("preallocating the next WAL segment", e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
+        }
       }
-      throw fail("preallocating the next WAL segment", e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
+    }
+    Path temp = tempPath(nextSeq);
+    try {
+      preallocate(temp);
+      return temp;
+    } catch (NoSpaceException e) {
+      LOG.warn("no space for a new WAL segment in {}: new entries wait until space returns", dir);
+      throw e;
+    } catch (IOException e) {
+      throw fail("preallocating the next WAL segment", e);
     }
   }
 
+  private Path tempPath(long seq) {
+    return dir.resolve(String.format("%016x%s", seq, WalFormat.TEMP_SUFFIX));
+  }
+
   private void preallocateNext() {
-    long seq = nextSeq;
-    Path temp = dir.resolve(String.format("%016x%s", seq, WalFormat.TEMP_SUFFIX));
+    Path temp = tempPath(nextSeq);
     nextSegment = CompletableFuture.supplyAsync(() -> {
       try {
         preallocate(temp);

@@ -1,6 +1,7 @@
 package io.raftd.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -171,6 +172,73 @@ class WriteAheadLogTest {
     assertTrue(e.getMessage().contains(segment.getFileName().toString()), e.getMessage());
     assertTrue(e.getMessage().contains("raftctl wal verify"), e.getMessage());
     assertTrue(e.getMessage().contains("entries 6"), e.getMessage());
+  }
+
+  /** Regression: padding that crosses into the trailer's sector once counted that sector's stamp as padding. */
+  @Test
+  void framesOfEveryLengthReadBackAfterReopen() throws IOException {
+    List<Entry> all = new ArrayList<>();
+    try (WriteAheadLog wal = WriteAheadLog.open(new NioFileIO(), dir, small().withSegmentBytes(1 << 20), BOOT)) {
+      for (int size = 0; size < 1100; size++) {  // every residue of a frame's content modulo a sector's 504
+        List<Entry> one = entries(size + 1, size + 1, 1, size);
+        wal.append(null, null, one);
+        all.addAll(one);
+      }
+    }
+    try (WriteAheadLog wal = WriteAheadLog.open(new NioFileIO(), dir, small().withSegmentBytes(1 << 20), BOOT)) {
+      assertNull(wal.recovery().torn());
+      assertEquals(all, wal.entries(1, 1101, Long.MAX_VALUE));
+    }
+  }
+
+  @Test
+  void aFailedFsyncFailsTheLogForGoodAndPublishesNothing() throws IOException {
+    FaultyFileIO io = new FaultyFileIO();
+    try (WriteAheadLog wal = WriteAheadLog.open(io, dir, small(), BOOT)) {
+      wal.append(null, null, entries(1, 3, 1, 10));
+      io.failForce = true;
+      wal.stage(null, null, entries(4, 4, 1, 10));
+      wal.writeBatch();
+      IOException e = assertThrows(IOException.class, wal::sync);
+      assertTrue(e.getMessage().contains("fsync"), e.getMessage());
+      assertEquals(3, wal.lastIndex(), "nothing from the failed batch is published as durable");
+      io.failForce = false;
+      StorageFailure after = assertThrows(StorageFailure.class, () -> wal.stage(null, null, entries(5, 5, 1, 10)));
+      assertTrue(after.getMessage().contains("failed earlier"), after.getMessage());
+      assertEquals(1, io.forcesFailed);
+    }
+  }
+
+  @Test
+  void aFullDiskAtSegmentCreationRefusesTheBatchUntilSpaceReturns() throws IOException {
+    FaultyFileIO io = new FaultyFileIO();
+    io.diskFull = true;  // the first segment's preallocation already fails
+    try (WriteAheadLog wal = WriteAheadLog.open(io, dir, small(), BOOT)) {
+      wal.stage(null, null, entries(1, 3, 1, 10));
+      assertThrows(NoSpaceException.class, wal::writeBatch);
+      assertThrows(NoSpaceException.class, wal::writeBatch, "still full: still refused, not failed");
+      assertTrue(wal.outOfSpace());
+      assertEquals(0, wal.lastIndex());
+      assertTrue(io.writesRefused >= 2);
+      io.diskFull = false;
+      wal.writeBatch();
+      wal.sync();
+      assertEquals(3, wal.lastIndex(), "the batch lands once space returns");
+      assertFalse(wal.outOfSpace());
+    }
+    try (WriteAheadLog wal = WriteAheadLog.open(new NioFileIO(), dir, small(), BOOT)) {
+      assertEquals(3, wal.lastIndex());
+    }
+  }
+
+  @Test
+  void theDataDirectoryLockIsExclusive() throws IOException {
+    try (DataDirLock held = DataDirLock.acquire(dir)) {
+      DataDirLock.DataDirLockedException e = assertThrows(DataDirLock.DataDirLockedException.class,
+          () -> DataDirLock.acquire(dir));
+      assertTrue(e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
+    }
+    DataDirLock.acquire(dir).close();  // released with its holder
   }
 
   /** The start of the last frame in a segment: the last sector-aligned offset whose sector starts with a stamp of 0xA5. */
