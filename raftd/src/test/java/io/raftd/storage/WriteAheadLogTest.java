@@ -11,6 +11,8 @@ import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;
+import io.raftd.walformat.Damage;
+import io.raftd.walformat.WalVerifier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -239,6 +241,33 @@ class WriteAheadLogTest {
       assertTrue(e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
     }
     DataDirLock.acquire(dir).close();  // released with its holder
+  }
+
+  @Test
+  void theOfflineVerifierCountsATornTailAndAFlippedBitAsDamage() throws IOException {
+    Path segment;
+    try (WriteAheadLog wal = open()) {
+      wal.append(null, null, entries(1, 5, 1, 100));
+      wal.append(null, null, entries(6, 8, 1, 400));
+      segment = wal.segmentFiles().get(0);
+    }
+    WalVerifier.Report clean = WalVerifier.verify(dir);
+    assertTrue(clean.clean(), clean.toString());
+    assertEquals(1, clean.segments().get(0).firstEntry());
+    assertEquals(8, clean.segments().get(0).lastEntry());
+
+    long frame = lastFrameStart(segment);
+    byte[] original = Files.readAllBytes(segment);
+    writeZeros(segment, frame + 512, 512);
+    Damage torn = WalVerifier.verify(dir).segments().get(0).damage();
+    assertEquals(Damage.Kind.TORN, torn.kind());
+    assertEquals(frame, torn.offset());
+
+    Files.write(segment, original);
+    flipBit(segment, original.length - 100, 0);  // in the zero-filled space after the end of the log
+    Damage flipped = WalVerifier.verify(dir).segments().get(0).damage();
+    assertEquals(Damage.Kind.CORRUPT, flipped.kind());
+    assertEquals((original.length - 100) / 512 * 512, flipped.offset());
   }
 
   /** The start of the last frame in a segment: the last sector-aligned offset whose sector starts with a stamp of 0xA5. */

@@ -1,0 +1,100 @@
+package io.raftd.walformat;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftd.proto.Entry;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Checks a stopped node's WAL directory, read-only, without the daemon: every segment, frame and record,
+ * by the same rules recovery applies ({@link SegmentScanner}). Unlike recovery it counts a torn tail as
+ * damage too: the operator should know that raftd would drop it.
+ */
+public final class WalVerifier {
+  private WalVerifier() {}
+
+  /**
+   * One segment's verdict.
+   *
+   * @param firstEntry the lowest entry index among its sound records, 0 if none
+   * @param lastEntry the highest, 0 if none
+   */
+  public record SegmentReport(String name, long seq, long frames, long records, long firstEntry, long lastEntry,
+      Damage damage) {}
+
+  public record Report(Path dir, List<SegmentReport> segments, List<String> problems) {
+    /** Whether nothing at all is wrong, a torn tail included. */
+    public boolean clean() {
+      return problems.isEmpty() && segments.stream().allMatch(s -> s.damage() == null);
+    }
+  }
+
+  public static Report verify(Path walDir) throws IOException {
+    return verify(walDir, (type, body, offset, length) -> {});
+  }
+
+  /** Verifies, handing every record of every sound frame to {@code visitor} (for a dump). */
+  public static Report verify(Path walDir, SegmentScanner.Visitor visitor) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (Stream<Path> s = Files.list(walDir)) {
+      s.forEach(p -> names.add(p.getFileName().toString()));
+    }
+    names.sort(null);
+    List<String> problems = new ArrayList<>();
+    List<long[]> found = new ArrayList<>();
+    for (String name : names) {
+      long[] parsed = WalFormat.parseSegmentName(name);
+      if (parsed != null) {
+        found.add(parsed);
+      }
+    }
+    found.sort((a, b) -> Long.compare(a[0], b[0]));
+    for (int k = 1; k < found.size(); k++) {
+      if (found.get(k)[0] != found.get(k - 1)[0] + 1) {
+        problems.add("segment " + (found.get(k - 1)[0] + 1) + " is missing");
+      }
+    }
+    List<SegmentReport> reports = new ArrayList<>();
+    for (int k = 0; k < found.size(); k++) {
+      long seq = found.get(k)[0];
+      String name = WalFormat.segmentName(seq, found.get(k)[1]);
+      long[] counts = new long[3];  // records, first entry, last entry
+      SegmentScanner.Visitor counting = (type, body, offset, length) -> {
+        counts[0]++;
+        if (type == RecordType.ENTRY) {
+          try {
+            long index = Entry.parseFrom(body).getIndex();
+            counts[1] = counts[1] == 0 ? index : Math.min(counts[1], index);
+            counts[2] = Math.max(counts[2], index);
+          } catch (InvalidProtocolBufferException e) {
+            problems.add(name + " at offset " + offset + ": an entry record does not decode");
+          }
+        }
+        visitor.record(type, body, offset, length);
+      };
+      try (FileChannel ch = FileChannel.open(walDir.resolve(name), StandardOpenOption.READ)) {
+        ReadableFile file = new ReadableFile() {
+          @Override
+          public long size() throws IOException {
+            return ch.size();
+          }
+
+          @Override
+          public int read(long position, ByteBuffer dst) throws IOException {
+            return ch.read(dst, position);
+          }
+        };
+        SegmentScanner.Result r = SegmentScanner.scan(file, name, seq, found.get(k)[1], k == found.size() - 1, counting);
+        reports.add(new SegmentReport(name, seq, r.frames(), counts[0], counts[1], counts[2], r.damage()));
+      }
+    }
+    return new Report(walDir, reports, problems);
+  }
+}
