@@ -1,0 +1,100 @@
+package io.raftd.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftd.proto.Configuration;
+import io.raftd.proto.SnapshotMetadata;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SnapshotStoreTest {
+  @TempDir Path dir;
+
+  static SnapshotMetadata meta(long index, long term) {
+    return SnapshotMetadata.newBuilder().setIndex(index).setTerm(term)
+        .setConfiguration(Configuration.newBuilder().addVoters(1).addVoters(2).addVoters(3)).setId("s" + index).build();
+  }
+
+  static byte[] data(int n, long seed) {
+    byte[] b = new byte[n];
+    new SplittableRandom(seed).nextBytes(b);
+    return b;
+  }
+
+  SnapshotStore store() throws IOException {
+    return new SnapshotStore(new NioFileIO(), dir, 2);
+  }
+
+  @Test
+  void savedSnapshotsLoadBackWithSizeAndChecksumAndStreamInChunks() throws IOException {
+    byte[] d = data(100_000, 1);
+    SnapshotMetadata stored = store().save(meta(10, 2), d);
+    assertEquals(100_000, stored.getSize());
+    assertArrayEquals(d, store().load(stored));
+    assertEquals(stored, store().list().get(0));
+    ByteBuffer all = ByteBuffer.allocate(d.length);
+    long offset = 0;
+    ByteBuffer chunk = ByteBuffer.allocate(4096);
+    int n;
+    while ((n = store().read(stored, offset, chunk.clear())) > 0) {
+      all.put(chunk.flip());
+      offset += n;
+    }
+    assertArrayEquals(d, all.array());
+  }
+
+  @Test
+  void aReceivedSnapshotThatDoesNotMatchWhatWasAnnouncedIsNotPutInPlace() throws IOException {
+    byte[] d = data(5000, 2);
+    SnapshotMetadata announced = store().save(meta(10, 2), d);
+    Files.delete(dir.resolve(SnapshotStore.fileName(2, 10)));
+    SnapshotStore s = store();
+    try (SnapshotStore.Writer w = s.receive(announced)) {
+      byte[] altered = d.clone();
+      altered[4000] ^= 1;
+      w.write(ByteBuffer.wrap(altered, 0, 2500));
+      w.write(ByteBuffer.wrap(altered, 2500, 2500));
+      SnapshotDamagedException e = assertThrows(SnapshotDamagedException.class, w::finish);
+      assertTrue(e.getMessage().contains("does not match"), e.getMessage());
+    }
+    assertFalse(s.has(announced));
+    assertEquals(0, Files.list(dir).count(), "the temporary file is gone too");
+    try (SnapshotStore.Writer w = s.receive(announced)) {
+      w.write(ByteBuffer.wrap(d, 0, 2500));
+      w.write(ByteBuffer.wrap(d, 2500, 2500));
+      assertEquals(announced, w.finish());
+    }
+    assertArrayEquals(d, s.load(announced));
+  }
+
+  @Test
+  void pruningKeepsTheNewestAndTheOneInUse() throws IOException {
+    SnapshotStore s = store();
+    SnapshotMetadata first = s.save(meta(10, 1), data(10, 1));
+    s.save(meta(20, 1), data(10, 2));
+    SnapshotMetadata third = s.save(meta(30, 1), data(10, 3));
+    SnapshotMetadata fourth = s.save(meta(40, 2), data(10, 4));
+    s.prune(first);
+    assertEquals(java.util.List.of(first, third, fourth), s.list());
+    s.prune(fourth);
+    assertEquals(java.util.List.of(third, fourth), s.list());
+  }
+
+  @Test
+  void aDamagedSnapshotFileIsReportedWithItsName() throws IOException {
+    SnapshotMetadata stored = store().save(meta(10, 2), data(3000, 5));
+    Path file = dir.resolve(SnapshotStore.fileName(2, 10));
+    WriteAheadLogTest.flipBit(file, 1234, 5);
+    SnapshotDamagedException e = assertThrows(SnapshotDamagedException.class, () -> store().load(stored));
+    assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+  }
+}
