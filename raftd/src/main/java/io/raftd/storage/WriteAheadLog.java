@@ -44,7 +44,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Failures.</b> A failed write or fsync leaves durability unknown: the log fails for good and every
  * later call throws, so the host stops. A full disk while creating or preallocating a segment is not
  * fatal: {@link #writeBatch} throws {@link NoSpaceException} with nothing changed, and succeeds once space
- * returns. Owned by one thread, except that preallocation runs on the executor given in the options.
+ * returns.
+ *
+ * <p><b>Threads.</b> One writer thread stages, writes and syncs (and so publishes and deletes segments);
+ * preallocation runs on the executor given in the options; any thread may read the {@link LogStorage}
+ * view. The view is guarded by the index's monitor, held by a read from disk for its whole duration, so a
+ * segment is never closed under a reader: it is deleted only after the compaction that frees it is
+ * published.
  */
 public final class WriteAheadLog implements LogStorage, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WriteAheadLog.class);
@@ -113,8 +119,8 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   private final List<Segment> segments;
   private final LogIndex index;
   private final BrokenStorage broken;
-  private HardState hardState;
-  private SnapshotMetadata snapshot;
+  private volatile HardState hardState;
+  private volatile SnapshotMetadata snapshot;
   private final FrameEncoder encoder = new FrameEncoder();
   private List<Op> staged = new ArrayList<>();
   /** The batch written and not yet synced, or null. */
@@ -180,7 +186,9 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
 
   @Override
   public Configuration configuration() {
-    return index.baseConfiguration();
+    synchronized (index) {
+      return index.baseConfiguration();
+    }
   }
 
   @Override
@@ -190,21 +198,33 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
 
   @Override
   public long firstIndex() {
-    return index.base() + 1;
+    synchronized (index) {
+      return index.base() + 1;
+    }
   }
 
   @Override
   public long lastIndex() {
-    return index.last();
+    synchronized (index) {
+      return index.last();
+    }
   }
 
   @Override
   public long term(long i) {
-    return index.term(i);
+    synchronized (index) {
+      return index.term(i);
+    }
   }
 
   @Override
   public List<Entry> entries(long lo, long hi, long maxBytes) {
+    synchronized (index) {
+      return entriesLocked(lo, hi, maxBytes);
+    }
+  }
+
+  private List<Entry> entriesLocked(long lo, long hi, long maxBytes) {
     if (lo < firstIndex() || hi > lastIndex() + 1 || lo > hi) {
       throw new IndexOutOfBoundsException("entries [" + lo + ", " + hi + ") outside [" + firstIndex() + ", " + lastIndex() + "]");
     }
@@ -279,8 +299,13 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     staged.add(new TakenOp(taken, compactTo));
     encoder.add(RecordType.SNAPSHOT_TAKEN, taken);
     if (broken == BrokenStorage.COMPACT_BEFORE_SNAPSHOT_DURABLE) {
-      snapshot = taken;
-      compact(compactTo);
+      long to;
+      synchronized (index) {
+        snapshot = taken;
+        to = Math.min(compactTo, index.last());
+        index.compactTo(to);
+      }
+      deleteSegmentsBefore(to);
     }
   }
 
@@ -373,36 +398,38 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   }
 
   private void publish(List<Op> batch) {
-    for (Op op : batch) {
-      if (op instanceof EntryOp e) {
-        index.append(e.entry, e.segment, e.offset, e.length);
-      } else if (op instanceof HardStateOp h) {
-        hardState = h.hardState();
-      } else if (op instanceof InstallOp i) {
-        snapshot = i.snapshot();
-        index.reset(i.snapshot().getIndex(), i.snapshot().getTerm(), i.snapshot().getConfiguration());
-      } else if (op instanceof TakenOp t) {
-        if (t.snapshot().getIndex() > snapshot.getIndex()) {
-          snapshot = t.snapshot();
+    long compactTo = -1;
+    synchronized (index) {
+      for (Op op : batch) {
+        if (op instanceof EntryOp e) {
+          index.append(e.entry, e.segment, e.offset, e.length);
+        } else if (op instanceof HardStateOp h) {
+          hardState = h.hardState();
+        } else if (op instanceof InstallOp i) {
+          snapshot = i.snapshot();
+          index.reset(i.snapshot().getIndex(), i.snapshot().getTerm(), i.snapshot().getConfiguration());
+        } else if (op instanceof TakenOp t) {
+          if (t.snapshot().getIndex() > snapshot.getIndex()) {
+            snapshot = t.snapshot();
+          }
+          compactTo = Math.max(compactTo, Math.min(t.compactTo(), index.last()));
+          index.compactTo(compactTo);
         }
-        compact(t.compactTo());
       }
+    }
+    if (compactTo >= 0) {
+      deleteSegmentsBefore(compactTo);
     }
   }
 
   /**
-   * Drops entries up to {@code upTo} (covered by the durable snapshot) and deletes the closed segments
-   * that then hold nothing the log needs, oldest first, followed by a directory fsync.
+   * Deletes the closed segments that hold nothing after {@code compacted} (the published compaction
+   * point), oldest first, followed by a directory fsync.
    */
-  private void compact(long upTo) {
-    long to = Math.min(upTo, index.last());
-    if (to > snapshot.getIndex()) {
-      throw new IllegalStateException("compaction to " + to + " beyond the durable snapshot " + snapshot.getIndex());
-    }
-    index.compactTo(to);
+  private void deleteSegmentsBefore(long compacted) {
     boolean deleted = false;
     try {
-      while (segments.size() > 1 && segments.get(1).firstIndex <= to + 1) {
+      while (segments.size() > 1 && segments.get(1).firstIndex <= compacted + 1) {
         Segment s = segments.remove(0);
         s.handle.close();
         io.delete(s.path);
