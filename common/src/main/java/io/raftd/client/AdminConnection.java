@@ -1,0 +1,128 @@
+package io.raftd.client;
+
+import io.raftd.proto.AdminRequest;
+import io.raftd.proto.AdminResponse;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One connection to a member's admin port: length-prefixed AdminRequest/AdminResponse frames, requests
+ * pipelined and matched to responses by id. A reader thread completes the futures; when the connection
+ * breaks, every request still waiting fails (its outcome unknown to the caller).
+ */
+final class AdminConnection implements AutoCloseable {
+  private static final int MAX_FRAME = 64 << 20;
+
+  final String address;
+  private final Socket socket;
+  private final DataOutputStream out;
+  private final DataInputStream in;
+  private final Map<Long, CompletableFuture<AdminResponse>> waiting = new ConcurrentHashMap<>();
+  private final AtomicLong ids = new AtomicLong();
+  private volatile IOException broken;
+
+  AdminConnection(String address, int connectTimeoutMs) throws IOException {
+    this.address = address;
+    this.socket = new Socket();
+    try {
+      socket.connect(parse(address), connectTimeoutMs);
+      socket.setTcpNoDelay(true);
+      this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+      this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+    Thread reader = new Thread(this::read, "raftd-client-" + address);
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  static InetSocketAddress parse(String address) {
+    int colon = address.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("endpoint " + address + " is not host:port");
+    }
+    String host = address.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return new InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1)));
+  }
+
+  boolean isBroken() {
+    return broken != null;
+  }
+
+  /** Sends the request (its id is set here); the future fails with an IOException if the connection breaks. */
+  CompletableFuture<AdminResponse> send(AdminRequest.Builder request) {
+    long id = ids.incrementAndGet();
+    CompletableFuture<AdminResponse> f = new CompletableFuture<>();
+    if (broken != null) {
+      f.completeExceptionally(broken);
+      return f;
+    }
+    waiting.put(id, f);
+    byte[] frame = request.setId(id).build().toByteArray();
+    try {
+      synchronized (out) {
+        out.writeInt(frame.length);
+        out.write(frame);
+        out.flush();
+      }
+    } catch (IOException e) {
+      fail(e);
+    }
+    return f;
+  }
+
+  private void read() {
+    try {
+      while (true) {
+        int length = in.readInt();
+        if (length < 0 || length > MAX_FRAME) {
+          throw new IOException(address + " sent a frame of " + length + " bytes");
+        }
+        byte[] frame = new byte[length];
+        in.readFully(frame);
+        AdminResponse r = AdminResponse.parseFrom(frame);
+        CompletableFuture<AdminResponse> f = waiting.remove(r.getId());
+        if (f != null) {
+          f.complete(r);
+        }
+      }
+    } catch (EOFException e) {
+      fail(new IOException(address + " closed the connection"));
+    } catch (IOException e) {
+      fail(e);
+    }
+  }
+
+  private void fail(IOException e) {
+    if (broken == null) {
+      broken = e;
+    }
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // closing a broken socket: nothing left to report
+    }
+    waiting.values().forEach(f -> f.completeExceptionally(e));
+    waiting.clear();
+  }
+
+  @Override
+  public void close() {
+    fail(new IOException("connection to " + address + " closed"));
+  }
+}

@@ -1,0 +1,99 @@
+package io.raftd.client;
+
+import io.raftd.proto.AdminRequest;
+import io.raftd.proto.CloseSessionRequest;
+import io.raftd.proto.ErrorCode;
+import io.raftd.proto.KeepAliveRequest;
+import io.raftd.proto.WriteRequest;
+import io.raftd.proto.WriteResponse;
+import com.google.protobuf.ByteString;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A client session (thesis §6.3): each write gets the next sequence number and is retried with that same
+ * number until an answer comes, so the cluster applies it exactly once. Every request also tells the
+ * cluster the lowest number still awaiting an answer, so it can forget older responses. A background
+ * thread keeps an idle session alive. Thread-safe: many writes may be in flight at once.
+ */
+public final class Session implements AutoCloseable {
+  private final RaftdClient client;
+  private final long id;
+  private final AtomicLong nextSeq = new AtomicLong(1);
+  private final ConcurrentSkipListSet<Long> pending = new ConcurrentSkipListSet<>();
+  private final ScheduledExecutorService keepAlive;
+  private volatile long retries;
+
+  Session(RaftdClient client, long id, Duration sessionTimeout) {
+    this.client = client;
+    this.id = id;
+    this.keepAlive = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "raftd-session-" + id);
+      t.setDaemon(true);
+      return t;
+    });
+    long period = Math.max(100, sessionTimeout.toMillis() / 3);
+    keepAlive.scheduleWithFixedDelay(this::keepAlive, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  public long id() {
+    return id;
+  }
+
+  /** Writes that were sent again after an unknown outcome. */
+  public long retries() {
+    return retries;
+  }
+
+  /** Applies {@code command} exactly once, retrying through unknown outcomes until the client's timeout. */
+  public WriteResponse write(byte[] command) throws RaftdException, InterruptedException {
+    long seq = nextSeq.getAndIncrement();
+    pending.add(seq);
+    try {
+      long deadline = System.nanoTime() + client.timeout().toNanos();
+      while (true) {
+        WriteRequest.Builder w = WriteRequest.newBuilder().setSession(id).setSeq(seq)
+            .setLowestPending(pending.first()).setCommand(ByteString.copyFrom(command));
+        try {
+          return client.call(AdminRequest.newBuilder().setWrite(w), true, true).getWrite();
+        } catch (RaftdException e) {
+          boolean retry = e.outcomeUnknown() || e.unreachable();
+          if (!retry || System.nanoTime() - deadline > 0) {
+            throw e;
+          }
+          retries++;
+        }
+      }
+    } finally {
+      pending.remove(seq);
+    }
+  }
+
+  private void keepAlive() {
+    try {
+      long lowest = pending.isEmpty() ? nextSeq.get() : pending.first();
+      client.call(AdminRequest.newBuilder().setKeepAlive(
+          KeepAliveRequest.newBuilder().setSession(id).setLowestPending(lowest)), true, true);
+    } catch (RaftdException e) {
+      if (e.code() == ErrorCode.SESSION_EXPIRED) {
+        keepAlive.shutdown();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    keepAlive.shutdownNow();
+    try {
+      client.call(AdminRequest.newBuilder().setCloseSession(CloseSessionRequest.newBuilder().setSession(id)), true, true);
+    } catch (RaftdException e) {
+      // the session expires on its own
+    }
+  }
+}
