@@ -11,8 +11,10 @@ public final class Config {
   public final long id;
   /** The cluster this member belongs to; messages for any other cluster are dropped. */
   public final long clusterId;
-  /** Minimum election timeout; each timeout is drawn from [electionTicks, 2 * electionTicks). */
+  /** Minimum election timeout; each timeout is drawn from [electionTicks, electionTicks + electionSpread). */
   public final int electionTicks;
+  /** How far above the minimum an election timeout may be drawn (default: electionTicks, so up to twice it). */
+  public final int electionSpread;
   public final int heartbeatTicks;
   /** Seeds every random choice the core makes (election timeouts). */
   public final long seed;
@@ -42,9 +44,13 @@ public final class Config {
       throw new IllegalArgumentException("election timeout (" + b.electionTicks
           + " ticks) must exceed the heartbeat interval (" + b.heartbeatTicks + " ticks)");
     }
+    if (b.electionSpread < 0) {
+      throw new IllegalArgumentException("election spread must not be negative: " + b.electionSpread);
+    }
     this.id = b.id;
     this.clusterId = b.clusterId;
     this.electionTicks = b.electionTicks;
+    this.electionSpread = b.electionSpread > 0 ? b.electionSpread : b.electionTicks;
     this.heartbeatTicks = b.heartbeatTicks;
     this.seed = b.seed;
     this.preVote = b.preVote;
@@ -76,6 +82,7 @@ public final class Config {
   public Builder toBuilder() {
     Builder b = new Builder(id, clusterId);
     b.electionTicks = electionTicks;
+    b.electionSpread = electionSpread;
     b.heartbeatTicks = heartbeatTicks;
     b.seed = seed;
     b.preVote = preVote;
@@ -94,6 +101,7 @@ public final class Config {
     private final long id;
     private final long clusterId;
     private int electionTicks = 10;
+    private int electionSpread;
     private int heartbeatTicks = 1;
     private long seed;
     private boolean preVote = true;
@@ -113,6 +121,12 @@ public final class Config {
 
     public Builder electionTicks(int ticks) {
       this.electionTicks = ticks;
+      return this;
+    }
+
+    /** Election timeouts are drawn from [electionTicks, electionTicks + spread); 0 means electionTicks. */
+    public Builder electionSpread(int ticks) {
+      this.electionSpread = ticks;
       return this;
     }
 

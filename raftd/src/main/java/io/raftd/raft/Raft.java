@@ -51,7 +51,7 @@ final class Raft {
   int electionElapsed;
   /** Ticks since the leader last sent heartbeats. */
   int heartbeatElapsed;
-  /** This timer's election timeout, drawn from [electionTicks, 2 * electionTicks). */
+  /** This timer's election timeout, drawn from [electionTicks, electionTicks + electionSpread). */
   int randomizedElectionTimeout;
 
   /** Messages that may leave at once (Ready contract, clause 3). */
@@ -205,7 +205,7 @@ final class Raft {
   }
 
   private void resetRandomizedElectionTimeout() {
-    randomizedElectionTimeout = cfg.electionTicks + random.nextInt(cfg.electionTicks);
+    randomizedElectionTimeout = cfg.electionTicks + random.nextInt(cfg.electionSpread);
   }
 
   boolean pastElectionTimeout() {
