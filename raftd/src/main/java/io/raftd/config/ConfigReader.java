@@ -1,0 +1,163 @@
+package io.raftd.config;
+
+import io.raftd.config.RaftdConfig.Cluster;
+import io.raftd.config.RaftdConfig.Member;
+import io.raftd.config.RaftdConfig.Raft;
+import io.raftd.config.RaftdConfig.Snapshot;
+import io.raftd.config.RaftdConfig.Transport;
+import io.raftd.config.RaftdConfig.Wal;
+import io.raftd.storage.WriteAheadLog.FsyncPolicy;
+import io.raftd.walformat.WalFormat;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the parsed file into a {@link RaftdConfig}: each table's keys, each value's type and range, and the
+ * defaults. Rules between two keys are {@link ConfigRelations}'s. Every key,
+ * its default and its range are written once, here, where it is read; {@code src/dist/raftd.toml} documents
+ * them and a test keeps the two in step.
+ */
+final class ConfigReader {
+  static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
+      "metrics_address", "cluster", "raft", "transport", "snapshot", "wal");
+  static final List<String> CLUSTER_KEYS = List.of("token", "members");
+  static final List<String> MEMBER_KEYS = List.of("name", "peer", "admin");
+  static final List<String> RAFT_KEYS = List.of("heartbeat_ms", "election_timeout_ms", "max_entry_bytes",
+      "max_append_bytes", "max_inflight");
+  static final List<String> TRANSPORT_KEYS = List.of("max_frame_bytes");
+  static final List<String> SNAPSHOT_KEYS = List.of("entries", "keep_entries", "retain");
+  static final List<String> WAL_KEYS = List.of("segment_bytes", "fsync");
+
+  private static final long KIB = 1024;
+  private static final long MIB = 1024 * KIB;
+  private static final long GIB = 1024 * MIB;
+
+  /** Names appear in paths, logs and DNS-like contexts: keep them to one lower-case label. */
+  private static final Pattern MEMBER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+  private static final String MEMBER_NAME_RULE =
+      "1 to 63 lower-case letters, digits and '-', starting with a letter or digit, such as \"n1\"";
+  private static final String MEMBERS_FORM = "[{ name = ..., peer = ..., admin = ... }, ...]";
+  private static final int MAX_TOKEN_LENGTH = 128;
+  private static final long MAX_ELECTION_TIMEOUT_MS = 60_000;
+
+  private ConfigReader() {}
+
+  static RaftdConfig read(TomlTable root, String source) throws ConfigException {
+    root.rejectUnknownKeys(TOP_LEVEL_KEYS);
+    return new RaftdConfig(
+        memberName(root, "name").orElseThrow(() -> root.missing("name", MEMBER_NAME_RULE)),
+        dataDir(root),
+        root.address("peer_address").orElse(new HostPort("127.0.0.1", 7100)),
+        root.address("admin_address").orElse(new HostPort("127.0.0.1", 7200)),
+        root.address("metrics_address").orElse(new HostPort("127.0.0.1", 7300)),
+        cluster(root.table("cluster")),
+        raft(root.table("raft")),
+        transport(root.table("transport")),
+        snapshot(root.table("snapshot")),
+        wal(root.table("wal")),
+        source);
+  }
+
+  private static Path dataDir(TomlTable root) throws ConfigException {
+    String expected = "the path of this member's data directory, such as \"/var/lib/raftd\"";
+    String text = root.string("data_dir").orElseThrow(() -> root.missing("data_dir", expected));
+    // NUL is the one character a POSIX path cannot hold; Path.of would throw on it.
+    if (text.isEmpty() || text.indexOf('\0') >= 0) {
+      throw root.invalid("data_dir", "is not a valid path: expected " + expected);
+    }
+    return Path.of(text);
+  }
+
+  private static Optional<String> memberName(TomlTable table, String key) throws ConfigException {
+    Optional<String> name = table.string(key);
+    if (name.isPresent() && !MEMBER_NAME.matcher(name.get()).matches()) {
+      throw table.invalid(key, "is not a valid member name: expected " + MEMBER_NAME_RULE);
+    }
+    return name;
+  }
+
+  private static Cluster cluster(TomlTable cluster) throws ConfigException {
+    cluster.rejectUnknownKeys(CLUSTER_KEYS);
+    Optional<String> token = cluster.string("token");
+    if (token.isPresent() && !validToken(token.get())) {
+      // The token is a shared secret of sorts: say what is wrong with it, never echo it into a log.
+      throw cluster.error("token", "is not valid: expected 1.." + MAX_TOKEN_LENGTH
+          + " printable ASCII characters (the value, " + token.get().length() + " characters, is not shown)");
+    }
+    List<Member> members = new ArrayList<>();
+    Optional<List<TomlTable>> entries = cluster.tables("members", MEMBERS_FORM);
+    if (entries.isPresent() && entries.get().isEmpty()) {
+      throw cluster.invalid("members", "is empty: expected this member and its peers, "
+          + "or leave cluster.members out for a one-node cluster");
+    }
+    for (TomlTable entry : entries.orElse(List.of())) {
+      members.add(member(entry));
+    }
+    return new Cluster(token, members);
+  }
+
+  private static boolean validToken(String token) {
+    return !token.isEmpty() && token.length() <= MAX_TOKEN_LENGTH
+        && token.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+  }
+
+  private static Member member(TomlTable entry) throws ConfigException {
+    entry.rejectUnknownKeys(MEMBER_KEYS);
+    return new Member(
+        memberName(entry, "name").orElseThrow(() -> entry.missing("name", MEMBER_NAME_RULE)),
+        entry.address("peer").orElseThrow(() -> entry.missing("peer", "its Raft address, host:port")),
+        entry.address("admin").orElseThrow(() -> entry.missing("admin", "its admin address, host:port")));
+  }
+
+  private static Raft raft(TomlTable raft) throws ConfigException {
+    raft.rejectUnknownKeys(RAFT_KEYS);
+    long heartbeat = raft.integer("heartbeat_ms", 100, 10, 10_000);
+    long[] election = raft.integerPair("election_timeout_ms", "[min, max], two integers (milliseconds)")
+        .orElse(new long[] {1000, 2000});
+    long min = election[0];
+    long max = election[1];
+    // Timeouts are drawn from [min, max]: a range of one value makes split votes repeat.
+    if (max <= min) {
+      throw raft.invalid("election_timeout_ms", "is out of range: expected max > min");
+    }
+    if (max > MAX_ELECTION_TIMEOUT_MS) {
+      throw raft.invalid("election_timeout_ms", "is out of range: expected max <= " + MAX_ELECTION_TIMEOUT_MS);
+    }
+    return new Raft(
+        Duration.ofMillis(heartbeat),
+        Duration.ofMillis(min),
+        Duration.ofMillis(max),
+        raft.bytes("max_entry_bytes", MIB, KIB, 64 * MIB),
+        raft.bytes("max_append_bytes", MIB, 4 * KIB, 64 * MIB),
+        (int) raft.integer("max_inflight", 256, 1, 10_000));
+  }
+
+  private static Transport transport(TomlTable transport) throws ConfigException {
+    transport.rejectUnknownKeys(TRANSPORT_KEYS);
+    return new Transport(transport.bytes("max_frame_bytes", 16 * MIB, 64 * KIB, 256 * MIB));
+  }
+
+  private static Snapshot snapshot(TomlTable snapshot) throws ConfigException {
+    snapshot.rejectUnknownKeys(SNAPSHOT_KEYS);
+    return new Snapshot(
+        snapshot.atLeast("entries", 10_000, 1),
+        snapshot.atLeast("keep_entries", 5_000, 0),
+        (int) snapshot.integer("retain", 2, 1, Integer.MAX_VALUE));
+  }
+
+  private static Wal wal(TomlTable wal) throws ConfigException {
+    wal.rejectUnknownKeys(WAL_KEYS);
+    long segmentBytes = wal.bytes("segment_bytes", 64 * MIB, MIB, GIB);
+    // The WAL writes whole sectors; a segment that ends mid-sector would leave a frame that cannot fit.
+    if (segmentBytes % WalFormat.SECTOR != 0) {
+      throw wal.invalid("segment_bytes", "is not valid: expected a multiple of " + WalFormat.SECTOR);
+    }
+    String fsync = wal.choice("fsync", "always", List.of("always", "never"));
+    return new Wal(segmentBytes, FsyncPolicy.valueOf(fsync.toUpperCase(Locale.ROOT)));
+  }
+}

@@ -1,0 +1,76 @@
+package io.raftd.config;
+
+import io.raftd.storage.WriteAheadLog.FsyncPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A member's configuration, as read from its {@code raftd.toml} by {@link ConfigLoader}: every value typed,
+ * defaulted and checked. Times are {@link Duration}s (the file gives milliseconds); sizes are bytes.
+ *
+ * @param name this member's name, unique in the cluster
+ * @param dataDir where the WAL, snapshots and the member's identity live
+ * @param peerAddress where this member listens for Raft traffic from its peers
+ * @param adminAddress where this member listens for raftctl and clients
+ * @param metricsAddress where this member serves its metrics
+ * @param source the file this was read from, for messages about it
+ */
+public record RaftdConfig(
+    String name,
+    Path dataDir,
+    HostPort peerAddress,
+    HostPort adminAddress,
+    HostPort metricsAddress,
+    Cluster cluster,
+    Raft raft,
+    Transport transport,
+    Snapshot snapshot,
+    Wal wal,
+    String source) {
+
+  /**
+   * @param token shared by every member, so that a member of one cluster never talks to another; absent
+   *     only for a one-node cluster
+   * @param members the initial members, used only on the very first start; empty for a one-node cluster
+   */
+  public record Cluster(Optional<String> token, List<Member> members) {
+    public Cluster {
+      Objects.requireNonNull(token);
+      members = List.copyOf(members);
+    }
+  }
+
+  /** One initial member: its name and the addresses its peers and clients reach it at. */
+  public record Member(String name, HostPort peer, HostPort admin) {}
+
+  /**
+   * @param heartbeat how often a leader sends heartbeats
+   * @param electionTimeoutMin each election timeout is drawn from [min, max]
+   * @param maxEntryBytes the largest command a client may propose
+   * @param maxAppendBytes entry bytes per AppendEntries message
+   * @param maxInflight pipelined AppendEntries per follower
+   */
+  public record Raft(
+      Duration heartbeat,
+      Duration electionTimeoutMin,
+      Duration electionTimeoutMax,
+      long maxEntryBytes,
+      long maxAppendBytes,
+      int maxInflight) {}
+
+  /** @param maxFrameBytes the hard limit on one peer or admin frame */
+  public record Transport(long maxFrameBytes) {}
+
+  /**
+   * @param entries take a snapshot every this many applied entries
+   * @param keepEntries entries kept in the log behind a snapshot, so slow followers need no snapshot
+   * @param retain snapshot files kept
+   */
+  public record Snapshot(long entries, long keepEntries, int retain) {}
+
+  /** @param segmentBytes the size WAL segments are preallocated to, a multiple of 512 */
+  public record Wal(long segmentBytes, FsyncPolicy fsync) {}
+}
