@@ -105,6 +105,11 @@ public final class WalFormat {
     if (s != seq || f != firstIndex) {
       return "segment header names seq " + s + " and first index " + f + ", unlike the file name";
     }
+    for (int i = sector.position() + h.length; i < sector.limit(); i++) {
+      if (sector.get(i) != 0) {
+        return "segment header sector is not zero after its fields";
+      }
+    }
     return null;
   }
 

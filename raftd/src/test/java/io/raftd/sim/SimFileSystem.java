@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * survive; every name change since its directory's last sync is undone. Directories themselves are
  * durable once created. Owned by one thread.
  */
-final class SimFileSystem implements FileIO {
+public final class SimFileSystem implements FileIO {
   static final int SECTOR = 512;
 
   /** A file's bytes: what is durable, what is current, and the writes in between. */
@@ -36,7 +36,7 @@ final class SimFileSystem implements FileIO {
   private final TreeMap<String, Boolean> directories = new TreeMap<>();
 
   /** The outcome of a crash, for coverage counts. */
-  record CrashOutcome(int pendingWrites, int writesFullyKept, int writesPartlyKept, int nameChangesUndone) {}
+  public record CrashOutcome(int pendingWrites, int writesFullyKept, int writesPartlyKept, int nameChangesUndone) {}
 
   @Override
   public Handle open(Path file, boolean create) throws IOException {
@@ -107,7 +107,7 @@ final class SimFileSystem implements FileIO {
   }
 
   /** Power loss: see the class comment for what survives. */
-  CrashOutcome crash(SplittableRandom rnd) {
+  public CrashOutcome crash(SplittableRandom rnd) {
     int undone = 0;
     for (String n : names.keySet()) {
       if (durableNames.get(n) != names.get(n)) {
