@@ -53,8 +53,7 @@ import org.junit.jupiter.api.TestFactory;
  *
  * <p>Each rule is a factory over the classes it constrains, so that {@link #everyRuleBites()} can run the
  * very same rule against small violating classes (below) and prove that it still fails when it should: a
- * misspelled package name would otherwise make a rule pass forever. The Netty clauses have no such canary
- * because Netty is not on this module's test classpath (SLF4J is, through ArchUnit).
+ * misspelled package name would otherwise make a rule pass forever.
  */
 class ArchitectureTest {
 
@@ -225,10 +224,13 @@ class ArchitectureTest {
         new Canary(ArchitectureTest::coreUsesNoLoggingFrameworkOrNetty, UsesSlf4j.class, "org.slf4j.Logger"),
         new Canary(ArchitectureTest::coreUsesNoLoggingFrameworkOrNetty, UsesJulLogging.class,
             "java.util.logging.Logger"),
+        new Canary(ArchitectureTest::coreUsesNoLoggingFrameworkOrNetty, UsesNetty.class,
+            "io.netty.buffer.Unpooled"),
         new Canary(ArchitectureTest::coreUsesNoOtherRaftdPackage, UsesTheDriver.class,
             "io.raftd.node.ReadyProcessor"),
         new Canary(ArchitectureTest::driverUsesNoNettyOrFileChannel, OpensAFileChannel.class,
-            "java.nio.channels.FileChannel"))
+            "java.nio.channels.FileChannel"),
+        new Canary(ArchitectureTest::driverUsesNoNettyOrFileChannel, UsesNetty.class, "io.netty.buffer.Unpooled"))
         .map(c -> dynamicTest(c.violator().getSimpleName() + " is caught (" + c.expected() + ")", () -> {
           EvaluationResult result = evaluateOn(c.rule(), c.violator());
           assertTrue(result.hasViolation(), "the rule let " + c.violator().getName() + " through");
@@ -397,6 +399,13 @@ class ArchitectureTest {
   private static final class UsesJulLogging {
     Object f() {
       return java.util.logging.Logger.getLogger("x");
+    }
+  }
+
+  @SuppressWarnings("unused")
+  private static final class UsesNetty {
+    Object f() {
+      return io.netty.buffer.Unpooled.buffer();
     }
   }
 

@@ -1,0 +1,104 @@
+package io.raftd.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.ReadTimeoutException;
+import io.netty.util.AttributeKey;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of every peer connection, so that no exception reaches Netty's default handler (which
+ * only logs it and leaves the connection open). Bad input from the other end closes that connection, is
+ * counted and logged at WARN at most once a second (a flood of garbage must not become a flood of log
+ * lines); I/O errors just close it.
+ */
+@ChannelHandler.Sharable
+final class ConnectionGuard extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
+  private static final long WARN_INTERVAL_NANOS = 1_000_000_000L;
+
+  /** Set on a connection once it is rejected: the frame decoder then discards whatever else arrives on it. */
+  static final AttributeKey<Boolean> REJECTED = AttributeKey.valueOf("raftd.rejected");
+
+  private final Counters counters;
+  private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
+  private final AtomicLong suppressed = new AtomicLong();
+
+  ConnectionGuard(Counters counters) {
+    this.counters = counters;
+  }
+
+  /**
+   * Rejects a connection for bad input: counts it, logs it, sends {@code lastWords} (if not null) and
+   * closes. Only the first rejection of a connection counts.
+   */
+  void reject(Channel ch, String why, Object lastWords) {
+    if (ch.attr(REJECTED).setIfAbsent(Boolean.TRUE) != null) {
+      return;
+    }
+    counters.framesRejected.incrementAndGet();
+    counters.connectionsClosedForBadInput.incrementAndGet();
+    warn(ch, why);
+    if (lastWords == null) {
+      ch.close();
+    } else {
+      ch.writeAndFlush(lastWords).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  /** Logs at WARN unless another WARN went out less than a second ago; the next one says how many it held back. */
+  private void warn(Channel ch, String why) {
+    long now = System.nanoTime();
+    long last = lastWarn.get();
+    if (now - last >= WARN_INTERVAL_NANOS && lastWarn.compareAndSet(last, now)) {
+      long held = suppressed.getAndSet(0);
+      log.warn("closed peer connection {}: {}{}", ch.remoteAddress(), why,
+          held > 0 ? " (and " + held + " more since the last report)" : "");
+    } else {
+      suppressed.incrementAndGet();
+      log.debug("closed peer connection {}: {}", ch.remoteAddress(), why);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof ProtocolViolation || cause instanceof DecoderException) {
+      reject(ctx.channel(), describe(cause), null);
+    } else if (cause instanceof ReadTimeoutException) {
+      reject(ctx.channel(), "silent past the handshake timeout", null);
+    } else if (cause instanceof IOException) {
+      log.debug("peer connection {} failed", ctx.channel().remoteAddress(), cause);
+      ctx.close();
+    } else {
+      log.warn("peer connection {}: unexpected failure, closing it", ctx.channel().remoteAddress(), cause);
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof IdleStateEvent) {
+      log.warn("snapshot connection {} idle past the snapshot idle timeout, abandoning it", ctx.channel().remoteAddress());
+      ctx.close();
+    } else {
+      super.userEventTriggered(ctx, evt);
+    }
+  }
+
+  private static String describe(Throwable cause) {
+    // DecoderException wraps the protobuf parser's complaint; the innermost message is the useful one.
+    Throwable t = cause;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + ": " + t.getMessage();
+  }
+}

@@ -1,0 +1,56 @@
+package io.raftd.transport;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What the transport has counted since it was created, for metrics and tests. Updated from any thread. */
+public final class Counters {
+  final AtomicLong framesRejected = new AtomicLong();
+  final AtomicLong connectionsClosedForBadInput = new AtomicLong();
+  final AtomicLong messagesDropped = new AtomicLong();
+  final AtomicLong reconnects = new AtomicLong();
+  final AtomicLong snapshotsSent = new AtomicLong();
+  final AtomicLong snapshotsReceived = new AtomicLong();
+  final AtomicLong snapshotsRejected = new AtomicLong();
+
+  /** Frames refused: too long, undecodable, cut short, out of place, or naming another cluster or member. */
+  public long framesRejected() {
+    return framesRejected.get();
+  }
+
+  /** Connections closed because the other end broke the protocol (each after one rejected frame). */
+  public long connectionsClosedForBadInput() {
+    return connectionsClosedForBadInput.get();
+  }
+
+  /** Raft messages not sent: the peer unknown, not connected, or its queue or socket buffer full. */
+  public long messagesDropped() {
+    return messagesDropped.get();
+  }
+
+  /** Connection attempts to a peer after a failed attempt or a lost connection. */
+  public long reconnects() {
+    return reconnects.get();
+  }
+
+  /** Snapshots the receiver confirmed as complete and verified. */
+  public long snapshotsSent() {
+    return snapshotsSent.get();
+  }
+
+  /** Snapshots received, verified and put in place. */
+  public long snapshotsReceived() {
+    return snapshotsReceived.get();
+  }
+
+  /** Snapshots received that did not match what the sender announced, or could not be stored. */
+  public long snapshotsRejected() {
+    return snapshotsRejected.get();
+  }
+
+  @Override
+  public String toString() {
+    return "framesRejected=" + framesRejected + " connectionsClosedForBadInput=" + connectionsClosedForBadInput
+        + " messagesDropped=" + messagesDropped + " reconnects=" + reconnects + " snapshotsSent=" + snapshotsSent
+        + " snapshotsReceived=" + snapshotsReceived + " snapshotsRejected=" + snapshotsRejected;
+  }
+}
