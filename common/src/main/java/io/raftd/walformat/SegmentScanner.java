@@ -53,6 +53,8 @@ public final class SegmentScanner {
     long frameNo = 1;
     long size = file.size();
     ByteBuffer sector = ByteBuffer.allocate(WalFormat.SECTOR);
+    // Reused from frame to frame: records are copied out of it before the next frame is read.
+    ByteBuffer frameBuffer = ByteBuffer.allocate(64 << 10);
     while (pos < size) {
       long stamp = WalFormat.stamp(seq, frameNo);
       sector.clear();
@@ -84,7 +86,10 @@ public final class SegmentScanner {
             : new Damage(Damage.Kind.CORRUPT, name, pos, what));
       }
       int sectors = WalFormat.frameSectors(payloadLength);
-      ByteBuffer frame = ByteBuffer.allocate(sectors * WalFormat.SECTOR);
+      if (frameBuffer.capacity() < sectors * WalFormat.SECTOR) {
+        frameBuffer = ByteBuffer.allocate(Math.max(sectors * WalFormat.SECTOR, 2 * frameBuffer.capacity()));
+      }
+      ByteBuffer frame = frameBuffer.clear().limit(sectors * WalFormat.SECTOR);
       file.readFully(pos, frame);
       frame.flip();
       long end = pos + (long) sectors * WalFormat.SECTOR;
@@ -181,14 +186,18 @@ public final class SegmentScanner {
    */
   private static long nonZeroPadding(ByteBuffer frame, long from) {
     int trailer = frame.limit() - WalFormat.STAMP_BYTES;
-    for (int i = (int) from; i < trailer; i++) {
-      if (i % WalFormat.SECTOR < WalFormat.STAMP_BYTES) {
-        i += WalFormat.STAMP_BYTES - 1 - i % WalFormat.SECTOR;
+    for (int i = (int) from; i < trailer; ) {
+      int inSector = i % WalFormat.SECTOR;
+      if (inSector < WalFormat.STAMP_BYTES) {
+        i += WalFormat.STAMP_BYTES - inSector;  // a stamp, not padding
         continue;
       }
-      if (frame.get(i) != 0) {
-        return i;
+      int runEnd = Math.min(trailer, i - inSector + WalFormat.SECTOR);
+      int bad = firstNonZeroByte(frame, i, runEnd - i);
+      if (bad >= 0) {
+        return bad;
       }
+      i = runEnd;
     }
     return -1;
   }
@@ -202,13 +211,23 @@ public final class SegmentScanner {
     return k > 0 && allZero(sector, k, WalFormat.STAMP_BYTES - k);
   }
 
+  /** A sector of zeros, never written: compared against, since {@link ByteBuffer#mismatch} is vectorized. */
+  private static final ByteBuffer ZEROS = ByteBuffer.allocate(WalFormat.SECTOR).asReadOnlyBuffer();
+
   private static boolean allZero(ByteBuffer b, int from, int length) {
-    for (int i = from; i < from + length; i++) {
-      if (b.get(i) != 0) {
-        return false;
+    return firstNonZeroByte(b, from, length) < 0;
+  }
+
+  /** The index of the first non-zero byte of {@code b} in [from, from + length), or -1. */
+  private static int firstNonZeroByte(ByteBuffer b, int from, int length) {
+    for (int at = from; at < from + length; at += WalFormat.SECTOR) {
+      int n = Math.min(WalFormat.SECTOR, from + length - at);
+      int m = b.slice(at, n).mismatch(ZEROS.slice(0, n));
+      if (m >= 0) {
+        return at + m;
       }
     }
-    return true;
+    return -1;
   }
 
   /** The offset of the first non-zero sector at or after {@code from}, or -1. */

@@ -29,7 +29,7 @@ final class LogIndex {
   private long cachedBytes;
   /** Entries below this index are not cached. */
   private long cachedFrom;
-  private final long cacheBudget;
+  private long cacheBudget;
   private final TreeMap<Long, Configuration> configurations = new TreeMap<>();
 
   LogIndex(long base, long baseTerm, Configuration baseConfiguration, long cacheBudget) {
@@ -102,6 +102,16 @@ final class LogIndex {
     if (e.getType() == EntryType.CONFIG) {
       configurations.put(index, ConfChanges.parse(e));
     }
+    evict();
+  }
+
+  /** Sets how many bytes of the newest entries stay cached, dropping the oldest cached ones beyond it. */
+  void cacheBudget(long bytes) {
+    cacheBudget = bytes;
+    evict();
+  }
+
+  private void evict() {
     while (cachedBytes > cacheBudget && cachedFrom < last()) {
       int c = slot(cachedFrom);
       cachedBytes -= cached[c].getSerializedSize();

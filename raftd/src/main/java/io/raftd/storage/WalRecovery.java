@@ -131,7 +131,10 @@ public final class WalRecovery {
       }
     }
     Replay replay = new Replay();
-    replay.index = new LogIndex(0, 0, bootstrap, options.cacheBytes());
+    // No entry cache while replaying: every replayed entry would otherwise live through a young collection
+    // or more before eviction, and copying a whole log's worth of them costs recovery more than the cache
+    // saves; it fills again from the next append (entries() reads older ones back from disk).
+    replay.index = new LogIndex(0, 0, bootstrap, 0);
     List<Segment> segments = new ArrayList<>();
     Damage torn = null;
     long lastGood = 0;
@@ -168,6 +171,7 @@ public final class WalRecovery {
         }
       }
       LogIndex index = replay.index;
+      index.cacheBudget(options.cacheBytes());
       SnapshotMetadata snapshot = replay.snapshot;
       if (snapshot.getIndex() > index.base()) {
         if (snapshot.getIndex() >= index.last()) {
