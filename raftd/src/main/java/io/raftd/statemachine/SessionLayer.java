@@ -1,0 +1,225 @@
+package io.raftd.statemachine;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftd.proto.CloseSession;
+import io.raftd.proto.CommandResult;
+import io.raftd.proto.CommandResult.Status;
+import io.raftd.proto.KeepAlive;
+import io.raftd.proto.LogCommand;
+import io.raftd.proto.SessionCommand;
+import io.raftd.proto.SessionsSnapshot;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Exactly-once semantics around any {@link StateMachine} (thesis §6.3), and what the daemon's apply thread
+ * calls with every committed entry's data, a {@link LogCommand}.
+ *
+ * <ul>
+ *   <li>{@code open_session} registers a session whose id is the entry's index.
+ *   <li>{@code command} (session, seq, lowest_pending, command): for an unknown or expired session,
+ *       SESSION_EXPIRED. Otherwise the session is active now, and its responses below lowest_pending are
+ *       forgotten; then a seq below the session's lowest pending is STALE (its response is gone), a seq
+ *       whose response is kept gets that response without applying again, and any other seq is applied to
+ *       the machine and its response kept, unless the session already keeps the maximum number of
+ *       responses: then BUSY, and nothing is applied.
+ *   <li>{@code keep_alive} marks the session active and forgets responses below lowest_pending;
+ *       {@code close_session} ends it; both answer SESSION_EXPIRED for an unknown session.
+ *   <li>{@code plain} is applied as is, outside any session: a retry applies it again.
+ * </ul>
+ *
+ * <p><b>Time</b> comes only from the log: log time is the largest {@code stamp_ms} applied so far (the
+ * leader's clock when it proposed), and before each entry is carried out every session whose last activity
+ * plus its timeout is before log time expires. Every replica therefore expires a session at the same index.
+ *
+ * <p><b>Replays</b>: the index of the last entry applied is part of the state and of every snapshot, and an
+ * entry at or below it is ignored, so an entry is applied once even if a restart hands it over again.
+ *
+ * <p>Threads: {@link #apply}, {@link #snapshot} and {@link #restore} on the apply thread; {@link #query} and
+ * {@link #lastApplied} on any.
+ */
+public final class SessionLayer {
+  /** The default bound on responses a session keeps (and so on commands it may have in flight). */
+  public static final int DEFAULT_MAX_RESPONSES_PER_SESSION = 1024;
+
+  private final StateMachine machine;
+  private final int maxResponsesPerSession;
+  private Sessions sessions = new Sessions();
+  private long logTimeMs;
+  /** Written after the machine publishes the entry's state, so a reader that sees n queries a state >= n. */
+  private volatile long lastApplied;
+
+  public SessionLayer(StateMachine machine) {
+    this(machine, DEFAULT_MAX_RESPONSES_PER_SESSION);
+  }
+
+  public SessionLayer(StateMachine machine, int maxResponsesPerSession) {
+    if (maxResponsesPerSession < 1) {
+      throw new IllegalArgumentException("maxResponsesPerSession must be at least 1: " + maxResponsesPerSession);
+    }
+    this.machine = machine;
+    this.maxResponsesPerSession = maxResponsesPerSession;
+  }
+
+  /**
+   * Applies a committed entry's data. Data that is not a LogCommand changes nothing but the last applied
+   * index and yields INVALID rather than an exception: the entry is committed, so every replica meets it at
+   * the same index, and an exception would stop them all there for good. Skipping it keeps the replicas
+   * identical and the cluster running; the entry can only come from a bug or a newer version, which the
+   * result reports. (Empty data, such as a new leader's no-op entry, is a LogCommand without a body: also
+   * INVALID, and harmless.)
+   */
+  public CommandResult apply(long index, long term, ByteString data) {
+    LogCommand command;
+    try {
+      command = LogCommand.parseFrom(data);
+    } catch (InvalidProtocolBufferException e) {
+      if (index <= lastApplied) {
+        return CommandResult.getDefaultInstance();
+      }
+      lastApplied = index;
+      return status(Status.INVALID);
+    }
+    return apply(index, term, command);
+  }
+
+  /**
+   * Applies the committed entry at {@code index}, whose data is {@code command}. An index at or below
+   * {@link #lastApplied()} was applied already: it changes nothing, and gets the response kept for it if
+   * it is a session command whose response is still kept, else an empty result.
+   */
+  public CommandResult apply(long index, long term, LogCommand command) {
+    if (index <= lastApplied) {
+      return replayed(command);
+    }
+    // A stamp above Long.MAX_VALUE (a uint64 no clock produces) reads as negative here and is ignored.
+    logTimeMs = Math.max(logTimeMs, command.getStampMs());
+    sessions.expire(logTimeMs);
+    CommandResult result = switch (command.getBodyCase()) {
+      case OPEN_SESSION -> open(index, command.getOpenSession().getTimeoutMs());
+      case COMMAND -> command(index, term, command.getCommand());
+      case KEEP_ALIVE -> keepAlive(command.getKeepAlive());
+      case CLOSE_SESSION -> close(command.getCloseSession());
+      case PLAIN -> ok(machine.apply(index, term, command.getPlain()));
+      // A body this version does not know (a newer version's?) is not carried out; its stamp counted above.
+      case BODY_NOT_SET -> status(Status.INVALID);
+    };
+    lastApplied = index;
+    return result;
+  }
+
+  /** Answers a query from the machine's current state; see {@link StateMachine#query}. Any thread. */
+  public ByteString query(ByteString query) {
+    return machine.query(query);
+  }
+
+  /** The index of the last entry applied (or restored from a snapshot). Any thread. */
+  public long lastApplied() {
+    return lastApplied;
+  }
+
+  /**
+   * The state as of {@link #lastApplied()}, written as one stream: the {@link SessionsSnapshot}
+   * length-delimited, then the machine's snapshot. The session table is copied here, on the apply thread:
+   * unlike the machine's state it is small (responses are trimmed by lowest_pending and bounded per
+   * session), so it needs no persistent structure; the machine's state is only referenced.
+   */
+  public Snapshot snapshot() {
+    SessionsSnapshot table = SessionsSnapshot.newBuilder()
+        .setLastApplied(lastApplied)
+        .setLogTimeMs(logTimeMs)
+        .addAllSessions(sessions.toProto())
+        .build();
+    Snapshot machineSnapshot = machine.snapshot();
+    return out -> {
+      table.writeDelimitedTo(out);
+      machineSnapshot.writeTo(out);
+    };
+  }
+
+  /**
+   * Replaces the whole state (sessions, log time, last applied, the machine's state) with what a
+   * {@link #snapshot()} wrote.
+   *
+   * @throws IOException if the stream fails or holds no such snapshot; the state is then unchanged unless
+   *     the machine's own restore broke that promise
+   */
+  public void restore(InputStream in) throws IOException {
+    SessionsSnapshot table = SessionsSnapshot.parseDelimitedFrom(in);
+    if (table == null) {
+      throw new EOFException("empty snapshot: no session table");
+    }
+    machine.restore(in);
+    sessions = Sessions.fromProto(table.getSessionsList());
+    logTimeMs = table.getLogTimeMs();
+    lastApplied = table.getLastApplied();
+  }
+
+  private CommandResult open(long index, long timeoutMs) {
+    sessions.open(index, timeoutMs, logTimeMs);
+    return CommandResult.newBuilder().setSession(index).build();
+  }
+
+  private CommandResult command(long index, long term, SessionCommand command) {
+    Session session = sessions.get(command.getSession());
+    if (session == null) {
+      return status(Status.SESSION_EXPIRED);
+    }
+    sessions.touch(session, logTimeMs);
+    session.forgetBelow(command.getLowestPending());
+    long seq = command.getSeq();
+    if (seq < session.lowestPending()) {
+      return status(Status.STALE);
+    }
+    ByteString kept = session.response(seq);
+    if (kept != null) {
+      return ok(kept);
+    }
+    if (session.responseCount() >= maxResponsesPerSession) {
+      return status(Status.BUSY);
+    }
+    ByteString response = machine.apply(index, term, command.getCommand());
+    session.remember(seq, response);
+    return ok(response);
+  }
+
+  private CommandResult keepAlive(KeepAlive keepAlive) {
+    Session session = sessions.get(keepAlive.getSession());
+    if (session == null) {
+      return status(Status.SESSION_EXPIRED);
+    }
+    sessions.touch(session, logTimeMs);
+    session.forgetBelow(keepAlive.getLowestPending());
+    return CommandResult.getDefaultInstance();
+  }
+
+  private CommandResult close(CloseSession close) {
+    Session session = sessions.get(close.getSession());
+    if (session == null) {
+      return status(Status.SESSION_EXPIRED);
+    }
+    sessions.close(session);
+    return CommandResult.getDefaultInstance();
+  }
+
+  private CommandResult replayed(LogCommand command) {
+    if (command.hasCommand()) {
+      Session session = sessions.get(command.getCommand().getSession());
+      ByteString kept = session == null ? null : session.response(command.getCommand().getSeq());
+      if (kept != null) {
+        return ok(kept);
+      }
+    }
+    return CommandResult.getDefaultInstance();
+  }
+
+  private static CommandResult ok(ByteString response) {
+    return CommandResult.newBuilder().setResult(response).build();
+  }
+
+  private static CommandResult status(Status status) {
+    return CommandResult.newBuilder().setStatus(status).build();
+  }
+}
