@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler of every peer connection, so that no exception reaches Netty's default handler (which
+ * The last handler of every peer and admin connection, so that no exception reaches Netty's default handler (which
  * only logs it and leaves the connection open). Bad input from the other end closes that connection, is
  * counted and logged at WARN at most once a second (a flood of garbage must not become a flood of log
  * lines); I/O errors just close it.
@@ -60,11 +60,11 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     long last = lastWarn.get();
     if (now - last >= WARN_INTERVAL_NANOS && lastWarn.compareAndSet(last, now)) {
       long held = suppressed.getAndSet(0);
-      log.warn("closed peer connection {}: {}{}", ch.remoteAddress(), why,
+      log.warn("closed connection {}: {}{}", ch.remoteAddress(), why,
           held > 0 ? " (and " + held + " more since the last report)" : "");
     } else {
       suppressed.incrementAndGet();
-      log.debug("closed peer connection {}: {}", ch.remoteAddress(), why);
+      log.debug("closed connection {}: {}", ch.remoteAddress(), why);
     }
   }
 

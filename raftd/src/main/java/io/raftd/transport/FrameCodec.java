@@ -58,7 +58,7 @@ final class FrameCodec {
    * frame cut short by the end of the connection, and discarding everything once the connection has
    * been rejected (frames already read behind a bad one must not be acted on).
    */
-  private static final class FrameDecoder extends LengthFieldBasedFrameDecoder {
+  static final class FrameDecoder extends LengthFieldBasedFrameDecoder {
     FrameDecoder(int maxFrameBytes) {
       super(maxFrameBytes, 0, 4, 0, 4);
     }

@@ -1,0 +1,117 @@
+package io.raftd.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.netty.handler.codec.protobuf.ProtobufEncoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.raftd.proto.AdminRequest;
+import io.raftd.proto.AdminResponse;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin port (admin.proto): length-prefixed AdminRequest frames in, AdminResponse frames out, in
+ * whatever order they complete (clients match them by id). The server only frames bytes; answering is the
+ * handler's. Bad input closes that connection and is counted, as on the peer port.
+ */
+public final class AdminServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+  private final InetSocketAddress bind;
+  private final Options options;
+  private final Function<AdminRequest, CompletableFuture<AdminResponse>> handler;
+  private final Counters counters = new Counters();
+  private final ConnectionGuard guard = new ConnectionGuard(counters);
+  private EventLoopGroup group;
+  private Channel server;
+  private volatile boolean accepting = true;
+
+  public AdminServer(InetSocketAddress bind, Options options, Function<AdminRequest, CompletableFuture<AdminResponse>> handler) {
+    this.bind = bind;
+    this.options = options;
+    this.handler = handler;
+  }
+
+  public synchronized void start() throws IOException {
+    IoKind io = IoKind.choose(options);
+    group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("raftd-admin", true), io.handlers());
+    ChannelFuture bound = new ServerBootstrap().group(group).channel(io.serverChannel())
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast("frames", new FrameCodec.FrameDecoder(options.maxFrameBytes()));
+            ch.pipeline().addLast("length", new LengthFieldPrepender(4));
+            ch.pipeline().addLast("decode", new ProtobufDecoder(AdminRequest.getDefaultInstance()));
+            ch.pipeline().addLast("encode", new ProtobufEncoder());
+            ch.pipeline().addLast("requests", new RequestHandler());
+            ch.pipeline().addLast("guard", guard);
+          }
+        })
+        .bind(bind).awaitUninterruptibly();
+    if (!bound.isSuccess()) {
+      group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
+      group = null;
+      throw new IOException("cannot listen for clients on " + bind + ": " + bound.cause().getMessage(), bound.cause());
+    }
+    server = bound.channel();
+    log.info("listening for clients on {}", server.localAddress());
+  }
+
+  /** The address the admin port is bound to (with the real port when started on port 0). */
+  public synchronized InetSocketAddress boundAddress() {
+    return (InetSocketAddress) server.localAddress();
+  }
+
+  public Counters counters() {
+    return counters;
+  }
+
+  /** Stops taking requests (shutting down): new ones are told to retry on another member. */
+  public void stopAccepting() {
+    accepting = false;
+  }
+
+  private final class RequestHandler extends SimpleChannelInboundHandler<AdminRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, AdminRequest request) {
+      if (!accepting) {
+        ctx.writeAndFlush(AdminResponse.newBuilder().setId(request.getId()).setError(io.raftd.proto.Error.newBuilder()
+            .setCode(io.raftd.proto.ErrorCode.NOT_LEADER).setMessage("this member is shutting down: retry on another")).build());
+        return;
+      }
+      handler.apply(request).whenComplete((response, e) -> {
+        if (e != null) {
+          response = AdminResponse.newBuilder().setId(request.getId()).setError(io.raftd.proto.Error.newBuilder()
+              .setCode(io.raftd.proto.ErrorCode.INTERNAL).setMessage(String.valueOf(e.getMessage()))).build();
+        }
+        ctx.writeAndFlush(response);
+      });
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.close().awaitUninterruptibly();
+    }
+    if (group != null) {
+      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+  }
+}
