@@ -1,0 +1,206 @@
+package io.raftd.server;
+
+import com.google.protobuf.ByteString;
+import io.raftd.proto.AdminRequest;
+import io.raftd.proto.AdminResponse;
+import io.raftd.proto.CloseSession;
+import io.raftd.proto.CloseSessionResponse;
+import io.raftd.proto.CommandResult;
+import io.raftd.proto.CreateSnapshotResponse;
+import io.raftd.proto.Error;
+import io.raftd.proto.ErrorCode;
+import io.raftd.proto.KeepAlive;
+import io.raftd.proto.KeepAliveResponse;
+import io.raftd.proto.ListSnapshotsResponse;
+import io.raftd.proto.LogCommand;
+import io.raftd.proto.Member;
+import io.raftd.proto.OpenSession;
+import io.raftd.proto.OpenSessionResponse;
+import io.raftd.proto.ReadResponse;
+import io.raftd.proto.SessionCommand;
+import io.raftd.proto.SnapshotMetadata;
+import io.raftd.proto.TransferLeaderResponse;
+import io.raftd.proto.WriteResponse;
+import io.raftd.statemachine.SessionLayer;
+import io.raftd.storage.SnapshotStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Answers admin/client requests (admin.proto), whatever carries them: every request becomes a future of
+ * its response, errors included, so the admin port's handler only frames bytes. Thread-safe.
+ */
+public final class AdminService {
+  /** Status snapshots of this member and of the cluster: built by the daemon, which knows names and addresses. */
+  public interface StatusSource {
+    CompletableFuture<io.raftd.proto.NodeStatus> node();
+
+    CompletableFuture<io.raftd.proto.ClusterStatus> cluster(Duration timeout);
+
+    /** The leader as this member knows it, or null. */
+    Member leader();
+
+    /** The member with this name, or null. */
+    Member byName(String name);
+  }
+
+  private final RaftNode node;
+  private final SessionLayer state;
+  private final ApplyWorker applier;
+  private final SnapshotStore snapshots;
+  private final StatusSource status;
+  private final Duration defaultTimeout;
+  private final long defaultSessionTimeoutMs;
+
+  public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, SnapshotStore snapshots,
+      StatusSource status, Duration defaultTimeout, Duration defaultSessionTimeout) {
+    this.node = node;
+    this.state = state;
+    this.applier = applier;
+    this.snapshots = snapshots;
+    this.status = status;
+    this.defaultTimeout = defaultTimeout;
+    this.defaultSessionTimeoutMs = defaultSessionTimeout.toMillis();
+  }
+
+  public CompletableFuture<AdminResponse> handle(AdminRequest r) {
+    Duration timeout = r.getTimeoutMs() > 0 ? Duration.ofMillis(r.getTimeoutMs()) : defaultTimeout;
+    CompletableFuture<AdminResponse.Builder> answer;
+    try {
+      answer = switch (r.getBodyCase()) {
+        case STATUS -> status.node().thenApply(s -> AdminResponse.newBuilder().setStatus(s));
+        case CLUSTER_STATUS -> status.cluster(timeout).thenApply(s -> AdminResponse.newBuilder().setClusterStatus(s));
+        case WRITE -> write(r.getWrite());
+        case READ -> read(r.getRead());
+        case OPEN_SESSION -> openSession(r.getOpenSession().getTimeoutMs());
+        case KEEP_ALIVE -> sessionOp(LogCommand.newBuilder().setKeepAlive(KeepAlive.newBuilder()
+            .setSession(r.getKeepAlive().getSession()).setLowestPending(r.getKeepAlive().getLowestPending())))
+            .thenApply(o -> AdminResponse.newBuilder().setKeepAlive(KeepAliveResponse.getDefaultInstance()));
+        case CLOSE_SESSION -> sessionOp(LogCommand.newBuilder().setCloseSession(
+            CloseSession.newBuilder().setSession(r.getCloseSession().getSession())))
+            .thenApply(o -> AdminResponse.newBuilder().setCloseSession(CloseSessionResponse.getDefaultInstance()));
+        case CREATE_SNAPSHOT -> createSnapshot();
+        case LIST_SNAPSHOTS -> listSnapshots();
+        case TRANSFER_LEADER -> transfer(r.getTransferLeader().getTargetName());
+        case BODY_NOT_SET -> CompletableFuture.failedFuture(
+            new Proposals.Failure(ErrorCode.INVALID_ARGUMENT, "empty request: no operation given"));
+      };
+    } catch (Proposals.Failure e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((b, e) -> (e == null ? b : error(r, e)).setId(r.getId()).build());
+  }
+
+  private CompletableFuture<AdminResponse.Builder> write(io.raftd.proto.WriteRequest w) {
+    LogCommand.Builder cmd = LogCommand.newBuilder();
+    if (w.getSession() != 0) {
+      cmd.setCommand(SessionCommand.newBuilder().setSession(w.getSession()).setSeq(w.getSeq())
+          .setLowestPending(w.getLowestPending()).setCommand(w.getCommand()));
+    } else {
+      cmd.setPlain(w.getCommand());
+    }
+    return node.propose(cmd).thenApply(o -> {
+      CommandResult result = o.result();
+      checkSessionStatus(result);
+      return AdminResponse.newBuilder().setWrite(WriteResponse.newBuilder()
+          .setIndex(o.index()).setTerm(o.term()).setResult(result.getResult()));
+    });
+  }
+
+  private static void checkSessionStatus(CommandResult result) {
+    switch (result.getStatus()) {
+      case OK -> { }
+      case SESSION_EXPIRED -> throw new Proposals.Failure(ErrorCode.SESSION_EXPIRED, "the session expired: open a new one");
+      case BUSY -> throw new Proposals.Failure(ErrorCode.BUSY, "too many responses kept for this session: wait for earlier writes");
+      case STALE -> throw new Proposals.Failure(ErrorCode.INVALID_ARGUMENT,
+          "this request's sequence number is below the session's lowest pending one: its response is gone");
+      default -> throw new Proposals.Failure(ErrorCode.INVALID_ARGUMENT, "the command was rejected: " + result.getStatus());
+    }
+  }
+
+  private CompletableFuture<AdminResponse.Builder> read(io.raftd.proto.ReadRequest q) {
+    if (q.getStale()) {
+      return CompletableFuture.completedFuture(answer(q.getQuery(), applier.appliedIndex()));
+    }
+    return node.readIndex().thenApply(index -> answer(q.getQuery(), Math.max(index, applier.appliedIndex())));
+  }
+
+  private AdminResponse.Builder answer(ByteString query, long appliedAtLeast) {
+    long applied = applier.appliedIndex();
+    ByteString result = state.query(query);
+    return AdminResponse.newBuilder().setRead(ReadResponse.newBuilder().setResult(result)
+        .setAppliedIndex(Math.max(applied, appliedAtLeast)));
+  }
+
+  private CompletableFuture<AdminResponse.Builder> openSession(long timeoutMs) {
+    long t = timeoutMs > 0 ? timeoutMs : defaultSessionTimeoutMs;
+    return node.propose(LogCommand.newBuilder().setOpenSession(OpenSession.newBuilder().setTimeoutMs(t)))
+        .thenApply(o -> AdminResponse.newBuilder().setOpenSession(
+            OpenSessionResponse.newBuilder().setSession(o.result().getSession()).setTimeoutMs((int) t)));
+  }
+
+  private CompletableFuture<Proposals.Outcome> sessionOp(LogCommand.Builder cmd) {
+    return node.propose(cmd).thenApply(o -> {
+      checkSessionStatus(o.result());
+      return o;
+    });
+  }
+
+  private CompletableFuture<AdminResponse.Builder> createSnapshot() {
+    CompletableFuture<SnapshotMetadata> done = new CompletableFuture<>();
+    applier.snapshotNow(done);
+    return done.thenApply(s -> AdminResponse.newBuilder().setCreateSnapshot(CreateSnapshotResponse.newBuilder().setSnapshot(s)));
+  }
+
+  private CompletableFuture<AdminResponse.Builder> listSnapshots() {
+    try {
+      return CompletableFuture.completedFuture(AdminResponse.newBuilder().setListSnapshots(
+          ListSnapshotsResponse.newBuilder().addAllSnapshots(snapshots.list())));
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.INTERNAL, "listing snapshots: " + e.getMessage()));
+    }
+  }
+
+  private CompletableFuture<AdminResponse.Builder> transfer(String targetName) {
+    long target = 0;
+    if (!targetName.isEmpty()) {
+      Member m = status.byName(targetName);
+      if (m == null) {
+        return CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.NOT_FOUND, "no member named " + targetName));
+      }
+      target = m.getId();
+    }
+    return node.transferLeadership(target).thenApply(outcome -> switch (outcome) {
+      case STARTED, ALREADY_LEADER -> AdminResponse.newBuilder().setTransferLeader(TransferLeaderResponse.getDefaultInstance());
+      case NOT_LEADER -> throw new Proposals.Failure(ErrorCode.NOT_LEADER, "not the leader");
+      case NOT_A_VOTER -> throw new Proposals.Failure(ErrorCode.INVALID_ARGUMENT, targetName + " is not a voter");
+    });
+  }
+
+  private AdminResponse.Builder error(AdminRequest r, Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    Error.Builder err = Error.newBuilder();
+    if (cause instanceof Proposals.Failure f) {
+      err.setCode(f.code).setMessage(f.getMessage());
+      if (f.code == ErrorCode.NOT_LEADER) {
+        Member leader = status.leader();
+        if (leader != null) {
+          err.setLeader(leader);
+          err.setMessage(f.getMessage() + "; the leader is " + leader.getName() + " at " + leader.getAdminAddress());
+        }
+      }
+    } else if (cause instanceof TimeoutException) {
+      boolean write = r.hasWrite() || r.hasOpenSession() || r.hasKeepAlive() || r.hasCloseSession();
+      err.setCode(write ? ErrorCode.UNKNOWN_OUTCOME : ErrorCode.TIMEOUT)
+          .setMessage(write ? "no answer within the timeout: the write may or may not apply" : "no answer within the timeout");
+    } else {
+      err.setCode(ErrorCode.INTERNAL).setMessage(String.valueOf(cause.getMessage()));
+    }
+    return AdminResponse.newBuilder().setError(err);
+  }
+}

@@ -1,0 +1,242 @@
+package io.raftd.server;
+
+import io.raftd.node.Applier;
+import io.raftd.proto.CommandResult;
+import io.raftd.proto.Configuration;
+import io.raftd.proto.Entry;
+import io.raftd.proto.EntryType;
+import io.raftd.proto.SnapshotMetadata;
+import io.raftd.raft.confchange.ConfChanges;
+import io.raftd.statemachine.SessionLayer;
+import io.raftd.statemachine.Snapshot;
+import io.raftd.storage.SnapshotStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The apply thread: applies committed entries to the session layer (and through it the state machine),
+ * completes the proposals waiting for them, and takes snapshots every so many entries. Taking one only
+ * takes a reference on this thread; the snapshot writer thread streams it into the snapshot store, then
+ * the WAL records it, and only once that record is durable is the log compacted.
+ */
+public final class ApplyWorker implements Applier, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ApplyWorker.class);
+
+  /** When to snapshot: every {@code entries} applied entries, keeping {@code keepEntries} behind it. */
+  public record SnapshotPolicy(long entries, long keepEntries) {}
+
+  private final SessionLayer state;
+  private final SnapshotStore store;
+  private final TaskThread applyThread;
+  private final TaskThread raftLoop;
+  private final LongConsumer onApplied;
+  private final Proposals proposals;
+  private final WalWriter walWriter;
+  private final SnapshotPolicy policy;
+  private final Consumer<SnapshotMetadata> onSnapshotDurable;
+  private final Fatal fatal;
+  private final ExecutorService snapshotWriter;
+  /** Apply thread only: the raft index applied (NOOP and CONFIG entries too), its term, the configuration. */
+  private long applied;
+  private long appliedTerm;
+  private Configuration configuration;
+  private long lastSnapshotIndex;
+  private boolean snapshotInProgress;
+  private volatile long appliedIndex;
+
+  /**
+   * @param onApplied runs on the RaftLoop with the index applied so far
+   * @param onSnapshotDurable runs on the RaftLoop with a snapshot taken here once its WAL record is durable
+   */
+  public ApplyWorker(SessionLayer state, SnapshotStore store, TaskThread applyThread, TaskThread raftLoop,
+      LongConsumer onApplied, Proposals proposals, WalWriter walWriter, SnapshotPolicy policy,
+      Consumer<SnapshotMetadata> onSnapshotDurable, SnapshotMetadata startsAfter, Configuration configuration, Fatal fatal) {
+    this.state = state;
+    this.store = store;
+    this.applyThread = applyThread;
+    this.raftLoop = raftLoop;
+    this.onApplied = onApplied;
+    this.proposals = proposals;
+    this.walWriter = walWriter;
+    this.policy = policy;
+    this.onSnapshotDurable = onSnapshotDurable;
+    this.fatal = fatal;
+    this.applied = startsAfter.getIndex();
+    this.appliedTerm = startsAfter.getTerm();
+    this.appliedIndex = applied;
+    this.lastSnapshotIndex = startsAfter.getIndex();
+    this.configuration = configuration;
+    this.snapshotWriter = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "snapshot-writer");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Before the node starts: restores the state machine from the snapshot the log starts after (if any).
+   *
+   * @return the index the state machine has applied
+   */
+  public static long restoreAtStart(SessionLayer state, SnapshotStore store, SnapshotMetadata base) throws IOException {
+    if (base.getIndex() == 0) {
+      return 0;
+    }
+    state.restore(new ByteArrayInputStream(store.load(base)));
+    return base.getIndex();
+  }
+
+  /** The raft index applied so far: any thread. */
+  public long appliedIndex() {
+    return appliedIndex;
+  }
+
+  @Override
+  public void apply(List<Entry> committed) {
+    applyThread.post(() -> {
+      for (Entry e : committed) {
+        CommandResult result = null;
+        if (e.getType() == EntryType.NORMAL) {
+          result = state.apply(e.getIndex(), e.getTerm(), e.getData());
+        } else if (e.getType() == EntryType.CONFIG) {
+          configuration = ConfChanges.parse(e);
+        }
+        applied = e.getIndex();
+        appliedTerm = e.getTerm();
+        appliedIndex = applied;
+        proposals.applied(e, result);
+      }
+      long upTo = applied;
+      raftLoop.post(() -> onApplied.accept(upTo));
+      if (policy.entries() > 0 && applied - lastSnapshotIndex >= policy.entries()) {
+        snapshot(null);
+      }
+    });
+  }
+
+  @Override
+  public void restore(SnapshotMetadata snapshot) {
+    applyThread.post(() -> {
+      try {
+        state.restore(new ByteArrayInputStream(store.load(snapshot)));
+      } catch (IOException e) {
+        fatal.stop("apply", new IOException("restoring snapshot " + snapshot.getIndex() + ": " + e.getMessage(), e));
+        return;
+      }
+      applied = snapshot.getIndex();
+      appliedTerm = snapshot.getTerm();
+      appliedIndex = applied;
+      configuration = snapshot.getConfiguration();
+      lastSnapshotIndex = Math.max(lastSnapshotIndex, applied);
+      long upTo = applied;
+      raftLoop.post(() -> onApplied.accept(upTo));
+    });
+  }
+
+  /**
+   * Takes a snapshot now (on request, or by policy); {@code done}, if not null, completes with its
+   * metadata once it is durable and recorded, or exceptionally.
+   */
+  public void snapshotNow(CompletableFuture<SnapshotMetadata> done) {
+    applyThread.post(() -> snapshot(done));
+  }
+
+  /** Apply thread: takes a reference to the state and hands the writing to the snapshot writer. */
+  private void snapshot(CompletableFuture<SnapshotMetadata> done) {
+    if (snapshotInProgress || applied == 0) {
+      if (done != null) {
+        done.completeExceptionally(new IllegalStateException(applied == 0 ? "nothing applied yet" : "a snapshot is being taken"));
+      }
+      return;
+    }
+    snapshotInProgress = true;
+    Snapshot ref = state.snapshot();
+    SnapshotMetadata meta = SnapshotMetadata.newBuilder().setIndex(applied).setTerm(appliedTerm)
+        .setConfiguration(configuration).setId(applied + "-" + appliedTerm).build();
+    lastSnapshotIndex = applied;
+    snapshotWriter.execute(() -> {
+      try {
+        SnapshotMetadata stored;
+        try (SnapshotStore.Writer w = store.create(meta); OutputStream out = chunks(w)) {
+          ref.writeTo(out);
+          out.flush();
+          stored = w.finish();
+        }
+        long compactTo = Math.max(0, stored.getIndex() - policy.keepEntries());
+        walWriter.snapshotTaken(stored, compactTo, () -> {
+          onSnapshotDurable.accept(stored);
+          snapshotWriter.execute(() -> prune(stored));
+          applyThread.post(() -> snapshotInProgress = false);
+          if (done != null) {
+            done.complete(stored);
+          }
+        });
+      } catch (IOException e) {
+        LOG.error("snapshot at {} failed: {}", meta.getIndex(), e.getMessage());
+        applyThread.post(() -> snapshotInProgress = false);
+        if (done != null) {
+          done.completeExceptionally(e);
+        }
+      }
+    });
+  }
+
+  private void prune(SnapshotMetadata newest) {
+    try {
+      store.prune(newest);
+    } catch (IOException e) {
+      LOG.warn("could not delete old snapshots: {}", e.getMessage());
+    }
+  }
+
+  /** An OutputStream that hands the snapshot writer 256 KiB chunks. */
+  private static OutputStream chunks(SnapshotStore.Writer w) {
+    return new OutputStream() {
+      private final ByteBuffer buf = ByteBuffer.allocate(256 << 10);
+
+      @Override
+      public void write(int b) throws IOException {
+        if (!buf.hasRemaining()) {
+          flush();
+        }
+        buf.put((byte) b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        while (len > 0) {
+          if (!buf.hasRemaining()) {
+            flush();
+          }
+          int n = Math.min(len, buf.remaining());
+          buf.put(b, off, n);
+          off += n;
+          len -= n;
+        }
+      }
+
+      @Override
+      public void flush() throws IOException {
+        if (buf.position() > 0) {
+          w.write(buf.flip());
+          buf.clear();
+        }
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    snapshotWriter.shutdownNow();
+  }
+}

@@ -1,0 +1,252 @@
+package io.raftd.server;
+
+import com.google.protobuf.ByteString;
+import io.raftd.node.ReadyProcessor;
+import io.raftd.node.Transport;
+import io.raftd.node.Waiters;
+import io.raftd.proto.ErrorCode;
+import io.raftd.proto.LogCommand;
+import io.raftd.proto.RaftMessage;
+import io.raftd.raft.Proposal;
+import io.raftd.raft.RawNode;
+import io.raftd.raft.ReadState;
+import io.raftd.raft.Ready;
+import io.raftd.raft.Status;
+import io.raftd.raft.TransferOutcome;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+/**
+ * One member at run time: the RaftLoop thread owning the {@link RawNode} and running the foundation's
+ * {@link ReadyProcessor} unchanged, over the threaded {@link WalWriter}, {@link ApplyWorker} and the peer
+ * transport. Everything else (the admin server, the transport's listeners) reaches the core only by
+ * posting to the RaftLoop through the methods here, which are thread-safe and answer with futures.
+ */
+public final class RaftNode implements Waiters {
+  /** Sends Raft messages to peers: the peer transport (snapshots on their own connection). */
+  public interface PeerLink {
+    void send(RaftMessage m);
+
+    void sendSnapshot(RaftMessage installSnapshot);
+  }
+
+  private final TaskThread loop;
+  private RawNode node;
+  private ReadyProcessor processor;
+  private final Proposals proposals;
+  private final Map<ByteString, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
+  private final AtomicLong readIds = new AtomicLong();
+  private final BooleanSupplier outOfSpace;
+  private volatile Status status;
+  private volatile Map<Long, String> progress = Map.of();
+  private volatile io.raftd.proto.Configuration configuration = io.raftd.proto.Configuration.getDefaultInstance();
+  private volatile Runnable onRemoved = () -> {};
+
+  public RaftNode(TaskThread loop, Proposals proposals, BooleanSupplier outOfSpace) {
+    this.loop = loop;
+    this.proposals = proposals;
+    this.outOfSpace = outOfSpace;
+  }
+
+  /** Wires the core and its processor in (before the RaftLoop starts). */
+  public void attach(RawNode node, WalWriter writer, PeerLink peers, ApplyWorker applier) {
+    this.node = node;
+    Transport transport = m -> {
+      if (m.hasInstallSnapshot()) {
+        peers.sendSnapshot(m);
+      } else {
+        peers.send(m);
+      }
+    };
+    this.processor = new ReadyProcessor(node, writer, transport, applier, this);
+    this.status = node.status();
+    this.configuration = node.configuration();
+  }
+
+  /** RaftLoop: one tick of logical time. */
+  public void tick() {
+    node.tick();
+    afterInput();
+  }
+
+  private void afterInput() {
+    processor.drain();
+    status = node.status();
+    configuration = node.configuration();
+    if (status.role() == io.raftd.raft.Role.LEADER) {
+      progress = node.progress();
+    }
+  }
+
+  public void setOnRemoved(Runnable onRemoved) {
+    this.onRemoved = onRemoved;
+  }
+
+  // ---- inputs from other threads ----
+
+  /** A message from a peer (any thread). */
+  public void receive(RaftMessage m) {
+    loop.post(() -> {
+      node.step(m);
+      afterInput();
+    });
+  }
+
+  /** The WAL writer made {@code n} more writes durable (RaftLoop). */
+  public void writesDurable(int n) {
+    for (int i = 0; i < n; i++) {
+      processor.onWriteDurable();
+    }
+    status = node.status();
+  }
+
+  /** The apply thread applied up to {@code index} (RaftLoop). */
+  public void applied(long index) {
+    processor.onApplied(index);
+    status = node.status();
+  }
+
+  /** A snapshot taken here is durable and recorded in the WAL (RaftLoop). */
+  public void snapshotTaken(io.raftd.proto.SnapshotMetadata snapshot) {
+    node.snapshotTaken(snapshot.getIndex(), snapshot.getTerm());
+    afterInput();
+  }
+
+  public void snapshotSent(long peer, boolean delivered) {
+    loop.post(() -> {
+      node.onSnapshotStatus(peer, delivered);
+      afterInput();
+    });
+  }
+
+  public void unreachable(long peer) {
+    loop.post(() -> {
+      node.onUnreachable(peer);
+      afterInput();
+    });
+  }
+
+  /**
+   * Proposes a command, stamped with this leader's clock, and completes once it has applied (or fails
+   * with a {@link Proposals.Failure} whose code says whether it is safe to retry).
+   */
+  public CompletableFuture<Proposals.Outcome> propose(LogCommand.Builder command) {
+    CompletableFuture<Proposals.Outcome> result = new CompletableFuture<>();
+    loop.post(() -> {
+      if (outOfSpace.getAsBoolean()) {
+        result.completeExceptionally(new Proposals.Failure(ErrorCode.NO_SPACE, "the leader's disk is full"));
+        return;
+      }
+      Proposal p = node.propose(command.setStampMs(System.currentTimeMillis()).build().toByteArray());
+      if (!p.appended()) {
+        result.completeExceptionally(refusal(p.refusal()));
+        return;
+      }
+      proposals.register(p.index(), p.term()).whenComplete((o, e) -> {
+        if (e != null) {
+          result.completeExceptionally(e);
+        } else {
+          result.complete(o);
+        }
+      });
+      afterInput();
+    });
+    return result;
+  }
+
+  private static Proposals.Failure refusal(Proposal.Refusal r) {
+    return switch (r) {
+      case NOT_LEADER -> new Proposals.Failure(ErrorCode.NOT_LEADER, "not the leader");
+      case TRANSFERRING -> new Proposals.Failure(ErrorCode.NOT_LEADER, "leadership is being transferred");
+      case TOO_MUCH_UNCOMMITTED, CHANGE_IN_PROGRESS -> new Proposals.Failure(ErrorCode.BUSY,
+          r == Proposal.Refusal.TOO_MUCH_UNCOMMITTED ? "too many uncommitted writes: retry shortly"
+              : "a membership change is in progress: retry shortly");
+    };
+  }
+
+  /**
+   * A linearizable read: completes with the index the state machine has applied at least up to once
+   * the read may be served (here, leader or follower), or fails (safe to retry).
+   */
+  public CompletableFuture<Long> readIndex() {
+    ByteString context = ByteString.copyFromUtf8(Long.toString(readIds.incrementAndGet()));
+    CompletableFuture<Long> f = new CompletableFuture<>();
+    reads.put(context, f);
+    loop.post(() -> {
+      node.readIndex(context);
+      afterInput();
+    });
+    return f;
+  }
+
+  /** Hands leadership to {@code target} (0: the most up-to-date voter). */
+  public CompletableFuture<TransferOutcome> transferLeadership(long target) {
+    CompletableFuture<TransferOutcome> f = new CompletableFuture<>();
+    loop.post(() -> {
+      f.complete(node.transferLeadership(target));
+      afterInput();
+    });
+    return f;
+  }
+
+  /** Runs {@code query} on the RaftLoop against the core (for status): answers with its result. */
+  public <T> CompletableFuture<T> inspect(Function<RawNode, T> query) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    loop.post(() -> f.complete(query.apply(node)));
+    return f;
+  }
+
+  /** The core's status as of its last input (any thread, no hop). */
+  public Status status() {
+    return status;
+  }
+
+  /** The configuration in force as of the last input (any thread, no hop). */
+  public io.raftd.proto.Configuration configuration() {
+    return configuration;
+  }
+
+  /** On a leader: each member's replication state as of the last input. */
+  public Map<Long, String> progress() {
+    return progress;
+  }
+
+  // ---- Waiters: what the core decided about reads, leadership and membership ----
+
+  @Override
+  public void readReady(ReadState read) {
+    CompletableFuture<Long> f = reads.remove(read.context());
+    if (f != null) {
+      f.complete(read.index());
+    }
+  }
+
+  @Override
+  public void readFailed(ByteString context) {
+    CompletableFuture<Long> f = reads.remove(context);
+    if (f != null) {
+      f.completeExceptionally(new Proposals.Failure(ErrorCode.NOT_LEADER, "no leader could confirm the read: retry"));
+    }
+  }
+
+  @Override
+  public void leadershipLost(Ready.LeadershipLost lost) {
+    proposals.leadershipLost(lost.commit());
+  }
+
+  @Override
+  public void removedFromCluster() {
+    onRemoved.run();
+  }
+
+  /** Stopping: fail every waiter. */
+  public void failAll(String why) {
+    proposals.failAll(why);
+    reads.values().forEach(f -> f.completeExceptionally(new Proposals.Failure(ErrorCode.NOT_LEADER, why)));
+    reads.clear();
+  }
+}
