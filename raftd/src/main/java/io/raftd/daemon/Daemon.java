@@ -1,0 +1,414 @@
+package io.raftd.daemon;
+
+import io.raftd.config.HostPort;
+import io.raftd.config.RaftdConfig;
+import io.raftd.proto.ClusterRecord;
+import io.raftd.proto.Member;
+import io.raftd.proto.MemberIdentity;
+import io.raftd.proto.ProbeReply;
+import io.raftd.proto.ProbeRequest;
+import io.raftd.proto.RaftMessage;
+import io.raftd.raft.Config;
+import io.raftd.raft.RaftLogger;
+import io.raftd.raft.RawNode;
+import io.raftd.server.AdminService;
+import io.raftd.server.ApplyWorker;
+import io.raftd.server.Fatal;
+import io.raftd.server.Proposals;
+import io.raftd.server.RaftNode;
+import io.raftd.server.TaskThread;
+import io.raftd.server.WalWriter;
+import io.raftd.statemachine.SessionLayer;
+import io.raftd.statemachine.StateMachines;
+import io.raftd.storage.DataDirLock;
+import io.raftd.storage.FileIO;
+import io.raftd.storage.NioFileIO;
+import io.raftd.storage.SnapshotStore;
+import io.raftd.storage.WriteAheadLog;
+import io.raftd.transport.AdminServer;
+import io.raftd.transport.Options;
+import io.raftd.transport.PeerTransport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running raftd member: opens its data directory (lock, identity, cluster record, WAL, snapshots),
+ * forms the cluster on the very first start, restores the state machine, and starts the RaftLoop, the WAL
+ * writer, the apply thread, the peer transport and the admin port. {@link #close()} stops it in order,
+ * handing leadership over first if it leads.
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+  /** The RaftLoop's tick: timeouts in the config are whole multiples of it in effect. */
+  static final Duration TICK = Duration.ofMillis(10);
+
+  /** The member could not start: the message is the one line the operator sees. */
+  public static final class StartupException extends Exception {
+    public StartupException(String message) {
+      super(message);
+    }
+  }
+
+  private final RaftdConfig config;
+  private final DataDirLock lock;
+  private final MemberIdentity identity;
+  private final ClusterRecord cluster;
+  private final Members members;
+  private final WriteAheadLog wal;
+  private final ExecutorService preallocator;
+  private final PeerTransport transport;
+  private final TaskThread loop;
+  private final TaskThread applyThread;
+  private final WalWriter walWriter;
+  private final ApplyWorker applier;
+  private final RaftNode node;
+  private final AdminServer admin;
+  private final long startedAt = System.currentTimeMillis();
+
+  private Daemon(RaftdConfig config, Fatal fatal) throws IOException, StartupException, InterruptedException {
+    this.config = config;
+    Path dataDir = config.dataDir();
+    Files.createDirectories(dataDir);
+    this.lock = DataDirLock.acquire(dataDir);
+    boolean started = false;
+    try {
+      FileIO io = new NioFileIO();
+      this.identity = identity(io, dataDir, config.name());
+      SnapshotStore snapshots = new SnapshotStore(io, dataDir.resolve("snap"), config.snapshot().retain());
+      ClusterRecord known = DataDirFile.read(io, dataDir.resolve("cluster"), ClusterRecord.parser());
+      RaftNodeHolder holder = new RaftNodeHolder();
+      Options transportOptions = transportOptions(config, dataDir);
+      this.transport = new PeerTransport(known == null ? 0 : known.getClusterId(), identity.getMemberId(),
+          address(config.peerAddress()), transportOptions, holder, snapshots, null);
+      ProbeAnswers probes = new ProbeAnswers(identity);
+      transport.setProbeHandler(probes::answer);
+      transport.start();
+      this.cluster = known != null ? checkStillValid(known) : bootstrap(io, dataDir);
+      probes.cluster = cluster;
+      transport.setClusterId(cluster.getClusterId());
+      this.members = new Members(cluster.getMembersList());
+      this.preallocator = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "wal-preallocate");
+        t.setDaemon(true);
+        return t;
+      });
+      WriteAheadLog.Options walOptions = new WriteAheadLog.Options(config.wal().segmentBytes(), config.wal().fsync(),
+          64L << 20, preallocator);
+      this.wal = WriteAheadLog.open(io, dataDir.resolve("wal"), walOptions, cluster.getBootstrap());
+      SessionLayer state = new SessionLayer(StateMachines.load("kv").create());
+      long restored = ApplyWorker.restoreAtStart(state, snapshots, wal.snapshot());
+
+      Proposals proposals = new Proposals();
+      WalWriter[] writerRef = new WalWriter[1];
+      RaftNode[] nodeRef = new RaftNode[1];
+      this.loop = new TaskThread("raft-loop", TICK.toNanos(), () -> nodeRef[0].tick(), fatal);
+      this.applyThread = new TaskThread("apply", 0, null, fatal);
+      this.node = new RaftNode(loop, proposals, () -> writerRef[0].outOfSpace());
+      nodeRef[0] = node;
+      this.walWriter = new WalWriter(wal, loop, node::writesDurable, fatal);
+      writerRef[0] = walWriter;
+      this.applier = new ApplyWorker(state, snapshots, applyThread, loop, node::applied, proposals, walWriter,
+          new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().keepEntries()),
+          node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal);
+      RawNode raw = new RawNode(coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored), wal);
+      node.attach(raw, walWriter, new RaftNode.PeerLink() {
+        @Override
+        public void send(RaftMessage m) {
+          transport.send(m);
+        }
+
+        @Override
+        public void sendSnapshot(RaftMessage installSnapshot) {
+          transport.sendSnapshot(installSnapshot);
+        }
+      }, applier);
+      node.setOnRemoved(() -> LOG.warn("this member was removed from the cluster; stop it and wipe its data_dir"));
+      holder.node = node;
+      Map<Long, InetSocketAddress> peers = new HashMap<>();
+      for (Member m : cluster.getMembersList()) {
+        if (m.getId() != identity.getMemberId()) {
+          peers.put(m.getId(), address(HostPort.parse(m.getPeerAddress())));
+        }
+      }
+      transport.setPeers(peers);
+      StatusReporter status = new StatusReporter(this);
+      probes.status = status;
+      AdminService service = new AdminService(node, state, applier, snapshots, status, Duration.ofSeconds(10),
+          Duration.ofSeconds(60));
+      this.admin = new AdminServer(address(config.adminAddress()), transportOptions, service::handle);
+
+      walWriter.start();
+      applyThread.start();
+      loop.start();
+      admin.start();
+      started = true;
+      LOG.info("raftd {} (member {}) of cluster {} is up: peers on {}, clients on {}; {} entries in the log after {}",
+          config.name(), Long.toHexString(identity.getMemberId()), Long.toHexString(cluster.getClusterId()),
+          config.peerAddress(), config.adminAddress(), wal.lastIndex() - wal.firstIndex() + 1, wal.firstIndex() - 1);
+    } finally {
+      if (!started) {
+        lock.close();
+      }
+    }
+  }
+
+  /** Starts a member; the caller has checked the config and the data directory. */
+  public static Daemon start(RaftdConfig config, Fatal fatal) throws IOException, StartupException, InterruptedException {
+    return new Daemon(config, fatal);
+  }
+
+  private static MemberIdentity identity(FileIO io, Path dataDir, String name) throws IOException, StartupException {
+    Path file = dataDir.resolve("identity");
+    MemberIdentity id = DataDirFile.read(io, file, MemberIdentity.parser());
+    if (id == null) {
+      long memberId = 0;
+      SecureRandom random = new SecureRandom();
+      while (memberId == 0) {
+        memberId = random.nextLong();
+      }
+      id = MemberIdentity.newBuilder().setMemberId(memberId).setName(name).setCreatedMs(System.currentTimeMillis()).build();
+      DataDirFile.write(io, file, id);
+      LOG.info("first start of {}: member id {}", name, Long.toHexString(memberId));
+    } else if (!id.getName().equals(name)) {
+      throw new StartupException("data_dir " + dataDir + " belongs to member " + id.getName() + ", but the config names "
+          + name + ": point this config at its own data_dir");
+    }
+    return id;
+  }
+
+  private ClusterRecord bootstrap(FileIO io, Path dataDir) throws IOException, StartupException, InterruptedException {
+    RaftdConfig.Cluster c = config.cluster();
+    String token = c.token().orElse("");
+    ClusterRecord record;
+    if (c.members().isEmpty()) {
+      record = Bootstrap.alone(identity.getMemberId(), new Bootstrap.Seed(config.name(), config.peerAddress().toString(),
+          config.adminAddress().toString()), token);
+      LOG.info("forming a one-node cluster {}", Long.toHexString(record.getClusterId()));
+    } else {
+      List<Bootstrap.Seed> seeds = new ArrayList<>();
+      Map<String, InetSocketAddress> addresses = new HashMap<>();
+      for (RaftdConfig.Member m : c.members()) {
+        seeds.add(new Bootstrap.Seed(m.name(), m.peer().toString(), m.admin().toString()));
+        addresses.put(m.name(), address(m.peer()));
+      }
+      try {
+        record = Bootstrap.withSeeds(identity.getMemberId(), config.name(), seeds, token, transport::probe, addresses,
+            Duration.ofMinutes(10));
+      } catch (Bootstrap.RefusedException e) {
+        throw new StartupException(e.getMessage());
+      }
+      LOG.info("formed cluster {} with {}", Long.toHexString(record.getClusterId()),
+          record.getMembersList().stream().map(Member::getName).toList());
+    }
+    DataDirFile.write(io, dataDir.resolve("cluster"), record);
+    return record;
+  }
+
+  /**
+   * After the first start membership comes from the log; a members list that no longer matches a
+   * one-node cluster is most likely a config meant for a fresh start.
+   */
+  private ClusterRecord checkStillValid(ClusterRecord known) throws StartupException {
+    if (known.getMembersCount() == 1 && config.cluster().members().size() > 1) {
+      throw new StartupException("data_dir " + config.dataDir() + " holds a one-node cluster, but the config lists "
+          + config.cluster().members().size() + " members: membership comes from the log after the first start."
+          + " To form the listed cluster instead, stop raftd, empty the data_dir and start again");
+    }
+    return known;
+  }
+
+  private static Options transportOptions(RaftdConfig config, Path dataDir) {
+    Options d = Options.defaults();
+    return new Options((int) config.transport().maxFrameBytes(), d.connectTimeout(), d.handshakeTimeout(),
+        d.backoffMin(), d.backoffMax(), d.sendQueueBound(), d.writeBufferHighBytes(), d.snapshotChunkBytes(),
+        d.snapshotIdleTimeout(), d.ioThreads(), d.epoll(), dataDir.resolve("native"));
+  }
+
+  static Config coreConfig(RaftdConfig config, long id, long clusterId, long applied) {
+    long tick = TICK.toMillis();
+    RaftdConfig.Raft r = config.raft();
+    int heartbeat = (int) Math.max(1, r.heartbeat().toMillis() / tick);
+    int electionMin = (int) Math.max(heartbeat + 1, r.electionTimeoutMin().toMillis() / tick);
+    int spread = (int) Math.max(1, (r.electionTimeoutMax().toMillis() - r.electionTimeoutMin().toMillis()) / tick);
+    Logger core = LoggerFactory.getLogger("io.raftd.raft");
+    return Config.builder(id, clusterId)
+        .heartbeatTicks(heartbeat)
+        .electionTicks(electionMin)
+        .electionSpread(spread)
+        .seed(new SecureRandom().nextLong())
+        .maxInflight(r.maxInflight())
+        .maxBatchBytes(r.maxAppendBytes())
+        .applied(applied)
+        .logger(new RaftLogger() {
+          @Override
+          public void info(String message) {
+            core.info(message);
+          }
+
+          @Override
+          public void warn(String message) {
+            core.warn(message);
+          }
+        })
+        .build();
+  }
+
+  static InetSocketAddress address(HostPort hp) {
+    return new InetSocketAddress(hp.host().startsWith("[") ? hp.host().substring(1, hp.host().length() - 1) : hp.host(),
+        hp.port());
+  }
+
+  // ---- what the status reporter reads ----
+
+  RaftdConfig config() {
+    return config;
+  }
+
+  MemberIdentity identity() {
+    return identity;
+  }
+
+  ClusterRecord cluster() {
+    return cluster;
+  }
+
+  Members members() {
+    return members;
+  }
+
+  RaftNode node() {
+    return node;
+  }
+
+  ApplyWorker applier() {
+    return applier;
+  }
+
+  WriteAheadLog wal() {
+    return wal;
+  }
+
+  PeerTransport transport() {
+    return transport;
+  }
+
+  long startedAt() {
+    return startedAt;
+  }
+
+  /** The admin port's address (the real port if the config asked for port 0). */
+  public InetSocketAddress adminAddress() {
+    return admin.boundAddress();
+  }
+
+  public long memberId() {
+    return identity.getMemberId();
+  }
+
+  /**
+   * Stops: no new requests; if leading, hands leadership over (bounded wait); waits for the queued WAL
+   * writes to be durable; then closes everything and releases the data directory.
+   */
+  @Override
+  public void close() throws IOException, InterruptedException {
+    admin.stopAccepting();
+    if (node.status().role() == io.raftd.raft.Role.LEADER && members.size() > 1) {
+      try {
+        node.transferLeadership(0).get(2, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (node.status().role() == io.raftd.raft.Role.LEADER && System.nanoTime() < deadline) {
+          Thread.sleep(20);  // polling the hand-over with a deadline, not synchronisation
+        }
+      } catch (Exception e) {
+        LOG.warn("could not hand leadership over before stopping: {}", e.getMessage());
+      }
+    }
+    node.failAll("this member is shutting down");
+    admin.close();
+    transport.close();
+    loop.close();
+    applyThread.close();
+    walWriter.close();
+    applier.close();
+    wal.close();
+    preallocator.shutdownNow();
+    lock.close();
+    LOG.info("raftd {} stopped", config.name());
+  }
+
+  /** Routes the transport's events to the node, which exists only once the transport has started. */
+  private static final class RaftNodeHolder implements PeerTransport.Listener {
+    volatile RaftNode node;
+
+    @Override
+    public void onMessage(RaftMessage m) {
+      RaftNode n = node;
+      if (n != null) {
+        n.receive(m);
+      }
+    }
+
+    @Override
+    public void onSnapshotReady(RaftMessage installSnapshot) {
+      onMessage(installSnapshot);
+    }
+
+    @Override
+    public void onSnapshotSent(long peer, boolean delivered) {
+      RaftNode n = node;
+      if (n != null) {
+        n.snapshotSent(peer, delivered);
+      }
+    }
+
+    @Override
+    public void onUnreachable(long peer) {
+      RaftNode n = node;
+      if (n != null) {
+        n.unreachable(peer);
+      }
+    }
+  }
+
+  /** Answers probes on the peer port: bootstrap checks from seeds, status requests from members' fan-outs. */
+  private static final class ProbeAnswers {
+    private final MemberIdentity identity;
+    volatile ClusterRecord cluster;
+    volatile StatusReporter status;
+
+    ProbeAnswers(MemberIdentity identity) {
+      this.identity = identity;
+    }
+
+    ProbeReply answer(ProbeRequest request) {
+      ClusterRecord c = cluster;
+      ProbeReply.Builder reply = ProbeReply.newBuilder().setName(identity.getName()).setMemberId(identity.getMemberId())
+          .setClusterId(c == null ? 0 : c.getClusterId());
+      if (request.hasBootstrapCheck() && c != null) {
+        for (Member m : c.getMembersList()) {
+          if (m.getName().equals(request.getBootstrapCheck().getFromName())) {
+            reply.setAskerId(m.getId());
+          }
+        }
+      }
+      StatusReporter s = status;
+      if (request.hasStatus() && s != null) {
+        reply.setStatus(s.nodeStatus().toByteString());
+      }
+      return reply.build();
+    }
+  }
+}

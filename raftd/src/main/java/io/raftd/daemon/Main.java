@@ -1,0 +1,104 @@
+package io.raftd.daemon;
+
+import io.raftd.config.ConfigException;
+import io.raftd.config.ConfigLoader;
+import io.raftd.config.RaftdConfig;
+import io.raftd.server.Fatal;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code raftd}: starts a member from its config file, or checks a config file. */
+@Command(name = "raftd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Runs one member of a raftd cluster: a replicated log and key-value store.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:stopped cleanly (SIGTERM)",
+        "1:could not start (data directory in use or damaged, bootstrap refused, ports taken)",
+        "2:bad configuration or usage",
+        "70:stopped by an internal failure (one ERROR line says which thread and why)"})
+public final class Main implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  @Option(names = "--config", paramLabel = "FILE", description = "the member's raftd.toml")
+  Path config;
+
+  @Option(names = "--check-config", paramLabel = "FILE", description = "check FILE and its data_dir, then exit")
+  Path checkConfig;
+
+  @Option(names = "--debug", description = "stack traces on errors")
+  boolean debug;
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setParameterExceptionHandler((e, a) -> {
+      System.err.println("raftd: " + e.getMessage() + " (see raftd --help)");
+      return 2;
+    });
+    System.exit(cli.execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (checkConfig != null) {
+      try {
+        RaftdConfig c = ConfigLoader.load(checkConfig);
+        ConfigLoader.checkDataDir(c);
+        System.out.println(checkConfig + ": ok");
+        return 0;
+      } catch (ConfigException e) {
+        System.err.println("raftd: " + e.getMessage());
+        return 2;
+      }
+    }
+    if (config == null) {
+      System.err.println("raftd: give --config FILE (or --check-config FILE); see raftd --help");
+      return 2;
+    }
+    RaftdConfig c;
+    try {
+      c = ConfigLoader.load(config);
+      ConfigLoader.checkDataDir(c);
+    } catch (ConfigException e) {
+      System.err.println("raftd: " + e.getMessage());
+      return 2;
+    }
+    Fatal fatal = (component, cause) -> {
+      LOG.error("{} failed, stopping: {}", component, cause.toString(), debug ? cause : null);
+      Runtime.getRuntime().halt(Fatal.EXIT_CODE);
+    };
+    Daemon daemon;
+    try {
+      daemon = Daemon.start(c, fatal);
+    } catch (Daemon.StartupException | java.io.IOException e) {
+      if (debug) {
+        e.printStackTrace();
+      }
+      System.err.println("raftd: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stop = new CountDownLatch(1);
+    // SIGTERM and SIGINT stop the member cleanly (hand leadership over, drain the WAL) and exit 0.
+    for (String signal : new String[] {"TERM", "INT"}) {
+      sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stop.countDown());
+    }
+    SystemdNotify.ready(LOG);
+    stop.await();
+    LOG.info("stopping on a signal");
+    daemon.close();
+    return 0;
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"raftd " + StatusReporter.VERSION};
+    }
+  }
+}

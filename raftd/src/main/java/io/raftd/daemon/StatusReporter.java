@@ -1,0 +1,144 @@
+package io.raftd.daemon;
+
+import io.raftd.proto.ClusterStatus;
+import io.raftd.proto.Configuration;
+import io.raftd.proto.Member;
+import io.raftd.proto.MemberStatus;
+import io.raftd.proto.NodeStatus;
+import io.raftd.proto.PeerProgress;
+import io.raftd.proto.ProbeRequest;
+import io.raftd.proto.StatusProbe;
+import io.raftd.raft.Role;
+import io.raftd.raft.Status;
+import io.raftd.server.AdminService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds this member's status from what its threads publish (no hop to the RaftLoop), and the cluster's
+ * by asking every member over the peer port at once: a member that does not answer in time is reported
+ * unreachable, never waited for.
+ */
+final class StatusReporter implements AdminService.StatusSource {
+  static final String VERSION = versionOf();
+
+  private final Daemon daemon;
+
+  StatusReporter(Daemon daemon) {
+    this.daemon = daemon;
+  }
+
+  private static String versionOf() {
+    String v = StatusReporter.class.getPackage().getImplementationVersion();
+    return v != null ? v : "dev";
+  }
+
+  NodeStatus nodeStatus() {
+    Status s = daemon.node().status();
+    Members members = daemon.members();
+    Configuration conf = daemon.node().configuration();
+    NodeStatus.Builder b = NodeStatus.newBuilder()
+        .setSelf(members.byId(daemon.memberId()))
+        .setVersion(VERSION)
+        .setUptimeMs(System.currentTimeMillis() - daemon.startedAt())
+        .setRole(s.role().name().toLowerCase(Locale.ROOT).replace('_', '-'))
+        .setTerm(s.term())
+        .setCommit(s.commit())
+        .setApplied(daemon.applier().appliedIndex())
+        .setFirstIndex(s.firstIndex())
+        .setLastIndex(s.lastIndex())
+        .setSnapshotIndex(daemon.wal().snapshot().getIndex())
+        .setSnapshotBytes(daemon.wal().snapshot().getSize())
+        .setJoint(conf.getOutgoingVotersCount() > 0)
+        .setWalSegments(daemon.wal().segmentFiles().size())
+        .setClusterId(daemon.cluster().getClusterId());
+    if (s.leader() != 0) {
+      b.setLeader(members.byId(s.leader()));
+    }
+    conf.getVotersList().forEach(id -> b.addVoters(members.byId(id)));
+    conf.getLearnersList().forEach(id -> b.addLearners(members.byId(id)));
+    int voters = conf.getVotersCount();
+    b.setFailureTolerance(Math.max(0, (voters - 1) / 2));
+    if (s.role() == Role.LEADER) {
+      for (Map.Entry<Long, String> p : daemon.node().progress().entrySet()) {
+        b.addPeers(progress(members.byId(p.getKey()), p.getValue(), s.lastIndex()));
+      }
+    }
+    long walBytes = 0;
+    for (java.nio.file.Path p : daemon.wal().segmentFiles()) {
+      walBytes += p.toFile().length();
+    }
+    return b.setWalBytes(walBytes).build();
+  }
+
+  /** Parses the core's "STATE match=M next=N ..." progress line. */
+  private static PeerProgress progress(Member member, String line, long lastIndex) {
+    PeerProgress.Builder p = PeerProgress.newBuilder().setMember(member);
+    String[] parts = line.split(" ");
+    p.setState(parts[0].toLowerCase(Locale.ROOT));
+    for (String part : parts) {
+      if (part.startsWith("match=")) {
+        long match = Long.parseLong(part.substring(6));
+        p.setMatch(match).setLag(Math.max(0, lastIndex - match));
+      } else if (part.startsWith("next=")) {
+        p.setNext(Long.parseLong(part.substring(5)));
+      }
+    }
+    return p.build();
+  }
+
+  @Override
+  public CompletableFuture<NodeStatus> node() {
+    return CompletableFuture.completedFuture(nodeStatus());
+  }
+
+  @Override
+  public CompletableFuture<ClusterStatus> cluster(Duration timeout) {
+    List<CompletableFuture<MemberStatus>> answers = new ArrayList<>();
+    for (Member m : daemon.members().all()) {
+      if (m.getId() == daemon.memberId()) {
+        answers.add(CompletableFuture.completedFuture(
+            MemberStatus.newBuilder().setMember(m).setReachable(true).setStatus(nodeStatus()).build()));
+        continue;
+      }
+      Duration wait = timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout : Duration.ofSeconds(2);
+      answers.add(daemon.transport()
+          .probe(Daemon.address(io.raftd.config.HostPort.parse(m.getPeerAddress())),
+              ProbeRequest.newBuilder().setStatus(StatusProbe.getDefaultInstance()).build(), wait)
+          .orTimeout(wait.toMillis() + 500, TimeUnit.MILLISECONDS)
+          .handle((reply, e) -> {
+            MemberStatus.Builder ms = MemberStatus.newBuilder().setMember(m);
+            if (e != null || reply.getStatus().isEmpty()) {
+              return ms.setReachable(false).setError(e == null ? "no status in its answer"
+                  : String.valueOf((e.getCause() != null ? e.getCause() : e).getMessage())).build();
+            }
+            try {
+              return ms.setReachable(true).setStatus(NodeStatus.parseFrom(reply.getStatus())).build();
+            } catch (com.google.protobuf.InvalidProtocolBufferException bad) {
+              return ms.setReachable(false).setError("its status does not decode").build();
+            }
+          }));
+    }
+    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      ClusterStatus.Builder c = ClusterStatus.newBuilder();
+      answers.forEach(a -> c.addMembers(a.join()));
+      return c.build();
+    });
+  }
+
+  @Override
+  public Member leader() {
+    long id = daemon.node().status().leader();
+    return id == 0 ? null : daemon.members().byId(id);
+  }
+
+  @Override
+  public Member byName(String name) {
+    return daemon.members().byName(name);
+  }
+}
