@@ -2,6 +2,9 @@ package io.raftd.walformat;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -59,16 +62,51 @@ public final class WalFormat {
     return String.format("%016x-%016x%s", seq, firstIndex, SEGMENT_SUFFIX);
   }
 
-  /** The seq and first index a segment file's name carries, or null if it is not a segment's name. */
-  public static long[] parseSegmentName(String name) {
+  /** A segment file as its name identifies it. */
+  public record SegmentId(long seq, long firstIndex) {
+    public String name() {
+      return segmentName(seq, firstIndex);
+    }
+  }
+
+  /** The segment a file name names, or null if it is not a segment's name. */
+  public static SegmentId parseSegmentName(String name) {
     if (!name.endsWith(SEGMENT_SUFFIX) || name.length() != 33 + SEGMENT_SUFFIX.length() || name.charAt(16) != '-') {
       return null;
     }
     try {
-      return new long[] {Long.parseUnsignedLong(name.substring(0, 16), 16), Long.parseUnsignedLong(name.substring(17, 33), 16)};
+      return new SegmentId(Long.parseUnsignedLong(name.substring(0, 16), 16), Long.parseUnsignedLong(name.substring(17, 33), 16));
     } catch (NumberFormatException e) {
       return null;
     }
+  }
+
+  /** The segments among a directory's file names, oldest (lowest seq) first. */
+  public static List<SegmentId> segments(List<String> names) {
+    List<SegmentId> found = new ArrayList<>();
+    for (String name : names) {
+      SegmentId id = parseSegmentName(name);
+      if (id != null) {
+        found.add(id);
+      }
+    }
+    found.sort(Comparator.comparingLong(SegmentId::seq));
+    return found;
+  }
+
+  /**
+   * Where the seq numbers of {@code segments} (ordered) skip one: "segment N is missing (between A and
+   * B)", or null if they run without a gap. Compaction deletes only the oldest segments, so a gap means
+   * a segment was lost or deleted by hand.
+   */
+  public static String missingSegment(List<SegmentId> segments) {
+    for (int k = 1; k < segments.size(); k++) {
+      if (segments.get(k).seq() != segments.get(k - 1).seq() + 1) {
+        return "WAL segment " + (segments.get(k - 1).seq() + 1) + " is missing (between " + segments.get(k - 1).name()
+            + " and " + segments.get(k).name() + ")";
+      }
+    }
+    return null;
   }
 
   /** A segment's header sector. */

@@ -48,23 +48,15 @@ public final class WalVerifier {
     }
     names.sort(null);
     List<String> problems = new ArrayList<>();
-    List<long[]> found = new ArrayList<>();
-    for (String name : names) {
-      long[] parsed = WalFormat.parseSegmentName(name);
-      if (parsed != null) {
-        found.add(parsed);
-      }
-    }
-    found.sort((a, b) -> Long.compare(a[0], b[0]));
-    for (int k = 1; k < found.size(); k++) {
-      if (found.get(k)[0] != found.get(k - 1)[0] + 1) {
-        problems.add("segment " + (found.get(k - 1)[0] + 1) + " is missing");
-      }
+    List<WalFormat.SegmentId> found = WalFormat.segments(names);
+    String missing = WalFormat.missingSegment(found);
+    if (missing != null) {
+      problems.add(missing);
     }
     List<SegmentReport> reports = new ArrayList<>();
     for (int k = 0; k < found.size(); k++) {
-      long seq = found.get(k)[0];
-      String name = WalFormat.segmentName(seq, found.get(k)[1]);
+      long seq = found.get(k).seq();
+      String name = found.get(k).name();
       long[] counts = new long[3];  // records, first entry, last entry
       SegmentScanner.Visitor counting = (type, body, offset, length) -> {
         counts[0]++;
@@ -91,7 +83,7 @@ public final class WalVerifier {
             return ch.read(dst, position);
           }
         };
-        SegmentScanner.Result r = SegmentScanner.scan(file, name, seq, found.get(k)[1], k == found.size() - 1, counting);
+        SegmentScanner.Result r = SegmentScanner.scan(file, name, seq, found.get(k).firstIndex(), k == found.size() - 1, counting);
         reports.add(new SegmentReport(name, seq, r.frames(), counts[0], counts[1], counts[2], r.damage()));
       }
     }

@@ -111,24 +111,15 @@ public final class WalRecovery {
   static Result recover(FileIO io, Path dir, WriteAheadLog.Options options, Configuration bootstrap) throws IOException {
     io.createDirectories(dir);
     List<String> names = io.list(dir);
-    List<long[]> found = new ArrayList<>();
     for (String name : names) {
       if (name.endsWith(WalFormat.TEMP_SUFFIX)) {
         io.delete(dir.resolve(name));  // a preallocated segment never put in place
-        continue;
-      }
-      long[] parsed = WalFormat.parseSegmentName(name);
-      if (parsed != null) {
-        found.add(parsed);
       }
     }
-    found.sort((a, b) -> Long.compare(a[0], b[0]));
-    for (int k = 1; k < found.size(); k++) {
-      if (found.get(k)[0] != found.get(k - 1)[0] + 1) {
-        throw new WalCorruptionException(dir + ": WAL segment " + (found.get(k - 1)[0] + 1) + " is missing (between "
-            + WalFormat.segmentName(found.get(k - 1)[0], found.get(k - 1)[1]) + " and "
-            + WalFormat.segmentName(found.get(k)[0], found.get(k)[1]) + ")" + VERIFY_HINT);
-      }
+    List<WalFormat.SegmentId> found = WalFormat.segments(names);
+    String missing = WalFormat.missingSegment(found);
+    if (missing != null) {
+      throw new WalCorruptionException(dir + ": " + missing + VERIFY_HINT);
     }
     Replay replay = new Replay();
     // No entry cache while replaying: every replayed entry would otherwise live through a young collection
@@ -140,9 +131,9 @@ public final class WalRecovery {
     long lastGood = 0;
     try {
       for (int k = 0; k < found.size(); k++) {
-        long seq = found.get(k)[0];
-        long first = found.get(k)[1];
-        Path path = dir.resolve(WalFormat.segmentName(seq, first));
+        long seq = found.get(k).seq();
+        long first = found.get(k).firstIndex();
+        Path path = dir.resolve(found.get(k).name());
         boolean newest = k == found.size() - 1;
         FileIO.Handle h = io.open(path, false);
         Segment s = new Segment(seq, first, path, h, 0, 0);
@@ -159,7 +150,7 @@ public final class WalRecovery {
           d = new Damage(Damage.Kind.TORN, d.file(), r.end(), d.what() + " (fsync = never: treated as a torn tail)");
         }
         if (d != null && !d.torn()) {
-          String upTo = newest ? "" : ".." + (found.get(k + 1)[1] - 1);
+          String upTo = newest ? "" : ".." + (found.get(k + 1).firstIndex() - 1);
           throw new WalCorruptionException(d.file() + " at offset " + d.offset() + ": " + d.what() + "; entries "
               + (replay.index.last() + 1) + upTo + (newest ? " onwards" : "") + " are affected (last good index "
               + replay.index.last() + ")" + VERIFY_HINT);
@@ -198,7 +189,7 @@ public final class WalRecovery {
       if (hs.getCommit() < index.base()) {
         hs = hs.toBuilder().setCommit(index.base()).build();  // a snapshot holds only committed entries
       }
-      long nextSeq = found.isEmpty() ? 1 : found.get(found.size() - 1)[0] + 1;
+      long nextSeq = found.isEmpty() ? 1 : found.get(found.size() - 1).seq() + 1;
       Report report = new Report(torn, torn == null ? index.last() : lastGood, segments.size(), replay.entries);
       return new Result(segments, index, hs, snapshot, nextSeq, report);
     } catch (IOException | RuntimeException e) {

@@ -133,7 +133,7 @@ class WalModelTest {
         writeAndSync(model.copy().taken(s, compactTo), "snapshot " + at + " compacted to " + compactTo);
         List<Path> segments = wal.segmentFiles();
         if (compacts && segments.size() > 1) {
-          long second = WalFormat.parseSegmentName(segments.get(1).getFileName().toString())[1];
+          long second = WalFormat.parseSegmentName(segments.get(1).getFileName().toString()).firstIndex();
           if (second <= to + 1) {
             throw new AssertionError("step " + step + ": compaction to " + to + " kept " + segments.get(0).getFileName()
                 + " though the next segment starts at " + second);
