@@ -24,13 +24,13 @@ import java.util.regex.Pattern;
  */
 final class ConfigReader {
   static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
-      "metrics_address", "cluster", "raft", "transport", "snapshot", "wal");
+      "metrics_address", "state_machine", "cluster", "raft", "transport", "snapshot", "wal");
   static final List<String> CLUSTER_KEYS = List.of("token", "members");
   static final List<String> MEMBER_KEYS = List.of("name", "peer", "admin");
   static final List<String> RAFT_KEYS = List.of("heartbeat_ms", "election_timeout_ms", "max_entry_bytes",
       "max_append_bytes", "max_inflight");
   static final List<String> TRANSPORT_KEYS = List.of("max_frame_bytes");
-  static final List<String> SNAPSHOT_KEYS = List.of("entries", "keep_entries", "retain");
+  static final List<String> SNAPSHOT_KEYS = List.of("entries", "bytes", "keep_entries", "retain");
   static final List<String> WAL_KEYS = List.of("segment_bytes", "fsync");
 
   private static final long KIB = 1024;
@@ -55,6 +55,7 @@ final class ConfigReader {
         root.address("peer_address").orElse(new HostPort("127.0.0.1", 7100)),
         root.address("admin_address").orElse(new HostPort("127.0.0.1", 7200)),
         root.address("metrics_address").orElse(new HostPort("127.0.0.1", 7300)),
+        stateMachine(root),
         cluster(root.table("cluster")),
         raft(root.table("raft")),
         transport(root.table("transport")),
@@ -71,6 +72,14 @@ final class ConfigReader {
       throw root.invalid("data_dir", "is not a valid path: expected " + expected);
     }
     return Path.of(text);
+  }
+
+  private static String stateMachine(TomlTable root) throws ConfigException {
+    String name = root.string("state_machine").orElse("kv");
+    if (!MEMBER_NAME.matcher(name).matches()) {
+      throw root.invalid("state_machine", "is not a valid state machine name: expected a provider's name such as \"kv\"");
+    }
+    return name;
   }
 
   private static Optional<String> memberName(TomlTable table, String key) throws ConfigException {
@@ -146,6 +155,7 @@ final class ConfigReader {
     snapshot.rejectUnknownKeys(SNAPSHOT_KEYS);
     return new Snapshot(
         snapshot.atLeast("entries", 10_000, 1),
+        snapshot.bytes("bytes", 64 * MIB, MIB, 1024 * GIB),
         snapshot.atLeast("keep_entries", 5_000, 0),
         (int) snapshot.integer("retain", 2, 1, Integer.MAX_VALUE));
   }

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param peerAddress where this member listens for Raft traffic from its peers
  * @param adminAddress where this member listens for raftctl and clients
  * @param metricsAddress where this member serves its metrics
+ * @param stateMachine the name of the state machine to run (a {@code StateMachineProvider}'s name)
  * @param source the file this was read from, for messages about it
  */
 public record RaftdConfig(
@@ -24,6 +25,7 @@ public record RaftdConfig(
     HostPort peerAddress,
     HostPort adminAddress,
     HostPort metricsAddress,
+    String stateMachine,
     Cluster cluster,
     Raft raft,
     Transport transport,
@@ -66,10 +68,11 @@ public record RaftdConfig(
 
   /**
    * @param entries take a snapshot every this many applied entries
+   * @param bytes or once this many bytes of entry data have been applied since the last one
    * @param keepEntries entries kept in the log behind a snapshot, so slow followers need no snapshot
    * @param retain snapshot files kept
    */
-  public record Snapshot(long entries, long keepEntries, int retain) {}
+  public record Snapshot(long entries, long bytes, long keepEntries, int retain) {}
 
   /** @param segmentBytes the size WAL segments are preallocated to, a multiple of 512 */
   public record Wal(long segmentBytes, FsyncPolicy fsync) {}

@@ -108,7 +108,12 @@ public final class Daemon implements AutoCloseable {
       WriteAheadLog.Options walOptions = new WriteAheadLog.Options(config.wal().segmentBytes(), config.wal().fsync(),
           64L << 20, preallocator);
       this.wal = WriteAheadLog.open(io, dataDir.resolve("wal"), walOptions, cluster.getBootstrap());
-      SessionLayer state = new SessionLayer(StateMachines.load("kv").create());
+      SessionLayer state;
+      try {
+        state = new SessionLayer(StateMachines.load(config.stateMachine()).create());
+      } catch (IllegalArgumentException e) {
+        throw new StartupException("state_machine = \"" + config.stateMachine() + "\": " + e.getMessage());
+      }
       long restored = ApplyWorker.restoreAtStart(state, snapshots, wal.snapshot());
 
       Proposals proposals = new Proposals();
@@ -121,7 +126,8 @@ public final class Daemon implements AutoCloseable {
       this.walWriter = new WalWriter(wal, loop, node::writesDurable, fatal);
       writerRef[0] = walWriter;
       this.applier = new ApplyWorker(state, snapshots, applyThread, loop, node::applied, proposals, walWriter,
-          new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().keepEntries()),
+          new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
+              config.snapshot().keepEntries()),
           node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal);
       RawNode raw = new RawNode(coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored), wal);
       node.attach(raw, walWriter, new RaftNode.PeerLink() {

@@ -32,8 +32,11 @@ import org.slf4j.LoggerFactory;
 public final class ApplyWorker implements Applier, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApplyWorker.class);
 
-  /** When to snapshot: every {@code entries} applied entries, keeping {@code keepEntries} behind it. */
-  public record SnapshotPolicy(long entries, long keepEntries) {}
+  /**
+   * When to snapshot: every {@code entries} applied entries or {@code bytes} of applied entry data,
+   * whichever comes first, keeping {@code keepEntries} behind it in the log.
+   */
+  public record SnapshotPolicy(long entries, long bytes, long keepEntries) {}
 
   private final SessionLayer state;
   private final SnapshotStore store;
@@ -51,6 +54,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
   private long appliedTerm;
   private Configuration configuration;
   private long lastSnapshotIndex;
+  private long bytesSinceSnapshot;
   private boolean snapshotInProgress;
   private volatile long appliedIndex;
 
@@ -114,11 +118,12 @@ public final class ApplyWorker implements Applier, AutoCloseable {
         applied = e.getIndex();
         appliedTerm = e.getTerm();
         appliedIndex = applied;
+        bytesSinceSnapshot += e.getData().size();
         proposals.applied(e, result);
       }
       long upTo = applied;
       raftLoop.post(() -> onApplied.accept(upTo));
-      if (policy.entries() > 0 && applied - lastSnapshotIndex >= policy.entries()) {
+      if (applied - lastSnapshotIndex >= policy.entries() || bytesSinceSnapshot >= policy.bytes()) {
         snapshot(null);
       }
     });
@@ -161,6 +166,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
     }
     snapshotInProgress = true;
     Snapshot ref = state.snapshot();
+    bytesSinceSnapshot = 0;
     SnapshotMetadata meta = SnapshotMetadata.newBuilder().setIndex(applied).setTerm(appliedTerm)
         .setConfiguration(configuration).setId(applied + "-" + appliedTerm).build();
     lastSnapshotIndex = applied;

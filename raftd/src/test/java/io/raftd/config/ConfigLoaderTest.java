@@ -81,7 +81,7 @@ class ConfigLoaderTest {
     assertEquals(new RaftdConfig.Raft(Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofMillis(1500),
         2 << 20, 4 << 20, 64), c.raft());
     assertEquals(8 << 20, c.transport().maxFrameBytes());
-    assertEquals(new RaftdConfig.Snapshot(20_000, 0, 3), c.snapshot());
+    assertEquals(new RaftdConfig.Snapshot(20_000, 64 << 20, 0, 3), c.snapshot());
     assertEquals(new RaftdConfig.Wal(32 << 20, FsyncPolicy.NEVER), c.wal());
     assertEquals("full.toml", c.source());
   }
@@ -95,11 +95,12 @@ class ConfigLoaderTest {
     assertEquals(new HostPort("127.0.0.1", 7100), c.peerAddress());
     assertEquals(new HostPort("127.0.0.1", 7200), c.adminAddress());
     assertEquals(new HostPort("127.0.0.1", 7300), c.metricsAddress());
+    assertEquals("kv", c.stateMachine());
     assertEquals(new RaftdConfig.Cluster(Optional.empty(), List.of()), c.cluster());
     assertEquals(new RaftdConfig.Raft(Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofMillis(2000),
         1 << 20, 1 << 20, 256), c.raft());
     assertEquals(new RaftdConfig.Transport(16 << 20), c.transport());
-    assertEquals(new RaftdConfig.Snapshot(10_000, 5_000, 2), c.snapshot());
+    assertEquals(new RaftdConfig.Snapshot(10_000, 64 << 20, 5_000, 2), c.snapshot());
     assertEquals(new RaftdConfig.Wal(64 << 20, FsyncPolicy.ALWAYS), c.wal());
   }
 
