@@ -89,7 +89,7 @@ public final class AdminService {
         case BODY_NOT_SET -> CompletableFuture.failedFuture(
             new Proposals.Failure(ErrorCode.INVALID_ARGUMENT, "empty request: no operation given"));
       };
-    } catch (Proposals.Failure e) {
+    } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
     return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -194,6 +194,8 @@ public final class AdminService {
           err.setMessage(f.getMessage() + "; the leader is " + leader.getName() + " at " + leader.getAdminAddress());
         }
       }
+    } else if (cause instanceof IllegalArgumentException) {
+      err.setCode(ErrorCode.INVALID_ARGUMENT).setMessage(String.valueOf(cause.getMessage()));
     } else if (cause instanceof TimeoutException) {
       boolean write = r.hasWrite() || r.hasOpenSession() || r.hasKeepAlive() || r.hasCloseSession();
       err.setCode(write ? ErrorCode.UNKNOWN_OUTCOME : ErrorCode.TIMEOUT)
