@@ -127,7 +127,8 @@ public final class AdminService {
     if (q.getStale()) {
       return CompletableFuture.completedFuture(answer(q.getQuery(), applier.appliedIndex()));
     }
-    return node.readIndex().thenApply(index -> answer(q.getQuery(), Math.max(index, applier.appliedIndex())));
+    // The read index completes on the RaftLoop: the query itself (a scan may be long) runs elsewhere.
+    return node.readIndex().thenApplyAsync(index -> answer(q.getQuery(), Math.max(index, applier.appliedIndex())));
   }
 
   private AdminResponse.Builder answer(ByteString query, long appliedAtLeast) {
