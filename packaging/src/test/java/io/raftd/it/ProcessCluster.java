@@ -1,0 +1,377 @@
+package io.raftd.it;
+
+import io.raftd.client.RaftdClient;
+import io.raftd.client.RaftdException;
+import io.raftd.proto.NodeStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * raftd members as real processes on loopback, run from the jars the packaging module gathered in lib/:
+ * {@code java -Xmx128m -XX:+ExitOnOutOfMemoryError -cp "lib/*" io.raftd.daemon.Main --config FILE}. Each member
+ * has free ports, its own data dir and a log file (stdout and stderr) under {@code target/it/<name>-*}.
+ * Members can be killed with SIGKILL and restarted on the same data dir. Every process this class starts is
+ * killed by {@link #close()} and, should the test JVM end first, by a shutdown hook.
+ */
+final class ProcessCluster implements AutoCloseable {
+  /** Every raftd process started by any cluster in this JVM and not yet reaped: the shutdown hook kills them. */
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(ProcessCluster::killTree), "kill-raftd-members"));
+  }
+
+  final Path root;
+  final List<String> names = new ArrayList<>();
+  final List<String> adminAddresses = new ArrayList<>();
+  private final List<Path> configs = new ArrayList<>();
+  private final List<Path> logs = new ArrayList<>();
+  private final Process[] processes;
+  private final Path lib;
+
+  /**
+   * Writes the configs of a {@code size}-member cluster; starts nothing.
+   *
+   * @param extraToml extra tables appended to every member's config (e.g. {@code [snapshot]})
+   */
+  ProcessCluster(String name, int size, String extraToml) throws IOException {
+    this.lib = libDir();
+    Path itDir = Paths.get(System.getProperty("raftd.it.dir", "target/it")).toAbsolutePath();
+    Files.createDirectories(itDir);
+    this.root = Files.createTempDirectory(itDir, name + "-");
+    this.processes = new Process[size];
+    int[] ports = freePorts(3 * size);
+    StringBuilder members = new StringBuilder();
+    for (int i = 0; i < size; i++) {
+      names.add("n" + (i + 1));
+      adminAddresses.add("127.0.0.1:" + ports[3 * i + 1]);
+      members.append(String.format("  { name = \"n%d\", peer = \"127.0.0.1:%d\", admin = \"127.0.0.1:%d\" },%n",
+          i + 1, ports[3 * i], ports[3 * i + 1]));
+    }
+    for (int i = 0; i < size; i++) {
+      // Election timeouts of at least a second: two loaded cores run three JVMs plus the test's.
+      String toml = String.format("""
+          name = "n%d"
+          data_dir = "%s"
+          peer_address = "127.0.0.1:%d"
+          admin_address = "127.0.0.1:%d"
+          metrics_address = "127.0.0.1:%d"
+
+          [cluster]
+          token = "it"
+          members = [
+          %s]
+
+          [raft]
+          heartbeat_ms = 100
+          election_timeout_ms = [1000, 2000]
+          max_entry_bytes = 65536
+
+          [wal]
+          segment_bytes = 1048576
+
+          %s
+          """, i + 1, root.resolve("n" + (i + 1) + "-data"), ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], members,
+          extraToml);
+      Path config = root.resolve("n" + (i + 1) + ".toml");
+      Files.writeString(config, toml);
+      configs.add(config);
+      logs.add(root.resolve("n" + (i + 1) + ".log"));
+    }
+  }
+
+  /** lib/ at the repository root, as the packaging module's package phase leaves it. */
+  private static Path libDir() throws IOException {
+    Path lib = Paths.get(System.getProperty("raftd.lib", "../lib")).toAbsolutePath().normalize();
+    try (var jars = Files.list(lib)) {
+      if (jars.noneMatch(p -> p.getFileName().toString().matches("raftd-.*\\.jar"))) {
+        throw new IllegalStateException("no raftd jar in " + lib + ": run the package phase first (mvn -B verify does)");
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IllegalStateException("no " + lib + ": run the package phase first (mvn -B verify does)", e);
+    }
+    return lib;
+  }
+
+  int size() {
+    return processes.length;
+  }
+
+  /** Starts every member at once: on the first start the seeds must find each other to form the cluster. */
+  void startAll() throws IOException {
+    for (int i = 0; i < processes.length; i++) {
+      start(i);
+    }
+  }
+
+  /** Starts member {@code i} (again, after a kill: same config and data dir; its log file is appended to). */
+  void start(int i) throws IOException {
+    if (processes[i] != null && processes[i].isAlive()) {
+      throw new IllegalStateException(names.get(i) + " already runs (pid " + processes[i].pid() + ")");
+    }
+    Path javaBin = Paths.get(System.getProperty("java.home"), "bin", "java");
+    ProcessBuilder pb = new ProcessBuilder(javaBin.toString(), "-Xmx128m", "-XX:+ExitOnOutOfMemoryError",
+        "-cp", lib + "/*", "io.raftd.daemon.Main", "--config", configs.get(i).toString())
+        .directory(root.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.get(i).toFile()));
+    note(i, "starting");
+    Process p = pb.start();
+    LIVE.add(p);
+    processes[i] = p;
+  }
+
+  /**
+   * SIGSTOP to member {@code i}: it stops answering anything at once, so requests sent to it stay in flight
+   * until it is killed or continued. Freezing first, then killing, makes "in flight at the kill" certain.
+   */
+  void freeze(int i) throws IOException, InterruptedException {
+    signal(i, "STOP");
+  }
+
+  private void signal(int i, String signal) throws IOException, InterruptedException {
+    note(i, "SIG" + signal);
+    // sh's builtin kill: a kill binary (procps) is not in every minimal image.
+    Process kill = new ProcessBuilder("sh", "-c", "kill -" + signal + " " + processes[i].pid())
+        .redirectErrorStream(true).start();
+    String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (kill.waitFor() != 0) {
+      throw new IllegalStateException("kill -" + signal + " " + processes[i].pid() + " failed: " + out);
+    }
+  }
+
+  /** SIGKILL to member {@code i} (and anything it started), and waits until it is gone. Returns its exit code. */
+  int kill(int i) throws InterruptedException, IOException {
+    Process p = processes[i];
+    note(i, "SIGKILL");
+    killTree(p);
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(names.get(i) + " (pid " + p.pid() + ") survived SIGKILL for 30 s");
+    }
+    LIVE.remove(p);
+    return p.exitValue();
+  }
+
+  /** A line in member {@code i}'s log saying what the test did to it. */
+  private void note(int i, String what) throws IOException {
+    Files.writeString(logs.get(i), "==== it: " + what + " " + names.get(i) + " at " + java.time.Instant.now() + "\n",
+        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+  }
+
+  boolean isAlive(int i) {
+    return processes[i] != null && processes[i].isAlive();
+  }
+
+  long pid(int i) {
+    return processes[i].pid();
+  }
+
+  int indexOfAdmin(String adminAddress) {
+    int i = adminAddresses.indexOf(adminAddress);
+    if (i < 0) {
+      throw new IllegalArgumentException(adminAddress + " is not a member's admin address: " + adminAddresses);
+    }
+    return i;
+  }
+
+  /** This member's status, or null if it does not answer (within a short timeout). */
+  NodeStatus status(int i) throws InterruptedException {
+    try (RaftdClient c = RaftdClient.create(List.of(adminAddresses.get(i)), Duration.ofMillis(1500))) {
+      return c.status(adminAddresses.get(i));
+    } catch (RaftdException e) {
+      return null;
+    }
+  }
+
+  /** Member {@code i}'s status, waiting until it answers. */
+  NodeStatus awaitStatus(int i, Duration timeout) throws InterruptedException {
+    NodeStatus[] s = new NodeStatus[1];
+    await(timeout, names.get(i) + " to answer a status request", () -> (s[0] = status(i)) != null);
+    return s[0];
+  }
+
+  /** Waits until the running members agree on one leader among them; returns its index. */
+  int awaitLeader(Duration timeout) throws InterruptedException {
+    int[] leader = {-1};
+    await(timeout, "the running members to agree on a leader", () -> {
+      leader[0] = agreedLeader();
+      return leader[0] >= 0;
+    });
+    return leader[0];
+  }
+
+  private int agreedLeader() throws InterruptedException {
+    String leaderAdmin = null;
+    for (int i = 0; i < processes.length; i++) {
+      if (!isAlive(i)) {
+        continue;
+      }
+      NodeStatus s = status(i);
+      if (s == null || !s.hasLeader()) {
+        return -1;
+      }
+      String a = s.getLeader().getAdminAddress();
+      if (leaderAdmin != null && !leaderAdmin.equals(a)) {
+        return -1;
+      }
+      leaderAdmin = a;
+    }
+    if (leaderAdmin == null) {
+      return -1;
+    }
+    int l = indexOfAdmin(leaderAdmin);
+    NodeStatus ls = isAlive(l) ? status(l) : null;
+    return ls != null && ls.getRole().equals("leader") ? l : -1;
+  }
+
+  /**
+   * Waits until every member runs and all report the same last index, commit and applied index (and the
+   * same leader): nothing is left to replicate or apply. Returns their statuses.
+   */
+  List<NodeStatus> awaitConverged(Duration timeout) throws InterruptedException {
+    List<NodeStatus> last = new ArrayList<>();
+    await(timeout, "every member to hold, commit and apply the same log (last seen: " + describe(last) + ")", () -> {
+      last.clear();
+      for (int i = 0; i < processes.length; i++) {
+        NodeStatus s = isAlive(i) ? status(i) : null;
+        if (s == null) {
+          return false;
+        }
+        last.add(s);
+      }
+      NodeStatus first = last.get(0);
+      return first.hasLeader() && last.stream().allMatch(s -> s.getLastIndex() == first.getLastIndex()
+          && s.getCommit() == first.getLastIndex() && s.getApplied() == first.getLastIndex()
+          && s.getTerm() == first.getTerm() && s.hasLeader() && s.getLeader().getId() == first.getLeader().getId());
+    });
+    return List.copyOf(last);
+  }
+
+  private static Object describe(List<NodeStatus> statuses) {
+    // evaluated lazily in the failure message
+    return new Object() {
+      @Override
+      public String toString() {
+        return statuses.stream().map(s -> s.getSelf().getName() + " " + s.getRole() + " term " + s.getTerm() + " last "
+            + s.getLastIndex() + " commit " + s.getCommit() + " applied " + s.getApplied()).collect(Collectors.joining("; "));
+      }
+    };
+  }
+
+  interface Check {
+    boolean holds() throws Exception;
+  }
+
+  /**
+   * Polls {@code check} (a condition on the cluster or on the test's own state) until it holds or the deadline passes (then fails with {@code what}, the members'
+   * log tails and whichever member died). A member that exits on its own also fails the wait at once.
+   */
+  void await(Duration timeout, Object what, Check check) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Exception lastError = null;
+    while (true) {
+      for (int i = 0; i < processes.length; i++) {
+        Process p = processes[i];
+        if (p != null && !p.isAlive() && LIVE.contains(p)) {
+          throw new AssertionError(names.get(i) + " exited on its own with " + p.exitValue() + " while waiting for "
+              + what + "\n" + tails(60));
+        }
+      }
+      try {
+        if (check.holds()) {
+          return;
+        }
+        lastError = null;
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        lastError = e;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        AssertionError failure = new AssertionError("gave up after " + timeout.toMillis() + " ms waiting for " + what
+            + "\n" + tails(60));
+        if (lastError != null) {
+          failure.initCause(lastError);
+        }
+        throw failure;
+      }
+      Thread.sleep(50);  // poll interval of a deadline-bounded wait
+    }
+  }
+
+  /** The last {@code lines} lines of every member's log, for failure messages. */
+  String tails(int lines) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < logs.size(); i++) {
+      b.append("---- ").append(names.get(i)).append(" (").append(logs.get(i)).append("), last ").append(lines)
+          .append(" lines:\n");
+      try {
+        List<String> all = Files.exists(logs.get(i)) ? Files.readAllLines(logs.get(i), StandardCharsets.UTF_8) : List.of();
+        all.subList(Math.max(0, all.size() - lines), all.size()).forEach(l -> b.append("  ").append(l).append('\n'));
+      } catch (IOException | UncheckedIOException e) {
+        b.append("  (unreadable: ").append(e).append(")\n");
+      }
+    }
+    return b.toString();
+  }
+
+  /** Lines of member {@code i}'s log. */
+  List<String> log(int i) throws IOException {
+    return Files.readAllLines(logs.get(i), StandardCharsets.UTF_8);
+  }
+
+  /** Kills every member; the data and logs stay under target/it for a look after a failure. */
+  @Override
+  public void close() {
+    for (Process p : processes) {
+      if (p != null) {
+        killTree(p);
+        try {
+          p.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        LIVE.remove(p);
+      }
+    }
+  }
+
+  /** SIGKILL to the process first (its children would be orphaned, not killed, by its death), then to its children. */
+  private static void killTree(Process p) {
+    List<ProcessHandle> children = p.descendants().toList();
+    p.destroyForcibly();
+    children.forEach(ProcessHandle::destroyForcibly);
+  }
+
+  static int[] freePorts(int n) throws IOException {
+    int[] ports = new int[n];
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        held.add(s);
+        ports[i] = s.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : held) {
+        s.close();
+      }
+    }
+    return ports;
+  }
+
+}
