@@ -44,7 +44,11 @@ public final class Session implements AutoCloseable {
     return id;
   }
 
-  /** Writes that were sent again after an unknown outcome. */
+  /**
+   * Writes this session sent again after the server answered with an unknown outcome (TIMEOUT,
+   * UNKNOWN_OUTCOME). Resends after a broken connection happen inside {@link RaftdClient#call} and are
+   * not counted here.
+   */
   public long retries() {
     return retries;
   }
