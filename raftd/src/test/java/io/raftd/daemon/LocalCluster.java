@@ -2,10 +2,12 @@ package io.raftd.daemon;
 
 import io.raftd.config.ConfigLoader;
 import io.raftd.config.RaftdConfig;
+import io.raftd.raft.Role;
 import io.raftd.server.Fatal;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,19 +17,39 @@ import java.util.concurrent.Future;
 
 /** A cluster of daemons in this JVM on loopback, for tests: each with its own data dir and free ports. */
 final class LocalCluster implements AutoCloseable {
+  /**
+   * Extra TOML for clusters that write a lot on a loaded machine: small WAL segments (each is preallocated
+   * with zeros) and no fsync (nothing here survives a power failure anyway).
+   */
+  static final String FAST_WAL = """
+      [wal]
+      segment_bytes = 4194304
+      fsync = "never"
+      """;
+
   final List<String> names = new ArrayList<>();
   final List<String> tomls = new ArrayList<>();
   final List<Daemon> daemons = new ArrayList<>();
   final List<String> adminAddresses = new ArrayList<>();
+  final List<Integer> peerPorts = new ArrayList<>();
+  final List<Path> dataDirs = new ArrayList<>();
   final List<Throwable> fatal = new CopyOnWriteArrayList<>();
   final Fatal recordFatal = (component, cause) -> fatal.add(new IllegalStateException(component + " failed", cause));
 
   LocalCluster(Path root, int size, String extraToml) throws IOException {
-    int[] ports = freePorts(2 * size);
+    this(root, size, extraToml, "test", freePorts(2 * size));
+  }
+
+  /**
+   * @param ports each member's peer and admin port, in turn ({@code 2 * size} of them)
+   */
+  LocalCluster(Path root, int size, String extraToml, String token, int[] ports) throws IOException {
     StringBuilder members = new StringBuilder();
     for (int i = 0; i < size; i++) {
       names.add("n" + (i + 1));
       adminAddresses.add("127.0.0.1:" + ports[2 * i + 1]);
+      peerPorts.add(ports[2 * i]);
+      dataDirs.add(root.resolve("n" + (i + 1)));
       members.append(String.format("  { name = \"n%d\", peer = \"127.0.0.1:%d\", admin = \"127.0.0.1:%d\" },%n",
           i + 1, ports[2 * i], ports[2 * i + 1]));
     }
@@ -40,10 +62,11 @@ final class LocalCluster implements AutoCloseable {
           metrics_address = "127.0.0.1:%d"
           %s
           [cluster]
-          token = "test"
+          token = "%s"
           members = [
           %s]
-          """, i + 1, root.resolve("n" + (i + 1)), ports[2 * i], ports[2 * i + 1], freePorts(1)[0], extraToml, members));
+          """, i + 1, root.resolve("n" + (i + 1)), ports[2 * i], ports[2 * i + 1], freePorts(1)[0], extraToml, token,
+          members));
       daemons.add(null);
     }
   }
@@ -76,6 +99,68 @@ final class LocalCluster implements AutoCloseable {
 
   void start(int i) throws Exception {
     daemons.set(i, Daemon.start(config(i), recordFatal));
+  }
+
+  /** The running member that leads, once one does and every other running member agrees (polls up to 60 s). */
+  int awaitLeader() throws InterruptedException {
+    int[] leader = {-1};
+    await("a leader that every running member follows", Duration.ofSeconds(60), () -> {
+      leader[0] = -1;
+      long leaderId = 0;
+      for (int i = 0; i < daemons.size(); i++) {
+        Daemon d = daemons.get(i);
+        if (d == null) {
+          continue;
+        }
+        io.raftd.raft.Status s = d.node().status();
+        if (s.role() == Role.LEADER) {
+          leader[0] = i;
+        }
+        if (s.leader() == 0 || (leaderId != 0 && s.leader() != leaderId)) {
+          return false;
+        }
+        leaderId = s.leader();
+      }
+      return leader[0] >= 0 && daemons.get(leader[0]).memberId() == leaderId;
+    });
+    return leader[0];
+  }
+
+  /** A running member other than {@code leader}. */
+  int followerOtherThan(int leader) {
+    for (int i = 0; i < daemons.size(); i++) {
+      if (i != leader && daemons.get(i) != null) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("no other member runs");
+  }
+
+  /** A condition checked by polling; it may throw, which counts as not yet. */
+  interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  /** Polls {@code condition} every 20 ms until it holds, failing the test after {@code within}. */
+  static void await(String what, Duration within, Condition condition) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    Exception last = null;
+    while (true) {
+      try {
+        if (condition.holds()) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        last = e;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("timed out after " + within.toSeconds() + " s waiting for " + what
+            + (last != null ? " (last failure: " + last + ")" : ""), last);
+      }
+      Thread.sleep(20);  // polling interval, not synchronisation
+    }
   }
 
   static int[] freePorts(int n) throws IOException {
