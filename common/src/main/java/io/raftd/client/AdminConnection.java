@@ -30,6 +30,7 @@ final class AdminConnection implements AutoCloseable {
   private final Map<Long, CompletableFuture<AdminResponse>> waiting = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private volatile IOException broken;
+  private volatile boolean retiring;
 
   AdminConnection(String address, int connectTimeoutMs) throws IOException {
     this.address = address;
@@ -64,15 +65,20 @@ final class AdminConnection implements AutoCloseable {
     return broken != null;
   }
 
-  /** Sends the request (its id is set here); the future fails with an IOException if the connection breaks. */
+  /**
+   * Sends the request (its id is set here); the future fails with an IOException if the connection breaks,
+   * with a {@link NotSent} if it was closed before the request went out.
+   */
   CompletableFuture<AdminResponse> send(AdminRequest.Builder request) {
     long id = ids.incrementAndGet();
     CompletableFuture<AdminResponse> f = new CompletableFuture<>();
-    if (broken != null) {
-      f.completeExceptionally(broken);
+    waiting.put(id, f);
+    IOException closed = broken;
+    if (closed != null) {
+      waiting.remove(id);
+      f.completeExceptionally(new NotSent(closed));
       return f;
     }
-    waiting.put(id, f);
     byte[] frame = request.setId(id).build().toByteArray();
     try {
       synchronized (out) {
@@ -100,6 +106,7 @@ final class AdminConnection implements AutoCloseable {
         if (f != null) {
           f.complete(r);
         }
+        closeIfRetiredAndIdle();
       }
     } catch (EOFException e) {
       fail(new IOException(address + " closed the connection"));
@@ -121,8 +128,30 @@ final class AdminConnection implements AutoCloseable {
     waiting.clear();
   }
 
+  /**
+   * No new request will be sent here (the client moved on to another member): closes once every request
+   * already sent has its answer, so other threads' requests in flight on it are not cut off.
+   */
+  void retire() {
+    retiring = true;
+    closeIfRetiredAndIdle();
+  }
+
+  private void closeIfRetiredAndIdle() {
+    if (retiring && waiting.isEmpty()) {
+      close();
+    }
+  }
+
   @Override
   public void close() {
     fail(new IOException("connection to " + address + " closed"));
+  }
+
+  /** The request never left: the connection was closed before it was sent, so it is safe to send again. */
+  static final class NotSent extends IOException {
+    NotSent(IOException why) {
+      super("not sent: " + why.getMessage(), why);
+    }
   }
 }

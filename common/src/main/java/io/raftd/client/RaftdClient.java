@@ -137,7 +137,7 @@ public final class RaftdClient implements AutoCloseable {
     try {
       return f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
-      if (idempotent) {
+      if (idempotent || e.getCause() instanceof AdminConnection.NotSent) {
         throw RaftdException.unreachable(c.address + ": " + e.getCause().getMessage(), e.getCause());
       }
       throw new RaftdException(ErrorCode.UNKNOWN_OUTCOME, c.address + " went away after the write was sent ("
@@ -174,11 +174,14 @@ public final class RaftdClient implements AutoCloseable {
   private synchronized void redirect(AdminConnection from, Member leader) {
     if (leader != null && !leader.getAdminAddress().isEmpty() && !leader.getAdminAddress().equals(from.address)) {
       leaderAddress = leader.getAdminAddress();
-      drop(from);
     } else {
-      leaderAddress = null;
-      drop(from);  // no leader known here: try the next member
+      leaderAddress = null;  // no leader known here: try the next member
     }
+    // Other threads may still await answers on it: close it only once they have them.
+    if (current == from) {
+      current = null;
+    }
+    from.retire();
   }
 
   private synchronized void drop(AdminConnection c) {
