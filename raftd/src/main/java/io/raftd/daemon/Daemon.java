@@ -84,6 +84,7 @@ public final class Daemon implements AutoCloseable {
     Files.createDirectories(dataDir);
     this.lock = DataDirLock.acquire(dataDir);
     boolean started = false;
+    PeerTransport created = null;
     try {
       FileIO io = new NioFileIO();
       this.identity = identity(io, dataDir, config.name());
@@ -93,6 +94,7 @@ public final class Daemon implements AutoCloseable {
       Options transportOptions = transportOptions(config, dataDir);
       this.transport = new PeerTransport(known == null ? 0 : known.getClusterId(), identity.getMemberId(),
           address(config.peerAddress()), transportOptions, holder, snapshots, null);
+      created = transport;
       ProbeAnswers probes = new ProbeAnswers(identity);
       transport.setProbeHandler(probes::answer);
       transport.start();
@@ -166,6 +168,9 @@ public final class Daemon implements AutoCloseable {
           config.peerAddress(), config.adminAddress(), wal.lastIndex() - wal.firstIndex() + 1, wal.firstIndex() - 1);
     } finally {
       if (!started) {
+        if (created != null) {
+          created.close();  // a refused start must not keep the peer port and its threads
+        }
         lock.close();
       }
     }
