@@ -320,6 +320,11 @@ public final class Daemon implements AutoCloseable {
     return startedAt;
   }
 
+  /** The admin port (its counters, for tests). */
+  AdminServer admin() {
+    return admin;
+  }
+
   /** The admin port's address (the real port if the config asked for port 0). */
   public InetSocketAddress adminAddress() {
     return admin.boundAddress();
