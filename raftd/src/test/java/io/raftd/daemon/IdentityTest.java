@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,10 +69,7 @@ class IdentityTest {
       foreign.stop(2);
       int taken = foreign.peerPorts.get(2);
 
-      int[] ports;
-      do {
-        ports = LocalCluster.freePorts(6);
-      } while (IntStream.of(ports).anyMatch(p -> p == taken));
+      int[] ports = LocalCluster.freePortsExcept(6, new int[] {taken});
       ports[4] = taken;  // our n3's peer port
       try (LocalCluster ours = new LocalCluster(root.resolve("ours"), 3, LocalCluster.FAST_WAL, "our-token", ports)) {
         ours.startAll();

@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 
 /** A cluster of daemons in this JVM on loopback, for tests: each with its own data dir and free ports. */
 final class LocalCluster implements AutoCloseable {
@@ -44,6 +45,7 @@ final class LocalCluster implements AutoCloseable {
    * @param ports each member's peer and admin port, in turn ({@code 2 * size} of them)
    */
   LocalCluster(Path root, int size, String extraToml, String token, int[] ports) throws IOException {
+    int[] metricsPorts = freePortsExcept(size, ports);
     StringBuilder members = new StringBuilder();
     for (int i = 0; i < size; i++) {
       names.add("n" + (i + 1));
@@ -65,7 +67,7 @@ final class LocalCluster implements AutoCloseable {
           token = "%s"
           members = [
           %s]
-          """, i + 1, root.resolve("n" + (i + 1)), ports[2 * i], ports[2 * i + 1], freePorts(1)[0], extraToml, token,
+          """, i + 1, root.resolve("n" + (i + 1)), ports[2 * i], ports[2 * i + 1], metricsPorts[i], extraToml, token,
           members));
       daemons.add(null);
     }
@@ -160,6 +162,16 @@ final class LocalCluster implements AutoCloseable {
             + (last != null ? " (last failure: " + last + ")" : ""), last);
       }
       Thread.sleep(20);  // polling interval, not synchronisation
+    }
+  }
+
+  /** {@code n} free ports, none of them in {@code taken} (a port just released may be handed out again). */
+  static int[] freePortsExcept(int n, int[] taken) throws IOException {
+    while (true) {
+      int[] ports = freePorts(n);
+      if (IntStream.of(ports).noneMatch(p -> IntStream.of(taken).anyMatch(t -> t == p))) {
+        return ports;
+      }
     }
   }
 
