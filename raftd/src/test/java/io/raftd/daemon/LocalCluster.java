@@ -9,12 +9,15 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.IntStream;
+import java.util.concurrent.TimeUnit;
 
 /** A cluster of daemons in this JVM on loopback, for tests: each with its own data dir and free ports. */
 final class LocalCluster implements AutoCloseable {
@@ -38,14 +41,13 @@ final class LocalCluster implements AutoCloseable {
   final Fatal recordFatal = (component, cause) -> fatal.add(new IllegalStateException(component + " failed", cause));
 
   LocalCluster(Path root, int size, String extraToml) throws IOException {
-    this(root, size, extraToml, "test", freePorts(2 * size));
+    this(root, size, extraToml, "test");
   }
 
-  /**
-   * @param ports each member's peer and admin port, in turn ({@code 2 * size} of them)
-   */
-  LocalCluster(Path root, int size, String extraToml, String token, int[] ports) throws IOException {
-    int[] metricsPorts = freePortsExcept(size, ports);
+  /** @param token the cluster.token: clusters built with different tokens never talk to each other */
+  LocalCluster(Path root, int size, String extraToml, String token) throws IOException {
+    int[] ports = freePorts(3 * size);  // peer, admin and metrics of each member, all distinct
+    int[] metricsPorts = Arrays.copyOfRange(ports, 2 * size, 3 * size);
     StringBuilder members = new StringBuilder();
     for (int i = 0; i < size; i++) {
       names.add("n" + (i + 1));
@@ -77,20 +79,41 @@ final class LocalCluster implements AutoCloseable {
     return ConfigLoader.parse(tomls.get(i), "n" + (i + 1) + ".toml");
   }
 
-  /** Starts every member at once (the seeds must find each other to bootstrap). */
+  /**
+   * Starts every member at once (the seeds must find each other to bootstrap). The first member that fails
+   * to start fails the call at once, as does a start that takes over a minute; members that did start are
+   * left to {@link #close()}.
+   */
   void startAll() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(daemons.size());
+    int n = daemons.size();
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    CompletionService<Integer> done = new ExecutorCompletionService<>(pool);
+    Daemon[] started = new Daemon[n];
     try {
-      List<Future<Daemon>> started = new ArrayList<>();
-      for (int i = 0; i < daemons.size(); i++) {
+      for (int i = 0; i < n; i++) {
         RaftdConfig c = config(i);
-        started.add(pool.submit(() -> Daemon.start(c, recordFatal)));
+        int at = i;
+        done.submit(() -> {
+          started[at] = Daemon.start(c, recordFatal);
+          return at;
+        });
       }
-      for (int i = 0; i < daemons.size(); i++) {
-        daemons.set(i, started.get(i).get());
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+      for (int k = 0; k < n; k++) {
+        Future<Integer> f = done.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        if (f == null) {
+          throw new AssertionError("the members did not all start within a minute");
+        }
+        f.get();
       }
     } finally {
-      pool.shutdownNow();
+      pool.shutdownNow();  // interrupts the members still waiting for their seeds
+      if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
+        throw new AssertionError("a member's start did not give up within 30 s of an interrupt");
+      }
+      for (int i = 0; i < n; i++) {
+        daemons.set(i, started[i]);
+      }
     }
   }
 
@@ -162,16 +185,6 @@ final class LocalCluster implements AutoCloseable {
             + (last != null ? " (last failure: " + last + ")" : ""), last);
       }
       Thread.sleep(20);  // polling interval, not synchronisation
-    }
-  }
-
-  /** {@code n} free ports, none of them in {@code taken} (a port just released may be handed out again). */
-  static int[] freePortsExcept(int n, int[] taken) throws IOException {
-    while (true) {
-      int[] ports = freePorts(n);
-      if (IntStream.of(ports).noneMatch(p -> IntStream.of(taken).anyMatch(t -> t == p))) {
-        return ports;
-      }
     }
   }
 
