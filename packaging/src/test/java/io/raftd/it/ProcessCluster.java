@@ -357,12 +357,31 @@ final class ProcessCluster implements AutoCloseable {
     children.forEach(ProcessHandle::destroyForcibly);
   }
 
+  /**
+   * A listening socket on a random loopback port below the kernel's ephemeral range (32768 and up): a
+   * port released there and bound again later (a member restarted) cannot meanwhile be taken as the
+   * local port of some outgoing connection, as a port from the ephemeral range can.
+   */
+  private static ServerSocket bindBelowEphemeralRange() throws IOException {
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      ServerSocket s = new ServerSocket();
+      try {
+        s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), random.nextInt(20_000, 32_000)), 1);
+        return s;
+      } catch (IOException taken) {
+        s.close();
+      }
+    }
+    throw new IOException("no free loopback port found in 20000..31999");
+  }
+
   static int[] freePorts(int n) throws IOException {
     int[] ports = new int[n];
     List<ServerSocket> held = new ArrayList<>();
     try {
       for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket s = bindBelowEphemeralRange();
         held.add(s);
         ports[i] = s.getLocalPort();
       }
