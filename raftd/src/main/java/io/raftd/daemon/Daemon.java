@@ -158,10 +158,12 @@ public final class Daemon implements AutoCloseable {
           Duration.ofSeconds(60));
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, service::handle);
 
+      // The admin port binds first: if it is taken, nothing has started that would need stopping. A request
+      // arriving before the threads start waits in the RaftLoop's queue.
+      admin.start();
       walWriter.start();
       applyThread.start();
       loop.start();
-      admin.start();
       started = true;
       LOG.info("raftd {} (member {}) of cluster {} is up: peers on {}, clients on {}; {} entries in the log after {}",
           config.name(), Long.toHexString(identity.getMemberId()), Long.toHexString(cluster.getClusterId()),
