@@ -314,6 +314,10 @@ public final class Daemon implements AutoCloseable {
     return wal;
   }
 
+  WalWriter walWriter() {
+    return walWriter;
+  }
+
   PeerTransport transport() {
     return transport;
   }

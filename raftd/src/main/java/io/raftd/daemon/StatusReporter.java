@@ -56,6 +56,9 @@ final class StatusReporter implements AdminService.StatusSource {
         .setSnapshotBytes(daemon.wal().snapshot().getSize())
         .setJoint(conf.getOutgoingVotersCount() > 0)
         .setWalSegments(daemon.wal().segmentFiles().size())
+        .setWalFsyncs(daemon.walWriter().syncs())
+        .setWalFsyncedWrites(daemon.walWriter().syncedWrites())
+        .setWalFsyncedEntries(daemon.walWriter().syncedEntries())
         .setClusterId(daemon.cluster().getClusterId());
     if (s.leader() != 0) {
       b.setLeader(members.byId(s.leader()));

@@ -46,6 +46,7 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   private volatile boolean outOfSpace;
   private volatile long batches;
   private volatile long writesPerBatchTotal;
+  private volatile long entriesSynced;
 
   /**
    * @param durable run on the RaftLoop with the number of writes that became durable, in order
@@ -86,6 +87,21 @@ public final class WalWriter implements LogWriter, AutoCloseable {
     return b == 0 ? 0 : (double) writesPerBatchTotal / b;
   }
 
+  /** fsyncs of batches so far (a group of commit-only writes needs none and is not counted). */
+  public long syncs() {
+    return batches;
+  }
+
+  /** Writes made durable by those fsyncs. */
+  public long syncedWrites() {
+    return writesPerBatchTotal;
+  }
+
+  /** Log entries made durable by those fsyncs. */
+  public long syncedEntries() {
+    return entriesSynced;
+  }
+
   private void run() {
     List<Request> group = new ArrayList<>();
     try {
@@ -108,12 +124,14 @@ public final class WalWriter implements LogWriter, AutoCloseable {
 
   private void commit(List<Request> group) throws Exception {
     int writes = 0;
+    int entries = 0;
     boolean needsSync = false;
     List<Runnable> snapshotCallbacks = new ArrayList<>();
     for (Request r : group) {
       if (r instanceof Write w) {
         wal.stage(w.snapshot(), w.hardState(), w.entries());
         writes++;
+        entries += w.entries().size();
         needsSync |= w.sync();
       } else if (r instanceof SnapshotRecord s) {
         wal.snapshotTaken(s.snapshot(), s.compactTo());
@@ -126,6 +144,7 @@ public final class WalWriter implements LogWriter, AutoCloseable {
       wal.sync();
       batches++;
       writesPerBatchTotal += writes;
+      entriesSynced += entries;
     }
     int n = writes;
     raftLoop.post(() -> {

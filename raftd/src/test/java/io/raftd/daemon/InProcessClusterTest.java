@@ -55,6 +55,8 @@ class InProcessClusterTest {
         NodeStatus st = client.status(null);
         assertEquals(3, st.getVotersCount());
         assertTrue(st.hasLeader());
+        assertTrue(st.getWalFsyncs() > 0 && st.getWalFsyncedWrites() >= st.getWalFsyncs()
+            && st.getWalFsyncedEntries() > 0, "group-commit counters: " + st);
       }
       assertTrue(c.fatal.isEmpty(), c.fatal.toString());
     }
