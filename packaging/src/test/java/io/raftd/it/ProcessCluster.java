@@ -25,9 +25,10 @@ import java.util.stream.Collectors;
  * {@code java -Xmx128m -XX:+ExitOnOutOfMemoryError -cp "lib/*" io.raftd.daemon.Main --config FILE}. Each member
  * has free ports, its own data dir and a log file (stdout and stderr) under {@code target/it/<name>-*}.
  * Members can be killed with SIGKILL and restarted on the same data dir. Every process this class starts is
- * killed by {@link #close()} and, should the test JVM end first, by a shutdown hook.
+ * killed by {@link #close()} and, should the test JVM end first, by a shutdown hook. Public for the cluster
+ * benchmark ({@code io.raftd.bench.ClusterBenchmark}), which runs members with production-sized settings.
  */
-final class ProcessCluster implements AutoCloseable {
+public final class ProcessCluster implements AutoCloseable {
   /** Every raftd process started by any cluster in this JVM and not yet reaped: the shutdown hook kills them. */
   private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -35,13 +36,14 @@ final class ProcessCluster implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(ProcessCluster::killTree), "kill-raftd-members"));
   }
 
-  final Path root;
-  final List<String> names = new ArrayList<>();
-  final List<String> adminAddresses = new ArrayList<>();
+  public final Path root;
+  public final List<String> names = new ArrayList<>();
+  public final List<String> adminAddresses = new ArrayList<>();
   private final List<Path> configs = new ArrayList<>();
   private final List<Path> logs = new ArrayList<>();
   private final Process[] processes;
   private final Path lib;
+  private final List<String> jvmOptions;
 
   /**
    * Writes the configs of a {@code size}-member cluster; starts nothing.
@@ -49,7 +51,17 @@ final class ProcessCluster implements AutoCloseable {
    * @param extraToml extra tables appended to every member's config (e.g. {@code [snapshot]})
    */
   ProcessCluster(String name, int size, String extraToml) throws IOException {
+    this(name, size, extraToml, "segment_bytes = 1048576", List.of("-Xmx128m"));
+  }
+
+  /**
+   * As above, with the body of every member's {@code [wal]} table and the JVM options of its process
+   * (before {@code -XX:+ExitOnOutOfMemoryError -cp lib/* io.raftd.daemon.Main}).
+   */
+  public ProcessCluster(String name, int size, String extraToml, String walToml, List<String> jvmOptions)
+      throws IOException {
     this.lib = libDir();
+    this.jvmOptions = List.copyOf(jvmOptions);
     Path itDir = Paths.get(System.getProperty("raftd.it.dir", "target/it")).toAbsolutePath();
     Files.createDirectories(itDir);
     this.root = Files.createTempDirectory(itDir, name + "-");
@@ -82,11 +94,11 @@ final class ProcessCluster implements AutoCloseable {
           max_entry_bytes = 65536
 
           [wal]
-          segment_bytes = 1048576
+          %s
 
           %s
           """, i + 1, root.resolve("n" + (i + 1) + "-data"), ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], members,
-          extraToml);
+          walToml, extraToml);
       Path config = root.resolve("n" + (i + 1) + ".toml");
       Files.writeString(config, toml);
       configs.add(config);
@@ -112,7 +124,7 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   /** Starts every member at once: on the first start the seeds must find each other to form the cluster. */
-  void startAll() throws IOException {
+  public void startAll() throws IOException {
     for (int i = 0; i < processes.length; i++) {
       start(i);
     }
@@ -124,8 +136,12 @@ final class ProcessCluster implements AutoCloseable {
       throw new IllegalStateException(names.get(i) + " already runs (pid " + processes[i].pid() + ")");
     }
     Path javaBin = Paths.get(System.getProperty("java.home"), "bin", "java");
-    ProcessBuilder pb = new ProcessBuilder(javaBin.toString(), "-Xmx128m", "-XX:+ExitOnOutOfMemoryError",
-        "-cp", lib + "/*", "io.raftd.daemon.Main", "--config", configs.get(i).toString())
+    List<String> command = new ArrayList<>();
+    command.add(javaBin.toString());
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-cp", lib + "/*", "io.raftd.daemon.Main", "--config",
+        configs.get(i).toString()));
+    ProcessBuilder pb = new ProcessBuilder(command)
         .directory(root.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.get(i).toFile()));
@@ -176,7 +192,7 @@ final class ProcessCluster implements AutoCloseable {
     return processes[i] != null && processes[i].isAlive();
   }
 
-  long pid(int i) {
+  public long pid(int i) {
     return processes[i].pid();
   }
 
@@ -189,7 +205,7 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   /** This member's status, or null if it does not answer (within a short timeout). */
-  NodeStatus status(int i) throws InterruptedException {
+  public NodeStatus status(int i) throws InterruptedException {
     try (RaftdClient c = RaftdClient.create(List.of(adminAddresses.get(i)), Duration.ofMillis(1500))) {
       return c.status(adminAddresses.get(i));
     } catch (RaftdException e) {
@@ -205,7 +221,7 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   /** Waits until the running members agree on one leader among them; returns its index. */
-  int awaitLeader(Duration timeout) throws InterruptedException {
+  public int awaitLeader(Duration timeout) throws InterruptedException {
     int[] leader = {-1};
     await(timeout, "the running members to agree on a leader", () -> {
       leader[0] = agreedLeader();
@@ -314,7 +330,7 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   /** The last {@code lines} lines of every member's log, for failure messages. */
-  String tails(int lines) {
+  public String tails(int lines) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < logs.size(); i++) {
       b.append("---- ").append(names.get(i)).append(" (").append(logs.get(i)).append("), last ").append(lines)
