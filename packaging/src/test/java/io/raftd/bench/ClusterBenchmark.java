@@ -36,8 +36,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>A main class, not a test: CI never runs it. Run from the repository root after {@code mvn -q -o package
  * -DskipTests}: {@code java -cp "packaging/target/test-classes:lib/*" io.raftd.bench.ClusterBenchmark}.
  * Properties: bench.seconds (10), bench.warmup (3), bench.value (256), bench.puts ("1,64,256"),
- * bench.gets ("64"), bench.jvm (the members' JVM options, bin/raftd's default "-Xms64m -Xmx512m"),
- * bench.dir (packaging/target/bench), raftd.lib (lib).
+ * bench.gets ("64"), bench.prewarm (20: seconds of puts, then half that of gets, before the first cell), bench.jvm (the members' JVM options, bin/raftd's default "-Xms64m -Xmx512m"),
+ * bench.toml (tables appended to every member's config, "\n" for a line break), bench.dir
+ * (packaging/target/bench), raftd.lib (lib).
  */
 public final class ClusterBenchmark {
   private static final long CLK_TCK = clockTicks();
@@ -60,7 +61,7 @@ public final class ClusterBenchmark {
       System.setProperty("raftd.lib", "lib");
     }
     if (System.getProperty("raftd.it.dir") == null) {
-      System.setProperty("raftd.it.dir", "packaging/target/bench");
+      System.setProperty("raftd.it.dir", System.getProperty("bench.dir", "packaging/target/bench"));
     }
     new ClusterBenchmark().run();
     System.exit(0);  // the client's reader threads are daemons, but be sure nothing lingers
@@ -74,7 +75,11 @@ public final class ClusterBenchmark {
     List<String> jvm = List.of(System.getProperty("bench.jvm", "-Xms64m -Xmx512m").trim().split("\\s+"));
     System.out.printf("cluster benchmark: 3 members, fsync always, %d B values, warm-up %d s, measured %d s per cell;"
         + " member JVM options %s; load average %s%n", value.length, warmup, seconds, jvm, loadAverage());
-    cluster = new ProcessCluster("cluster-bench", 3, "", "segment_bytes = 67108864\nfsync = \"always\"", jvm);
+    String toml = System.getProperty("bench.toml", "").replace("\\n", "\n");
+    if (!toml.isEmpty()) {
+      System.out.printf("extra config of every member:%n%s%n", toml);
+    }
+    cluster = new ProcessCluster("cluster-bench", 3, toml, "segment_bytes = 67108864\nfsync = \"always\"", jvm);
     try {
       cluster.startAll();
       leader = cluster.awaitLeader(Duration.ofSeconds(60));
@@ -83,6 +88,13 @@ public final class ClusterBenchmark {
           cluster.pid(leader), cluster.pid(0), cluster.pid(1), cluster.pid(2));
       idle();
       client = RaftdClient.create(cluster.adminAddresses, Duration.ofSeconds(30));
+      int prewarm = Integer.getInteger("bench.prewarm", 20);
+      if (prewarm > 0) {
+        // The members' JIT compiles the write and read paths here, not in the first cell.
+        System.out.printf("pre-warm: %d s of puts, then %d s of gets, at 64 in flight ...%n", prewarm, prewarm / 2);
+        load(64, this::put, Duration.ofSeconds(prewarm));
+        load(64, this::get, Duration.ofSeconds(prewarm / 2));
+      }
       List<Cell> cells = new ArrayList<>();
       for (int n : ints("bench.puts", "1,64,256")) {
         cells.add(cell("put", n, this::put));
@@ -103,6 +115,28 @@ public final class ClusterBenchmark {
       throw t;
     } finally {
       cluster.close();
+    }
+  }
+
+  /** Runs {@code op} on {@code threads} threads for {@code time}, measuring nothing. */
+  private void load(int threads, Op op, Duration time) throws InterruptedException {
+    long end = System.nanoTime() + time.toNanos();
+    List<Thread> all = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread thread = new Thread(() -> {
+        while (System.nanoTime() - end < 0) {
+          try {
+            op.run();
+          } catch (Exception e) {
+            // pre-warm: errors show up in the cells
+          }
+        }
+      }, "prewarm-" + t);
+      thread.start();
+      all.add(thread);
+    }
+    for (Thread t : all) {
+      t.join();
     }
   }
 
@@ -219,33 +253,41 @@ public final class ClusterBenchmark {
         after.leader.getWalFsyncedWrites() - before.leader.getWalFsyncedWrites(),
         after.leader.getWalFsyncedEntries() - before.leader.getWalFsyncedEntries(),
         Arrays.stream(perMember).sum(), after.clientCpuS - before.clientCpuS, perMember, load);
-    System.out.printf("  %,.0f ops/s, p50 %.2f ms, p99 %.2f ms; load average %s%n", c.ops / c.seconds,
-        percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6, load);
+    StringBuilder sys = new StringBuilder();
+    for (int i = 0; i < 3; i++) {
+      sys.append(String.format(Locale.ROOT, " %s %.2f/%.2f", cluster.names.get(i),
+          perMember[i] - (after.memberSysS[i] - before.memberSysS[i]), after.memberSysS[i] - before.memberSysS[i]));
+    }
+    System.out.printf("  %,.0f ops/s, p50 %.2f ms, p99 %.2f ms; CPU s user/sys:%s; load average %s%n", c.ops / c.seconds,
+        percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6, sys, load);
     return c;
   }
 
   /** The counters a measured window is the difference of. */
-  private record Snapshot(long nanos, NodeStatus leader, double[] memberCpuS, double clientCpuS) {}
+  private record Snapshot(long nanos, NodeStatus leader, double[] memberCpuS, double[] memberSysS, double clientCpuS) {}
 
   private Snapshot snapshot() throws IOException, InterruptedException {
     double[] cpu = new double[3];
+    double[] sys = new double[3];
     for (int i = 0; i < 3; i++) {
-      cpu[i] = cpuSeconds(cluster.pid(i));
+      double[] us = cpuSeconds(cluster.pid(i));
+      cpu[i] = us[0] + us[1];
+      sys[i] = us[1];
     }
     long nanos = System.nanoTime();
-    double self = cpuSeconds(ProcessHandle.current().pid());
+    double[] self = cpuSeconds(ProcessHandle.current().pid());
     NodeStatus s = cluster.status(leader);
     if (s == null) {
       throw new IllegalStateException("the leader does not answer a status request");
     }
-    return new Snapshot(nanos, s, cpu, self);
+    return new Snapshot(nanos, s, cpu, sys, self[0] + self[1]);
   }
 
-  /** utime + stime of a process, from /proc/PID/stat (fields 14 and 15, in clock ticks). */
-  static double cpuSeconds(long pid) throws IOException {
+  /** utime and stime of a process in seconds, from /proc/PID/stat (fields 14 and 15, in clock ticks). */
+  static double[] cpuSeconds(long pid) throws IOException {
     String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");  // f[0] is field 3 (state)
-    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLK_TCK;
+    return new double[] {Long.parseLong(f[11]) / (double) CLK_TCK, Long.parseLong(f[12]) / (double) CLK_TCK};
   }
 
   private static long clockTicks() {
