@@ -47,6 +47,8 @@ public final class ClusterBenchmark {
   private final int warmup = Integer.getInteger("bench.warmup", 3);
   private final byte[] value = new byte[Integer.getInteger("bench.value", 256)];
   private final AtomicLong nextKey = new AtomicLong();
+  /** Keys whose put failed (an unknown outcome: applied or not): the gets do not read them. */
+  private final java.util.Set<Long> failedKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private ProcessCluster cluster;
   private RaftdClient client;
   private int leader;
@@ -88,6 +90,10 @@ public final class ClusterBenchmark {
           cluster.pid(leader), cluster.pid(0), cluster.pid(1), cluster.pid(2));
       idle();
       client = RaftdClient.create(cluster.adminAddresses, Duration.ofSeconds(30));
+      // One put alone first: it leaves the client connected to the leader. (Were 64 threads to start on a
+      // follower's connection, the first NOT_LEADER redirect would close it under the other 63 puts, which
+      // then fail with an unknown outcome.)
+      put();
       int prewarm = Integer.getInteger("bench.prewarm", 20);
       if (prewarm > 0) {
         // The members' JIT compiles the write and read paths here, not in the first cell.
@@ -121,6 +127,8 @@ public final class ClusterBenchmark {
   /** Runs {@code op} on {@code threads} threads for {@code time}, measuring nothing. */
   private void load(int threads, Op op, Duration time) throws InterruptedException {
     long end = System.nanoTime() + time.toNanos();
+    AtomicLong errors = new AtomicLong();
+    AtomicReference<Throwable> firstError = new AtomicReference<>();
     List<Thread> all = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       Thread thread = new Thread(() -> {
@@ -128,7 +136,8 @@ public final class ClusterBenchmark {
           try {
             op.run();
           } catch (Exception e) {
-            // pre-warm: errors show up in the cells
+            errors.incrementAndGet();
+            firstError.compareAndSet(null, e);
           }
         }
       }, "prewarm-" + t);
@@ -137,6 +146,9 @@ public final class ClusterBenchmark {
     }
     for (Thread t : all) {
       t.join();
+    }
+    if (errors.get() > 0) {
+      System.out.printf("  pre-warm: %d errors, the first: %s%n", errors.get(), firstError.get());
     }
   }
 
@@ -161,21 +173,51 @@ public final class ClusterBenchmark {
   }
 
   private void put() throws Exception {
-    byte[] key = String.format("key-%012d", nextKey.getAndIncrement()).getBytes(StandardCharsets.UTF_8);
-    client.write(KvCommand.newBuilder().setPut(KvPut.newBuilder().setKey(ByteString.copyFrom(key))
-        .setValue(ByteString.copyFrom(value))).build().toByteArray());
+    long k = nextKey.getAndIncrement();
+    byte[] key = String.format("key-%012d", k).getBytes(StandardCharsets.UTF_8);
+    try {
+      client.write(KvCommand.newBuilder().setPut(KvPut.newBuilder().setKey(ByteString.copyFrom(key))
+          .setValue(ByteString.copyFrom(value))).build().toByteArray());
+    } catch (Exception e) {
+      failedKeys.add(k);
+      throw e;
+    }
   }
 
   /** A linearizable get of a key some put wrote (the puts run first). */
   private void get() throws Exception {
     long written = nextKey.get();
-    long k = ThreadLocalRandom.current().nextLong(written);
+    long k;
+    do {
+      k = ThreadLocalRandom.current().nextLong(written);
+    } while (failedKeys.contains(k));
     byte[] q = KvQuery.newBuilder().setGet(KvGet.newBuilder().setKey(ByteString.copyFrom(
         String.format("key-%012d", k), StandardCharsets.UTF_8))).build().toByteArray();
-    KvQueryResult r = KvQueryResult.parseFrom(client.read(q, false).getResult());
+    io.raftd.proto.ReadResponse response = client.read(q, false);
+    KvQueryResult r = KvQueryResult.parseFrom(response.getResult());
     if (r.getKvsCount() != 1 || r.getKvs(0).getValue().size() != value.length) {
-      throw new IllegalStateException("get of key " + k + " found " + r);
+      throw new IllegalStateException("linearizable get of key " + k + " (of " + written + " written) found "
+          + r.getKvsCount() + " values at applied index " + response.getAppliedIndex() + "; " + lookAgain(q));
     }
+  }
+
+  /** After a get found nothing: what a second linearizable read and a stale read of each member find. */
+  private String lookAgain(byte[] query) {
+    StringBuilder b = new StringBuilder("again:");
+    try {
+      b.append(" linearizable ").append(KvQueryResult.parseFrom(client.read(query, false).getResult()).getKvsCount());
+      for (int i = 0; i < 3; i++) {
+        try (RaftdClient one = RaftdClient.create(List.of(cluster.adminAddresses.get(i)), Duration.ofSeconds(5))) {
+          io.raftd.proto.ReadResponse r = one.read(query, true);
+          b.append(", stale at ").append(cluster.names.get(i)).append(' ')
+              .append(KvQueryResult.parseFrom(r.getResult()).getKvsCount()).append(" (applied ")
+              .append(r.getAppliedIndex()).append(')');
+        }
+      }
+    } catch (Exception e) {
+      b.append(" failed: ").append(e);
+    }
+    return b.toString();
   }
 
   /**
@@ -258,13 +300,15 @@ public final class ClusterBenchmark {
       sys.append(String.format(Locale.ROOT, " %s %.2f/%.2f", cluster.names.get(i),
           perMember[i] - (after.memberSysS[i] - before.memberSysS[i]), after.memberSysS[i] - before.memberSysS[i]));
     }
-    System.out.printf("  %,.0f ops/s, p50 %.2f ms, p99 %.2f ms; CPU s user/sys:%s; load average %s%n", c.ops / c.seconds,
-        percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6, sys, load);
+    System.out.printf("  %,.0f ops/s, p50 %.2f ms, p99 %.2f ms; CPU s user/sys:%s; leader context switches/op %.1f;"
+        + " load average %s%n", c.ops / c.seconds, percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6, sys,
+        (after.leaderSwitches - before.leaderSwitches) / (double) Math.max(1, c.ops), load);
     return c;
   }
 
   /** The counters a measured window is the difference of. */
-  private record Snapshot(long nanos, NodeStatus leader, double[] memberCpuS, double[] memberSysS, double clientCpuS) {}
+  private record Snapshot(long nanos, NodeStatus leader, double[] memberCpuS, double[] memberSysS, double clientCpuS,
+      long leaderSwitches) {}
 
   private Snapshot snapshot() throws IOException, InterruptedException {
     double[] cpu = new double[3];
@@ -274,13 +318,14 @@ public final class ClusterBenchmark {
       cpu[i] = us[0] + us[1];
       sys[i] = us[1];
     }
+    long switches = contextSwitches(cluster.pid(leader));
     long nanos = System.nanoTime();
     double[] self = cpuSeconds(ProcessHandle.current().pid());
     NodeStatus s = cluster.status(leader);
     if (s == null) {
       throw new IllegalStateException("the leader does not answer a status request");
     }
-    return new Snapshot(nanos, s, cpu, sys, self[0] + self[1]);
+    return new Snapshot(nanos, s, cpu, sys, self[0] + self[1], switches);
   }
 
   /** utime and stime of a process in seconds, from /proc/PID/stat (fields 14 and 15, in clock ticks). */
@@ -288,6 +333,25 @@ public final class ClusterBenchmark {
     String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");  // f[0] is field 3 (state)
     return new double[] {Long.parseLong(f[11]) / (double) CLK_TCK, Long.parseLong(f[12]) / (double) CLK_TCK};
+  }
+
+  /** Voluntary and involuntary context switches of every thread of a process (threads that ended are not counted). */
+  static long contextSwitches(long pid) throws IOException {
+    long n = 0;
+    try (var tasks = Files.list(Paths.get("/proc", Long.toString(pid), "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          for (String line : Files.readAllLines(task.resolve("status"))) {
+            if (line.contains("ctxt_switches:")) {
+              n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+          }
+        } catch (IOException e) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return n;
   }
 
   private static long clockTicks() {
