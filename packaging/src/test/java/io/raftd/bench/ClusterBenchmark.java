@@ -36,9 +36,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>A main class, not a test: CI never runs it. Run from the repository root after {@code mvn -q -o package
  * -DskipTests}: {@code java -cp "packaging/target/test-classes:lib/*" io.raftd.bench.ClusterBenchmark}.
  * Properties: bench.seconds (10), bench.warmup (3), bench.value (256), bench.puts ("1,64,256"),
- * bench.gets ("64"), bench.prewarm (20: seconds of puts, then half that of gets, before the first cell), bench.jvm (the members' JVM options, bin/raftd's default "-Xms64m -Xmx512m"),
+ * bench.gets ("64"), bench.prewarm (20: seconds of puts, then half that of gets, before the first cell),
+ * bench.jvm (the members' JVM options; bin/raftd's default "-Xms64m -Xmx512m"),
  * bench.toml (tables appended to every member's config, "\n" for a line break), bench.dir
- * (packaging/target/bench), raftd.lib (lib).
+ * (packaging/target/bench), bench.keep (false: the members' data dirs are deleted after a successful run),
+ * raftd.lib (lib).
  */
 public final class ClusterBenchmark {
   private static final long CLK_TCK = clockTicks();
@@ -81,6 +83,7 @@ public final class ClusterBenchmark {
     if (!toml.isEmpty()) {
       System.out.printf("extra config of every member:%n%s%n", toml);
     }
+    boolean done = false;
     cluster = new ProcessCluster("cluster-bench", 3, toml, "segment_bytes = 67108864\nfsync = \"always\"", jvm);
     try {
       cluster.startAll();
@@ -105,22 +108,29 @@ public final class ClusterBenchmark {
       for (int n : ints("bench.puts", "1,64,256")) {
         cells.add(cell("put", n, this::put));
       }
-      if (nextKey.get() == 0) {
-        for (int i = 0; i < 1000; i++) {
-          put();  // keys for the gets to read
-        }
-      }
       for (int n : ints("bench.gets", "64")) {
         cells.add(cell("get", n, this::get));
       }
       client.close();
       print(cells);
       System.out.printf("load average at the end: %s%n", loadAverage());
+      done = true;
     } catch (Throwable t) {
       System.err.println(cluster.tails(40));
       throw t;
     } finally {
       cluster.close();
+      if (done && !Boolean.getBoolean("bench.keep")) {
+        deleteTree(cluster.root);  // about 1 GB of WAL and snapshots
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 
