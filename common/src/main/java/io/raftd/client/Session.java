@@ -8,11 +8,9 @@ import io.raftd.proto.WriteRequest;
 import io.raftd.proto.WriteResponse;
 import com.google.protobuf.ByteString;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A client session (thesis §6.3): each write gets the next sequence number and is retried with that same
@@ -23,8 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Session implements AutoCloseable {
   private final RaftdClient client;
   private final long id;
-  private final AtomicLong nextSeq = new AtomicLong(1);
-  private final ConcurrentSkipListSet<Long> pending = new ConcurrentSkipListSet<>();
+  private final PendingSequence sequence = new PendingSequence();
   private final ScheduledExecutorService keepAlive;
   private volatile long retries;
 
@@ -55,13 +52,12 @@ public final class Session implements AutoCloseable {
 
   /** Applies {@code command} exactly once, retrying through unknown outcomes until the client's timeout. */
   public WriteResponse write(byte[] command) throws RaftdException, InterruptedException {
-    long seq = nextSeq.getAndIncrement();
-    pending.add(seq);
+    long seq = sequence.begin();
     try {
       long deadline = System.nanoTime() + client.timeout().toNanos();
       while (true) {
         WriteRequest.Builder w = WriteRequest.newBuilder().setSession(id).setSeq(seq)
-            .setLowestPending(pending.first()).setCommand(ByteString.copyFrom(command));
+            .setLowestPending(sequence.lowestPending()).setCommand(ByteString.copyFrom(command));
         try {
           return client.call(AdminRequest.newBuilder().setWrite(w), true, true).getWrite();
         } catch (RaftdException e) {
@@ -73,15 +69,14 @@ public final class Session implements AutoCloseable {
         }
       }
     } finally {
-      pending.remove(seq);
+      sequence.end(seq);
     }
   }
 
   private void keepAlive() {
     try {
-      long lowest = pending.isEmpty() ? nextSeq.get() : pending.first();
       client.call(AdminRequest.newBuilder().setKeepAlive(
-          KeepAliveRequest.newBuilder().setSession(id).setLowestPending(lowest)), true, true);
+          KeepAliveRequest.newBuilder().setSession(id).setLowestPending(sequence.lowestPending())), true, true);
     } catch (RaftdException e) {
       if (e.code() == ErrorCode.SESSION_EXPIRED) {
         keepAlive.shutdown();
