@@ -58,14 +58,24 @@ public final class RaftdClient implements AutoCloseable {
   /** The status of the member this client is connected to (or of {@code endpoint}, if not null). */
   public NodeStatus status(String endpoint) throws RaftdException, InterruptedException {
     AdminRequest.Builder r = AdminRequest.newBuilder().setStatus(StatusRequest.getDefaultInstance());
-    if (endpoint != null) {
-      try (AdminConnection c = new AdminConnection(endpoint, connectTimeoutMs())) {
-        return await(c, c.send(r.setTimeoutMs(timeoutMs())), deadline(), true).getStatus();
-      } catch (IOException e) {
-        throw RaftdException.unreachable(endpoint + " is unreachable: " + e.getMessage(), e);
+    return (endpoint != null ? callAt(endpoint, r) : call(r, false, true)).getStatus();
+  }
+
+  /**
+   * Sends a request to one member, whoever leads, on a connection of its own; nothing is retried. For what
+   * is about that member: its status, its snapshots.
+   */
+  public AdminResponse callAt(String endpoint, AdminRequest.Builder request) throws RaftdException, InterruptedException {
+    try (AdminConnection c = new AdminConnection(endpoint, connectTimeoutMs())) {
+      AdminResponse r = await(c, c.send(request.setTimeoutMs(timeoutMs())), deadline(), true);
+      if (r.hasError()) {
+        throw new RaftdException(r.getError().getCode(), r.getError().getMessage(),
+            r.getError().hasLeader() ? r.getError().getLeader() : null);
       }
+      return r;
+    } catch (IOException e) {
+      throw RaftdException.unreachable(endpoint + " is unreachable: " + e.getMessage(), e);
     }
-    return call(r, false, true).getStatus();
   }
 
   /** Proposes a state machine command outside any session: a retry after an unknown outcome may apply it twice. */

@@ -19,33 +19,36 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-/** A cluster of daemons in this JVM on loopback, for tests: each with its own data dir and free ports. */
-final class LocalCluster implements AutoCloseable {
+/**
+ * A cluster of daemons in this JVM on loopback, for tests: each with its own data dir and free ports. Public
+ * for raftctl's tests, which get it through raftd's test jar.
+ */
+public final class LocalCluster implements AutoCloseable {
   /**
    * Extra TOML for clusters that write a lot on a loaded machine: small WAL segments (each is preallocated
    * with zeros) and no fsync (nothing here survives a power failure anyway).
    */
-  static final String FAST_WAL = """
+  public static final String FAST_WAL = """
       [wal]
       segment_bytes = 4194304
       fsync = "never"
       """;
 
-  final List<String> names = new ArrayList<>();
-  final List<String> tomls = new ArrayList<>();
-  final List<Daemon> daemons = new ArrayList<>();
-  final List<String> adminAddresses = new ArrayList<>();
-  final List<Integer> peerPorts = new ArrayList<>();
-  final List<Path> dataDirs = new ArrayList<>();
-  final List<Throwable> fatal = new CopyOnWriteArrayList<>();
-  final Fatal recordFatal = (component, cause) -> fatal.add(new IllegalStateException(component + " failed", cause));
+  public final List<String> names = new ArrayList<>();
+  public final List<String> tomls = new ArrayList<>();
+  public final List<Daemon> daemons = new ArrayList<>();
+  public final List<String> adminAddresses = new ArrayList<>();
+  public final List<Integer> peerPorts = new ArrayList<>();
+  public final List<Path> dataDirs = new ArrayList<>();
+  public final List<Throwable> fatal = new CopyOnWriteArrayList<>();
+  public final Fatal recordFatal = (component, cause) -> fatal.add(new IllegalStateException(component + " failed", cause));
 
-  LocalCluster(Path root, int size, String extraToml) throws IOException {
+  public LocalCluster(Path root, int size, String extraToml) throws IOException {
     this(root, size, extraToml, "test");
   }
 
   /** @param token the cluster.token: clusters built with different tokens never talk to each other */
-  LocalCluster(Path root, int size, String extraToml, String token) throws IOException {
+  public LocalCluster(Path root, int size, String extraToml, String token) throws IOException {
     int[] ports = freePorts(3 * size);  // peer, admin and metrics of each member, all distinct
     int[] metricsPorts = Arrays.copyOfRange(ports, 2 * size, 3 * size);
     StringBuilder members = new StringBuilder();
@@ -75,7 +78,7 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
-  RaftdConfig config(int i) throws Exception {
+  public RaftdConfig config(int i) throws Exception {
     return ConfigLoader.parse(tomls.get(i), "n" + (i + 1) + ".toml");
   }
 
@@ -84,7 +87,7 @@ final class LocalCluster implements AutoCloseable {
    * to start fails the call at once, as does a start that takes over a minute; members that did start are
    * left to {@link #close()}.
    */
-  void startAll() throws Exception {
+  public void startAll() throws Exception {
     int n = daemons.size();
     ExecutorService pool = Executors.newFixedThreadPool(n);
     CompletionService<Integer> done = new ExecutorCompletionService<>(pool);
@@ -117,17 +120,17 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
-  void stop(int i) throws Exception {
+  public void stop(int i) throws Exception {
     daemons.get(i).close();
     daemons.set(i, null);
   }
 
-  void start(int i) throws Exception {
+  public void start(int i) throws Exception {
     daemons.set(i, Daemon.start(config(i), recordFatal));
   }
 
   /** The running member that leads, once one does and every other running member agrees (polls up to 60 s). */
-  int awaitLeader() throws InterruptedException {
+  public int awaitLeader() throws InterruptedException {
     int[] leader = {-1};
     await("a leader that every running member follows", Duration.ofSeconds(60), () -> {
       leader[0] = -1;
@@ -152,7 +155,7 @@ final class LocalCluster implements AutoCloseable {
   }
 
   /** A running member other than {@code leader}. */
-  int followerOtherThan(int leader) {
+  public int followerOtherThan(int leader) {
     for (int i = 0; i < daemons.size(); i++) {
       if (i != leader && daemons.get(i) != null) {
         return i;
@@ -162,12 +165,12 @@ final class LocalCluster implements AutoCloseable {
   }
 
   /** A condition checked by polling; it may throw, which counts as not yet. */
-  interface Condition {
+  public interface Condition {
     boolean holds() throws Exception;
   }
 
   /** Polls {@code condition} every 20 ms until it holds, failing the test after {@code within}. */
-  static void await(String what, Duration within, Condition condition) throws InterruptedException {
+  public static void await(String what, Duration within, Condition condition) throws InterruptedException {
     long deadline = System.nanoTime() + within.toNanos();
     Exception last = null;
     while (true) {
@@ -207,7 +210,7 @@ final class LocalCluster implements AutoCloseable {
     throw new IOException("no free loopback port found in 20000..31999");
   }
 
-  static int[] freePorts(int n) throws IOException {
+  public static int[] freePorts(int n) throws IOException {
     int[] ports = new int[n];
     List<ServerSocket> held = new ArrayList<>();
     try {

@@ -1,0 +1,33 @@
+package io.raftd.ctl;
+
+import io.raftd.client.RaftdException;
+import io.raftd.proto.AdminRequest;
+import io.raftd.proto.ClusterStatus;
+import io.raftd.proto.ClusterStatusRequest;
+import io.raftd.proto.MemberStatus;
+import io.raftd.proto.NodeStatus;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/** The cluster as one reachable member sees it: every member's status, gathered by it over the peer port. */
+record Cluster(List<MemberStatus> members) {
+  static Cluster ask(Connection c) throws RaftdException, InterruptedException {
+    ClusterStatus s = c.client().call(AdminRequest.newBuilder().setClusterStatus(ClusterStatusRequest.getDefaultInstance()),
+        false, true).getClusterStatus();
+    return new Cluster(s.getMembersList().stream().sorted(Comparator.comparing(m -> m.getMember().getName())).toList());
+  }
+
+  /** The reachable member that says it leads, at the highest term if two do (one is stale). */
+  Optional<NodeStatus> leader() {
+    return members.stream().filter(MemberStatus::getReachable).map(MemberStatus::getStatus)
+        .filter(s -> s.getRole().equals("leader")).max(Comparator.comparingLong(NodeStatus::getTerm));
+  }
+
+  /** The member with this name, or a NOT_FOUND failure listing the names there are. */
+  MemberStatus member(String name) throws CtlException {
+    return members.stream().filter(m -> m.getMember().getName().equals(name)).findFirst()
+        .orElseThrow(() -> new CtlException(ExitCode.NOT_FOUND, "no member named " + name + " (members: "
+            + String.join(", ", members.stream().map(m -> m.getMember().getName()).toList()) + ")"));
+  }
+}

@@ -1,0 +1,56 @@
+package io.raftd.ctl;
+
+import io.raftd.client.KvClient;
+import io.raftd.client.RaftdClient;
+import io.raftd.client.RaftdException;
+import io.raftd.client.Session;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * raftctl's way to the cluster, made on first use: a one-shot command writes without a session (an unknown
+ * outcome exits 6); script mode shares one client and one session across its lines, so a retried write
+ * there applies once.
+ */
+final class Connection implements AutoCloseable {
+  private static final Duration SCRIPT_SESSION_TIMEOUT = Duration.ofSeconds(60);
+
+  final List<String> endpoints;
+  final Duration timeout;
+  private final boolean withSession;
+  private RaftdClient client;
+  private Session session;
+
+  Connection(List<String> endpoints, Duration timeout, boolean withSession) {
+    this.endpoints = endpoints;
+    this.timeout = timeout;
+    this.withSession = withSession;
+  }
+
+  RaftdClient client() {
+    if (client == null) {
+      client = RaftdClient.create(endpoints, timeout);
+    }
+    return client;
+  }
+
+  KvClient kv() throws RaftdException, InterruptedException {
+    if (!withSession) {
+      return new KvClient(client());
+    }
+    if (session == null) {
+      session = client().openSession(SCRIPT_SESSION_TIMEOUT);
+    }
+    return new KvClient(client(), session::write);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (session != null) {
+      session.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package io.raftd.ctl;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** A raftctl subcommand: runs against the invocation ({@link Raftctl}) it belongs to. */
+abstract class CtlCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public final Integer call() throws Exception {
+    return run((Raftctl) spec.root().userObject());
+  }
+
+  /** @return the exit code */
+  abstract int run(Raftctl ctl) throws Exception;
+}

@@ -1,0 +1,44 @@
+package io.raftd.ctl;
+
+import com.google.gson.JsonObject;
+import io.raftd.proto.KeyValue;
+import io.raftd.proto.Member;
+import io.raftd.proto.SnapshotMetadata;
+
+/** The JSON shapes raftctl's commands share; field names are part of raftctl's contract. */
+final class Json {
+  private Json() {}
+
+  static String id(long id) {
+    return String.format("%016x", id);
+  }
+
+  static JsonObject member(Member m) {
+    JsonObject o = new JsonObject();
+    o.addProperty("name", m.getName());
+    o.addProperty("id", id(m.getId()));
+    o.addProperty("peer_address", m.getPeerAddress());
+    o.addProperty("admin_address", m.getAdminAddress());
+    return o;
+  }
+
+  static JsonObject keyValue(KeyValue kv) {
+    JsonObject o = new JsonObject();
+    o.addProperty("key", kv.getKey().toStringUtf8());
+    o.addProperty("value", kv.getValue().toStringUtf8());
+    o.addProperty("version", kv.getVersion());
+    o.addProperty("create_index", kv.getCreateIndex());
+    o.addProperty("mod_index", kv.getModIndex());
+    return o;
+  }
+
+  static JsonObject snapshot(SnapshotMetadata s) {
+    JsonObject o = new JsonObject();
+    o.addProperty("id", s.getId());
+    o.addProperty("index", s.getIndex());
+    o.addProperty("term", s.getTerm());
+    o.addProperty("size", s.getSize());
+    o.addProperty("checksum", String.format("%08x", s.getChecksum()));
+    return o;
+  }
+}

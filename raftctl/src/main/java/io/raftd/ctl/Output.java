@@ -1,0 +1,55 @@
+package io.raftd.ctl;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * Where results go: stdout, as a table for people or (with {@code -o json}) one JSON document per command
+ * whose field names are a stable contract. Nothing else is written to stdout.
+ */
+final class Output {
+  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
+
+  final PrintStream out;
+  final boolean json;
+
+  Output(PrintStream out, boolean json) {
+    this.out = out;
+    this.json = json;
+  }
+
+  void json(JsonElement document) {
+    out.println(GSON.toJson(document));
+  }
+
+  void line(String text) {
+    out.println(text);
+  }
+
+  /** Columns padded to their widest cell, two spaces apart; no trailing blanks. */
+  void table(List<String> header, List<List<String>> rows) {
+    int[] width = new int[header.size()];
+    for (int c = 0; c < width.length; c++) {
+      width[c] = header.get(c).length();
+      for (List<String> row : rows) {
+        width[c] = Math.max(width[c], row.get(c).length());
+      }
+    }
+    printRow(header, width);
+    rows.forEach(r -> printRow(r, width));
+  }
+
+  private void printRow(List<String> cells, int[] width) {
+    StringBuilder b = new StringBuilder();
+    for (int c = 0; c < cells.size(); c++) {
+      b.append(cells.get(c));
+      if (c < cells.size() - 1) {
+        b.append(" ".repeat(width[c] - cells.get(c).length() + 2));
+      }
+    }
+    out.println(b.toString().stripTrailing());
+  }
+}

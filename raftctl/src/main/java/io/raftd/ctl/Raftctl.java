@@ -1,0 +1,141 @@
+package io.raftd.ctl;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code raftctl} command: global options, the subcommands, and (no command given, stdin not a terminal)
+ * script mode. One instance per invocation; in script mode one per line, sharing the invocation's
+ * {@link Connection}.
+ */
+@Command(name = "raftctl", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Raftctl.Version.class,
+    description = {"The raftd operator's tool.",
+        "With no command and stdin not a terminal, runs one command per line of stdin (script mode), "
+            + "sharing one connection and one session; it stops at the first failing line unless --keep-going."},
+    subcommands = {StatusCommand.class, AppendCommand.class, KvCommands.Put.class, KvCommands.Get.class,
+        KvCommands.Delete.class, KvCommands.Cas.class, KvCommands.Scan.class, SnapshotCommand.class,
+        LeaderCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+        "0:success",
+        "1:failure (the request was refused or failed)",
+        "2:usage (bad arguments or options)",
+        "3:not found (key, member or snapshot)",
+        "4:unavailable (no leader, no quorum, no member reachable)",
+        "5:authentication or permission",
+        "6:outcome unknown (the write may or may not have applied)"})
+final class Raftctl implements Callable<Integer> {
+  enum Format { table, json }
+
+  @Option(names = "--endpoints", paramLabel = "HOST:PORT,...", scope = ScopeType.INHERIT,
+      description = "members' admin addresses (default: $RAFTCTL_ENDPOINTS, then endpoints in "
+          + "~/.config/raftctl/config.toml, then " + Endpoints.DEFAULT + ")")
+  String endpoints;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "table|json", scope = ScopeType.INHERIT,
+      description = "table (default) or json: one JSON document per command, stable field names")
+  Format format;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", scope = ScopeType.INHERIT, converter = Durations.class,
+      description = "give up after this long, e.g. 500ms, 10s, 1m (default: 10s, longer than an election)")
+  Duration timeout;
+
+  @Option(names = "--debug", scope = ScopeType.INHERIT, description = "stack traces and wire logs on stderr")
+  boolean debug;
+
+  @Option(names = "--no-color", scope = ScopeType.INHERIT, description = "no colors in tables")
+  boolean noColor;
+
+  @Option(names = "--keep-going", description = "script mode: run every line, even after one fails")
+  boolean keepGoing;
+
+  final Io io;
+  /** In script mode, the invocation a line belongs to; null for the invocation itself. */
+  private final Raftctl script;
+  private Connection connection;
+  private boolean scripting;
+
+  /** What the process gives raftctl; tests pass their own. */
+  record Io(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, boolean stdinTerminal,
+            boolean stdoutTerminal) {}
+
+  Raftctl(Io io) {
+    this(io, null);
+  }
+
+  Raftctl(Io io, Raftctl script) {
+    this.io = io;
+    this.script = script;
+  }
+
+  /** No command: script mode if stdin is not a terminal (the interactive shell is raftctl part 2). */
+  @Override
+  public Integer call() throws Exception {
+    if (script != null) {
+      throw new CtlException(ExitCode.USAGE, "a script line needs a command (see raftctl --help)");
+    }
+    if (io.stdinTerminal()) {
+      io.err().println("raftctl: give a command (see raftctl --help)");
+      return ExitCode.USAGE;
+    }
+    return new ScriptMode(this).run();
+  }
+
+  Output output() {
+    Format f = format != null ? format : script != null && script.format != null ? script.format : Format.table;
+    return new Output(io.out(), f == Format.json);
+  }
+
+  boolean color() {
+    boolean off = noColor || (script != null && script.noColor) || io.env().containsKey("NO_COLOR");
+    return !off && io.stdoutTerminal() && !output().json;
+  }
+
+  boolean debug() {
+    return debug || (script != null && script.debug);
+  }
+
+  Duration timeout() {
+    return timeout != null ? timeout : Duration.ofSeconds(10);
+  }
+
+  /** The connection: this invocation's, made on first use, or in script mode the invocation's shared one. */
+  Connection connection() throws CtlException {
+    if (script != null) {
+      if (endpoints != null || timeout != null) {
+        throw new CtlException(ExitCode.USAGE,
+            "--endpoints and --timeout apply to the whole script: give them on raftctl's command line");
+      }
+      return script.connection();
+    }
+    if (connection == null) {
+      connection = new Connection(Endpoints.resolve(endpoints, io.env()), timeout(), scripting);
+    }
+    return connection;
+  }
+
+  /** From now on this invocation runs a script: its connection carries a session for the writes. */
+  void startScript() {
+    scripting = true;
+  }
+
+  void closeConnection() throws InterruptedException {
+    if (connection != null) {
+      connection.close();
+      connection = null;
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"raftctl " + VersionCommand.CLIENT_VERSION};
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package io.raftd.ctl;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.raftd.client.RaftdException;
+import io.raftd.proto.AdminRequest;
+import io.raftd.proto.CreateSnapshotRequest;
+import io.raftd.proto.ListSnapshotsRequest;
+import io.raftd.proto.MemberStatus;
+import io.raftd.proto.SnapshotMetadata;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code raftctl snapshot create|list}: a member's snapshots. */
+@Command(name = "snapshot", description = "A member's snapshots.",
+    subcommands = {SnapshotCommand.Create.class, SnapshotCommand.List_.class})
+final class SnapshotCommand {
+  private SnapshotCommand() {}
+
+  @Command(name = "create", description = "Takes a snapshot now on --node NAME (default: the leader), so its log "
+      + "can be compacted; prints its index, term and size.")
+  static final class Create extends CtlCommand {
+    @Option(names = "--node", paramLabel = "NAME")
+    String node;
+
+    @Override
+    int run(Raftctl ctl) throws Exception {
+      Cluster cluster = Cluster.ask(ctl.connection());
+      MemberStatus m = node != null ? cluster.member(node) : cluster.member(cluster.leader().orElseThrow(
+          () -> new CtlException(ExitCode.UNAVAILABLE, "no leader to take the snapshot: name a member with --node"))
+          .getSelf().getName());
+      SnapshotMetadata s = ctl.connection().client().callAt(m.getMember().getAdminAddress(),
+          AdminRequest.newBuilder().setCreateSnapshot(CreateSnapshotRequest.getDefaultInstance()))
+          .getCreateSnapshot().getSnapshot();
+      Output out = ctl.output();
+      if (out.json) {
+        JsonObject o = Json.snapshot(s);
+        o.addProperty("node", m.getMember().getName());
+        out.json(o);
+      } else {
+        out.line(m.getMember().getName() + ": snapshot " + s.getId() + " at index " + s.getIndex() + ", term " + s.getTerm()
+            + ", " + s.getSize() + " bytes");
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  @Command(name = "list", description = "Lists the snapshots kept by --node NAME (default: every reachable member).")
+  static final class List_ extends CtlCommand {
+    @Option(names = "--node", paramLabel = "NAME")
+    String node;
+
+    @Override
+    int run(Raftctl ctl) throws Exception {
+      Cluster cluster = Cluster.ask(ctl.connection());
+      List<MemberStatus> asked = node != null ? List.of(cluster.member(node))
+          : cluster.members().stream().filter(MemberStatus::getReachable).toList();
+      Output out = ctl.output();
+      JsonArray all = new JsonArray();
+      List<List<String>> rows = new ArrayList<>();
+      for (MemberStatus m : asked) {
+        List<SnapshotMetadata> list;
+        try {
+          list = ctl.connection().client().callAt(m.getMember().getAdminAddress(),
+              AdminRequest.newBuilder().setListSnapshots(ListSnapshotsRequest.getDefaultInstance()))
+              .getListSnapshots().getSnapshotsList();
+        } catch (RaftdException e) {
+          if (node != null) {
+            throw e;
+          }
+          ctl.io.err().println("raftctl: " + m.getMember().getName() + ": " + e.getMessage());
+          continue;
+        }
+        for (SnapshotMetadata s : list) {
+          JsonObject o = Json.snapshot(s);
+          o.addProperty("node", m.getMember().getName());
+          all.add(o);
+          rows.add(List.of(m.getMember().getName(), s.getId(), Long.toString(s.getIndex()), Long.toString(s.getTerm()),
+              Long.toString(s.getSize())));
+        }
+      }
+      if (out.json) {
+        JsonObject o = new JsonObject();
+        o.add("snapshots", all);
+        out.json(o);
+      } else {
+        out.table(List.of("NODE", "ID", "INDEX", "TERM", "BYTES"), rows);
+      }
+      return ExitCode.OK;
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package io.raftd.ctl;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.raftd.proto.Member;
+import io.raftd.proto.MemberStatus;
+import io.raftd.proto.NodeStatus;
+import io.raftd.proto.PeerProgress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code raftctl status}: every member in one table, or one member in full. */
+@Command(name = "status", description = {"One row per member: role, term, commit, applied, last index, lag, "
+    + "snapshot index, last contact with the leader and health; then the cluster's failure tolerance. "
+    + "Members that do not answer show as unreachable (within --timeout, never hanging)."})
+final class StatusCommand extends CtlCommand {
+  /** The leader has not heard from a follower for this long: it shows as out of contact. */
+  static final long CONTACT_LOST_MS = 3000;
+
+  @Option(names = "--node", paramLabel = "NAME", description = "one member's full status")
+  String node;
+
+  @Override
+  int run(Raftctl ctl) throws Exception {
+    Cluster cluster = Cluster.ask(ctl.connection());
+    if (node != null) {
+      MemberStatus m = cluster.member(node);
+      NodeStatus s = ctl.connection().client().status(m.getMember().getAdminAddress());
+      NodeDetail.print(ctl.output(), s);
+      return ExitCode.OK;
+    }
+    Optional<NodeStatus> leader = cluster.leader();
+    Map<Long, PeerProgress> progress = new HashMap<>();
+    leader.ifPresent(l -> l.getPeersList().forEach(p -> progress.put(p.getMember().getId(), p)));
+    List<Row> rows = new ArrayList<>();
+    for (MemberStatus m : cluster.members()) {
+      rows.add(Row.of(m, leader.orElse(null), progress.get(m.getMember().getId())));
+    }
+    int voters = leader.map(NodeStatus::getVotersCount).orElse(cluster.members().size());
+    int tolerance = leader.map(NodeStatus::getFailureTolerance).orElse((voters - 1) / 2);
+    long healthyVoters = rows.stream().filter(r -> r.health.equals("healthy") && r.voter).count();
+    long failuresLeft = Math.max(0, healthyVoters - (voters / 2 + 1));
+    Output out = ctl.output();
+    if (out.json) {
+      JsonObject o = new JsonObject();
+      o.addProperty("leader", leader.map(l -> l.getSelf().getName()).orElse(null));
+      o.addProperty("term", leader.map(NodeStatus::getTerm).orElse(null));
+      o.addProperty("voters", voters);
+      o.addProperty("failure_tolerance", tolerance);
+      o.addProperty("failures_left", leader.isPresent() ? failuresLeft : 0);
+      JsonArray members = new JsonArray();
+      rows.forEach(r -> members.add(r.json()));
+      o.add("members", members);
+      out.json(o);
+      return ExitCode.OK;
+    }
+    List<List<String>> table = new ArrayList<>();
+    rows.forEach(r -> table.add(r.cells(ctl.color())));
+    out.table(List.of("NAME", "ID", "PEER", "ADMIN", "ROLE", "TERM", "COMMIT", "APPLIED", "LAST", "LAG", "SNAPSHOT",
+        "CONTACT", "HEALTH"), table);
+    out.line("");
+    out.line(leader.map(l -> "leader " + l.getSelf().getName() + " (term " + l.getTerm() + "); can lose " + tolerance
+        + " of " + voters + " voters, " + failuresLeft + " more now").orElse(
+        "no leader among the reachable members: the cluster cannot take writes"));
+    return ExitCode.OK;
+  }
+
+  /** One member's row, from its own status and the leader's view of it. */
+  private record Row(Member member, NodeStatus status, String error, boolean isLeader, boolean voter, Long lag,
+                     Long contactMs, String health) {
+    static Row of(MemberStatus m, NodeStatus leader, PeerProgress p) {
+      Member member = m.getMember();
+      boolean voter = leader == null || leader.getVotersList().stream().anyMatch(v -> v.getId() == member.getId());
+      if (!m.getReachable()) {
+        return new Row(member, null, m.getError(), false, voter, p != null ? p.getLag() : null,
+            p != null ? p.getLastContactMs() : null, "unreachable");
+      }
+      NodeStatus s = m.getStatus();
+      boolean isLeader = leader != null && s.getSelf().getId() == leader.getSelf().getId();
+      Long lag = isLeader ? Long.valueOf(0) : p != null ? p.getLag() : null;
+      Long contact = isLeader || p == null ? null : p.getLastContactMs();
+      String health;
+      if (!s.hasLeader()) {
+        health = "no leader";
+      } else if (isLeader) {
+        health = "healthy";
+      } else if (p != null && p.getState().equals("snapshot")) {
+        health = "receiving snapshot";
+      } else if (contact != null && contact > CONTACT_LOST_MS) {
+        health = "out of contact";
+      } else if (p != null && p.getState().equals("probe") && p.getLag() > 0) {
+        health = "catching up";
+      } else {
+        health = "healthy";
+      }
+      return new Row(member, s, null, isLeader, voter, lag, contact, health);
+    }
+
+    List<String> cells(boolean color) {
+      String name = member.getName() + (isLeader ? "*" : "");
+      String h = color ? colored(health) : health;
+      if (status == null) {
+        return List.of(name, Json.id(member.getId()), member.getPeerAddress(), member.getAdminAddress(), "-", "-", "-",
+            "-", "-", orDash(lag), "-", contactMs != null ? contactMs + "ms" : "-", h);
+      }
+      return List.of(name, Json.id(member.getId()), member.getPeerAddress(), member.getAdminAddress(), status.getRole(),
+          Long.toString(status.getTerm()), Long.toString(status.getCommit()), Long.toString(status.getApplied()),
+          Long.toString(status.getLastIndex()), orDash(lag), Long.toString(status.getSnapshotIndex()),
+          contactMs != null ? contactMs + "ms" : "-", h);
+    }
+
+    JsonObject json() {
+      JsonObject o = Json.member(member);
+      o.addProperty("reachable", status != null);
+      o.addProperty("error", error);
+      o.addProperty("leader", isLeader);
+      o.addProperty("voter", voter);
+      o.addProperty("role", status != null ? status.getRole() : null);
+      o.addProperty("term", status != null ? status.getTerm() : null);
+      o.addProperty("commit", status != null ? status.getCommit() : null);
+      o.addProperty("applied", status != null ? status.getApplied() : null);
+      o.addProperty("last_index", status != null ? status.getLastIndex() : null);
+      o.addProperty("lag", lag);
+      o.addProperty("snapshot_index", status != null ? status.getSnapshotIndex() : null);
+      o.addProperty("last_contact_ms", contactMs);
+      o.addProperty("health", health);
+      return o;
+    }
+
+    private static String orDash(Long v) {
+      return v == null ? "-" : v.toString();
+    }
+
+    private static String colored(String health) {
+      String code = switch (health) {
+        case "healthy" -> "32";
+        case "unreachable", "no leader", "out of contact" -> "31";
+        default -> "33";
+      };
+      return "\u001b[" + code + "m" + health + "\u001b[0m";
+    }
+  }
+}
