@@ -14,6 +14,7 @@ import io.raftd.proto.KvQuery;
 import io.raftd.proto.KvQueryResult;
 import io.raftd.proto.KvReadLog;
 import io.raftd.proto.KvScan;
+import io.raftd.proto.ReadResponse;
 import io.raftd.proto.WriteResponse;
 
 /**
@@ -83,10 +84,11 @@ public final class KvClient {
     }
   }
 
+  /** The answer, with the applied index the server read it at. */
   private KvQueryResult query(KvQuery.Builder q, boolean stale) throws RaftdException, InterruptedException {
-    ByteString result = client.read(q.build().toByteArray(), stale).getResult();
+    ReadResponse r = client.read(q.build().toByteArray(), stale);
     try {
-      return KvQueryResult.parseFrom(result);
+      return KvQueryResult.parseFrom(r.getResult()).toBuilder().setAppliedIndex(r.getAppliedIndex()).build();
     } catch (InvalidProtocolBufferException e) {
       throw undecodable(e);
     }

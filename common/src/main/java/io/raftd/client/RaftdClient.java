@@ -105,10 +105,16 @@ public final class RaftdClient implements AutoCloseable {
   public AdminResponse call(AdminRequest.Builder request, boolean leaderOnly, boolean idempotent)
       throws RaftdException, InterruptedException {
     long deadline = deadline();
-    request.setTimeoutMs(timeoutMs());
     RaftdException last = null;
     int attempt = 0;
     while (System.nanoTime() - deadline < 0) {
+      long left = deadline - System.nanoTime();
+      if (last != null && left < lastAttemptNanos()) {
+        // Every answer so far was a clean refusal: a write sent now could only time out, and its outcome
+        // would then be unknown. Report the refusal instead.
+        break;
+      }
+      request.setTimeoutMs((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
       AdminConnection c;
       try {
         c = connection(leaderOnly, attempt);
@@ -207,6 +213,11 @@ public final class RaftdClient implements AutoCloseable {
     if (left > 0) {
       Thread.sleep(Math.min(ms, left));  // backoff between retries, not synchronisation
     }
+  }
+
+  /** The least time left worth another attempt after a refusal: a tenth of the timeout, 50 ms to 1 s. */
+  private long lastAttemptNanos() {
+    return TimeUnit.MILLISECONDS.toNanos(Math.max(50, Math.min(1000, timeout.toMillis() / 10)));
   }
 
   private long deadline() {

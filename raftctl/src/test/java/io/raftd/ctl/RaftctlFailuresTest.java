@@ -1,0 +1,98 @@
+package io.raftd.ctl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.raftd.client.RaftdClient;
+import io.raftd.daemon.LocalCluster;
+import io.raftd.proto.NodeStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The exit codes a broken cluster gives: unavailable (4) without a quorum, outcome unknown (6) for a lost leader. */
+class RaftctlFailuresTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void withoutAQuorumWritesExitFourSayingWhoIsReachableAndStatusShowsTheRest() throws Exception {
+    try (LocalCluster cluster = new LocalCluster(dir, 3, LocalCluster.FAST_WAL)) {
+      cluster.startAll();
+      int leader = cluster.awaitLeader();
+      int survivor = cluster.followerOtherThan(leader);
+      for (int i = 0; i < 3; i++) {
+        if (i != survivor) {
+          cluster.stop(i);
+        }
+      }
+      Ctl ctl = new Ctl(cluster.adminAddresses);
+      String name = cluster.names.get(survivor);
+      // Until it notices, a survivor that leads takes the write and cannot commit it: that is exit 6, below.
+      String survivorAdmin = cluster.adminAddresses.get(survivor);
+      try (RaftdClient client = RaftdClient.create(List.of(survivorAdmin), Duration.ofSeconds(5))) {
+        LocalCluster.await(name + " knowing it has no leader", Duration.ofSeconds(30),
+            () -> !client.status(survivorAdmin).hasLeader());
+      }
+      Ctl.Result put = ctl.run("--timeout", "3s", "put", "k", "v");
+      assertEquals(ExitCode.UNAVAILABLE, put.code(), () -> put + " members " + cluster.adminAddresses + ", survivor " + name);
+      assertEquals("raftctl: no leader: 1 of 3 members reachable (" + name + "); the cluster has no quorum\n", put.err());
+
+      Ctl.Result status = ctl.run("-o", "json", "--timeout", "3s", "status");
+      assertEquals(0, status.code(), status::toString);
+      JsonObject s = status.json();
+      assertTrue(s.get("leader").isJsonNull());
+      int unreachable = 0;
+      for (JsonElement e : s.getAsJsonArray("members")) {
+        JsonObject m = e.getAsJsonObject();
+        if (!m.get("reachable").getAsBoolean()) {
+          unreachable++;
+          assertEquals("unreachable", m.get("health").getAsString());
+          assertFalse(m.get("error").getAsString().isEmpty(), "says why: " + m);
+        }
+      }
+      assertEquals(2, unreachable);
+      assertTrue(ctl.run("status").out().contains("no leader among the reachable members"));
+    }
+  }
+
+  /**
+   * A leader killed between append and commit: both followers are stopped, the append reaches the leader's
+   * log but cannot commit, then the leader stops. raftctl cannot know whether the entry will survive: 6.
+   */
+  @Test
+  void aLeaderKilledBetweenAppendAndCommitExitsSix() throws Exception {
+    try (LocalCluster cluster = new LocalCluster(dir, 3, LocalCluster.FAST_WAL)) {
+      cluster.startAll();
+      int leader = cluster.awaitLeader();
+      String leaderAdmin = cluster.adminAddresses.get(leader);
+      try (RaftdClient client = RaftdClient.create(List.of(leaderAdmin), Duration.ofSeconds(5))) {
+        NodeStatus before = client.status(leaderAdmin);
+        for (int i = 0; i < 3; i++) {
+          if (i != leader) {
+            cluster.stop(i);
+          }
+        }
+        Ctl ctl = new Ctl(List.of(leaderAdmin));
+        CompletableFuture<Ctl.Result> append = CompletableFuture.supplyAsync(
+            () -> ctl.run("--timeout", "20s", "append", "in flight"));
+        LocalCluster.await("the append in the leader's log, uncommitted", Duration.ofSeconds(30), () -> {
+          NodeStatus s = client.status(leaderAdmin);
+          return s.getLastIndex() > before.getLastIndex() && s.getCommit() < s.getLastIndex();
+        });
+        cluster.stop(leader);
+        Ctl.Result r = append.get(60, TimeUnit.SECONDS);
+        assertEquals(ExitCode.OUTCOME_UNKNOWN, r.code(), r::toString);
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("may or may not"), r::toString);
+      }
+    }
+  }
+}
