@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * The client library: raftctl and the tests reach a cluster through it. Give it some members' admin
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeoutException;
 public final class RaftdClient implements AutoCloseable {
   private final List<String> endpoints;
   private final Duration timeout;
+  private volatile Consumer<String> wireLog = line -> {};
   private AdminConnection current;
   private String leaderAddress;
 
@@ -49,6 +51,11 @@ public final class RaftdClient implements AutoCloseable {
   /** A client over these admin addresses (host:port); connections are made on first use. */
   public static RaftdClient create(List<String> endpoints, Duration timeout) {
     return new RaftdClient(endpoints, timeout);
+  }
+
+  /** Hands every request sent and answer received to {@code log}, one line each (raftctl --debug). */
+  public void wireLog(Consumer<String> log) {
+    this.wireLog = log;
   }
 
   public Duration timeout() {
@@ -67,7 +74,7 @@ public final class RaftdClient implements AutoCloseable {
    */
   public AdminResponse callAt(String endpoint, AdminRequest.Builder request) throws RaftdException, InterruptedException {
     try (AdminConnection c = new AdminConnection(endpoint, connectTimeoutMs())) {
-      AdminResponse r = await(c, c.send(request.setTimeoutMs(timeoutMs())), deadline(), true);
+      AdminResponse r = exchange(c, request.setTimeoutMs(timeoutMs()), deadline(), true);
       if (r.hasError()) {
         throw new RaftdException(r.getError().getCode(), r.getError().getMessage(),
             r.getError().hasLeader() ? r.getError().getLeader() : null);
@@ -124,7 +131,7 @@ public final class RaftdClient implements AutoCloseable {
         continue;
       }
       try {
-        AdminResponse r = await(c, c.send(request), deadline, idempotent);
+        AdminResponse r = exchange(c, request, deadline, idempotent);
         if (!r.hasError()) {
           return r;
         }
@@ -146,6 +153,21 @@ public final class RaftdClient implements AutoCloseable {
       pause(attempt++, deadline);
     }
     throw last != null ? last : new RaftdException(ErrorCode.TIMEOUT, "no answer within " + timeout.toMillis() + " ms", null);
+  }
+
+  private AdminResponse exchange(AdminConnection c, AdminRequest.Builder request, long deadline, boolean idempotent)
+      throws RaftdException, InterruptedException {
+    Consumer<String> log = wireLog;
+    log.accept("-> " + c.address + " " + request.getBodyCase() + " (" + request.build().getSerializedSize() + " bytes)");
+    try {
+      AdminResponse r = await(c, c.send(request), deadline, idempotent);
+      log.accept("<- " + c.address + " " + (r.hasError() ? r.getError().getCode() + ": " + r.getError().getMessage()
+          : r.getBodyCase() + " (" + r.getSerializedSize() + " bytes)"));
+      return r;
+    } catch (RaftdException e) {
+      log.accept("<- " + c.address + " failed: " + e.getMessage());
+      throw e;
+    }
   }
 
   private AdminResponse await(AdminConnection c, CompletableFuture<AdminResponse> f, long deadline, boolean idempotent)

@@ -4,6 +4,7 @@ import io.raftd.client.KvClient;
 import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
 import io.raftd.client.Session;
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 
@@ -18,18 +19,24 @@ final class Connection implements AutoCloseable {
   final List<String> endpoints;
   final Duration timeout;
   private final boolean withSession;
+  private final PrintStream wireLog;
   private RaftdClient client;
   private Session session;
 
-  Connection(List<String> endpoints, Duration timeout, boolean withSession) {
+  /** @param wireLog where to log each request and answer (--debug), or null */
+  Connection(List<String> endpoints, Duration timeout, boolean withSession, PrintStream wireLog) {
     this.endpoints = endpoints;
     this.timeout = timeout;
     this.withSession = withSession;
+    this.wireLog = wireLog;
   }
 
   RaftdClient client() {
     if (client == null) {
       client = RaftdClient.create(endpoints, timeout);
+      if (wireLog != null) {
+        client.wireLog(line -> wireLog.println("raftctl: wire " + line));
+      }
     }
     return client;
   }

@@ -115,7 +115,7 @@ final class Raftctl implements Callable<Integer> {
       return script.connection();
     }
     if (connection == null) {
-      connection = new Connection(Endpoints.resolve(endpoints, io.env()), timeout(), scripting);
+      connection = new Connection(Endpoints.resolve(endpoints, io.env()), timeout(), scripting, debug ? io.err() : null);
     }
     return connection;
   }

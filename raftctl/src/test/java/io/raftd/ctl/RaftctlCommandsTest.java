@@ -283,5 +283,9 @@ class RaftctlCommandsTest {
     assertEquals(1, r.err().lines().count(), "one line, no stack trace: " + r);
     Ctl.Result debug = ctl.run("--endpoints", "127.0.0.1:" + port, "--timeout", "1s", "--debug", "get", "x");
     assertTrue(debug.err().contains("\tat io.raftd."), "--debug shows the stack trace: " + debug);
+    Ctl.Result wire = ctl.run("--debug", "get", "absent");
+    assertTrue(wire.err().contains("raftctl: wire -> ") && wire.err().contains("READ"), "--debug logs the wire: " + wire);
+    assertTrue(wire.err().contains("raftctl: wire <- "), wire::toString);
+    assertEquals("", wire.out(), "nothing but results on stdout");
   }
 }
