@@ -105,6 +105,12 @@ class RaftctlCommandsTest {
     LocalCluster.await("a stale read of colour", Duration.ofSeconds(30),
         () -> ctl.run("get", "colour", "--stale").out().equals("blue\n"));
 
+    JsonObject again = ctl.run("-o", "json", "put", "colour", "green").json();
+    assertEquals("green", again.get("value").getAsString());
+    assertEquals(2, again.get("version").getAsLong());
+    assertEquals(again.get("index").getAsLong(), again.get("mod_index").getAsLong());
+    assertTrue(again.get("term").getAsLong() >= 1);
+
     Ctl.Result deleted = ctl.run("-o", "json", "delete", "colour");
     assertEquals(0, deleted.code(), deleted::toString);
     assertTrue(deleted.json().get("deleted").getAsBoolean());
@@ -113,6 +119,8 @@ class RaftctlCommandsTest {
     assertEquals("", gone.out());
     assertEquals("raftctl: key not found: colour\n", gone.err());
     assertEquals(ExitCode.NOT_FOUND, ctl.run("delete", "colour").code());
+    assertEquals(0, ctl.run("put", "colour", "red").code());
+    assertEquals("deleted colour\n", ctl.run("delete", "colour").out());
   }
 
   @Test
@@ -201,6 +209,9 @@ class RaftctlCommandsTest {
     Set<String> names = new HashSet<>();
     v.getAsJsonArray("servers").forEach(s -> names.add(s.getAsJsonObject().get("name").getAsString()));
     assertEquals(Set.copyOf(cluster.names), names);
+    Ctl.Result table = ctl.run("version");
+    assertTrue(table.out().startsWith("raftctl " + v.get("client").getAsString() + "\n"), table::toString);
+    assertEquals(3, table.out().lines().filter(l -> l.matches("n\\d +\\S+")).count(), table::toString);
   }
 
   @Test
