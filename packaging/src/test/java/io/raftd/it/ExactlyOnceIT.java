@@ -84,8 +84,7 @@ class ExactlyOnceIT {
       for (int done = 0; done < WRITES; ) {
         String current = Kv.read(client, "counter");
         int value = current == null ? 0 : Integer.parseInt(current);
-        KvCommandResult r = KvCommandResult.parseFrom(
-            session.write(Kv.cas("counter", current, Integer.toString(value + 1))).getResult());
+        KvCommandResult r = Kv.in(session, client).cas(Kv.cas("counter", current, Integer.toString(value + 1)));
         if (r.getSucceeded()) {
           done++;
         } else {
@@ -125,7 +124,7 @@ class ExactlyOnceIT {
           try {
             for (int n = 0; n < WRITES / 4; n++) {
               String payload = prefix + id + "-" + n;
-              session.write(Kv.append(payload));
+              Kv.in(session, client).append(Kv.utf8(payload));
               acked.add(payload);
             }
           } catch (RaftdException | InterruptedException | RuntimeException e) {

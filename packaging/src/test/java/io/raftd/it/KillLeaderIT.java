@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftd.client.KvClient;
 import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
 import io.raftd.client.Session;
@@ -81,7 +82,7 @@ class KillLeaderIT {
     List<Thread> writers = new ArrayList<>();
     for (int t = 0; t < WRITERS; t++) {
       int id = t;
-      Session session = sessions.get(t);
+      KvClient kv = Kv.in(sessions.get(t), clients.get(t % 2));
       Thread w = new Thread(() -> {
         try {
           for (int n = 0; !stop.get(); n++) {
@@ -89,7 +90,7 @@ class KillLeaderIT {
             long start = System.nanoTime();
             inFlight.put(payload, start);
             try {
-              session.write(Kv.append(payload));
+              kv.append(Kv.utf8(payload));
               acked.add(payload);
             } catch (RaftdException e) {
               unknown.add(payload);  // whatever the code: it may or may not have been appended

@@ -1,47 +1,39 @@
 package io.raftd.it;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftd.client.KvClient;
 import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
+import io.raftd.client.Session;
 import io.raftd.proto.AppendedRecord;
-import io.raftd.proto.KvAppend;
 import io.raftd.proto.KvCas;
-import io.raftd.proto.KvCommand;
-import io.raftd.proto.KvGet;
-import io.raftd.proto.KvQuery;
 import io.raftd.proto.KvQueryResult;
-import io.raftd.proto.KvReadLog;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The built-in store's commands and queries, as the tests send them. */
+
+/** The built-in store, as the tests use it: through the client library's {@link KvClient}. */
 final class Kv {
   private Kv() {}
 
-  static byte[] append(String payload) {
-    return KvCommand.newBuilder().setAppend(KvAppend.newBuilder().setPayload(ByteString.copyFromUtf8(payload)))
-        .build().toByteArray();
+  static ByteString utf8(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+
+  /** Writes through {@code session}: each applies exactly once however often it is retried. */
+  static KvClient in(Session session, RaftdClient client) {
+    return new KvClient(client, session::write);
   }
 
   /** Sets key to newValue if it holds expected (or, expected null, if it is absent). */
-  static byte[] cas(String key, String expected, String newValue) {
-    KvCas.Builder cas = KvCas.newBuilder().setKey(ByteString.copyFromUtf8(key)).setNewValue(ByteString.copyFromUtf8(newValue));
-    if (expected == null) {
-      cas.setAbsent(true);
-    } else {
-      cas.setValue(ByteString.copyFromUtf8(expected));
-    }
-    return KvCommand.newBuilder().setCas(cas).build().toByteArray();
-  }
-
-  static byte[] get(String key) {
-    return KvQuery.newBuilder().setGet(KvGet.newBuilder().setKey(ByteString.copyFromUtf8(key))).build().toByteArray();
+  static KvCas cas(String key, String expected, String newValue) {
+    KvCas.Builder cas = KvCas.newBuilder().setKey(utf8(key)).setNewValue(utf8(newValue));
+    return (expected == null ? cas.setAbsent(true) : cas.setValue(utf8(expected))).build();
   }
 
   /** The key's value by a linearizable read, or null if absent. */
-  static String read(RaftdClient client, String key) throws RaftdException, InterruptedException, InvalidProtocolBufferException {
-    KvQueryResult r = KvQueryResult.parseFrom(client.read(get(key), false).getResult());
+  static String read(RaftdClient client, String key) throws RaftdException, InterruptedException {
+    KvQueryResult r = new KvClient(client).get(utf8(key), false);
     return r.getKvsCount() == 0 ? null : r.getKvs(0).getValue().toStringUtf8();
   }
 
@@ -50,11 +42,11 @@ final class Kv {
    * member the client reaches (for comparing members).
    */
   static List<AppendedRecord> readLog(RaftdClient client, boolean stale) throws Exception {
+    KvClient kv = new KvClient(client);
     List<AppendedRecord> all = new ArrayList<>();
     long from = 0;
     while (true) {
-      byte[] q = KvQuery.newBuilder().setReadLog(KvReadLog.newBuilder().setFromIndex(from).setLimit(200)).build().toByteArray();
-      KvQueryResult r = KvQueryResult.parseFrom(client.read(q, stale).getResult());
+      KvQueryResult r = kv.readLog(from, 200, stale);
       for (AppendedRecord rec : r.getRecordsList()) {
         if (!all.isEmpty() && rec.getIndex() <= all.get(all.size() - 1).getIndex()) {
           throw new AssertionError("read_log went back: index " + rec.getIndex() + " after "
