@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.util.concurrent.Promise;
 import io.raftd.proto.Hello;
 import java.net.InetSocketAddress;
@@ -18,12 +19,15 @@ final class Dialer {
   private final Identity identity;
   private final Options options;
   private final ConnectionGuard guard;
+  /** Where every dialed channel is recorded, for the transport to close them all. */
+  private final ChannelGroup channels;
 
-  Dialer(Bootstrap template, Identity identity, Options options, ConnectionGuard guard) {
+  Dialer(Bootstrap template, Identity identity, Options options, ConnectionGuard guard, ChannelGroup channels) {
     this.template = template;
     this.identity = identity;
     this.options = options;
     this.guard = guard;
+    this.channels = channels;
   }
 
   /**
@@ -48,6 +52,7 @@ final class Dialer {
           }
         })
         .connect(address);
+    channels.add(connect.channel());
     connect.addListener(f -> {
       if (!f.isSuccess()) {
         handshaken.tryFailure(f.cause());

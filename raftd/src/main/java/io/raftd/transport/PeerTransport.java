@@ -5,14 +5,19 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
 import io.raftd.node.Transport;
 import io.raftd.proto.Hello;
@@ -74,6 +79,12 @@ public final class PeerTransport implements Transport, AutoCloseable {
   private final Counters counters = new Counters();
   private final ConnectionGuard guard = new ConnectionGuard(counters);
   private final Map<Long, PeerConnection> connections = new ConcurrentHashMap<>();
+  /**
+   * Every open connection, accepted or dialed. {@link #close} closes them and the listening socket itself:
+   * an event loop that is running tasks when its group shuts down (quiet period 0) can terminate without
+   * closing its channels, leaving the peer port bound and peers writing into connections nobody reads.
+   */
+  private final ChannelGroup channels = new DefaultChannelGroup("raftd-peer", GlobalEventExecutor.INSTANCE);
   private volatile Map<Long, InetSocketAddress> peers = Map.of();
   private volatile Function<ProbeRequest, ProbeReply> probeHandler;
   private volatile boolean closed;
@@ -111,11 +122,18 @@ public final class PeerTransport implements Transport, AutoCloseable {
     WriteBufferWaterMark marks = new WriteBufferWaterMark(options.writeBufferHighBytes() / 2,
         options.writeBufferHighBytes());
     dialer = new Dialer(new Bootstrap().channel(io.channel()).option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, marks), identity, options, guard);
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, marks), identity, options, guard, channels);
     ChannelFuture bound = new ServerBootstrap().group(group).channel(io.serverChannel())
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, marks)
+        .handler(new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelRead(ChannelHandlerContext ctx, Object accepted) {
+            channels.add((Channel) accepted);  // before it is registered: close() cannot miss it
+            ctx.fireChannelRead(accepted);
+          }
+        })
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
@@ -252,7 +270,10 @@ public final class PeerTransport implements Transport, AutoCloseable {
     return answer;
   }
 
-  /** Closes every connection and the peer port, and stops the event loops and the snapshot I/O thread. */
+  /**
+   * Closes every connection and the peer port, and stops the event loops and the snapshot I/O thread. On
+   * return the port may be bound again.
+   */
   @Override
   public void close() {
     synchronized (this) {
@@ -264,7 +285,10 @@ public final class PeerTransport implements Transport, AutoCloseable {
       connections.clear();
     }
     if (group != null) {
-      // Closes every channel too, so every transfer and probe in progress fails and reports.
+      // The listening socket first, so nothing is accepted meanwhile; then every connection, so every
+      // transfer and probe in progress fails and reports. Dials after this see closed and do not start.
+      server.close().awaitUninterruptibly();
+      channels.close().awaitUninterruptibly();
       group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
     if (ownSnapshotIo != null) {

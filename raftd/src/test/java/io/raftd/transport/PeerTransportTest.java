@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.epoll.Epoll;
+import io.raftd.daemon.LocalCluster;
 import io.raftd.transport.Peers.Member;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,5 +98,48 @@ class PeerTransportTest {
     deliver(a, b2, heartbeat(1, 2, 3));
     deliver(b2, a, heartbeat(2, 1, 3));
     assertTrue(a.counters().reconnects() > 0, a.counters().toString());
+  }
+
+  /**
+   * A member stopped while it is busy sending: Netty's event loops may then terminate without closing their
+   * channels, so close() must close them itself. Without that, restarting the member on its port fails
+   * ("Address already in use") and its peers keep connections that nobody reads. Each round closes once.
+   */
+  @ParameterizedTest(name = "epoll allowed: {0}")
+  @ValueSource(booleans = {true, false})
+  void closeWhileSendingReleasesThePortAndEndsEveryConnection(boolean epoll) throws Exception {
+    Options options = Options.defaults().withEpoll(epoll);
+    int port = LocalCluster.freePorts(1)[0];  // below the ephemeral range: no outgoing connection takes it meanwhile
+    Member b = peers.start(2, Peers.CLUSTER, 0, options);
+    Member c = peers.start(3, Peers.CLUSTER, 0, options);
+    for (int round = 0; round < 20; round++) {
+      Member a = peers.start(1, Peers.CLUSTER, port, options);  // binds the port the last round's member released
+      introduce(a, b, c);
+      for (Member peer : new Member[] {b, c}) {  // a connection each way, on each of member 1's event loops
+        deliver(a, peer, heartbeat(1, peer.id(), round));
+        deliver(peer, a, heartbeat(peer.id(), 1, round));
+      }
+      int outagesB = b.heard().unreachable.size();
+      int outagesC = c.heard().unreachable.size();
+      int heard = b.heard().messages.size() + c.heard().messages.size();
+      AtomicBoolean stop = new AtomicBoolean();
+      Thread sender = new Thread(() -> {
+        for (long term = 0; !stop.get(); term++) {
+          a.transport().send(heartbeat(1, 2, term));
+          a.transport().send(heartbeat(1, 3, term));
+        }
+      }, "sender");
+      sender.start();
+      try {
+        awaitTrue(() -> b.heard().messages.size() + c.heard().messages.size() > heard + 100,
+            () -> "member 1 is not sending");
+        a.transport().close();
+      } finally {
+        stop.set(true);
+        sender.join();
+      }
+      awaitTrue(() -> b.heard().unreachable.size() > outagesB && c.heard().unreachable.size() > outagesC,
+          () -> "members 2 and 3 did not both notice that their connections to the closed member 1 ended");
+    }
   }
 }
