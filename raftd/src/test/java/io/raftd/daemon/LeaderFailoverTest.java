@@ -82,14 +82,14 @@ class LeaderFailoverTest {
       }
 
       try {
-        await(ACKS_EACH_SIDE + " acknowledged writes per writer before the leader stops", Duration.ofSeconds(30),
+        await(ACKS_EACH_SIDE + " acknowledged writes per writer before the leader stops", Duration.ofSeconds(60),
             () -> minimum(ackCount) >= ACKS_EACH_SIDE);
         int[] beforeStop = new int[WRITERS];
         for (int w = 0; w < WRITERS; w++) {
           beforeStop[w] = ackCount[w].get();
         }
         c.stop(leader);
-        await(ACKS_EACH_SIDE + " more acknowledged writes per writer after the leader stopped", Duration.ofSeconds(30),
+        await(ACKS_EACH_SIDE + " more acknowledged writes per writer after the leader stopped", Duration.ofSeconds(60),
             () -> {
               for (int w = 0; w < WRITERS; w++) {
                 if (ackCount[w].get() < beforeStop[w] + ACKS_EACH_SIDE) {
@@ -101,7 +101,7 @@ class LeaderFailoverTest {
       } finally {
         stop.set(true);
         for (Thread thread : writers) {
-          thread.join(30_000);
+          thread.join(60_000);
           assertFalse(thread.isAlive(), thread.getName() + " is stuck in a write");
         }
       }

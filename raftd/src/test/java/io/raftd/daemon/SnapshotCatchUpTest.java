@@ -69,14 +69,14 @@ class SnapshotCatchUpTest {
 
         String leaderEndpoint = c.adminAddresses.get(leader);
         await("the leader's log to be compacted past the stopped follower's last entry " + followerLast,
-            Duration.ofSeconds(30), () -> writer.status(leaderEndpoint).getFirstIndex() > followerLast + 1);
+            Duration.ofSeconds(60), () -> writer.status(leaderEndpoint).getFirstIndex() > followerLast + 1);
         NodeStatus leaderStatus = writer.status(leaderEndpoint);
         assertTrue(leaderStatus.getApplied() >= lastWrite, leaderStatus.toString());
 
         c.start(f);
         String followerEndpoint = c.adminAddresses.get(f);
         await("the restarted follower to apply what the leader has applied (" + leaderStatus.getApplied() + ")",
-            Duration.ofSeconds(30), () -> writer.status(followerEndpoint).getApplied() >= leaderStatus.getApplied());
+            Duration.ofSeconds(60), () -> writer.status(followerEndpoint).getApplied() >= leaderStatus.getApplied());
 
         NodeStatus caughtUp = writer.status(followerEndpoint);
         long received = c.daemons.get(f).transport().counters().snapshotsReceived();
