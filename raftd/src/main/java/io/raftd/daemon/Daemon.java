@@ -16,6 +16,7 @@ import io.raftd.server.ApplyWorker;
 import io.raftd.server.Fatal;
 import io.raftd.server.Proposals;
 import io.raftd.server.RaftNode;
+import io.raftd.server.ReadPool;
 import io.raftd.server.TaskThread;
 import io.raftd.server.WalWriter;
 import io.raftd.statemachine.SessionLayer;
@@ -75,6 +76,7 @@ public final class Daemon implements AutoCloseable {
   private final WalWriter walWriter;
   private final ApplyWorker applier;
   private final RaftNode node;
+  private final ReadPool reads = new ReadPool();
   private final AdminServer admin;
   private final long startedAt = System.currentTimeMillis();
 
@@ -154,7 +156,7 @@ public final class Daemon implements AutoCloseable {
       transport.setPeers(peers);
       StatusReporter status = new StatusReporter(this);
       probes.status = status;
-      AdminService service = new AdminService(node, state, applier, snapshots, status, Duration.ofSeconds(10),
+      AdminService service = new AdminService(node, state, applier, reads, snapshots, status, Duration.ofSeconds(10),
           Duration.ofSeconds(60));
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, service::handle);
 
@@ -326,6 +328,11 @@ public final class Daemon implements AutoCloseable {
     return startedAt;
   }
 
+  /** The threads serving linearizable reads (for tests). */
+  ReadPool reads() {
+    return reads;
+  }
+
   /** The admin port (its counters, for tests). */
   AdminServer admin() {
     return admin;
@@ -360,6 +367,7 @@ public final class Daemon implements AutoCloseable {
     }
     node.failAll("this member is shutting down");
     admin.close();
+    reads.close();
     transport.close();
     loop.close();
     applyThread.close();

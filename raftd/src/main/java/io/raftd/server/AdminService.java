@@ -27,6 +27,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -51,16 +53,19 @@ public final class AdminService {
   private final RaftNode node;
   private final SessionLayer state;
   private final ApplyWorker applier;
+  private final Executor reads;
   private final SnapshotStore snapshots;
   private final StatusSource status;
   private final Duration defaultTimeout;
   private final long defaultSessionTimeoutMs;
 
-  public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, SnapshotStore snapshots,
+  /** @param reads runs the queries of linearizable reads (see {@link ReadPool}) */
+  public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, Executor reads, SnapshotStore snapshots,
       StatusSource status, Duration defaultTimeout, Duration defaultSessionTimeout) {
     this.node = node;
     this.state = state;
     this.applier = applier;
+    this.reads = reads;
     this.snapshots = snapshots;
     this.status = status;
     this.defaultTimeout = defaultTimeout;
@@ -127,8 +132,10 @@ public final class AdminService {
     if (q.getStale()) {
       return CompletableFuture.completedFuture(answer(q.getQuery(), applier.appliedIndex()));
     }
-    // The read index completes on the RaftLoop: the query itself (a scan may be long) runs elsewhere.
-    return node.readIndex().thenApplyAsync(index -> answer(q.getQuery(), Math.max(index, applier.appliedIndex())));
+    // The read index completes on the RaftLoop: the query itself (a scan may be long) runs on the read pool.
+    // No wait for the apply thread is needed: the core releases a read only once this member reported
+    // applied >= its index, and the apply thread publishes appliedIndex before it reports.
+    return node.readIndex().thenApplyAsync(index -> answer(q.getQuery(), index), reads);
   }
 
   private AdminResponse.Builder answer(ByteString query, long appliedAtLeast) {
@@ -195,6 +202,8 @@ public final class AdminService {
           err.setMessage(f.getMessage() + "; the leader is " + leader.getName() + " at " + leader.getAdminAddress());
         }
       }
+    } else if (cause instanceof RejectedExecutionException) {
+      err.setCode(ErrorCode.BUSY).setMessage("too many reads waiting to be served: retry shortly");
     } else if (cause instanceof IllegalArgumentException) {
       err.setCode(ErrorCode.INVALID_ARGUMENT).setMessage(String.valueOf(cause.getMessage()));
     } else if (cause instanceof TimeoutException) {

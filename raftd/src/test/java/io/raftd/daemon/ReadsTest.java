@@ -91,4 +91,33 @@ class ReadsTest {
       assertTrue(c.fatal.isEmpty(), c.fatal.toString());
     }
   }
+
+  @Test
+  void linearizableReadsAreAnsweredByTheMembersReadPoolWhichStopsWithIt() throws Exception {
+    try (LocalCluster c = new LocalCluster(root, 3, LocalCluster.FAST_WAL)) {
+      c.startAll();
+      int leader = c.awaitLeader();
+      int f = c.followerOtherThan(leader);
+      try (RaftdClient client = RaftdClient.create(c.adminAddresses, Duration.ofSeconds(20))) {
+        client.write(put("x", "v"));
+      }
+      for (int member : new int[] {leader, f}) {
+        Daemon d = c.daemons.get(member);
+        long before = d.reads().completed();
+        try (RaftdClient one = RaftdClient.create(List.of(c.adminAddresses.get(member)), Duration.ofSeconds(20))) {
+          for (int i = 0; i < 10; i++) {
+            assertEquals("v", value(one.read(get("x"), false)));
+            assertEquals("v", value(one.read(get("x"), true)));  // a stale read needs no read index: served at once
+          }
+        }
+        // The pool counts a read once its task returned, a moment after the answer left.
+        await("10 linearizable reads answered by " + c.names.get(member) + "'s read pool", Duration.ofSeconds(20),
+            () -> d.reads().completed() - before == 10);
+      }
+      Daemon stopped = c.daemons.get(f);
+      c.stop(f);
+      assertTrue(stopped.reads().isTerminated(), "the read pool outlived its member");
+      assertTrue(c.fatal.isEmpty(), c.fatal.toString());
+    }
+  }
 }

@@ -1,0 +1,46 @@
+package io.raftd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ReadPoolTest {
+  @Test
+  void aFullQueueRefusesAtOnceAndClosingFinishesTheQueuedReads() throws Exception {
+    ReadPool pool = new ReadPool(1, 2);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch running = new CountDownLatch(1);
+    List<String> threads = new CopyOnWriteArrayList<>();
+    pool.execute(() -> {
+      running.countDown();
+      threads.add(Thread.currentThread().getName());
+      awaitQuietly(release);
+    });
+    assertTrue(running.await(20, TimeUnit.SECONDS), "the first read never started");
+    pool.execute(() -> threads.add(Thread.currentThread().getName()));
+    pool.execute(() -> threads.add(Thread.currentThread().getName()));
+    assertThrows(RejectedExecutionException.class, () -> pool.execute(() -> { }), "one thread busy, two queued");
+
+    release.countDown();
+    pool.close();
+    assertTrue(pool.isTerminated());
+    assertEquals(3, pool.completed(), "a read queued before close was dropped");
+    assertEquals(List.of("raftd-read-1", "raftd-read-1", "raftd-read-1"), threads);
+    assertThrows(RejectedExecutionException.class, () -> pool.execute(() -> { }), "closed");
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(20, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
