@@ -80,7 +80,7 @@ public final class AdminService {
         case STATUS -> status.node().thenApply(s -> AdminResponse.newBuilder().setStatus(s));
         case CLUSTER_STATUS -> status.cluster(timeout).thenApply(s -> AdminResponse.newBuilder().setClusterStatus(s));
         case WRITE -> write(r.getWrite());
-        case READ -> read(r.getRead());
+        case READ -> read(r.getRead(), timeout);
         case OPEN_SESSION -> openSession(r.getOpenSession().getTimeoutMs());
         case KEEP_ALIVE -> sessionOp(LogCommand.newBuilder().setKeepAlive(KeepAlive.newBuilder()
             .setSession(r.getKeepAlive().getSession()).setLowestPending(r.getKeepAlive().getLowestPending())))
@@ -128,14 +128,14 @@ public final class AdminService {
     }
   }
 
-  private CompletableFuture<AdminResponse.Builder> read(io.raftd.proto.ReadRequest q) {
+  private CompletableFuture<AdminResponse.Builder> read(io.raftd.proto.ReadRequest q, Duration timeout) {
     if (q.getStale()) {
       return CompletableFuture.completedFuture(answer(q.getQuery(), applier.appliedIndex()));
     }
     // The read index completes on the RaftLoop: the query itself (a scan may be long) runs on the read pool.
     // No wait for the apply thread is needed: the core releases a read only once this member reported
     // applied >= its index, and the apply thread publishes appliedIndex before it reports.
-    return node.readIndex().thenApplyAsync(index -> answer(q.getQuery(), index), reads);
+    return node.readIndex(timeout).thenApplyAsync(index -> answer(q.getQuery(), index), reads);
   }
 
   private AdminResponse.Builder answer(ByteString query, long appliedAtLeast) {

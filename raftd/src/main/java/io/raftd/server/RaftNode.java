@@ -13,9 +13,11 @@ import io.raftd.raft.ReadState;
 import io.raftd.raft.Ready;
 import io.raftd.raft.Status;
 import io.raftd.raft.TransferOutcome;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -170,12 +172,17 @@ public final class RaftNode implements Waiters {
 
   /**
    * A linearizable read: completes with the index the state machine has applied at least up to once
-   * the read may be served (here, leader or follower), or fails (safe to retry).
+   * the read may be served (here, leader or follower), or fails (safe to retry), with a TimeoutException
+   * if the core has not answered within {@code timeout}.
    */
-  public CompletableFuture<Long> readIndex() {
+  public CompletableFuture<Long> readIndex(Duration timeout) {
     ByteString context = ByteString.copyFromUtf8(Long.toString(readIds.incrementAndGet()));
     CompletableFuture<Long> f = new CompletableFuture<>();
     reads.put(context, f);
+    // The core may answer long after the caller gave up (a leader cut off from its quorum fails its reads
+    // only once check-quorum steps it down, election timeouts later), and this map must stay bounded
+    // whatever the core does: a read is forgotten here as soon as it ends, however it ends.
+    f.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((index, e) -> reads.remove(context, f));
     loop.post(() -> {
       node.readIndex(context);
       afterInput();
@@ -208,6 +215,11 @@ public final class RaftNode implements Waiters {
   /** The configuration in force as of the last input (any thread, no hop). */
   public io.raftd.proto.Configuration configuration() {
     return configuration;
+  }
+
+  /** Linearizable reads waiting for the core's answer. */
+  public int pendingReads() {
+    return reads.size();
   }
 
   /** On a leader: each member's replication state as of the last input. */

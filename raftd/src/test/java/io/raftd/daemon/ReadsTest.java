@@ -120,4 +120,37 @@ class ReadsTest {
       assertTrue(c.fatal.isEmpty(), c.fatal.toString());
     }
   }
+
+  /**
+   * A leader cut off from both followers fails its pending reads only when check-quorum steps it down, an
+   * election timeout or two later (5 to 10 s here); a read that timed out before that must not stay behind.
+   */
+  @Test
+  void aReadThatTimesOutOnALeaderWithoutQuorumIsNotKeptWaiting() throws Exception {
+    String slowElections = LocalCluster.FAST_WAL + """
+        [raft]
+        election_timeout_ms = [5000, 6000]
+        """;
+    try (LocalCluster c = new LocalCluster(root, 3, slowElections)) {
+      c.startAll();
+      int leader = c.awaitLeader();
+      Daemon cutOff = c.daemons.get(leader);
+      try (RaftdClient client = RaftdClient.create(List.of(c.adminAddresses.get(leader)), Duration.ofSeconds(20))) {
+        client.write(put("x", "before"));
+      }
+      for (int i = 0; i < 3; i++) {
+        if (i != leader) {
+          c.stop(i);
+        }
+      }
+      try (RaftdClient impatient = RaftdClient.create(List.of(c.adminAddresses.get(leader)), Duration.ofSeconds(1))) {
+        RaftdException e = assertThrows(RaftdException.class, () -> impatient.read(get("x"), false));
+        assertEquals(ErrorCode.TIMEOUT, e.code(), e.getMessage());
+      }
+      // Forgotten when it times out, within milliseconds; the deadline stays well short of the step-down,
+      // which would make the core fail the read and hide a leak.
+      await("the timed-out read to be forgotten", Duration.ofSeconds(2), () -> cutOff.node().pendingReads() == 0);
+      assertTrue(c.fatal.isEmpty(), c.fatal.toString());
+    }
+  }
 }
