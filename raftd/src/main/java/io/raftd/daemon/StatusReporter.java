@@ -69,7 +69,11 @@ final class StatusReporter implements AdminService.StatusSource {
     b.setFailureTolerance(Math.max(0, (voters - 1) / 2));
     if (s.role() == Role.LEADER) {
       for (Map.Entry<Long, String> p : daemon.node().progress().entrySet()) {
-        b.addPeers(progress(members.byId(p.getKey()), p.getValue(), s.lastIndex()));
+        long id = p.getKey();
+        if (id != daemon.memberId()) {  // peers are the others: the leader's own match is last_index already
+          b.addPeers(progress(members.byId(id), p.getValue(), s.lastIndex())
+              .setLastContactMs(daemon.node().lastContactMs(id)));
+        }
       }
     }
     long walBytes = 0;
@@ -80,7 +84,7 @@ final class StatusReporter implements AdminService.StatusSource {
   }
 
   /** Parses the core's "STATE match=M next=N ..." progress line. */
-  private static PeerProgress progress(Member member, String line, long lastIndex) {
+  private static PeerProgress.Builder progress(Member member, String line, long lastIndex) {
     PeerProgress.Builder p = PeerProgress.newBuilder().setMember(member);
     String[] parts = line.split(" ");
     p.setState(parts[0].toLowerCase(Locale.ROOT));
@@ -92,7 +96,7 @@ final class StatusReporter implements AdminService.StatusSource {
         p.setNext(Long.parseLong(part.substring(5)));
       }
     }
-    return p.build();
+    return p;
   }
 
   @Override

@@ -42,6 +42,12 @@ public final class RaftNode implements Waiters {
   private final Proposals proposals;
   private final Map<ByteString, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
   private final AtomicLong readIds = new AtomicLong();
+  /**
+   * System.nanoTime() of the last message from each member, any kind. The core's check-quorum keeps only
+   * a heard-this-timeout flag and may read no clock, so the time it takes for status is kept here.
+   */
+  private final Map<Long, Long> lastHeard = new ConcurrentHashMap<>();
+  private final long createdNanos = System.nanoTime();
   private final BooleanSupplier outOfSpace;
   private volatile Status status;
   private volatile Map<Long, String> progress = Map.of();
@@ -92,6 +98,7 @@ public final class RaftNode implements Waiters {
 
   /** A message from a peer (any thread). */
   public void receive(RaftMessage m) {
+    lastHeard.put(m.getFrom(), System.nanoTime());
     loop.post(() -> {
       node.step(m);
       afterInput();
@@ -119,6 +126,9 @@ public final class RaftNode implements Waiters {
   }
 
   public void snapshotSent(long peer, boolean delivered) {
+    if (delivered) {
+      lastHeard.put(peer, System.nanoTime());  // it confirmed the snapshot: contact, as the core counts it
+    }
     loop.post(() -> {
       node.onSnapshotStatus(peer, delivered);
       afterInput();
@@ -220,6 +230,11 @@ public final class RaftNode implements Waiters {
   /** Linearizable reads waiting for the core's answer. */
   public int pendingReads() {
     return reads.size();
+  }
+
+  /** Milliseconds since a message from {@code member} last arrived (since this node was created if none did). */
+  public long lastContactMs(long member) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastHeard.getOrDefault(member, createdNanos));
   }
 
   /** On a leader: each member's replication state as of the last input. */

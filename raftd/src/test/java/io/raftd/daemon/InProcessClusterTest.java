@@ -1,5 +1,6 @@
 package io.raftd.daemon;
 
+import static io.raftd.daemon.LocalCluster.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,9 +14,14 @@ import io.raftd.proto.KvPut;
 import io.raftd.proto.KvQuery;
 import io.raftd.proto.KvQueryResult;
 import io.raftd.proto.NodeStatus;
+import io.raftd.proto.PeerProgress;
 import io.raftd.proto.WriteResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,5 +66,41 @@ class InProcessClusterTest {
       }
       assertTrue(c.fatal.isEmpty(), c.fatal.toString());
     }
+  }
+
+  @Test
+  void theLeadersStatusShowsHowFarEachPeerIsAndWhenItWasLastHeardFrom() throws Exception {
+    try (LocalCluster c = new LocalCluster(root, 3, LocalCluster.FAST_WAL)) {
+      c.startAll();
+      int leader = c.awaitLeader();
+      int stopped = c.followerOtherThan(leader);
+      int other = 3 - leader - stopped;
+      String endpoint = c.adminAddresses.get(leader);
+      try (RaftdClient client = RaftdClient.create(List.of(endpoint), Duration.ofSeconds(20))) {
+        long index = client.write(put("a", "1")).getIndex();
+        await("both peers to match the leader's log and be heard from lately", Duration.ofSeconds(60), () -> {
+          NodeStatus s = client.status(endpoint);
+          Map<String, PeerProgress> peers = byName(s);
+          return peers.keySet().equals(Set.of(c.names.get(stopped), c.names.get(other)))
+              && peers.values().stream().allMatch(p -> p.getMatch() == s.getLastIndex() && p.getMatch() >= index
+                  && p.getLag() == 0 && p.getLastContactMs() < 1000);
+        });
+
+        c.stop(stopped);
+        await(c.names.get(stopped) + " to be out of contact for over a second while " + c.names.get(other) + " is not",
+            Duration.ofSeconds(60), () -> {
+              Map<String, PeerProgress> peers = byName(client.status(endpoint));
+              return peers.get(c.names.get(stopped)).getLastContactMs() > 1500
+                  && peers.get(c.names.get(other)).getLastContactMs() < 1000;
+            });
+      }
+      assertTrue(c.fatal.isEmpty(), c.fatal.toString());
+    }
+  }
+
+  private static Map<String, PeerProgress> byName(NodeStatus s) {
+    Map<String, PeerProgress> peers = new TreeMap<>();
+    s.getPeersList().forEach(p -> peers.put(p.getMember().getName(), p));
+    return peers;
   }
 }
