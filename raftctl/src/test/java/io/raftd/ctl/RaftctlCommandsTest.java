@@ -70,6 +70,9 @@ class RaftctlCommandsTest {
       if (m.get("leader").getAsBoolean()) {
         leaders++;
         assertEquals(s.get("leader").getAsString(), m.get("name").getAsString());
+        assertTrue(m.get("last_contact_ms").isJsonNull(), m::toString);
+      } else {
+        assertTrue(m.get("last_contact_ms").getAsLong() < StatusCommand.CONTACT_LOST_MS, "the leader hears it: " + m);
       }
     }
     assertEquals(1, leaders);
