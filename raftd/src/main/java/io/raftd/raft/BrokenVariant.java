@@ -46,5 +46,7 @@ enum BrokenVariant {
   /** A leader accepts a second membership change while one is still pending. */
   SECOND_CHANGE_WHILE_PENDING,
   /** A leader elected while the configuration is joint does not leave it. */
-  NEW_LEADER_STAYS_JOINT
+  NEW_LEADER_STAYS_JOINT,
+  /** A member whose log was truncated ignores its vote barrier: it votes and campaigns at once. */
+  VOTE_BARRIER_IGNORED
 }

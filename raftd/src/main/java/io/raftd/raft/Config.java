@@ -32,6 +32,14 @@ public final class Config {
   public final long maxApplyBytes;
   /** The highest index the host's state machine has applied (0 for a new one). */
   public final long applied;
+  /**
+   * The vote barrier this member starts with (0: none): it may have acknowledged entries up to this
+   * index, in terms up to {@link #voteBarrierTerm}, that its log no longer holds (an operator truncated
+   * its WAL). It neither votes nor campaigns until it has caught up; see {@link Raft#maybeLiftVoteBarrier}.
+   */
+  public final long voteBarrierIndex;
+  /** The highest term this member had seen before its log was truncated (with {@link #voteBarrierIndex}). */
+  public final long voteBarrierTerm;
   public final RaftLogger logger;
   /** The single test hook: set only by tests in this package. */
   final BrokenVariant brokenVariant;
@@ -43,6 +51,9 @@ public final class Config {
     if (b.heartbeatTicks < 1 || b.electionTicks <= b.heartbeatTicks) {
       throw new IllegalArgumentException("election timeout (" + b.electionTicks
           + " ticks) must exceed the heartbeat interval (" + b.heartbeatTicks + " ticks)");
+    }
+    if (b.voteBarrierIndex < 0 || b.voteBarrierTerm < 0) {
+      throw new IllegalArgumentException("vote barrier term and index must not be negative");
     }
     if (b.electionSpread < 0) {
       throw new IllegalArgumentException("election spread must not be negative: " + b.electionSpread);
@@ -60,6 +71,8 @@ public final class Config {
     this.maxUncommittedBytes = b.maxUncommittedBytes;
     this.maxApplyBytes = b.maxApplyBytes;
     this.applied = b.applied;
+    this.voteBarrierIndex = b.voteBarrierIndex;
+    this.voteBarrierTerm = b.voteBarrierTerm;
     this.logger = Objects.requireNonNull(b.logger);
     this.brokenVariant = b.brokenVariant;
   }
@@ -92,6 +105,8 @@ public final class Config {
     b.maxUncommittedBytes = maxUncommittedBytes;
     b.maxApplyBytes = maxApplyBytes;
     b.applied = applied;
+    b.voteBarrierIndex = voteBarrierIndex;
+    b.voteBarrierTerm = voteBarrierTerm;
     b.logger = logger;
     b.brokenVariant = brokenVariant;
     return b;
@@ -111,6 +126,8 @@ public final class Config {
     private long maxUncommittedBytes = 64L << 20;
     private long maxApplyBytes = 4L << 20;
     private long applied;
+    private long voteBarrierIndex;
+    private long voteBarrierTerm;
     private RaftLogger logger = RaftLogger.NONE;
     private BrokenVariant brokenVariant = BrokenVariant.NONE;
 
@@ -172,6 +189,13 @@ public final class Config {
 
     public Builder applied(long index) {
       this.applied = index;
+      return this;
+    }
+
+    /** This member lost entries it may have acknowledged, up to {@code index} in terms up to {@code term}. */
+    public Builder voteBarrier(long term, long index) {
+      this.voteBarrierTerm = term;
+      this.voteBarrierIndex = index;
       return this;
     }
 

@@ -32,6 +32,8 @@ public final class Counters {
   long autoLeavesByNewLeader;
   long learnerPromotions;
   long leaderRemovals;
+  long votesBarred;
+  long campaignsBarred;
 
   /** Elections this member started (pre-vote or real). */
   public long campaigns() {
@@ -152,6 +154,16 @@ public final class Counters {
   /** Times this member, as leader, found itself removed and handed over. */
   public long leaderRemovals() {
     return leaderRemovals;
+  }
+
+  /** (Pre-)votes this member would have granted but withheld because of its vote barrier. */
+  public long votesBarred() {
+    return votesBarred;
+  }
+
+  /** Elections (timer, TimeoutNow or the host's request) this member did not start because of its vote barrier. */
+  public long campaignsBarred() {
+    return campaignsBarred;
   }
 
   /** Transfers this member gave up after an election timeout, resuming as leader. */

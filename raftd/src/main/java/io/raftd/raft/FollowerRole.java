@@ -35,9 +35,7 @@ final class FollowerRole implements RoleBehaviour {
       handleAppendEntries(m);
     } else if (m.hasHeartbeat()) {
       heardFromLeader(m);
-      r.log.commitTo(m.getHeartbeat().getCommit());
-      r.send(r.message(m.getFrom()).setHeartbeatResponse(
-          HeartbeatResponse.newBuilder().setRound(m.getHeartbeat().getRound())));
+      handleHeartbeat(m);
     } else if (m.hasInstallSnapshot()) {
       heardFromLeader(m);
       handleInstallSnapshot(m);
@@ -51,6 +49,23 @@ final class FollowerRole implements RoleBehaviour {
   private void heardFromLeader(RaftMessage m) {
     r.electionElapsed = 0;
     r.leader = m.getFrom();
+  }
+
+  /**
+   * The leader's commit, capped by the leader at what it knows we hold. A commit beyond our log means we
+   * lost entries we acknowledged: an operator truncated our log (raftctl wal repair). What is left is a
+   * prefix of what we acknowledged, so it is committed as far as it goes; and we tell the leader where
+   * our log ends, as a rejection of the index it believes we hold, so it sends the rest again.
+   */
+  private void handleHeartbeat(RaftMessage m) {
+    long commit = m.getHeartbeat().getCommit();
+    RaftLog log = r.log;
+    log.commitTo(Math.min(commit, log.lastIndex()));
+    r.send(r.message(m.getFrom()).setHeartbeatResponse(
+        HeartbeatResponse.newBuilder().setRound(m.getHeartbeat().getRound())));
+    if (commit > log.lastIndex()) {
+      reject(m.getFrom(), commit);
+    }
   }
 
   /** Paper Figure 2, AppendEntries RPC, receiver implementation, steps 2-5. */

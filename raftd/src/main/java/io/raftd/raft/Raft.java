@@ -71,7 +71,18 @@ final class Raft {
   private final TreeSet<Long> knownMembers = new TreeSet<>();
   /** A member answered this one with Removed. */
   private boolean toldRemoved;
-
+  /**
+   * The vote barrier still in force (index 0: none), from {@link Config#voteBarrierIndex}: this member
+   * may have acknowledged entries up to {@code voteBarrierIndex}, in terms up to {@code voteBarrierTerm},
+   * that its log no longer holds. Raft's safety rests on voters keeping what they acknowledged: a vote
+   * from it could elect a leader that lacks a committed entry, and as leader it would overwrite them.
+   * So it neither grants (pre-)votes nor campaigns until {@link #maybeLiftVoteBarrier} lifts it.
+   * Invariant: once 0, it stays 0.
+   */
+  long voteBarrierIndex;
+  private long voteBarrierTerm;
+  /** The barrier was lifted and the host has not been told yet (Ready.voteBarrierLifted). */
+  boolean voteBarrierLifted;
 
   Raft(Config cfg, LogStorage storage) {
     this.cfg = cfg;
@@ -93,7 +104,14 @@ final class Raft {
     this.term = hs.getTerm();
     this.votedFor = hs.getVotedFor();
     this.snapshotIndex = storage.snapshot().getIndex();
+    this.voteBarrierIndex = cfg.voteBarrierIndex;
+    this.voteBarrierTerm = cfg.voteBarrierTerm;
     becomeFollower(term, 0);
+    if (voteBarrierIndex != 0) {
+      cfg.logger.info(id + " starts behind a vote barrier: it neither votes nor campaigns until it has committed up"
+          + " to " + voteBarrierIndex + " in term " + voteBarrierTerm + " or later");
+      maybeLiftVoteBarrier();
+    }
   }
 
   /** The configuration in force once entries up to {@code applied} are applied: the stored one, then the log's. */
@@ -222,6 +240,11 @@ final class Raft {
     if (!promotable()) {
       return;
     }
+    maybeLiftVoteBarrier();
+    if (voteBarrierIndex != 0) {
+      counters.campaignsBarred++;
+      return;
+    }
     counters.campaigns++;
     campaignByTransfer = transfer;
     if (cfg.preVote && !transfer) {
@@ -264,8 +287,39 @@ final class Raft {
     }
   }
 
+  /**
+   * Lifts the vote barrier once this member has caught up: it has committed up to the barrier's index in
+   * a term at least the barrier's. Its log then holds every committed entry up to there (a follower
+   * commits only what its leader verified matches, and committed entries are the same in every log), so
+   * every entry it may have acknowledged and lost that matters, a committed one, is back; and in that
+   * term it has heard from a leader, so it will not vote again in a term it may have voted in before the
+   * truncation (as far as the barrier's term records). A sole voter has no one else's commitments to
+   * protect: its barrier is lifted at once. The host deletes its record once this member's writes up to
+   * here are durable (Ready.voteBarrierLifted), so a crash cannot leave the truncated log without it.
+   */
+  void maybeLiftVoteBarrier() {
+    if (voteBarrierIndex == 0) {
+      return;
+    }
+    long[] voters = tracker.allVoters();
+    boolean alone = voters.length == 1 && voters[0] == id;
+    boolean caughtUp = term >= voteBarrierTerm && log.committed >= voteBarrierIndex;
+    if (caughtUp || alone || cfg.is(BrokenVariant.VOTE_BARRIER_IGNORED)) {
+      cfg.logger.info(id + " lifts its vote barrier at " + voteBarrierIndex + " (term " + voteBarrierTerm + "): "
+          + (alone ? "it is the only voter" : "it has committed up to " + log.committed + " in term " + term));
+      voteBarrierIndex = 0;
+      voteBarrierTerm = 0;
+      voteBarrierLifted = true;
+    }
+  }
+
   /** Applies the term rules every role shares, then hands the message to the current role. */
   void step(RaftMessage m) {
+    stepMessage(m);
+    maybeLiftVoteBarrier();
+  }
+
+  private void stepMessage(RaftMessage m) {
     if (!admit(m)) {
       return;
     }
@@ -375,7 +429,10 @@ final class Raft {
     }
   }
 
-  /** Paper §5.2 and §5.4.1, thesis §9.6: one vote per term, only for a log at least as up to date. */
+  /**
+   * Paper §5.2 and §5.4.1, thesis §9.6: one vote per term, only for a log at least as up to date; none at
+   * all behind a vote barrier.
+   */
   private void handleRequestVote(RaftMessage m) {
     RequestVote rv = m.getRequestVote();
     boolean preVote = rv.getPreVote();
@@ -385,7 +442,11 @@ final class Raft {
     boolean upToDate = cfg.is(BrokenVariant.VOTE_FOR_OUT_OF_DATE_LOG)
         || log.isUpToDate(rv.getLastLogIndex(), rv.getLastLogTerm());
     RequestVoteResponse.Builder resp = RequestVoteResponse.newBuilder().setPreVote(preVote);
-    if (canVote && upToDate) {
+    boolean barred = voteBarrierIndex != 0;
+    if (canVote && upToDate && barred) {
+      counters.votesBarred++;
+    }
+    if (canVote && upToDate && !barred) {
       resp.setGranted(true);
       // A pre-vote grant carries the requested term; a real one is made durable before it leaves.
       RaftMessage.Builder out = message(m.getFrom()).setTerm(m.getTerm()).setRequestVoteResponse(resp);

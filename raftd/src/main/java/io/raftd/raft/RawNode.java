@@ -120,7 +120,10 @@ public final class RawNode {
     }
   }
 
-  /** Starts an election now (with pre-vote, if configured), as if the election timer had fired. */
+  /**
+   * Starts an election now (with pre-vote, if configured), as if the election timer had fired; not while
+   * a vote barrier holds ({@link Config#voteBarrierIndex}).
+   */
   public void campaign() {
     if (raft.role != Role.LEADER) {
       raft.campaign(false);
@@ -168,7 +171,8 @@ public final class RawNode {
         || !raft.messagesAfterPersist.isEmpty()
         || !raft.hardState().equals(emittedHardState)
         || raft.log.hasUnemitted()
-        || raft.log.hasToApply();
+        || raft.log.hasToApply()
+        || raft.voteBarrierLifted;
   }
 
   /** What the host must do now; pass it to {@link #advance} before any other input. */
@@ -201,7 +205,8 @@ public final class RawNode {
         List.copyOf(raft.reads.failed),
         raft.leadershipLost,
         raft.removedFromCluster() && !removedReported,
-        !entries.isEmpty() || termOrVoteChanged || snapshot != null);
+        !entries.isEmpty() || termOrVoteChanged || snapshot != null,
+        raft.voteBarrierLifted);
   }
 
   /** Records that {@code ready} was handed to the host; call it once for each Ready, in order. */
@@ -216,6 +221,7 @@ public final class RawNode {
       raft.log.snapshotHandedOut();
     }
     removedReported |= ready.removed();
+    raft.voteBarrierLifted &= !ready.voteBarrierLifted();
     // No input may come between ready() and advance(), so everything queued is in this Ready.
     raft.messages.clear();
     raft.messagesAfterPersist.clear();
@@ -240,7 +246,7 @@ public final class RawNode {
   public Status status() {
     RaftLog log = raft.log;
     return new Status(raft.id, raft.role, raft.term, raft.votedFor, raft.leader, log.committed, log.applied,
-        log.persisted, log.firstIndex(), log.lastIndex(), raft.snapshotIndex);
+        log.persisted, log.firstIndex(), log.lastIndex(), raft.snapshotIndex, raft.voteBarrierIndex);
   }
 
   /** On a leader, each member's replication state as "STATE match=M next=N ..."; empty otherwise. */

@@ -44,6 +44,9 @@ import java.util.List;
  *     an unknown outcome (a later leader may still commit them); null otherwise
  * @param mustSync true if the writes must be fsynced before they count as durable (new entries, a
  *     snapshot, or a new term or vote); a commit-only hard state need not be
+ * @param voteBarrierLifted this member's vote barrier was lifted: the host deletes its record of it once
+ *     this Ready's writes and every earlier one are durable (before that, a crash could leave the
+ *     truncated log without its barrier)
  */
 public record Ready(
     SnapshotMetadata snapshot,
@@ -56,7 +59,8 @@ public record Ready(
     List<ByteString> failedReads,
     LeadershipLost leadershipLost,
     boolean removed,
-    boolean mustSync) {
+    boolean mustSync,
+    boolean voteBarrierLifted) {
 
   /** This member led {@code term} and stopped; proposals it appended above {@code commit} may or may not commit. */
   public record LeadershipLost(long term, long commit) {}

@@ -1,6 +1,11 @@
 package io.raftd.raft;
 
-/** A read-only view of one member for hosts, operators and tests; cheap enough to take after every input. */
+/**
+ * A read-only view of one member for hosts, operators and tests; cheap enough to take after every input.
+ *
+ * @param voteBarrierIndex the vote barrier still in force (0: none): this member neither votes nor
+ *     campaigns until it has committed up to it
+ */
 public record Status(
     long id,
     Role role,
@@ -12,4 +17,5 @@ public record Status(
     long persisted,
     long firstIndex,
     long lastIndex,
-    long snapshotIndex) {}
+    long snapshotIndex,
+    long voteBarrierIndex) {}

@@ -11,7 +11,8 @@ package io.raftd.raft.tracker;
  *   <li>SNAPSHOT: the follower needs entries the leader has compacted; the host streams it a snapshot
  *       and nothing else is sent until the host reports the outcome or the follower acknowledges it.</li>
  * </ul>
- * Invariant: {@code match < next}.
+ * Invariant: {@code match < next}. {@code match} goes down only when the follower shows it lost entries it
+ * acknowledged (see {@link #maybeDecrTo}).
  */
 public final class Progress {
   public enum State { PROBE, REPLICATE, SNAPSHOT }
@@ -183,6 +184,12 @@ public final class Progress {
     // In PROBE only the answer to the index just probed counts.
     if (next - 1 != rejected) {
       return false;
+    }
+    if (rejected <= match) {
+      // The follower no longer holds an entry it acknowledged: an operator truncated its log (raftctl wal
+      // repair). What it kept is a prefix of what it acknowledged, so it still matches up to where the
+      // hint says its log now ends; resume from there (else the leader would probe this index forever).
+      match = Math.min(match, newNext - 1);
     }
     next = Math.max(Math.min(rejected, newNext), match + 1);
     probeSent = false;
