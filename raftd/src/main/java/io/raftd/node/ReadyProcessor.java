@@ -21,7 +21,9 @@ import java.util.List;
  * anything after it is applied. Messages that must wait for durability are held with the oldest write they depend on: this
  * Ready's write if it has one, else the newest write still outstanding (every earlier write must be
  * durable before they leave), else they leave at once. When a write is durable its held messages leave
- * and the node learns, through {@code onPersisted}, that its entries are durable. Owned by one thread.
+ * and the node learns, through {@code onPersisted}, that its entries are durable. A lifted vote barrier
+ * is reported to the waiters the same way, once every write up to its Ready is durable. Owned by one
+ * thread.
  */
 public final class ReadyProcessor {
   private final RawNode node;
@@ -33,10 +35,11 @@ public final class ReadyProcessor {
   private final ArrayDeque<PendingWrite> pending = new ArrayDeque<>();
 
   /**
-   * A started write: the snapshot it installs (or null), the last entry it persists (index 0 if none)
-   * and the messages waiting for it.
+   * A started write: the snapshot it installs (or null), the last entry it persists (index 0 if none),
+   * the messages waiting for it and what to tell the waiters once it is durable.
    */
-  private record PendingWrite(SnapshotMetadata snapshot, long lastIndex, long lastTerm, List<RaftMessage> waiting) {}
+  private record PendingWrite(SnapshotMetadata snapshot, long lastIndex, long lastTerm, List<RaftMessage> waiting,
+      List<Runnable> then) {}
 
   public ReadyProcessor(RawNode node, LogWriter writer, Transport transport, Applier applier, Waiters waiters) {
     this.node = node;
@@ -61,7 +64,7 @@ public final class ReadyProcessor {
       List<Entry> entries = rd.entries();
       Entry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
       pending.add(new PendingWrite(rd.snapshot(), last == null ? 0 : last.getIndex(), last == null ? 0 : last.getTerm(),
-          waiting));
+          waiting, new ArrayList<>()));
       writer.write(rd.snapshot(), rd.hardState(), entries, rd.mustSync());
     } else if (!pending.isEmpty()) {
       pending.peekLast().waiting().addAll(waiting);
@@ -80,6 +83,15 @@ public final class ReadyProcessor {
     if (rd.removed()) {
       waiters.removedFromCluster();
     }
+    if (rd.voteBarrierLifted()) {
+      // The barrier's record may go only once the log that lifted it is durable: else a crash could leave
+      // the truncated log without it.
+      if (pending.isEmpty()) {
+        waiters.voteBarrierLifted();
+      } else {
+        pending.peekLast().then().add(waiters::voteBarrierLifted);
+      }
+    }
   }
 
   /** The oldest outstanding write is durable: release what waited for it and tell the node. */
@@ -92,6 +104,7 @@ public final class ReadyProcessor {
       applier.restore(w.snapshot());
     }
     w.waiting().forEach(transport::send);
+    w.then().forEach(Runnable::run);
     if (w.lastIndex() > 0) {
       node.onPersisted(w.lastIndex(), w.lastTerm());
     }

@@ -20,4 +20,10 @@ public interface Waiters {
 
   /** This member was removed from the cluster: the host fails every waiter and stops it. */
   void removedFromCluster();
+
+  /**
+   * This member's vote barrier was lifted and everything it wrote up to then is durable: the host deletes
+   * its record of the barrier.
+   */
+  void voteBarrierLifted();
 }

@@ -53,6 +53,7 @@ public final class RaftNode implements Waiters {
   private volatile Map<Long, String> progress = Map.of();
   private volatile io.raftd.proto.Configuration configuration = io.raftd.proto.Configuration.getDefaultInstance();
   private volatile Runnable onRemoved = () -> {};
+  private volatile Runnable onVoteBarrierLifted = () -> {};
 
   public RaftNode(TaskThread loop, Proposals proposals, BooleanSupplier outOfSpace) {
     this.loop = loop;
@@ -92,6 +93,11 @@ public final class RaftNode implements Waiters {
 
   public void setOnRemoved(Runnable onRemoved) {
     this.onRemoved = onRemoved;
+  }
+
+  /** What to do, on the RaftLoop, once the core lifted its vote barrier and that is durable. */
+  public void setOnVoteBarrierLifted(Runnable onVoteBarrierLifted) {
+    this.onVoteBarrierLifted = onVoteBarrierLifted;
   }
 
   // ---- inputs from other threads ----
@@ -268,6 +274,11 @@ public final class RaftNode implements Waiters {
   @Override
   public void removedFromCluster() {
     onRemoved.run();
+  }
+
+  @Override
+  public void voteBarrierLifted() {
+    onVoteBarrierLifted.run();
   }
 
   /** Stopping: fail every waiter. */

@@ -32,7 +32,8 @@ class CoreBrokenVariantTest {
       "COMMIT_JOINT_WITH_NEW_MAJORITY_ONLY",
       "LEARNER_COUNTED_IN_QUORUM",
       "SECOND_CHANGE_WHILE_PENDING",
-      "NEW_LEADER_STAYS_JOINT"})
+      "NEW_LEADER_STAYS_JOINT",
+      "VOTE_BARRIER_IGNORED"})
   void randomSearchCatchesTheBug(String variant) {
     SimBatch.Caught caught = SimBatch.firstFailure(1, MAX_SCHEDULES, Integer.getInteger("sim.threads", 2),
         BrokenVariants.enable(variant), Simulation.HostBug.NONE);

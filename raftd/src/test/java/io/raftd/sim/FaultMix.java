@@ -28,10 +28,11 @@ record FaultMix(
     int maxInflight,
     long maxBatchBytes,
     double membershipChangesPerSecond,
-    int spareNodes) {
+    int spareNodes,
+    double repairsPerRestart) {
 
   static FaultMix draw(SplittableRandom rnd, int nodes) {
-    return new FaultMix(
+    FaultMix m = new FaultMix(
         nodes,
         pick(rnd, 0.5) ? 0 : rnd.nextDouble() * 0.2,
         pick(rnd, 0.5) ? 0 : rnd.nextDouble() * 0.05,
@@ -56,7 +57,16 @@ record FaultMix(
         1 + rnd.nextInt(8),
         pick(rnd, 0.5) ? 2048 : 64 * 1024,
         pick(rnd, 0.4) ? 0 : rnd.nextDouble() * 4,
-        3);
+        3,
+        0);
+    // Drawn last, so adding repairs left every earlier field of every seed as it was. Only without
+    // membership changes: a barred member votes for no one, so if the others' configuration still counts
+    // a member removed for good, they can never elect a leader (the price of the barrier, see README).
+    double repairs = pick(rnd, 0.3) || m.membershipChangesPerSecond() > 0 ? 0 : rnd.nextDouble() * 0.4;
+    return new FaultMix(m.nodes, m.dropRate, m.duplicateRate, m.longDelayRate, m.maxDelayMs, m.crashPerSecond,
+        m.partitionPerSecond, m.leaderFaultAfterProposal, m.voterCrashAfterGrant, m.maxFsyncMs, m.maxRestartMs,
+        m.proposalsPerSecond, m.readsPerSecond, m.transfersPerSecond, m.snapshotEvery, m.keepTail, m.preVote,
+        m.checkQuorum, m.maxInflight, m.maxBatchBytes, m.membershipChangesPerSecond, m.spareNodes, repairs);
   }
 
   private static boolean pick(SplittableRandom rnd, double p) {
@@ -67,15 +77,15 @@ record FaultMix(
     return String.format("nodes=%d drop=%.3f dup=%.3f longDelay=%.3f maxDelay=%dms crash/s=%.2f partition/s=%.2f"
             + " leaderFault=%.2f voterCrash=%.2f fsync<=%dms restart<=%dms proposals/s=%.0f reads/s=%.0f"
             + " transfers/s=%.2f snapshotEvery=%d keepTail=%d preVote=%s checkQuorum=%s inflight=%d batch=%d"
-            + " membershipChanges/s=%.2f spares=%d",
+            + " membershipChanges/s=%.2f spares=%d repairs/restart=%.2f",
         nodes, dropRate, duplicateRate, longDelayRate, maxDelayMs, crashPerSecond, partitionPerSecond,
         leaderFaultAfterProposal, voterCrashAfterGrant, maxFsyncMs, maxRestartMs, proposalsPerSecond,
         readsPerSecond, transfersPerSecond, snapshotEvery, keepTail, preVote, checkQuorum, maxInflight,
-        maxBatchBytes, membershipChangesPerSecond, spareNodes);
+        maxBatchBytes, membershipChangesPerSecond, spareNodes, repairsPerRestart);
   }
 
   /** No faults at all: for scenarios that inject their own. */
   static FaultMix calm(int nodes) {
-    return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, 0, 0, 0, 0, 0, true, true, 8, 64 * 1024, 0, 0);
+    return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, 0, 0, 0, 0, 0, true, true, 8, 64 * 1024, 0, 0, 0);
   }
 }

@@ -144,7 +144,9 @@ final class Invariants {
 
   /**
    * A leader just committed {@code index}: a majority of each voter set of its configuration (both halves
-   * while joint; learners never count) must hold that entry durably (or in a durable snapshot).
+   * while joint; learners never count) must hold that entry durably (or in a durable snapshot), or be
+   * behind a vote barrier that covers it. A repaired member's stale acknowledgement may still count at the
+   * leader; its barrier keeps it from voting for a log that lacks the entry, as holding it would.
    */
   private void checkCommittedByMajorities(SimNode leader, long index, io.raftd.proto.Configuration c) {
     if (!committedByMajorities(leader, index, c)) {
@@ -159,7 +161,7 @@ final class Invariants {
       int holding = 0;
       for (long id : voters) {
         for (SimNode m : nodes) {
-          if (m.id == id && holdsDurably(m, index, term)) {
+          if (m.id == id && (holdsDurably(m, index, term) || m.barrierIndex >= index)) {
             holding++;
           }
         }

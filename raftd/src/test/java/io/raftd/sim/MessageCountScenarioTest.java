@@ -80,7 +80,7 @@ class MessageCountScenarioTest {
    */
   @Test
   void appendEntriesPayloadStaysWithinTenPercentOfEntryBytesTimesFollowers() {
-    FaultMix inOrder = new FaultMix(3, 0, 0, 0, 1, 0, 0, 0, 0, 8, 1500, 0, 0, 0, 0, 0, true, true, 8, 64 * 1024, 0, 0);
+    FaultMix inOrder = new FaultMix(3, 0, 0, 0, 1, 0, 0, 0, 0, 8, 1500, 0, 0, 0, 0, 0, true, true, 8, 64 * 1024, 0, 0, 0);
     Simulation sim = new Simulation(123, inOrder, java.util.function.UnaryOperator.identity());
     sim.start(false);
     SimNode leader = awaitLeader(sim, 1000);

@@ -280,7 +280,7 @@ class ReplicationScenarioTest {
   @Test
   void unreliableNetworkWithLeaderChurnKeepsEveryAcknowledgedEntry() {
     // 10% loss of every request and reply, duplicates, 5% of messages delayed 150-750 ms (reordered).
-    FaultMix mix = new FaultMix(5, 0.10, 0.02, 0.05, 30, 0, 0, 0, 0, 8, 1500, 100, 0, 0, 0, 0, true, true, 8, 64 * 1024, 0, 0);
+    FaultMix mix = new FaultMix(5, 0.10, 0.02, 0.05, 30, 0, 0, 0, 0, 8, 1500, 100, 0, 0, 0, 0, true, true, 8, 64 * 1024, 0, 0, 0);
     Simulation sim = new Simulation(111, mix, java.util.function.UnaryOperator.identity());
     Random random = new Random(111);
     sim.start(false);

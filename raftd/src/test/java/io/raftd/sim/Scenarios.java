@@ -37,7 +37,7 @@ final class Scenarios {
   /** A fault-free mix with the given election options and random client proposals per second. */
   static FaultMix quiet(int nodes, boolean preVote, boolean checkQuorum, double proposalsPerSecond) {
     return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, proposalsPerSecond, 0, 0, 0, 0, preVote, checkQuorum, 8,
-        64 * 1024, 0, 0);
+        64 * 1024, 0, 0, 0);
   }
 
   /**
@@ -46,7 +46,7 @@ final class Scenarios {
    */
   static FaultMix snapshotting(int nodes, int snapshotEvery, int keepTail) {
     return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, 0, 0, 0, snapshotEvery, keepTail, true, true, 8,
-        64 * 1024, 0, 0);
+        64 * 1024, 0, 0, 0);
   }
 
   /**
@@ -56,7 +56,7 @@ final class Scenarios {
    */
   static FaultMix membership(int nodes, int spares, boolean preVote, boolean checkQuorum, double proposalsPerSecond) {
     return new FaultMix(nodes, 0, 0, 0, 2, 0, 0, 0, 0, 8, 1500, proposalsPerSecond, 0, 0, 0, 0, preVote, checkQuorum, 8,
-        64 * 1024, 0, spares);
+        64 * 1024, 0, spares, 0);
   }
 
   // ---- a network of whole members (6.824's connect / disconnect) ----

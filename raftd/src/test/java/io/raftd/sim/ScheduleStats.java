@@ -37,6 +37,11 @@ final class ScheduleStats {
   long learnerPromotions;
   long leaderRemovals;
   long removedAnswered;
+  /** Stopped members whose WAL was cut short by a simulated repair, and so restarted behind a vote barrier. */
+  long repairs;
+  long barriersLifted;
+  long votesBarred;
+  long campaignsBarred;
   long messages;
   long dropped;
   long duplicated;
@@ -77,6 +82,10 @@ final class ScheduleStats {
     learnerPromotions += o.learnerPromotions;
     leaderRemovals += o.leaderRemovals;
     removedAnswered += o.removedAnswered;
+    repairs += o.repairs;
+    barriersLifted += o.barriersLifted;
+    votesBarred += o.votesBarred;
+    campaignsBarred += o.campaignsBarred;
     messages += o.messages;
     dropped += o.dropped;
     duplicated += o.duplicated;

@@ -207,13 +207,43 @@ final class SimDisk {
     stagedEntries = false;
     unsyncedEntries = false;
     boolean lost = wal.recovery().torn() != null || wal.lastIndex() < writtenLast;
-    // What the host wrote is now what survived; below the first index only the base is known.
+    writtenIsWhatSurvived();
+    return new CrashOutcome(pending, hadEntries, lost, wal.recovery().torn() != null);
+  }
+
+  /** What the host wrote is now what the WAL holds; below the first index only the base is known. */
+  private void writtenIsWhatSurvived() {
     written.clear();
     writtenBase = wal.firstIndex() - 1;
     writtenBaseTerm = wal.term(writtenBase);
     if (wal.lastIndex() >= wal.firstIndex()) {
       written.addAll(wal.entries(wal.firstIndex(), wal.lastIndex() + 1, Long.MAX_VALUE));
     }
-    return new CrashOutcome(pending, hadEntries, lost, wal.recovery().torn() != null);
+  }
+
+  /**
+   * What {@code raftctl wal repair --truncate-after index} leaves of a stopped member's WAL: the log
+   * restarts after its newest snapshot and ends at {@code index}, the hard state keeps its term and vote
+   * and commits at most {@code index}. (The tool itself works on real files; this is its outcome.)
+   */
+  void truncateAfter(long index) {
+    WriteAheadLog before = storage();
+    HardState hs = before.hardState();
+    SnapshotMetadata snapshot = before.snapshot();
+    List<Entry> kept = index < before.firstIndex() ? List.of()
+        : before.entries(before.firstIndex(), index + 1, Long.MAX_VALUE);
+    try {
+      before.close();
+      for (String name : fs.list(walDir)) {
+        fs.delete(walDir.resolve(name));
+      }
+      fs.syncDirectory(walDir);
+      open();
+      wal.append(snapshot.getIndex() > 0 ? snapshot : null,
+          hs.toBuilder().setCommit(Math.min(hs.getCommit(), index)).build(), kept);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    writtenIsWhatSurvived();
   }
 }

@@ -107,9 +107,36 @@ final class SimFaults {
     if (n.alive || n.removed || n.spare) {
       return;
     }
+    if (sim.faultsOn && sim.mix().repairsPerRestart() > 0 && sim.repairRnd.nextDouble() < sim.mix().repairsPerRestart()) {
+      repair(n);
+    }
     sim.invariants.onRestart(n);
     n.start(sim.config(n));
     sim.stats.restarts++;
+  }
+
+  /**
+   * An operator repairs the stopped member's WAL (raftctl wal repair): its log is cut after a random index
+   * (never below its snapshot or what its durable state machine applied), so it may lose committed
+   * entries it acknowledged, and it gets a vote barrier at the highest term and index it had. One member
+   * at a time is behind a barrier: barred members do not vote, so a majority of barred voters would
+   * leave the cluster without a leader for good.
+   */
+  private void repair(SimNode n) {
+    if (sim.nodes().stream().anyMatch(m -> m.barrierIndex != 0 && m != n)) {
+      return;
+    }
+    var wal = n.disk.storage();
+    long last = wal.lastIndex();
+    long lowest = Math.max(Math.max(n.applied, wal.firstIndex() - 1), 1);
+    if (last < lowest) {
+      return;
+    }
+    long term = Math.max(wal.hardState().getTerm(), wal.term(last));
+    n.barrierTerm = Math.max(n.barrierTerm, term);
+    n.barrierIndex = Math.max(n.barrierIndex, last);
+    n.disk.truncateAfter(lowest + sim.repairRnd.nextLong(last - lowest + 1));
+    sim.stats.repairs++;
   }
 
   private void randomPartition() {

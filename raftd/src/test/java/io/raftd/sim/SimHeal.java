@@ -73,12 +73,17 @@ final class SimHeal {
     sim.stats.delayedLong = sim.network().delayedLong;
   }
 
-  /** In a healthy cluster a requested transfer completes: its target leads within 2 election timeouts. */
+  /**
+   * In a healthy cluster a requested transfer completes: its target leads within 2 election timeouts. A
+   * member still behind its vote barrier (the cluster has not committed as far as its log once reached)
+   * does not campaign, so it is no target.
+   */
   private void checkTransferCompletes(long healedAt) {
     SimNode leader = sim.leader();
     List<SimNode> others = new ArrayList<>();
     for (SimNode n : sim.liveMembers()) {
-      if (n != leader && leader.node.configuration().getVotersList().contains(n.id)) {
+      if (n != leader && leader.node.configuration().getVotersList().contains(n.id)
+          && n.node.status().voteBarrierIndex() == 0) {
         others.add(n);
       }
     }

@@ -53,6 +53,12 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
   private long snapshotStartedAt;
   /** A snapshot taken here whose WAL record is not yet durable, or null. */
   private SnapshotMetadata snapshotRecording;
+  /**
+   * The vote barrier recorded in its data directory (index 0: none), as a WAL repair leaves it: the
+   * member starts behind it, and the record goes once the core lifted it and that is durable.
+   */
+  long barrierTerm;
+  long barrierIndex;
 
   /** A snapshot file: its metadata and the state it holds. */
   record Snapshot(SnapshotMetadata metadata, long stateHash) {}
@@ -261,6 +267,13 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
   @Override
   public void removedFromCluster() {
     sim.faults.onRemoved(this);
+  }
+
+  @Override
+  public void voteBarrierLifted() {
+    barrierTerm = 0;
+    barrierIndex = 0;
+    sim.stats.barriersLifted++;
   }
 
   /** Schedules {@code action} after {@code delay}, to run only if this member is still in this life. */

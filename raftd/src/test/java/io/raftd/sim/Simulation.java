@@ -30,6 +30,11 @@ final class Simulation {
   private final long seed;
   /** Every random choice of the schedule: shared, in one order, by the simulator, its faults and clients. */
   final SplittableRandom rnd;
+  /**
+   * Whether and where a restarting member's WAL is repaired: a stream of its own, so that a schedule
+   * without repairs makes exactly the choices it made before repairs existed.
+   */
+  final SplittableRandom repairRnd;
   private final FaultMix mix;
   private final UnaryOperator<Config> configure;
   private final EventQueue queue = new EventQueue();
@@ -53,6 +58,7 @@ final class Simulation {
   Simulation(long seed, FaultMix mix, UnaryOperator<Config> configure) {
     this.seed = seed;
     this.rnd = new SplittableRandom(seed);
+    this.repairRnd = new SplittableRandom(seed ^ 0x7265_7061_6972L);
     this.mix = mix;
     this.configure = configure;
     this.network = new SimNetwork(this, rnd.split(), mix, mix.nodes() + mix.spareNodes());
@@ -137,6 +143,7 @@ final class Simulation {
         .maxBatchBytes(mix.maxBatchBytes())
         .maxUncommittedBytes(16 * 1024)
         .applied(applied)
+        .voteBarrier(n.barrierTerm, n.barrierIndex)
         .build();
     return configure.apply(base);
   }
@@ -351,6 +358,8 @@ final class Simulation {
     stats.learnerPromotions += c.learnerPromotions();
     stats.leaderRemovals += c.leaderRemovals();
     stats.removedAnswered += c.removedAnswered();
+    stats.votesBarred += c.votesBarred();
+    stats.campaignsBarred += c.campaignsBarred();
   }
 
   long digest() {

@@ -54,6 +54,9 @@ class SimulationTest {
     floor("joint configurations left by a new leader (auto-leave)", s.autoLeavesByNewLeader, 50 * scale);
     floor("learner promotions", s.learnerPromotions, 50 * scale);
     floor("leader removals", s.leaderRemovals, 50 * scale);
+    floor("WAL repairs (members restarted behind a vote barrier)", s.repairs, 200 * scale);
+    floor("vote barriers lifted", s.barriersLifted, 150 * scale);
+    floor("votes withheld behind a vote barrier", s.votesBarred, 300 * scale);
   }
 
   private static void floor(String what, long seen, double atLeast) {
