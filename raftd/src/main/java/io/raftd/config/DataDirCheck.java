@@ -1,5 +1,6 @@
 package io.raftd.config;
 
+import io.raftd.datadir.DataDirFile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -14,7 +15,7 @@ import java.util.TreeSet;
  * Only looks: creates and writes nothing.
  */
 final class DataDirCheck {
-  static final String IDENTITY = "identity";
+  static final String IDENTITY = DataDirFile.IDENTITY;
   static final String LOST_AND_FOUND = "lost+found";
 
   private DataDirCheck() {}

@@ -2,6 +2,8 @@ package io.raftd.daemon;
 
 import io.raftd.config.HostPort;
 import io.raftd.config.RaftdConfig;
+import io.raftd.datadir.DataDirFile;
+import io.raftd.datadir.DataDirLock;
 import io.raftd.proto.ClusterRecord;
 import io.raftd.proto.Member;
 import io.raftd.proto.MemberIdentity;
@@ -21,7 +23,6 @@ import io.raftd.server.TaskThread;
 import io.raftd.server.WalWriter;
 import io.raftd.statemachine.SessionLayer;
 import io.raftd.statemachine.StateMachines;
-import io.raftd.storage.DataDirLock;
 import io.raftd.storage.FileIO;
 import io.raftd.storage.NioFileIO;
 import io.raftd.storage.SnapshotStore;
@@ -84,14 +85,14 @@ public final class Daemon implements AutoCloseable {
     this.config = config;
     Path dataDir = config.dataDir();
     Files.createDirectories(dataDir);
-    this.lock = DataDirLock.acquire(dataDir);
+    this.lock = lock(dataDir);
     boolean started = false;
     PeerTransport created = null;
     try {
       FileIO io = new NioFileIO();
-      this.identity = identity(io, dataDir, config.name());
+      this.identity = identity(dataDir, config.name());
       SnapshotStore snapshots = new SnapshotStore(io, dataDir.resolve("snap"), config.snapshot().retain());
-      ClusterRecord known = DataDirFile.read(io, dataDir.resolve("cluster"), ClusterRecord.parser());
+      ClusterRecord known = DataDirFile.read(dataDir.resolve(DataDirFile.CLUSTER), ClusterRecord.parser());
       RaftNodeHolder holder = new RaftNodeHolder();
       Options transportOptions = transportOptions(config, dataDir);
       this.transport = new PeerTransport(known == null ? 0 : known.getClusterId(), identity.getMemberId(),
@@ -100,7 +101,7 @@ public final class Daemon implements AutoCloseable {
       ProbeAnswers probes = new ProbeAnswers(identity);
       transport.setProbeHandler(probes::answer);
       transport.start();
-      this.cluster = known != null ? checkStillValid(known) : bootstrap(io, dataDir);
+      this.cluster = known != null ? checkStillValid(known) : bootstrap(dataDir);
       probes.cluster = cluster;
       transport.setClusterId(cluster.getClusterId());
       this.members = new Members(cluster.getMembersList());
@@ -180,14 +181,22 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
+  private static DataDirLock lock(Path dataDir) throws IOException, StartupException {
+    try {
+      return DataDirLock.acquire(dataDir);
+    } catch (DataDirLock.DataDirLockedException e) {
+      throw new StartupException(e.getMessage() + ": stop it first, or point this one at another data_dir");
+    }
+  }
+
   /** Starts a member; the caller has checked the config and the data directory. */
   public static Daemon start(RaftdConfig config, Fatal fatal) throws IOException, StartupException, InterruptedException {
     return new Daemon(config, fatal);
   }
 
-  private static MemberIdentity identity(FileIO io, Path dataDir, String name) throws IOException, StartupException {
-    Path file = dataDir.resolve("identity");
-    MemberIdentity id = DataDirFile.read(io, file, MemberIdentity.parser());
+  private static MemberIdentity identity(Path dataDir, String name) throws IOException, StartupException {
+    Path file = dataDir.resolve(DataDirFile.IDENTITY);
+    MemberIdentity id = DataDirFile.read(file, MemberIdentity.parser());
     if (id == null) {
       long memberId = 0;
       SecureRandom random = new SecureRandom();
@@ -195,7 +204,7 @@ public final class Daemon implements AutoCloseable {
         memberId = random.nextLong();
       }
       id = MemberIdentity.newBuilder().setMemberId(memberId).setName(name).setCreatedMs(System.currentTimeMillis()).build();
-      DataDirFile.write(io, file, id);
+      DataDirFile.write(file, id);
       LOG.info("first start of {}: member id {}", name, Long.toHexString(memberId));
     } else if (!id.getName().equals(name)) {
       throw new StartupException("data_dir " + dataDir + " belongs to member " + id.getName() + ", but the config names "
@@ -204,7 +213,7 @@ public final class Daemon implements AutoCloseable {
     return id;
   }
 
-  private ClusterRecord bootstrap(FileIO io, Path dataDir) throws IOException, StartupException, InterruptedException {
+  private ClusterRecord bootstrap(Path dataDir) throws IOException, StartupException, InterruptedException {
     RaftdConfig.Cluster c = config.cluster();
     String token = c.token().orElse("");
     ClusterRecord record;
@@ -228,7 +237,7 @@ public final class Daemon implements AutoCloseable {
       LOG.info("formed cluster {} with {}", Long.toHexString(record.getClusterId()),
           record.getMembersList().stream().map(Member::getName).toList());
     }
-    DataDirFile.write(io, dataDir.resolve("cluster"), record);
+    DataDirFile.write(dataDir.resolve(DataDirFile.CLUSTER), record);
     return record;
   }
 

@@ -234,16 +234,6 @@ class WriteAheadLogTest {
   }
 
   @Test
-  void theDataDirectoryLockIsExclusive() throws IOException {
-    try (DataDirLock held = DataDirLock.acquire(dir)) {
-      DataDirLock.DataDirLockedException e = assertThrows(DataDirLock.DataDirLockedException.class,
-          () -> DataDirLock.acquire(dir));
-      assertTrue(e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
-    }
-    DataDirLock.acquire(dir).close();  // released with its holder
-  }
-
-  @Test
   void theOfflineVerifierCountsATornTailAndAFlippedBitAsDamage() throws IOException {
     Path segment;
     try (WriteAheadLog wal = open()) {
