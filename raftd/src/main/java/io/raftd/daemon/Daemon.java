@@ -10,6 +10,7 @@ import io.raftd.proto.MemberIdentity;
 import io.raftd.proto.ProbeReply;
 import io.raftd.proto.ProbeRequest;
 import io.raftd.proto.RaftMessage;
+import io.raftd.proto.VoteBarrier;
 import io.raftd.raft.Config;
 import io.raftd.raft.RaftLogger;
 import io.raftd.raft.RawNode;
@@ -47,10 +48,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running raftd member: opens its data directory (lock, identity, cluster record, WAL, snapshots),
- * forms the cluster on the very first start, restores the state machine, and starts the RaftLoop, the WAL
- * writer, the apply thread, the peer transport and the admin port. {@link #close()} stops it in order,
- * handing leadership over first if it leads.
+ * One running raftd member: opens its data directory (lock, identity, cluster record, WAL, snapshots,
+ * vote barrier), forms the cluster on the very first start, restores the state machine, and starts the
+ * RaftLoop, the WAL writer, the apply thread, the peer transport and the admin port. {@link #close()}
+ * stops it in order, handing leadership over first if it leads.
  */
 public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
@@ -113,6 +114,14 @@ public final class Daemon implements AutoCloseable {
       WriteAheadLog.Options walOptions = new WriteAheadLog.Options(config.wal().segmentBytes(), config.wal().fsync(),
           64L << 20, preallocator);
       this.wal = WriteAheadLog.open(io, dataDir.resolve("wal"), walOptions, cluster.getBootstrap());
+      Path barrierFile = dataDir.resolve(DataDirFile.VOTE_BARRIER);
+      VoteBarrier barrier = DataDirFile.read(barrierFile, VoteBarrier.parser());
+      if (barrier != null) {
+        LOG.warn("vote barrier in {}: raftctl wal repair cut this member's log after index {}, and it may have"
+            + " acknowledged entries up to {} (term {}) that a quorum still needs; it neither votes nor campaigns"
+            + " until it has committed up to index {} in term {} or later", barrierFile, barrier.getTruncatedAfter(),
+            barrier.getIndex(), barrier.getTerm(), barrier.getIndex(), barrier.getTerm());
+      }
       SessionLayer state;
       try {
         state = new SessionLayer(StateMachines.load(config.stateMachine()).create());
@@ -134,7 +143,11 @@ public final class Daemon implements AutoCloseable {
           new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
               config.snapshot().keepEntries()),
           node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal);
-      RawNode raw = new RawNode(coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored), wal);
+      Config core = coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored);
+      if (barrier != null) {
+        core = core.toBuilder().voteBarrier(barrier.getTerm(), barrier.getIndex()).build();
+      }
+      RawNode raw = new RawNode(core, wal);
       node.attach(raw, walWriter, new RaftNode.PeerLink() {
         @Override
         public void send(RaftMessage m) {
@@ -147,6 +160,7 @@ public final class Daemon implements AutoCloseable {
         }
       }, applier);
       node.setOnRemoved(() -> LOG.warn("this member was removed from the cluster; stop it and wipe its data_dir"));
+      node.setOnVoteBarrierLifted(() -> liftVoteBarrier(barrierFile));
       holder.node = node;
       Map<Long, InetSocketAddress> peers = new HashMap<>();
       for (Member m : cluster.getMembersList()) {
@@ -186,6 +200,20 @@ public final class Daemon implements AutoCloseable {
       return DataDirLock.acquire(dataDir);
     } catch (DataDirLock.DataDirLockedException e) {
       throw new StartupException(e.getMessage() + ": stop it first, or point this one at another data_dir");
+    }
+  }
+
+  /**
+   * The core lifted the vote barrier and that is durable: its record goes. On the RaftLoop, which owns the
+   * node: a deletion and a directory sync, once in a member's life. If it fails, the next start finds the
+   * barrier again, and the core lifts it at once if the durable log has caught up.
+   */
+  private static void liftVoteBarrier(Path barrierFile) {
+    try {
+      DataDirFile.delete(barrierFile);
+      LOG.info("vote barrier lifted: this member has caught up with the cluster and votes and campaigns again");
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}; the barrier is lifted again at the next start", barrierFile, e.getMessage());
     }
   }
 

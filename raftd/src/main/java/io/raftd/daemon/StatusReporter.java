@@ -59,6 +59,7 @@ final class StatusReporter implements AdminService.StatusSource {
         .setWalFsyncs(daemon.walWriter().syncs())
         .setWalFsyncedWrites(daemon.walWriter().syncedWrites())
         .setWalFsyncedEntries(daemon.walWriter().syncedEntries())
+        .setVoteBarrierIndex(s.voteBarrierIndex())
         .setClusterId(daemon.cluster().getClusterId());
     if (s.leader() != 0) {
       b.setLeader(members.byId(s.leader()));
