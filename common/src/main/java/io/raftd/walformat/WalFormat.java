@@ -1,5 +1,6 @@
 package io.raftd.walformat;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -192,6 +193,29 @@ public final class WalFormat {
       abs += n;
       done += n;
     }
+  }
+
+  /**
+   * Reads back the body of the record at absolute offset {@code offset} ({@code length} content bytes,
+   * header included), checking its length, type and CRC again: bits can rot after a scan read them.
+   *
+   * @return the body, or null if the record no longer checks
+   */
+  public static byte[] readRecordBody(ReadableFile file, long offset, int length, RecordType expected)
+      throws IOException {
+    ByteBuffer physical = ByteBuffer.allocate(physicalSpan(offset, length));
+    file.readFully(offset, physical);
+    byte[] content = new byte[length];
+    unstamp(physical.flip(), offset, content);
+    ByteBuffer h = ByteBuffer.wrap(content);
+    int bodyLength = h.getInt();
+    int crc = h.getInt();
+    byte type = h.get();
+    if (bodyLength != length - RECORD_HEADER || type != expected.code
+        || recordCrc(type, content, RECORD_HEADER, bodyLength) != crc) {
+      return null;
+    }
+    return java.util.Arrays.copyOfRange(content, RECORD_HEADER, length);
   }
 
   public static int crc(byte[] b, int off, int len) {

@@ -3,7 +3,6 @@ package io.raftd.storage;
 import io.raftd.walformat.RecordType;
 import io.raftd.walformat.WalFormat;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /** One segment file of the WAL, open for reading (and, if it is the newest, writing). */
@@ -35,19 +34,11 @@ final class Segment {
    * checking its CRC again: bits can rot after recovery read them.
    */
   byte[] readBody(long offset, int length, RecordType expected) throws IOException {
-    ByteBuffer physical = ByteBuffer.allocate(WalFormat.physicalSpan(offset, length));
-    handle.readFully(offset, physical);
-    byte[] content = new byte[length];
-    WalFormat.unstamp(physical.flip(), offset, content);
-    ByteBuffer h = ByteBuffer.wrap(content);
-    int bodyLength = h.getInt();
-    int crc = h.getInt();
-    byte type = h.get();
-    if (bodyLength != length - WalFormat.RECORD_HEADER || type != expected.code
-        || WalFormat.recordCrc(type, content, WalFormat.RECORD_HEADER, bodyLength) != crc) {
+    byte[] body = WalFormat.readRecordBody(handle, offset, length, expected);
+    if (body == null) {
       throw new WalCorruptionException(name() + " at offset " + offset + ": a record read back does not match its checksum");
     }
-    return java.util.Arrays.copyOfRange(content, WalFormat.RECORD_HEADER, length);
+    return body;
   }
 
   @Override
