@@ -25,9 +25,18 @@ public final class WalVerifier {
    *
    * @param firstEntry the lowest entry index among its sound records, 0 if none
    * @param lastEntry the highest, 0 if none
+   * @param end where its sound frames end (the next frame would go there)
+   * @param size the file's size: from {@code end} on it is preallocated space, which must read as zeros
    */
   public record SegmentReport(String name, long seq, long frames, long records, long firstEntry, long lastEntry,
-      Damage damage) {}
+      long end, long size, Damage damage) {}
+
+  /** Follows a verification segment by segment: where each begins, the records of its sound frames, its verdict. */
+  public interface Listener extends SegmentScanner.Visitor {
+    default void startSegment(WalFormat.SegmentId segment) {}
+
+    default void endSegment(SegmentReport report) {}
+  }
 
   public record Report(Path dir, List<SegmentReport> segments, List<String> problems) {
     /** Whether nothing at all is wrong, a torn tail included. */
@@ -40,8 +49,8 @@ public final class WalVerifier {
     return verify(walDir, (type, body, offset, length) -> {});
   }
 
-  /** Verifies, handing every record of every sound frame to {@code visitor} (for a dump). */
-  public static Report verify(Path walDir, SegmentScanner.Visitor visitor) throws IOException {
+  /** Verifies, telling {@code listener} of every segment and every record of every sound frame. */
+  public static Report verify(Path walDir, Listener listener) throws IOException {
     List<String> names = new ArrayList<>();
     try (Stream<Path> s = Files.list(walDir)) {
       s.forEach(p -> names.add(p.getFileName().toString()));
@@ -69,8 +78,9 @@ public final class WalVerifier {
             problems.add(name + " at offset " + offset + ": an entry record does not decode");
           }
         }
-        visitor.record(type, body, offset, length);
+        listener.record(type, body, offset, length);
       };
+      listener.startSegment(found.get(k));
       try (FileChannel ch = FileChannel.open(walDir.resolve(name), StandardOpenOption.READ)) {
         ReadableFile file = new ReadableFile() {
           @Override
@@ -84,7 +94,10 @@ public final class WalVerifier {
           }
         };
         SegmentScanner.Result r = SegmentScanner.scan(file, name, seq, found.get(k).firstIndex(), k == found.size() - 1, counting);
-        reports.add(new SegmentReport(name, seq, r.frames(), counts[0], counts[1], counts[2], r.damage()));
+        SegmentReport report = new SegmentReport(name, seq, r.frames(), counts[0], counts[1], counts[2], r.end(), ch.size(),
+            r.damage());
+        reports.add(report);
+        listener.endSegment(report);
       }
     }
     return new Report(walDir, reports, problems);
