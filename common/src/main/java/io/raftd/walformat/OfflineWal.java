@@ -5,7 +5,10 @@ import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,6 +67,27 @@ public final class OfflineWal {
 
   public static OfflineWal read(Path walDir) throws IOException {
     return read(walDir, (type, body, offset, length) -> {});
+  }
+
+  /**
+   * Whether a segment's damage lies in space that was never written: no frame begins where its sound
+   * frames end, yet some sector after that is not zero (preallocated space must read as zeros).
+   */
+  public boolean inPreallocatedSpace(WalVerifier.SegmentReport segment) throws IOException {
+    Damage d = segment.damage();
+    if (d == null || d.offset() <= segment.end()) {
+      return false;
+    }
+    try (FileChannel ch = FileChannel.open(dir.resolve(segment.name()), StandardOpenOption.READ)) {
+      ByteBuffer sector = ByteBuffer.allocate(WalFormat.SECTOR);
+      ReadableFile.of(ch).readFully(segment.end(), sector);
+      for (int i = 0; i < sector.limit(); i++) {
+        if (sector.get(i) != 0) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   /** Whether anything at all is wrong: damage (a torn tail included), a missing segment, an unusable log. */

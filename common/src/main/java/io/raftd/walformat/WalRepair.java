@@ -3,6 +3,7 @@ package io.raftd.walformat;
 import io.raftd.datadir.DataDirFile;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
+import io.raftd.proto.MemberIdentity;
 import io.raftd.proto.VoteBarrier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,7 +25,10 @@ import java.util.List;
  * log after it whatever older segments say; then the entries after the snapshot up to the index, read
  * back from where they are and checked again, in fresh frames; the last frame ends with the newest hard
  * state, its commit capped at the index; zeros fill the rest of the file, as preallocated space must be.
- * So a segment rewritten this way may hold entries above the first index its name gives.
+ * So a segment rewritten this way may hold entries above the first index its name gives. If a readable
+ * record names a term above the hard state's (its hard state was lost in the damage), the hard state
+ * takes that term with a vote for this member itself: it may have voted in that term, and must not vote
+ * for anyone else in it.
  *
  * <p><b>In what order.</b> (1) The rewritten segment is written in full under a temporary name and
  * forced (a crash leaves a {@code .tmp} file, which raftd deletes at start; reading an entry back that
@@ -57,9 +61,10 @@ public final class WalRepair {
    * What truncating after {@code index} does.
    *
    * @param rewrite the segment rewritten (position in {@code wal.segments})
+   * @param hardState the hard state the repaired WAL ends with
    * @param barrier the vote barrier written first (merged with one already there)
    */
-  public record Plan(Path dataDir, OfflineWal wal, long index, int rewrite, VoteBarrier barrier) {
+  public record Plan(Path dataDir, OfflineWal wal, long index, int rewrite, HardState hardState, VoteBarrier barrier) {
     /** The last index recovery would reach now (before the first damage). */
     public long lastIndex() {
       return wal.log.last();
@@ -77,7 +82,7 @@ public final class WalRepair {
 
     /** The commit index after the repair. */
     public long newCommit() {
-      return Math.min(commit(), index);
+      return hardState.getCommit();
     }
 
     public String rewritten() {
@@ -135,7 +140,12 @@ public final class WalRepair {
         .setTruncatedAfter(old == null ? index : Math.min(index, old.getTruncatedAfter()))
         .setCreatedMs(System.currentTimeMillis());
     int rewrite = wal.stoppedAt >= 0 ? wal.stoppedAt : wal.segments.size() - 1;
-    return new Plan(dataDir, wal, index, rewrite, barrier.build());
+    HardState.Builder hs = wal.hardState.toBuilder().setCommit(Math.min(wal.hardState.getCommit(), index));
+    MemberIdentity self = DataDirFile.read(dataDir.resolve(DataDirFile.IDENTITY), MemberIdentity.parser());
+    if (wal.highestTerm > hs.getTerm() && self != null) {
+      hs.setTerm(wal.highestTerm).setVotedFor(self.getMemberId());
+    }
+    return new Plan(dataDir, wal, index, rewrite, hs.build(), barrier.build());
   }
 
   /** Carries the plan out, in the order the class comment gives. */
@@ -196,25 +206,13 @@ public final class WalRepair {
         ch.close();
       }
     }
-    HardState hs = wal.hardState.toBuilder().setCommit(plan.newCommit()).build();
-    frame.add(RecordType.HARD_STATE, hs);
+    frame.add(RecordType.HARD_STATE, plan.hardState());
     return writeFrame(out, end, frame, target.seq(), frameNo);
   }
 
   private static Entry readEntry(OfflineWal wal, List<FileChannel> open, long index) throws IOException {
     int k = wal.log.segmentOf(index);
-    FileChannel ch = open.get(k);
-    ReadableFile file = new ReadableFile() {
-      @Override
-      public long size() throws IOException {
-        return ch.size();
-      }
-
-      @Override
-      public int read(long position, ByteBuffer dst) throws IOException {
-        return ch.read(dst, position);
-      }
-    };
+    ReadableFile file = ReadableFile.of(open.get(k));
     long offset = wal.log.offsetOf(index);
     byte[] body = WalFormat.readRecordBody(file, offset, wal.log.lengthOf(index), RecordType.ENTRY);
     Entry e = body == null ? null : Entry.parseFrom(body);

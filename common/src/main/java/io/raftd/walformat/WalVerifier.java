@@ -3,7 +3,6 @@ package io.raftd.walformat;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftd.proto.Entry;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,17 +81,7 @@ public final class WalVerifier {
       };
       listener.startSegment(found.get(k));
       try (FileChannel ch = FileChannel.open(walDir.resolve(name), StandardOpenOption.READ)) {
-        ReadableFile file = new ReadableFile() {
-          @Override
-          public long size() throws IOException {
-            return ch.size();
-          }
-
-          @Override
-          public int read(long position, ByteBuffer dst) throws IOException {
-            return ch.read(dst, position);
-          }
-        };
+        ReadableFile file = ReadableFile.of(ch);
         SegmentScanner.Result r = SegmentScanner.scan(file, name, seq, found.get(k).firstIndex(), k == found.size() - 1, counting);
         SegmentReport report = new SegmentReport(name, seq, r.frames(), counts[0], counts[1], counts[2], r.end(), ch.size(),
             r.damage());

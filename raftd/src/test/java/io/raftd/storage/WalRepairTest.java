@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftd.datadir.DataDirFile;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
+import io.raftd.proto.MemberIdentity;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.proto.VoteBarrier;
 import io.raftd.walformat.OfflineWal;
@@ -103,6 +104,22 @@ class WalRepairTest {
     assertEquals(4, barrier.getTerm(), "term 4 from the entries written after the first repair");
     assertEquals(200, barrier.getIndex(), "the first repair's index still stands");
     assertEquals(160, barrier.getTruncatedAfter());
+  }
+
+  @Test
+  void aTermNoHardStateRecordsTakesAVoteForTheMemberItself() throws Exception {
+    writeLog();
+    try (WriteAheadLog wal = open()) {
+      wal.append(null, null, entries(201, 205, 4, 100));  // a term-4 leader's entries; the hard state saying so is lost
+    }
+    DataDirFile.write(dataDir.resolve(DataDirFile.IDENTITY), MemberIdentity.newBuilder().setMemberId(99).setName("n9").build());
+
+    WalRepair.apply(WalRepair.plan(dataDir, 200));
+
+    try (WriteAheadLog wal = open()) {
+      assertEquals(HardState.newBuilder().setTerm(4).setVotedFor(99).setCommit(190).build(), wal.hardState(),
+          "it may have voted in term 4: it must not vote for another member in it");
+    }
   }
 
   @Test
