@@ -154,6 +154,11 @@ public final class LocalCluster implements AutoCloseable {
     return leader[0];
   }
 
+  /** Asks running member {@code i}'s core on its RaftLoop (its counters, say); waits up to 10 s for the answer. */
+  public <T> T core(int i, java.util.function.Function<io.raftd.raft.RawNode, T> query) throws Exception {
+    return daemons.get(i).node().inspect(query).get(10, TimeUnit.SECONDS);
+  }
+
   /** A running member other than {@code leader}. */
   public int followerOtherThan(int leader) {
     for (int i = 0; i < daemons.size(); i++) {
