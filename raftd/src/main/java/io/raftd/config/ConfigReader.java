@@ -29,7 +29,7 @@ final class ConfigReader {
   static final List<String> MEMBER_KEYS = List.of("name", "peer", "admin");
   static final List<String> RAFT_KEYS = List.of("heartbeat_ms", "election_timeout_ms", "max_entry_bytes",
       "max_append_bytes", "max_inflight");
-  static final List<String> TRANSPORT_KEYS = List.of("max_frame_bytes");
+  static final List<String> TRANSPORT_KEYS = List.of("max_frame_bytes", "frame_timeout_ms");
   static final List<String> SNAPSHOT_KEYS = List.of("entries", "bytes", "keep_entries", "retain");
   static final List<String> WAL_KEYS = List.of("segment_bytes", "fsync");
 
@@ -148,7 +148,8 @@ final class ConfigReader {
 
   private static Transport transport(TomlTable transport) throws ConfigException {
     transport.rejectUnknownKeys(TRANSPORT_KEYS);
-    return new Transport(transport.bytes("max_frame_bytes", 16 * MIB, 64 * KIB, 256 * MIB));
+    return new Transport(transport.bytes("max_frame_bytes", 16 * MIB, 64 * KIB, 256 * MIB),
+        Duration.ofMillis(transport.integer("frame_timeout_ms", 10_000, 100, 600_000)));
   }
 
   private static Snapshot snapshot(TomlTable snapshot) throws ConfigException {

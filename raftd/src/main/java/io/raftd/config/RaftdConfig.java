@@ -63,8 +63,12 @@ public record RaftdConfig(
       long maxAppendBytes,
       int maxInflight) {}
 
-  /** @param maxFrameBytes the hard limit on one peer or admin frame */
-  public record Transport(long maxFrameBytes) {}
+  /**
+   * @param maxFrameBytes the hard limit on one peer or admin frame
+   * @param frameTimeout how long a peer or admin connection may hold an unfinished frame while receiving
+   *     nothing more of it before it is closed
+   */
+  public record Transport(long maxFrameBytes, Duration frameTimeout) {}
 
   /**
    * @param entries take a snapshot every this many applied entries

@@ -285,8 +285,8 @@ public final class Daemon implements AutoCloseable {
   private static Options transportOptions(RaftdConfig config, Path dataDir) {
     Options d = Options.defaults();
     return new Options((int) config.transport().maxFrameBytes(), d.connectTimeout(), d.handshakeTimeout(),
-        d.backoffMin(), d.backoffMax(), d.sendQueueBound(), d.writeBufferHighBytes(), d.snapshotChunkBytes(),
-        d.snapshotIdleTimeout(), d.ioThreads(), d.epoll(), dataDir.resolve("native"));
+        config.transport().frameTimeout(), d.backoffMin(), d.backoffMax(), d.sendQueueBound(), d.writeBufferHighBytes(),
+        d.snapshotChunkBytes(), d.snapshotIdleTimeout(), d.ioThreads(), d.epoll(), dataDir.resolve("native"));
   }
 
   static Config coreConfig(RaftdConfig config, long id, long clusterId, long applied) {

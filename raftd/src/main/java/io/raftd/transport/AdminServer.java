@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin port (admin.proto): length-prefixed AdminRequest frames in, AdminResponse frames out, in
  * whatever order they complete (clients match them by id). The server only frames bytes; answering is the
- * handler's. Bad input closes that connection and is counted, as on the peer port.
+ * handler's. Bad input closes that connection and is counted, as on the peer port; so does a frame left
+ * unfinished for the frame timeout. A connection idle between frames stays open as long as the client likes.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -55,7 +56,7 @@ public final class AdminServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast("frames", new FrameCodec.FrameDecoder(options.maxFrameBytes()));
+            ch.pipeline().addLast("frames", new FrameCodec.FrameDecoder(options));
             ch.pipeline().addLast("length", new LengthFieldPrepender(4));
             ch.pipeline().addLast("decode", new ProtobufDecoder(AdminRequest.getDefaultInstance()));
             ch.pipeline().addLast("encode", new ProtobufEncoder());

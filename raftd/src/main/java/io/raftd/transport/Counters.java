@@ -12,7 +12,10 @@ public final class Counters {
   final AtomicLong snapshotsReceived = new AtomicLong();
   final AtomicLong snapshotsRejected = new AtomicLong();
 
-  /** Frames refused: too long, undecodable, cut short, out of place, or naming another cluster or member. */
+  /**
+   * Frames refused: too long, undecodable, cut short, left unfinished past the frame timeout, out of place,
+   * or naming another cluster or member.
+   */
   public long framesRejected() {
     return framesRejected.get();
   }

@@ -15,11 +15,13 @@ import io.raftd.proto.Hello;
 import io.raftd.proto.PeerFrame;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The peer port's framing (peer.proto): a 4-byte big-endian length, then one PeerFrame. Sets up the
- * front of every peer pipeline, and the timeout that guards it before and after the handshake.
+ * front of every peer pipeline, and the timeout that guards it before and after the handshake. The
+ * decoder, with its frame timeout, also frames the admin port.
  */
 final class FrameCodec {
   private static final String TIMEOUT = "timeout";
@@ -28,7 +30,7 @@ final class FrameCodec {
 
   /** Adds the framing and the handshake timeout; the connection's own handlers go after these. */
   static void install(ChannelPipeline p, Options options) {
-    p.addLast("frames", new FrameDecoder(options.maxFrameBytes()));
+    p.addLast("frames", new FrameDecoder(options));
     p.addLast("length", new LengthFieldPrepender(4));
     p.addLast("decode", new ProtobufDecoder(PeerFrame.getDefaultInstance()));
     p.addLast("encode", new ProtobufEncoder());
@@ -55,12 +57,60 @@ final class FrameCodec {
 
   /**
    * Length-prefixed frames, failing fast on a length over the limit (nothing of it is buffered), on a
-   * frame cut short by the end of the connection, and discarding everything once the connection has
-   * been rejected (frames already read behind a bad one must not be acted on).
+   * frame cut short by the end of the connection, on a frame the other end stops sending part way
+   * (otherwise it could hold the connection and up to a frame's worth of buffer forever), and discarding
+   * everything once the connection has been rejected (frames already read behind a bad one must not be
+   * acted on). A connection between frames may stay idle: clients keep connections open, and Raft
+   * connections fall silent with leadership.
+   *
+   * <p>Owned by the connection's event loop.
    */
   static final class FrameDecoder extends LengthFieldBasedFrameDecoder {
-    FrameDecoder(int maxFrameBytes) {
-      super(maxFrameBytes, 0, 4, 0, 4);
+    private final long frameTimeoutNanos;
+    /** When bytes last arrived on the connection, or when reading last resumed after a pause of ours. */
+    private long lastProgress;
+    /** Checks whether an unfinished frame is still stalled; scheduled only while one is buffered. */
+    private ScheduledFuture<?> stallCheck;
+
+    FrameDecoder(Options options) {
+      super(options.maxFrameBytes(), 0, 4, 0, 4);
+      this.frameTimeoutNanos = options.frameTimeout().toNanos();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      lastProgress = ctx.executor().ticker().nanoTime();
+      super.channelRead(ctx, msg);
+      if (stallCheck == null && internalBuffer().isReadable()) {
+        stallCheck = ctx.executor().schedule(() -> checkStall(ctx), frameTimeoutNanos, TimeUnit.NANOSECONDS);
+      }
+    }
+
+    private void checkStall(ChannelHandlerContext ctx) {
+      stallCheck = null;
+      if (!ctx.channel().isActive() || !internalBuffer().isReadable()) {
+        return;  // the frame was finished (or the connection is gone): the next partial one schedules anew
+      }
+      long now = ctx.executor().ticker().nanoTime();
+      if (!ctx.channel().config().isAutoRead()) {
+        // We stopped reading (a snapshot receiver waiting for its disk): the wait is ours, not the sender's.
+        lastProgress = now;
+      }
+      long quiet = now - lastProgress;
+      if (quiet >= frameTimeoutNanos) {
+        ctx.fireExceptionCaught(new ProtocolViolation("a frame left unfinished: " + internalBuffer().readableBytes()
+            + " bytes of it received, then nothing for " + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms"));
+      } else {
+        stallCheck = ctx.executor().schedule(() -> checkStall(ctx), frameTimeoutNanos - quiet, TimeUnit.NANOSECONDS);
+      }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+      if (stallCheck != null) {
+        stallCheck.cancel(false);
+        stallCheck = null;
+      }
     }
 
     @Override

@@ -11,6 +11,8 @@ import java.time.Duration;
  * @param connectTimeout how long a TCP connect may take
  * @param handshakeTimeout how long a connection may stay silent before its Hello (or HelloReply, or a
  *     probe's answer) arrives
+ * @param frameTimeout how long a peer or admin connection may hold part of a frame while receiving
+ *     nothing more of it; a connection between frames may stay idle for as long as it likes
  * @param backoffMin the first delay before reconnecting to a peer; doubled on each failure
  * @param backoffMax the longest delay between reconnection attempts
  * @param sendQueueBound messages accepted for one peer and not yet handed to its connection; more are dropped
@@ -28,6 +30,7 @@ public record Options(
     int maxFrameBytes,
     Duration connectTimeout,
     Duration handshakeTimeout,
+    Duration frameTimeout,
     Duration backoffMin,
     Duration backoffMax,
     int sendQueueBound,
@@ -49,23 +52,31 @@ public record Options(
     if (backoffMin.isNegative() || backoffMin.isZero() || backoffMax.compareTo(backoffMin) < 0) {
       throw new IllegalArgumentException("backoff must satisfy 0 < min <= max: " + backoffMin + ", " + backoffMax);
     }
+    if (frameTimeout.isNegative() || frameTimeout.isZero()) {
+      throw new IllegalArgumentException("frameTimeout must be positive: " + frameTimeout);
+    }
     if (sendQueueBound < 1 || writeBufferHighBytes < 2 || ioThreads < 1) {
       throw new IllegalArgumentException("sendQueueBound, writeBufferHighBytes and ioThreads must be positive");
     }
   }
 
   public static Options defaults() {
-    return new Options(16 << 20, Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofMillis(50),
-        Duration.ofSeconds(2), 4096, 4 << 20, 256 << 10, Duration.ofSeconds(60), 2, true, null);
+    return new Options(16 << 20, Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(10),
+        Duration.ofMillis(50), Duration.ofSeconds(2), 4096, 4 << 20, 256 << 10, Duration.ofSeconds(60), 2, true, null);
   }
 
   public Options withEpoll(boolean useEpoll) {
-    return new Options(maxFrameBytes, connectTimeout, handshakeTimeout, backoffMin, backoffMax, sendQueueBound,
-        writeBufferHighBytes, snapshotChunkBytes, snapshotIdleTimeout, ioThreads, useEpoll, nativeWorkDir);
+    return new Options(maxFrameBytes, connectTimeout, handshakeTimeout, frameTimeout, backoffMin, backoffMax,
+        sendQueueBound, writeBufferHighBytes, snapshotChunkBytes, snapshotIdleTimeout, ioThreads, useEpoll, nativeWorkDir);
+  }
+
+  public Options withFrameTimeout(Duration timeout) {
+    return new Options(maxFrameBytes, connectTimeout, handshakeTimeout, timeout, backoffMin, backoffMax,
+        sendQueueBound, writeBufferHighBytes, snapshotChunkBytes, snapshotIdleTimeout, ioThreads, epoll, nativeWorkDir);
   }
 
   public Options withNativeWorkDir(Path dir) {
-    return new Options(maxFrameBytes, connectTimeout, handshakeTimeout, backoffMin, backoffMax, sendQueueBound,
-        writeBufferHighBytes, snapshotChunkBytes, snapshotIdleTimeout, ioThreads, epoll, dir);
+    return new Options(maxFrameBytes, connectTimeout, handshakeTimeout, frameTimeout, backoffMin, backoffMax,
+        sendQueueBound, writeBufferHighBytes, snapshotChunkBytes, snapshotIdleTimeout, ioThreads, epoll, dir);
   }
 }

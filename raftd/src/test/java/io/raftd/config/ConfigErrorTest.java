@@ -130,6 +130,8 @@ class ConfigErrorTest {
         "is out of range: expected 1..10000");
     assertError(MINIMAL + "[transport]\nmax_frame_bytes = 268435457\n", 4, "transport.max_frame_bytes",
         "is out of range");
+    assertError(MINIMAL + "[transport]\nframe_timeout_ms = 99\n", 4, "transport.frame_timeout_ms",
+        "is out of range: expected 100..600000");
     assertError(MINIMAL + "[snapshot]\nentries = 0\n", 4, "snapshot.entries", "is out of range: expected at least 1");
     assertError(MINIMAL + "[snapshot]\nkeep_entries = -1\n", 4, "snapshot.keep_entries",
         "is out of range: expected at least 0");

@@ -48,6 +48,7 @@ class ConfigLoaderTest {
 
       [transport]
       max_frame_bytes = 8388608
+      frame_timeout_ms = 2500
 
       [snapshot]
       entries = 20000
@@ -80,7 +81,7 @@ class ConfigLoaderTest {
         c.cluster().members());
     assertEquals(new RaftdConfig.Raft(Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofMillis(1500),
         2 << 20, 4 << 20, 64), c.raft());
-    assertEquals(8 << 20, c.transport().maxFrameBytes());
+    assertEquals(new RaftdConfig.Transport(8 << 20, Duration.ofMillis(2500)), c.transport());
     assertEquals(new RaftdConfig.Snapshot(20_000, 64 << 20, 0, 3), c.snapshot());
     assertEquals(new RaftdConfig.Wal(32 << 20, FsyncPolicy.NEVER), c.wal());
     assertEquals("full.toml", c.source());
@@ -99,7 +100,7 @@ class ConfigLoaderTest {
     assertEquals(new RaftdConfig.Cluster(Optional.empty(), List.of()), c.cluster());
     assertEquals(new RaftdConfig.Raft(Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofMillis(2000),
         1 << 20, 1 << 20, 256), c.raft());
-    assertEquals(new RaftdConfig.Transport(16 << 20), c.transport());
+    assertEquals(new RaftdConfig.Transport(16 << 20, Duration.ofSeconds(10)), c.transport());
     assertEquals(new RaftdConfig.Snapshot(10_000, 64 << 20, 5_000, 2), c.snapshot());
     assertEquals(new RaftdConfig.Wal(64 << 20, FsyncPolicy.ALWAYS), c.wal());
   }

@@ -12,11 +12,13 @@ import io.raftd.transport.Peers.Member;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -117,5 +119,25 @@ class BadInputTest {
     deliver(a, b, heartbeat(1, 2, 2));
     deliver(b, a, heartbeat(2, 1, 2));
     assertEquals(1, a.counters().connectionsClosedForBadInput(), "the good connections were not disturbed");
+  }
+
+  /**
+   * A Raft connection has no idle timeout (its traffic comes and goes with leadership), so a peer that
+   * sends part of a frame and then nothing is what the frame timeout is for.
+   */
+  @Test
+  void aFrameLeftUnfinishedAfterTheHelloIsClosedAfterTheFrameTimeout() throws IOException {
+    Member a = peers.start(1, Peers.CLUSTER, 0, Options.defaults().withFrameTimeout(Duration.ofSeconds(1)));
+    Member b = peers.start(2);
+    introduce(a, b);
+
+    try (RawPeer raw = new RawPeer(a.address())) {
+      raw.handshake(3, 1);
+      raw.writeRaw(ByteBuffer.allocate(14).putInt(100).put(new byte[10]).array());
+      assertTrue(raw.closedByPeer(), "a frame left unfinished held its connection open");
+    }
+    Peers.awaitTrue(() -> a.counters().connectionsClosedForBadInput() == 1,
+        () -> "counted " + a.counters().connectionsClosedForBadInput() + " bad connections, not 1");
+    deliver(b, a, heartbeat(2, 1, 1));
   }
 }
