@@ -4,6 +4,7 @@ import io.raftd.config.ConfigException;
 import io.raftd.config.ConfigLoader;
 import io.raftd.config.RaftdConfig;
 import io.raftd.server.Fatal;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -72,24 +73,59 @@ public final class Main implements Callable<Integer> {
       LOG.error("{} failed, stopping: {}", component, cause.toString(), debug ? cause : null);
       Runtime.getRuntime().halt(Fatal.EXIT_CODE);
     };
+    return serve(c, fatal, SystemdNotify.fromEnvironment(LOG), new Signals());
+  }
+
+  /** When a running member is to stop. */
+  interface StopRequest {
+    /** Called once the member is up and before systemd hears so: from here on a request must not be lost. */
+    void listen();
+
+    /** Returns once a stop was requested. */
+    void await() throws InterruptedException;
+  }
+
+  /**
+   * SIGTERM and SIGINT stop the member cleanly (hand leadership over, drain the WAL) and exit 0. Only once it
+   * is up: before that, they end the JVM as usual, which is what a start stuck waiting for its seeds needs.
+   */
+  private static final class Signals implements StopRequest {
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    @Override
+    public void listen() {
+      for (String signal : new String[] {"TERM", "INT"}) {
+        sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stop.countDown());
+      }
+    }
+
+    @Override
+    public void await() throws InterruptedException {
+      stop.await();
+    }
+  }
+
+  /**
+   * Starts a member and runs it until {@code stop}: systemd hears READY=1 only once the ports are bound and
+   * the member answers, and STOPPING=1 before it stops. Returns the exit code.
+   */
+  int serve(RaftdConfig c, Fatal fatal, SystemdNotify systemd, StopRequest stop)
+      throws IOException, InterruptedException {
     Daemon daemon;
     try {
       daemon = Daemon.start(c, fatal);
-    } catch (Daemon.StartupException | java.io.IOException e) {
+    } catch (Daemon.StartupException | IOException e) {
       if (debug) {
         e.printStackTrace();
       }
       System.err.println("raftd: " + e.getMessage());
       return 1;
     }
-    CountDownLatch stop = new CountDownLatch(1);
-    // SIGTERM and SIGINT stop the member cleanly (hand leadership over, drain the WAL) and exit 0.
-    for (String signal : new String[] {"TERM", "INT"}) {
-      sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stop.countDown());
-    }
-    SystemdNotify.ready(LOG);
+    stop.listen();
+    systemd.ready();
     stop.await();
     LOG.info("stopping on a signal");
+    systemd.stopping();
     daemon.close();
     return 0;
   }
