@@ -68,16 +68,16 @@ final class LeaderRole implements RoleBehaviour {
     return transfer.start(target);
   }
 
-  Proposal propose(byte[] data) {
+  Proposal propose(ByteString data) {
     if (transfer.inProgress()) {
       return Proposal.refused(Proposal.Refusal.TRANSFERRING);
     }
-    long size = data.length;
+    long size = data.size();
     if (uncommittedBytes > 0 && uncommittedBytes + size > r.cfg.maxUncommittedBytes) {
       return Proposal.refused(Proposal.Refusal.TOO_MUCH_UNCOMMITTED);
     }
     Entry e = Entry.newBuilder().setTerm(r.term).setIndex(r.log.lastIndex() + 1)
-        .setType(EntryType.NORMAL).setData(com.google.protobuf.ByteString.copyFrom(data)).build();
+        .setType(EntryType.NORMAL).setData(data).build();
     uncommitted.add(new long[] {e.getIndex(), size});
     uncommittedBytes += size;
     append(List.of(e));

@@ -46,7 +46,7 @@ public final class RawNode {
   }
 
   /** Appends {@code data} as a new entry if this member leads; see {@link Proposal} for the outcome. */
-  public Proposal propose(byte[] data) {
+  public Proposal propose(ByteString data) {
     if (raft.role != Role.LEADER) {
       raft.counters.proposalsDropped++;
       return Proposal.refused(Proposal.Refusal.NOT_LEADER);

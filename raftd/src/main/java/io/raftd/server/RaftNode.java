@@ -159,7 +159,7 @@ public final class RaftNode implements Waiters {
         result.completeExceptionally(new Proposals.Failure(ErrorCode.NO_SPACE, "the leader's disk is full"));
         return;
       }
-      Proposal p = node.propose(command.setStampMs(System.currentTimeMillis()).build().toByteArray());
+      Proposal p = node.propose(command.setStampMs(System.currentTimeMillis()).build().toByteString());
       if (!p.appended()) {
         result.completeExceptionally(refusal(p.refusal()));
         return;

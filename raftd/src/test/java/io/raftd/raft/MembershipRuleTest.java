@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.raftd.proto.AppendEntriesResponse;
 import io.raftd.proto.ConfChange;
 import io.raftd.proto.Configuration;
@@ -355,7 +356,7 @@ class MembershipRuleTest {
 
     assertFalse(appends(to(4, n.elect())).isEmpty());
     n.deliver(ack(4, 1, 1, 1));
-    n.raw.propose(new byte[] {7});
+    n.raw.propose(ByteString.copyFrom(new byte[] {7}));
 
     RaftMessage m = only(appends(to(4, n.drain())));
     assertEquals(2, m.getAppendEntries().getEntries(0).getIndex());
@@ -579,7 +580,7 @@ class MembershipRuleTest {
     n.drain();
     n.deliver(ack(2, 1, 1, 2), ack(3, 1, 1, 2));
     assertEquals(ids(2, 3), configAt(n, 3).getVotersList());
-    n.raw.propose(new byte[] {1});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
     n.drain();
     assertTrue(timeoutNows(n.deliver(ack(3, 1, 1, 4))).isEmpty());
     assertEquals(2, n.status().commit());
@@ -657,7 +658,7 @@ class MembershipRuleTest {
     n.deliver(ack(2, 1, 1, 3));
 
     assertNull(n.progress(3));
-    n.raw.propose(new byte[] {1});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
     List<RaftMessage> sent = new ArrayList<>(n.drain());
     sent.addAll(n.tick(2));
     assertTrue(to(3, sent).isEmpty(), sent.toString());

@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.raftd.proto.AppendEntries;
 import io.raftd.proto.AppendEntriesResponse;
 import io.raftd.proto.Entry;
@@ -297,7 +298,7 @@ class PaperTest {
     Node n = node(paperConfig(1), 0, 0);
     n.electAndCatchUp();
 
-    Proposal p = n.raw.propose(new byte[] {7});
+    Proposal p = n.raw.propose(ByteString.copyFrom(new byte[] {7}));
     List<RaftMessage> sent = n.drain();
 
     assertTrue(p.appended());
@@ -341,7 +342,7 @@ class PaperTest {
   void leaderCommitsAnEntryOnceAMajorityStoresIt() {
     Node n = node(paperConfig(1), 0, 0);
     n.electAndCatchUp();
-    n.raw.propose(new byte[] {1});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
     n.drain();
     assertEquals(1, n.status().commit(), "stored on the leader alone");
 
@@ -358,7 +359,7 @@ class PaperTest {
     Node n = node(paperConfig(1), 0, 0);
     n.electAndCatchUp();
     for (int i = 0; i < 3; i++) {
-      n.raw.propose(new byte[] {(byte) i});
+      n.raw.propose(ByteString.copyFrom(new byte[] {(byte) i}));
     }
     n.drain();
 

@@ -216,7 +216,7 @@ class ReadSnapshotTransferRuleTest {
   @Test
   void readIsServedOnlyOnceAppliedUpToItsIndex() {
     Node n = leader();
-    n.raw.propose(new byte[] {1});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
     n.persist(n.ready());
     n.raw.step(ack(2, 1, 1, 2));
     Ready commit = n.ready();  // hands entry 2 to the host, which has not applied it yet
@@ -319,7 +319,7 @@ class ReadSnapshotTransferRuleTest {
   @Test
   void onStepDownPendingReadsFailAndLeadershipLostCarriesTheCommitIndex() {
     Node n = leader();
-    n.raw.propose(new byte[] {1});  // index 2: not committed
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));  // index 2: not committed
     n.raw.readIndex(A);
     run(n, readIndexReq(2, 1, 1, B));
 
@@ -338,7 +338,7 @@ class ReadSnapshotTransferRuleTest {
   @Test
   void onATermChangeTheLeadersPendingReadsFail() {
     Node n = leader();
-    n.raw.propose(new byte[] {1});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
     n.raw.readIndex(A);
     run(n);
 
@@ -395,7 +395,7 @@ class ReadSnapshotTransferRuleTest {
   private static Node compactedLeader() {
     Node n = leader();
     for (int i = 0; i < 4; i++) {
-      n.raw.propose(new byte[] {(byte) i});
+      n.raw.propose(ByteString.copyFrom(new byte[] {(byte) i}));
     }
     n.drain();
     n.deliver(ack(2, 1, 1, 5));
@@ -417,7 +417,7 @@ class ReadSnapshotTransferRuleTest {
     assertTrue(n.progress(3).startsWith("SNAPSHOT match=1"), n.progress(3));
     assertEquals(1, n.raw.counters().snapshotsSent());
 
-    n.raw.propose(new byte[] {9});
+    n.raw.propose(ByteString.copyFrom(new byte[] {9}));
     List<RaftMessage> meanwhile = new ArrayList<>(to(3, n.drain()));
     meanwhile.addAll(to(3, n.deliver(heartbeatResp(3, 1, 1), reject(3, 1, 1, 1, 0, 2))));
     meanwhile.addAll(to(3, n.tick(1)));
@@ -625,7 +625,7 @@ class ReadSnapshotTransferRuleTest {
     assertEquals(TransferOutcome.NOT_A_VOTER, n.raw.transferLeadership(4), "a learner");
     assertEquals(TransferOutcome.NOT_A_VOTER, n.raw.transferLeadership(9), "no member");
     assertEquals(0, n.raw.counters().transfersStarted());
-    assertTrue(n.raw.propose(new byte[] {1}).appended());
+    assertTrue(n.raw.propose(ByteString.copyFrom(new byte[] {1})).appended());
   }
 
   @Test
@@ -644,7 +644,7 @@ class ReadSnapshotTransferRuleTest {
 
     assertEquals(TransferOutcome.ALREADY_LEADER, n.raw.transferLeadership(1));
     assertEquals(0, n.raw.counters().transfersStarted());
-    assertTrue(n.raw.propose(new byte[] {1}).appended());
+    assertTrue(n.raw.propose(ByteString.copyFrom(new byte[] {1})).appended());
   }
 
   @Test
@@ -653,7 +653,7 @@ class ReadSnapshotTransferRuleTest {
     assertEquals(TransferOutcome.STARTED, n.raw.transferLeadership(2));
     n.drain();
 
-    Proposal p = n.raw.propose(new byte[] {1});
+    Proposal p = n.raw.propose(ByteString.copyFrom(new byte[] {1}));
 
     assertFalse(p.appended());
     assertEquals(Proposal.Refusal.TRANSFERRING, p.refusal());
@@ -676,8 +676,8 @@ class ReadSnapshotTransferRuleTest {
   @Test
   void timeoutNowWaitsUntilTheTargetAcknowledgesTheLastIndex() {
     Node n = leader();
-    n.raw.propose(new byte[] {1});
-    n.raw.propose(new byte[] {2});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
+    n.raw.propose(ByteString.copyFrom(new byte[] {2}));
     n.drain();
     n.deliver(ack(2, 1, 1, 3));  // 3 has acknowledged only 1
 
@@ -733,13 +733,13 @@ class ReadSnapshotTransferRuleTest {
     n.drain();  // the TimeoutNow is lost
 
     n.tick(9);
-    assertEquals(Proposal.Refusal.TRANSFERRING, n.raw.propose(new byte[] {1}).refusal());
+    assertEquals(Proposal.Refusal.TRANSFERRING, n.raw.propose(ByteString.copyFrom(new byte[] {1})).refusal());
     assertEquals(0, n.raw.counters().transfersAborted());
     n.tick(1);
 
     assertEquals(Role.LEADER, n.role());
     assertEquals(1, n.raw.counters().transfersAborted());
-    assertTrue(n.raw.propose(new byte[] {2}).appended());
+    assertTrue(n.raw.propose(ByteString.copyFrom(new byte[] {2})).appended());
   }
 
   @Test
@@ -752,21 +752,21 @@ class ReadSnapshotTransferRuleTest {
     assertEquals(TransferOutcome.STARTED, n.raw.transferLeadership(2));
     assertEquals(2, only(timeoutNows(n.drain())).getTo(), "TimeoutNow is sent again");
     n.tick(9);  // 15 ticks after the first request
-    assertEquals(Proposal.Refusal.TRANSFERRING, n.raw.propose(new byte[] {1}).refusal());
+    assertEquals(Proposal.Refusal.TRANSFERRING, n.raw.propose(ByteString.copyFrom(new byte[] {1})).refusal());
     assertEquals(0, n.raw.counters().transfersAborted());
     n.tick(1);
 
     assertEquals(1, n.raw.counters().transfersAborted(), "one election timeout after the second request");
     assertEquals(2, n.raw.counters().transfersStarted());
-    assertTrue(n.raw.propose(new byte[] {2}).appended());
+    assertTrue(n.raw.propose(ByteString.copyFrom(new byte[] {2})).appended());
   }
 
   @Test
   void transferToZeroPicksTheMostUpToDateOtherVoter() {
     for (long ahead : new long[] {2, 3}) {
       Node n = leader();
-      n.raw.propose(new byte[] {1});
-      n.raw.propose(new byte[] {2});
+      n.raw.propose(ByteString.copyFrom(new byte[] {1}));
+      n.raw.propose(ByteString.copyFrom(new byte[] {2}));
       n.drain();
       n.deliver(ack(ahead, 1, 1, 3));  // the other one holds only 1
 

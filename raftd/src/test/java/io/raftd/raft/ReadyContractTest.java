@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.raftd.proto.Entry;
 import io.raftd.proto.RaftMessage;
 import io.raftd.raft.Nodes.Node;
@@ -85,7 +86,7 @@ class ReadyContractTest {
   void clause3LeaderAppendEntriesLeaveAtOnce() {
     Node n = node(config(1), 0, 0);
     n.electAndCatchUp();
-    n.raw.propose(new byte[] {1});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
 
     Ready rd = n.ready();
 
@@ -116,7 +117,7 @@ class ReadyContractTest {
   void clause3LeaderCountsItsOwnEntriesOnlyOnceReportedDurable() {
     Node n = node(config(1), 0, 0);
     n.electAndCatchUp();
-    n.raw.propose(new byte[] {1});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
     Ready rd = n.ready();
 
     n.raw.step(ack(3, 1, 1, 2));

@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.raftd.proto.AppendEntries;
 import io.raftd.proto.AppendEntriesResponse;
 import io.raftd.proto.Entry;
@@ -390,8 +391,8 @@ class RuleTest {
   void inReplicateStateRejectionsAtOrBelowMatchAreIgnored() {
     Node n = node(config(1), 0, 0);
     n.electAndCatchUp();  // match 1 for member 2
-    n.raw.propose(new byte[] {1});
-    n.raw.propose(new byte[] {2});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
+    n.raw.propose(ByteString.copyFrom(new byte[] {2}));
     n.drain();
 
     assertTrue(n.deliver(reject(2, 1, 1, 1, 0, 0)).isEmpty());
@@ -411,11 +412,11 @@ class RuleTest {
     Node n = node(config(1).maxInflight(2), 0, 0);
     n.electAndCatchUp();
 
-    n.raw.propose(new byte[] {1});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
     List<RaftMessage> first = to(2, n.drain());
-    n.raw.propose(new byte[] {2});
+    n.raw.propose(ByteString.copyFrom(new byte[] {2}));
     List<RaftMessage> second = to(2, n.drain());
-    n.raw.propose(new byte[] {3});
+    n.raw.propose(ByteString.copyFrom(new byte[] {3}));
     List<RaftMessage> third = to(2, n.drain());
 
     assertEquals(2, only(first).getAppendEntries().getEntries(0).getIndex(), "pipelined without waiting");
@@ -433,8 +434,8 @@ class RuleTest {
   void aWindowThatAcknowledgesNothingForAnElectionTimeoutIsResentFromTheMatch() {
     Node n = node(config(1).maxInflight(4), 0, 0);
     n.electAndCatchUp();
-    n.raw.propose(new byte[] {1});
-    n.raw.propose(new byte[] {2});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
+    n.raw.propose(ByteString.copyFrom(new byte[] {2}));
     n.drain();  // both AppendEntries to member 2 are lost
     assertTrue(n.progress(2).startsWith("REPLICATE match=1"), n.progress(2));
 
@@ -458,7 +459,7 @@ class RuleTest {
     n.electAndCatchUp();
     long match = 1;
     for (int tick = 0; tick < 3 * 10; tick++) {
-      n.raw.propose(new byte[] {(byte) tick});
+      n.raw.propose(ByteString.copyFrom(new byte[] {(byte) tick}));
       n.drain();
       // Member 2 acknowledges one entry behind: always something in flight, but progress every tick.
       n.deliver(ack(2, 1, 1, match), ack(3, 1, 1, match + 1));
@@ -473,14 +474,14 @@ class RuleTest {
     Node n = node(config(1).maxBatchBytes(12), 0, 0);
     n.elect();  // member 2 is probed with the no-op; no answer yet
     for (int i = 0; i < 3; i++) {
-      n.raw.propose(new byte[6]);
+      n.raw.propose(ByteString.copyFrom(new byte[6]));
     }
     n.drain();
 
     List<RaftMessage> sent = appends(to(2, n.deliver(ack(2, 1, 1, 1))));
     assertEquals(List.of(2, 1), sent.stream().map(m -> m.getAppendEntries().getEntriesCount()).toList());
 
-    n.raw.propose(new byte[100]);
+    n.raw.propose(ByteString.copyFrom(new byte[100]));
     AppendEntries big = only(to(2, n.drain())).getAppendEntries();
     assertEquals(1, big.getEntriesCount(), "an entry above the limit still goes, alone");
     assertEquals(100, big.getEntries(0).getData().size());
@@ -491,9 +492,9 @@ class RuleTest {
     Node n = node(config(1).maxUncommittedBytes(10), 0, 0);
     n.elect();  // the no-op is uncommitted
 
-    assertTrue(n.raw.propose(new byte[8]).appended());
-    assertTrue(n.raw.propose(new byte[2]).appended(), "exactly at the bound");
-    Proposal refused = n.raw.propose(new byte[1]);
+    assertTrue(n.raw.propose(ByteString.copyFrom(new byte[8])).appended());
+    assertTrue(n.raw.propose(ByteString.copyFrom(new byte[2])).appended(), "exactly at the bound");
+    Proposal refused = n.raw.propose(ByteString.copyFrom(new byte[1]));
     n.drain();
 
     assertEquals(Proposal.Refusal.TOO_MUCH_UNCOMMITTED, refused.refusal());
@@ -502,7 +503,7 @@ class RuleTest {
 
     n.deliver(ack(2, 1, 1, 3));
     assertEquals(3, n.status().commit());
-    assertTrue(n.raw.propose(new byte[10]).appended(), "committing freed the budget");
+    assertTrue(n.raw.propose(ByteString.copyFrom(new byte[10])).appended(), "committing freed the budget");
   }
 
   // ---- messages that are dropped ----
@@ -580,7 +581,7 @@ class RuleTest {
   void leaderCountsItselfTowardCommitOnlyThroughOnPersisted() {
     Node n = node(config(1), 0, 0);
     n.electAndCatchUp();
-    n.raw.propose(new byte[] {1});
+    n.raw.propose(ByteString.copyFrom(new byte[] {1}));
     Ready rd = n.ready();  // handed out, not yet durable
 
     n.raw.step(ack(2, 1, 1, 2));

@@ -6,6 +6,7 @@ import static io.raftd.sim.Scenarios.committedOn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.raftd.proto.RaftMessage;
 import io.raftd.raft.Proposal;
 import io.raftd.raft.Role;
@@ -95,7 +96,7 @@ class MessageCountScenarioTest {
     while (proposed < 1000) {
       byte[] data = new byte[100 + random.nextInt(901)];
       random.nextBytes(data);
-      Proposal p = leader.node.propose(data);
+      Proposal p = leader.node.propose(ByteString.copyFrom(data));
       leader.processor.drain();
       if (p.appended()) {
         entryBytes += data.length;

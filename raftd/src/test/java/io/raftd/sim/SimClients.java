@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.raftd.proto.Entry;
 import io.raftd.raft.Proposal;
 import io.raftd.raft.Role;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -28,7 +27,7 @@ final class SimClients {
   private long maxAcknowledged;
   private long maxReadSeen;
 
-  private record Pending(int node, int life, long index, long term, byte[] payload) {}
+  private record Pending(int node, int life, long index, long term, ByteString payload) {}
 
   /**
    * A linearizable read: it must see at least every write acknowledged, and everything any read that
@@ -68,7 +67,7 @@ final class SimClients {
       Pending p = pending.get(i);
       if (p.node == n.index && p.life == n.life && p.index == e.getIndex()) {
         pending.remove(i);
-        if (p.term == e.getTerm() && e.getData().equals(ByteString.copyFrom(p.payload))) {
+        if (p.term == e.getTerm() && e.getData().equals(p.payload)) {
           acknowledged.add(e);
           maxAcknowledged = Math.max(maxAcknowledged, e.getIndex());
           sim.stats.acknowledged++;
@@ -105,7 +104,7 @@ final class SimClients {
   }
 
   Proposal proposeTo(SimNode target) {
-    byte[] payload = payload();
+    ByteString payload = payload();
     sim.stats.proposals++;
     Proposal p = target.node.propose(payload);
     if (p.appended()) {
@@ -124,11 +123,11 @@ final class SimClients {
     return p;
   }
 
-  private byte[] payload() {
+  private ByteString payload() {
     long n = proposalCounter++;
     String base = "s" + sim.seed() + "-p" + n;
     int extra = sim.rnd.nextInt(10) == 0 ? sim.rnd.nextInt(2000) : sim.rnd.nextInt(48);
-    return (base + "-".repeat(extra)).getBytes(StandardCharsets.UTF_8);
+    return ByteString.copyFromUtf8(base + "-".repeat(extra));
   }
 
   private void scheduleRead() {
