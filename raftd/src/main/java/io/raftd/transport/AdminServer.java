@@ -9,9 +9,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.LengthFieldPrepender;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
@@ -31,6 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+  private static final MessageDecoder REQUESTS = new MessageDecoder(AdminRequest.getDefaultInstance());
 
   private final InetSocketAddress bind;
   private final Options options;
@@ -57,9 +55,8 @@ public final class AdminServer implements AutoCloseable {
           @Override
           protected void initChannel(Channel ch) {
             ch.pipeline().addLast("frames", new FrameCodec.FrameDecoder(options));
-            ch.pipeline().addLast("length", new LengthFieldPrepender(4));
-            ch.pipeline().addLast("decode", new ProtobufDecoder(AdminRequest.getDefaultInstance()));
-            ch.pipeline().addLast("encode", new ProtobufEncoder());
+            ch.pipeline().addLast("decode", REQUESTS);
+            ch.pipeline().addLast("encode", MessageEncoder.INSTANCE);
             ch.pipeline().addLast("requests", new RequestHandler());
             ch.pipeline().addLast("guard", guard);
           }

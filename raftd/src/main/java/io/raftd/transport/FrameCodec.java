@@ -6,9 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LengthFieldPrepender;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.raftd.proto.Hello;
@@ -25,15 +22,15 @@ import java.util.concurrent.TimeUnit;
  */
 final class FrameCodec {
   private static final String TIMEOUT = "timeout";
+  private static final MessageDecoder PEER_FRAMES = new MessageDecoder(PeerFrame.getDefaultInstance());
 
   private FrameCodec() {}
 
   /** Adds the framing and the handshake timeout; the connection's own handlers go after these. */
   static void install(ChannelPipeline p, Options options) {
     p.addLast("frames", new FrameDecoder(options));
-    p.addLast("length", new LengthFieldPrepender(4));
-    p.addLast("decode", new ProtobufDecoder(PeerFrame.getDefaultInstance()));
-    p.addLast("encode", new ProtobufEncoder());
+    p.addLast("decode", PEER_FRAMES);
+    p.addLast("encode", MessageEncoder.INSTANCE);
     p.addLast(TIMEOUT, new ReadTimeoutHandler(options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS));
   }
 
