@@ -4,11 +4,15 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
@@ -35,6 +39,8 @@ public final class AdminServer implements AutoCloseable {
   private final Function<AdminRequest, CompletableFuture<AdminResponse>> handler;
   private final Counters counters = new Counters();
   private final ConnectionGuard guard = new ConnectionGuard(counters);
+  /** Every accepted connection: {@link #close} closes them itself, for the reason PeerTransport's says. */
+  private final ChannelGroup clients = new DefaultChannelGroup("raftd-admin", GlobalEventExecutor.INSTANCE);
   private EventLoopGroup group;
   private Channel server;
   private volatile boolean accepting = true;
@@ -51,6 +57,13 @@ public final class AdminServer implements AutoCloseable {
     ChannelFuture bound = new ServerBootstrap().group(group).channel(io.serverChannel())
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
+        .handler(new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelRead(ChannelHandlerContext ctx, Object accepted) {
+            clients.add((Channel) accepted);  // before it is registered: close() cannot miss it
+            ctx.fireChannelRead(accepted);
+          }
+        })
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
@@ -106,7 +119,10 @@ public final class AdminServer implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (server != null) {
+      // The listening socket, then every client connection: a client waiting on a stopped member learns at
+      // once that the connection is gone, rather than at its own timeout.
       server.close().awaitUninterruptibly();
+      clients.close().awaitUninterruptibly();
     }
     if (group != null) {
       group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
