@@ -10,6 +10,8 @@ import io.raftd.client.RaftdClient;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
 import io.raftd.proto.ErrorCode;
+import io.raftd.proto.PeerFrame;
+import io.raftd.proto.RaftMessage;
 import io.raftd.proto.StatusRequest;
 import io.raftd.transport.Counters;
 import java.io.DataInputStream;
@@ -30,11 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Garbage on the admin port closes only the connection it came on (and is counted); the member stays up
- * and the cluster keeps committing. A well-formed request without an operation gets INVALID_ARGUMENT. A
+ * Garbage on the admin port or the peer port closes only the connection it came on (and is counted); the
+ * member stays up and the cluster keeps committing. A well-formed request without an operation gets INVALID_ARGUMENT. A
  * frame left unfinished closes its connection after the frame timeout; an idle connection stays open.
  */
-class AdminBadInputTest {
+class BadInputOnPortsTest {
   private static final int MAX_FRAME = 16 << 20;  // transport.max_frame_bytes's default
   /** Short, so that the test waits little; the default is 10 s. */
   private static final Duration FRAME_TIMEOUT = Duration.ofSeconds(1);
@@ -97,6 +99,32 @@ class AdminBadInputTest {
     }
     assertEquals(closedBefore, counters.connectionsClosedForBadInput(), "a well-formed request was counted as bad input");
 
+    stillCommits(leader);
+  }
+
+  /** The peer port's own rules are tested in io.raftd.transport.BadInputTest; here, a running member's. */
+  @Test
+  void badBytesOnThePeerPortCloseOnlyThatConnectionAndTheClusterKeepsCommitting() throws Exception {
+    int leader = c.awaitLeader();
+    Daemon target = c.daemons.get(leader);
+    InetSocketAddress peer = new InetSocketAddress("127.0.0.1", c.peerPorts.get(leader));
+    Counters counters = target.transport().counters();
+    byte[] garbage = new byte[4096];
+    new Random(4).nextBytes(garbage);
+    rejected(counters, peer, "random bytes", garbage, false);
+    rejected(counters, peer, "a truncated frame", concat(length(100), new byte[50]), true);
+    rejected(counters, peer, "a 2 GiB length prefix", length(0x8000_0000), false);
+    byte[] undecodable = new byte[8];
+    Arrays.fill(undecodable, (byte) 0xFF);
+    rejected(counters, peer, "an undecodable frame", concat(length(8), undecodable), false);
+    // A well-formed frame with nonsense in it: a Raft message from nobody, before any Hello.
+    byte[] raftFirst = PeerFrame.newBuilder().setRaft(RaftMessage.newBuilder().setTerm(1 << 30)).build().toByteArray();
+    rejected(counters, peer, "a Raft message before the Hello", concat(length(raftFirst.length), raftFirst), false);
+    stillCommits(leader);
+  }
+
+  /** A write commits on every member and the leader still leads: bad input disturbed nothing else. */
+  private static void stillCommits(int leader) throws Exception {
     try (RaftdClient client = RaftdClient.create(c.adminAddresses, Duration.ofSeconds(20))) {
       long index = client.write(put("after", "garbage")).getIndex();
       for (Daemon d : c.daemons) {
