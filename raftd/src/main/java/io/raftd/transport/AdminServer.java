@@ -4,7 +4,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -39,7 +38,7 @@ public final class AdminServer implements AutoCloseable {
   private final Function<AdminRequest, CompletableFuture<AdminResponse>> handler;
   private final Counters counters = new Counters();
   private final ConnectionGuard guard = new ConnectionGuard(counters);
-  /** Every accepted connection: {@link #close} closes them itself, for the reason PeerTransport's says. */
+  /** Every accepted connection: {@link #close} closes them itself (see {@link AcceptedChannels} for why). */
   private final ChannelGroup clients = new DefaultChannelGroup("raftd-admin", GlobalEventExecutor.INSTANCE);
   private EventLoopGroup group;
   private Channel server;
@@ -57,13 +56,7 @@ public final class AdminServer implements AutoCloseable {
     ChannelFuture bound = new ServerBootstrap().group(group).channel(io.serverChannel())
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .handler(new ChannelInboundHandlerAdapter() {
-          @Override
-          public void channelRead(ChannelHandlerContext ctx, Object accepted) {
-            clients.add((Channel) accepted);  // before it is registered: close() cannot miss it
-            ctx.fireChannelRead(accepted);
-          }
-        })
+        .handler(new AcceptedChannels(clients))
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
