@@ -111,7 +111,16 @@ public final class RaftdClient implements AutoCloseable {
    */
   public AdminResponse call(AdminRequest.Builder request, boolean leaderOnly, boolean idempotent)
       throws RaftdException, InterruptedException {
-    long deadline = deadline();
+    return call(request, leaderOnly, idempotent, deadline());
+  }
+
+  /**
+   * {@link #call(AdminRequest.Builder, boolean, boolean)} giving up at {@code deadline} (a
+   * {@link System#nanoTime()} value) rather than the client's timeout from now: for callers that make
+   * several calls within one timeout.
+   */
+  public AdminResponse call(AdminRequest.Builder request, boolean leaderOnly, boolean idempotent, long deadline)
+      throws RaftdException, InterruptedException {
     RaftdException last = null;
     int attempt = 0;
     while (System.nanoTime() - deadline < 0) {
@@ -121,7 +130,10 @@ public final class RaftdClient implements AutoCloseable {
         // would then be unknown. Report the refusal instead.
         break;
       }
-      request.setTimeoutMs((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      // The server gets a little less than what is left, so that its answer (a TIMEOUT, a status with
+      // members it could not reach) arrives before this client stops waiting for it.
+      long leftMs = TimeUnit.NANOSECONDS.toMillis(left);
+      request.setTimeoutMs((int) Math.max(1, leftMs - Math.min(leftMs / 5, 1000)));
       AdminConnection c;
       try {
         c = connection(leaderOnly, attempt);
@@ -242,7 +254,8 @@ public final class RaftdClient implements AutoCloseable {
     return TimeUnit.MILLISECONDS.toNanos(Math.max(50, Math.min(1000, timeout.toMillis() / 10)));
   }
 
-  private long deadline() {
+  /** The client's timeout from now, as a {@link System#nanoTime()} deadline. */
+  public long deadline() {
     return System.nanoTime() + timeout.toNanos();
   }
 

@@ -42,27 +42,37 @@ public final class Session implements AutoCloseable {
   }
 
   /**
-   * Writes this session sent again after the server answered with an unknown outcome (TIMEOUT,
-   * UNKNOWN_OUTCOME). Resends after a broken connection happen inside {@link RaftdClient#call} and are
-   * not counted here.
+   * Writes this session sent again: after an attempt whose outcome was unknown (UNKNOWN_OUTCOME, no answer
+   * in time, the connection lost after sending) or that reached no member.
    */
   public long retries() {
     return retries;
   }
 
-  /** Applies {@code command} exactly once, retrying through unknown outcomes until the client's timeout. */
+  /**
+   * Applies {@code command} exactly once, retrying through unknown outcomes until the client's timeout.
+   * Giving up after an attempt that may have been applied is UNKNOWN_OUTCOME, whatever the last failure.
+   */
   public WriteResponse write(byte[] command) throws RaftdException, InterruptedException {
     long seq = sequence.begin();
     try {
-      long deadline = System.nanoTime() + client.timeout().toNanos();
+      long deadline = client.deadline();
+      boolean maybeApplied = false;
       while (true) {
         WriteRequest.Builder w = WriteRequest.newBuilder().setSession(id).setSeq(seq)
             .setLowestPending(sequence.lowestPending()).setCommand(ByteString.copyFrom(command));
         try {
-          return client.call(AdminRequest.newBuilder().setWrite(w), true, true).getWrite();
+          // Not idempotent for the client: an attempt whose outcome is unknown comes back here as such,
+          // and this loop, which may resend it, decides.
+          return client.call(AdminRequest.newBuilder().setWrite(w), true, false, deadline).getWrite();
         } catch (RaftdException e) {
+          maybeApplied |= e.outcomeUnknown();
           boolean retry = e.outcomeUnknown() || e.unreachable();
           if (!retry || System.nanoTime() - deadline > 0) {
+            if (maybeApplied && !e.outcomeUnknown()) {
+              throw new RaftdException(ErrorCode.UNKNOWN_OUTCOME, e.getMessage()
+                  + "; an earlier attempt may have applied", null);
+            }
             throw e;
           }
           retries++;
@@ -90,7 +100,10 @@ public final class Session implements AutoCloseable {
   public void close() throws InterruptedException {
     keepAlive.shutdownNow();
     try {
-      client.call(AdminRequest.newBuilder().setCloseSession(CloseSessionRequest.newBuilder().setSession(id)), true, true);
+      // Best effort, and briefly: a session not closed expires on its own.
+      long deadline = System.nanoTime() + Math.min(client.timeout().toNanos(), TimeUnit.SECONDS.toNanos(1));
+      client.call(AdminRequest.newBuilder().setCloseSession(CloseSessionRequest.newBuilder().setSession(id)), true, true,
+          deadline);
     } catch (RaftdException e) {
       // the session expires on its own
     }

@@ -21,6 +21,10 @@ class PendingSequenceTest {
     assertEquals(2, s.lowestPending());
     s.end(b);
     assertEquals(3, s.lowestPending());
+    long c = s.begin();
+    long d = s.begin();
+    s.end(d);
+    assertEquals(c, s.lowestPending(), "a later number's answer does not release an earlier one");
   }
 
   /**

@@ -38,6 +38,9 @@ final class AppendCommand extends CtlCommand {
         throw new CtlException(ExitCode.USAGE, "--file " + file + ": cannot read it: " + e.getMessage());
       }
     } else if (data.equals("-")) {
+      if (ctl.inScript()) {
+        throw new CtlException(ExitCode.USAGE, "append -: in script mode stdin is the script; give DATA or --file F");
+      }
       payload = ByteString.readFrom(ctl.io.in());
     } else {
       payload = ByteString.copyFrom(data, StandardCharsets.UTF_8);

@@ -13,8 +13,13 @@ import java.util.Optional;
 /** The cluster as one reachable member sees it: every member's status, gathered by it over the peer port. */
 record Cluster(List<MemberStatus> members) {
   static Cluster ask(Connection c) throws RaftdException, InterruptedException {
+    return ask(c, c.client().deadline());
+  }
+
+  /** Asks, giving up at {@code deadline} ({@link System#nanoTime()}): for commands that ask more than once. */
+  static Cluster ask(Connection c, long deadline) throws RaftdException, InterruptedException {
     ClusterStatus s = c.client().call(AdminRequest.newBuilder().setClusterStatus(ClusterStatusRequest.getDefaultInstance()),
-        false, true).getClusterStatus();
+        false, true, deadline).getClusterStatus();
     return new Cluster(s.getMembersList().stream().sorted(Comparator.comparing(m -> m.getMember().getName())).toList());
   }
 

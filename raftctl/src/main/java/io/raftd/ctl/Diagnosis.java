@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * whether a quorum is left. Asks every known member for its status at once, briefly.
  */
 final class Diagnosis {
-  private static final Duration PROBE = Duration.ofMillis(1500);
+  private static final Duration PROBE = Duration.ofMillis(1000);
 
   private Diagnosis() {}
 

@@ -174,7 +174,7 @@ final class KvCommands {
     @Override
     int run(Raftctl ctl) throws Exception {
       if (limit < 0) {
-        throw new CtlException(ExitCode.USAGE, "--limit must be positive");
+        throw new CtlException(ExitCode.USAGE, "--limit must not be negative (0: the server's default)");
       }
       KvQueryResult r = ctl.connection().kv().scan(KvScan.newBuilder().setPrefix(utf8(prefix)).setLimit(limit).build(), stale);
       Output out = ctl.output();

@@ -1,6 +1,7 @@
 package io.raftd.ctl;
 
 import com.google.gson.JsonObject;
+import io.raftd.client.RaftdException;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.NodeStatus;
 import io.raftd.proto.TransferLeaderRequest;
@@ -22,20 +23,27 @@ final class LeaderCommand {
     @Override
     int run(Raftctl ctl) throws Exception {
       Connection c = ctl.connection();
-      Cluster before = Cluster.ask(c);
+      long deadline = c.client().deadline();  // one --timeout for the whole command
+      Cluster before = Cluster.ask(c, deadline);
       if (target != null) {
         before.member(target);  // NOT_FOUND with the names there are
       }
       String from = before.leader().map(s -> s.getSelf().getName()).orElse(null);
-      long deadline = System.nanoTime() + c.timeout.toNanos();
       if (target == null || !target.equals(from)) {
         c.client().call(AdminRequest.newBuilder().setTransferLeader(
-            TransferLeaderRequest.newBuilder().setTargetName(target == null ? "" : target)), true, true);
+            TransferLeaderRequest.newBuilder().setTargetName(target == null ? "" : target)), true, true, deadline);
       }
       NodeStatus now = null;
+      String last = from;
       while (System.nanoTime() - deadline < 0) {
-        Optional<NodeStatus> leader = Cluster.ask(c).leader();
+        Optional<NodeStatus> leader;
+        try {
+          leader = Cluster.ask(c, deadline).leader();
+        } catch (RaftdException e) {
+          break;  // out of time, or nobody answers: said below
+        }
         String name = leader.map(s -> s.getSelf().getName()).orElse(null);
+        last = name;
         if (name != null && (target != null ? name.equals(target) : !name.equals(from))) {
           now = leader.get();
           break;
@@ -44,7 +52,8 @@ final class LeaderCommand {
       }
       if (now == null) {
         throw new CtlException(ExitCode.FAILURE, "the transfer did not complete within " + c.timeout.toMillis()
-            + " ms (the target may be behind or unreachable); the leader is still " + (from == null ? "unknown" : from));
+            + " ms (the target may be behind or unreachable); the leader was " + (from == null ? "unknown" : from)
+            + ", and is now " + (last == null ? "unknown" : last));
       }
       Output out = ctl.output();
       if (out.json) {

@@ -97,6 +97,11 @@ final class Raftctl implements Callable<Integer> {
     return !off && io.stdoutTerminal() && !output().json;
   }
 
+  /** Whether this is a line of a script: stdin is then the script, not input for the command. */
+  boolean inScript() {
+    return script != null;
+  }
+
   boolean debug() {
     return debug || (script != null && script.debug);
   }

@@ -47,7 +47,8 @@ final class SnapshotCommand {
     }
   }
 
-  @Command(name = "list", description = "Lists the snapshots kept by --node NAME (default: every reachable member).")
+  @Command(name = "list", description = "Lists the snapshots kept by --node NAME (default: every reachable member); "
+      + "exit 1 if a member could not list them.")
   static final class List_ extends CtlCommand {
     @Option(names = "--node", paramLabel = "NAME")
     String node;
@@ -59,6 +60,7 @@ final class SnapshotCommand {
           : cluster.members().stream().filter(MemberStatus::getReachable).toList();
       Output out = ctl.output();
       JsonArray all = new JsonArray();
+      JsonArray errors = new JsonArray();
       List<List<String>> rows = new ArrayList<>();
       for (MemberStatus m : asked) {
         List<SnapshotMetadata> list;
@@ -71,6 +73,10 @@ final class SnapshotCommand {
             throw e;
           }
           ctl.io.err().println("raftctl: " + m.getMember().getName() + ": " + e.getMessage());
+          JsonObject err = new JsonObject();
+          err.addProperty("node", m.getMember().getName());
+          err.addProperty("error", e.getMessage());
+          errors.add(err);
           continue;
         }
         for (SnapshotMetadata s : list) {
@@ -84,11 +90,12 @@ final class SnapshotCommand {
       if (out.json) {
         JsonObject o = new JsonObject();
         o.add("snapshots", all);
+        o.add("errors", errors);
         out.json(o);
       } else {
         out.table(List.of("NODE", "ID", "INDEX", "TERM", "BYTES"), rows);
       }
-      return ExitCode.OK;
+      return errors.isEmpty() ? ExitCode.OK : ExitCode.FAILURE;  // each failure was named on stderr
     }
   }
 }

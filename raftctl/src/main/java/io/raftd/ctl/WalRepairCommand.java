@@ -42,6 +42,9 @@ final class WalRepairCommand extends CtlCommand {
     if (index < 0) {
       throw new CtlException(ExitCode.USAGE, "--truncate-after must not be negative: " + index);
     }
+    if (!yes && ctl.inScript()) {
+      throw new CtlException(ExitCode.USAGE, "wal repair: in script mode stdin is the script; add --yes");
+    }
     try (DataDirLock lock = dataDir.lockForWriting()) {
       WalRepair.Plan plan;
       try {

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -41,12 +42,16 @@ final class Ctl {
 
   /** With {@code stdin} as standard input, which is a terminal or not. */
   Result run(String stdin, boolean stdinTerminal, String... args) {
+    return run(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), stdinTerminal, args);
+  }
+
+  /** With {@code stdin} as standard input, fed as the test goes (script mode). */
+  Result run(InputStream stdin, boolean stdinTerminal, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
          PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      Raftctl.Io io = new Raftctl.Io(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), o, e, env,
-          stdinTerminal, false);
+      Raftctl.Io io = new Raftctl.Io(stdin, o, e, env, stdinTerminal, false);
       int code = Main.run(new Raftctl(io), args);
       return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

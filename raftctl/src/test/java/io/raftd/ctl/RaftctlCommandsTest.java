@@ -2,7 +2,6 @@ package io.raftd.ctl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -208,7 +207,7 @@ class RaftctlCommandsTest {
   @Test
   void versionNamesTheClientAndEveryServer() {
     JsonObject v = ctl.run("-o", "json", "version").json();
-    assertFalse(v.get("client").getAsString().isEmpty());
+    assertEquals(ctl.run("--version").out(), "raftctl " + v.get("client").getAsString() + "\n");
     Set<String> names = new HashSet<>();
     v.getAsJsonArray("servers").forEach(s -> names.add(s.getAsJsonObject().get("name").getAsString()));
     assertEquals(Set.copyOf(cluster.names), names);
@@ -249,6 +248,11 @@ class RaftctlCommandsTest {
     assertEquals("b\n", ctl.run("get", "s2").out(), "line 3 ran");
     Ctl.Result badLine = ctl.run("put only-a-key\n", false);
     assertEquals(ExitCode.USAGE, badLine.code(), badLine::toString);
+    // stdin is the script: append - would swallow the lines after it as its payload.
+    Ctl.Result stdinPayload = ctl.run("append -\nput s3 c\n", false);
+    assertEquals(ExitCode.USAGE, stdinPayload.code(), stdinPayload::toString);
+    assertTrue(stdinPayload.err().contains("stdin is the script"), stdinPayload::toString);
+    assertEquals(ExitCode.NOT_FOUND, ctl.run("get", "s3").code(), "nothing ran after the refused line");
   }
 
   @Test
@@ -257,9 +261,13 @@ class RaftctlCommandsTest {
     long before = leaderCommit();
     Ctl.Result r = ctl.run("put w1 a\nput w2 b\nput w3 c\n", false);
     assertEquals(0, r.code(), r::toString);
-    long index = ctl.run("-o", "json", "get", "w3").json().get("mod_index").getAsLong();
-    assertTrue(index >= before + 4, "a session entry before the three puts: " + before + " -> " + index);
-    assertNotEquals(0, index);
+    long[] index = new long[3];
+    for (int i = 0; i < 3; i++) {
+      index[i] = ctl.run("-o", "json", "get", "w" + (i + 1)).json().get("mod_index").getAsLong();
+    }
+    assertEquals(before + 2, index[0], "one session entry, then the first put");
+    assertEquals(index[0] + 1, index[1], "no second session");
+    assertEquals(index[1] + 1, index[2], "no third session");
   }
 
   private static long leaderCommit() {

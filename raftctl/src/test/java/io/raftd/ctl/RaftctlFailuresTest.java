@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.protobuf.ByteString;
+import io.raftd.client.KvClient;
 import io.raftd.client.RaftdClient;
 import io.raftd.daemon.LocalCluster;
 import io.raftd.proto.NodeStatus;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -92,6 +97,45 @@ class RaftctlFailuresTest {
         assertEquals(ExitCode.OUTCOME_UNKNOWN, r.code(), r::toString);
         assertEquals("", r.out());
         assertTrue(r.err().contains("may or may not"), r::toString);
+      }
+    }
+  }
+
+  /**
+   * The same in script mode, where writes go through a session that retries: when it gives up, the write
+   * may still have applied, and that is 6, not "unavailable", whatever the last attempt met.
+   */
+  @Test
+  void aScriptWhoseWriteMayHaveAppliedExitsSix() throws Exception {
+    try (LocalCluster cluster = new LocalCluster(dir, 3, LocalCluster.FAST_WAL)) {
+      cluster.startAll();
+      int leader = cluster.awaitLeader();
+      String leaderAdmin = cluster.adminAddresses.get(leader);
+      try (RaftdClient client = RaftdClient.create(List.of(leaderAdmin), Duration.ofSeconds(5));
+           PipedOutputStream feed = new PipedOutputStream();
+           PipedInputStream stdin = new PipedInputStream(feed)) {
+        Ctl ctl = new Ctl(List.of(leaderAdmin));
+        CompletableFuture<Ctl.Result> script = CompletableFuture.supplyAsync(() -> ctl.run(stdin, false, "--timeout", "5s"));
+        feed.write("put first 1\n".getBytes(StandardCharsets.UTF_8));
+        feed.flush();
+        LocalCluster.await("the script's first line applied", Duration.ofSeconds(30),
+            () -> new KvClient(client).get(ByteString.copyFromUtf8("first"), false).getKvsCount() == 1);
+        NodeStatus before = client.status(leaderAdmin);
+        for (int i = 0; i < 3; i++) {
+          if (i != leader) {
+            cluster.stop(i);
+          }
+        }
+        feed.write("append in-flight\nput never 2\n".getBytes(StandardCharsets.UTF_8));
+        feed.flush();
+        LocalCluster.await("the append in the leader's log, uncommitted", Duration.ofSeconds(30), () -> {
+          NodeStatus s = client.status(leaderAdmin);
+          return s.getLastIndex() > before.getLastIndex() && s.getCommit() < s.getLastIndex();
+        });
+        cluster.stop(leader);
+        Ctl.Result r = script.get(60, TimeUnit.SECONDS);
+        assertEquals(ExitCode.OUTCOME_UNKNOWN, r.code(), r::toString);
+        assertTrue(r.err().contains("stopped at line 2"), r::toString);
       }
     }
   }

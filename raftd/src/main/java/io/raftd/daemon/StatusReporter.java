@@ -114,11 +114,14 @@ final class StatusReporter implements AdminService.StatusSource {
             MemberStatus.newBuilder().setMember(m).setReachable(true).setStatus(nodeStatus()).build()));
         continue;
       }
-      Duration wait = timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout : Duration.ofSeconds(2);
+      // Half the request's time at most (2 s at most), and the backstop a quarter of that later: the answer,
+      // with silent members marked unreachable, goes out well before the request itself times out.
+      Duration half = timeout.dividedBy(2);
+      Duration wait = half.compareTo(Duration.ofSeconds(2)) < 0 ? half : Duration.ofSeconds(2);
       answers.add(daemon.transport()
           .probe(Daemon.address(io.raftd.config.HostPort.parse(m.getPeerAddress())),
               ProbeRequest.newBuilder().setStatus(StatusProbe.getDefaultInstance()).build(), wait)
-          .orTimeout(wait.toMillis() + 500, TimeUnit.MILLISECONDS)
+          .orTimeout(wait.toMillis() + wait.toMillis() / 4, TimeUnit.MILLISECONDS)
           .handle((reply, e) -> {
             MemberStatus.Builder ms = MemberStatus.newBuilder().setMember(m);
             if (e != null || reply.getStatus().isEmpty()) {
