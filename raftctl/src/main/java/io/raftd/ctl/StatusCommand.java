@@ -2,6 +2,7 @@ package io.raftd.ctl;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.raftd.client.RaftdException;
 import io.raftd.proto.Member;
 import io.raftd.proto.MemberStatus;
 import io.raftd.proto.NodeStatus;
@@ -30,7 +31,17 @@ final class StatusCommand extends CtlCommand {
     Cluster cluster = Cluster.ask(ctl.connection());
     if (node != null) {
       MemberStatus m = cluster.member(node);
-      NodeStatus s = ctl.connection().client().status(m.getMember().getAdminAddress());
+      NodeStatus s;
+      try {
+        s = ctl.connection().client().status(m.getMember().getAdminAddress());
+      } catch (RaftdException e) {
+        if (!e.unreachable()) {
+          throw e;
+        }
+        // The cluster answered; only this member did not: say that, not "cannot reach the cluster".
+        throw new CtlException(ExitCode.UNAVAILABLE, node + " does not answer at " + m.getMember().getAdminAddress()
+            + " (" + e.getMessage() + "); `raftctl status` shows the others");
+      }
       NodeDetail.print(ctl.output(), s);
       return ExitCode.OK;
     }

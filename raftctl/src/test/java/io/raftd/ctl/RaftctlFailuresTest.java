@@ -65,6 +65,10 @@ class RaftctlFailuresTest {
       }
       assertEquals(2, unreachable);
       assertTrue(ctl.run("status").out().contains("no leader among the reachable members"));
+      String down = cluster.names.get(survivor == 0 ? 1 : 0);
+      Ctl.Result one = ctl.run("--timeout", "3s", "status", "--node", down);
+      assertEquals(ExitCode.UNAVAILABLE, one.code(), one::toString);
+      assertTrue(one.err().startsWith("raftctl: " + down + " does not answer at "), one::toString);
     }
   }
 
