@@ -2,11 +2,10 @@ package io.raftd.it;
 
 import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
+import io.raftd.daemon.LocalCluster;
 import io.raftd.proto.NodeStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +65,7 @@ public final class ProcessCluster implements AutoCloseable {
     Files.createDirectories(itDir);
     this.root = Files.createTempDirectory(itDir, name + "-");
     this.processes = new Process[size];
-    int[] ports = freePorts(3 * size);
+    int[] ports = LocalCluster.freePorts(3 * size);  // below the ephemeral range: see there
     StringBuilder members = new StringBuilder();
     for (int i = 0; i < size; i++) {
       names.add("n" + (i + 1));
@@ -371,42 +370,6 @@ public final class ProcessCluster implements AutoCloseable {
     List<ProcessHandle> children = p.descendants().toList();
     p.destroyForcibly();
     children.forEach(ProcessHandle::destroyForcibly);
-  }
-
-  /**
-   * A listening socket on a random loopback port below the kernel's ephemeral range (32768 and up): a
-   * port released there and bound again later (a member restarted) cannot meanwhile be taken as the
-   * local port of some outgoing connection, as a port from the ephemeral range can.
-   */
-  private static ServerSocket bindBelowEphemeralRange() throws IOException {
-    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-    for (int attempt = 0; attempt < 1000; attempt++) {
-      ServerSocket s = new ServerSocket();
-      try {
-        s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), random.nextInt(20_000, 32_000)), 1);
-        return s;
-      } catch (IOException taken) {
-        s.close();
-      }
-    }
-    throw new IOException("no free loopback port found in 20000..31999");
-  }
-
-  static int[] freePorts(int n) throws IOException {
-    int[] ports = new int[n];
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = bindBelowEphemeralRange();
-        held.add(s);
-        ports[i] = s.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket s : held) {
-        s.close();
-      }
-    }
-    return ports;
   }
 
 }

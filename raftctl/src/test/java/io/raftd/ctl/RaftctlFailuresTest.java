@@ -33,11 +33,7 @@ class RaftctlFailuresTest {
       cluster.startAll();
       int leader = cluster.awaitLeader();
       int survivor = cluster.followerOtherThan(leader);
-      for (int i = 0; i < 3; i++) {
-        if (i != survivor) {
-          cluster.stop(i);
-        }
-      }
+      stopAllBut(cluster, survivor);
       Ctl ctl = new Ctl(cluster.adminAddresses);
       String name = cluster.names.get(survivor);
       // Until it notices, a survivor that leads takes the write and cannot commit it: that is exit 6, below.
@@ -84,18 +80,11 @@ class RaftctlFailuresTest {
       String leaderAdmin = cluster.adminAddresses.get(leader);
       try (RaftdClient client = RaftdClient.create(List.of(leaderAdmin), Duration.ofSeconds(5))) {
         NodeStatus before = client.status(leaderAdmin);
-        for (int i = 0; i < 3; i++) {
-          if (i != leader) {
-            cluster.stop(i);
-          }
-        }
+        stopAllBut(cluster, leader);
         Ctl ctl = new Ctl(List.of(leaderAdmin));
         CompletableFuture<Ctl.Result> append = CompletableFuture.supplyAsync(
             () -> ctl.run("--timeout", "20s", "append", "in flight"));
-        LocalCluster.await("the append in the leader's log, uncommitted", Duration.ofSeconds(30), () -> {
-          NodeStatus s = client.status(leaderAdmin);
-          return s.getLastIndex() > before.getLastIndex() && s.getCommit() < s.getLastIndex();
-        });
+        awaitUncommittedAppend(client, leaderAdmin, before);
         cluster.stop(leader);
         Ctl.Result r = append.get(60, TimeUnit.SECONDS);
         assertEquals(ExitCode.OUTCOME_UNKNOWN, r.code(), r::toString);
@@ -125,22 +114,32 @@ class RaftctlFailuresTest {
         LocalCluster.await("the script's first line applied", Duration.ofSeconds(30),
             () -> new KvClient(client).get(ByteString.copyFromUtf8("first"), false).getKvsCount() == 1);
         NodeStatus before = client.status(leaderAdmin);
-        for (int i = 0; i < 3; i++) {
-          if (i != leader) {
-            cluster.stop(i);
-          }
-        }
+        stopAllBut(cluster, leader);
         feed.write("append in-flight\nput never 2\n".getBytes(StandardCharsets.UTF_8));
         feed.flush();
-        LocalCluster.await("the append in the leader's log, uncommitted", Duration.ofSeconds(30), () -> {
-          NodeStatus s = client.status(leaderAdmin);
-          return s.getLastIndex() > before.getLastIndex() && s.getCommit() < s.getLastIndex();
-        });
+        awaitUncommittedAppend(client, leaderAdmin, before);
         cluster.stop(leader);
         Ctl.Result r = script.get(60, TimeUnit.SECONDS);
         assertEquals(ExitCode.OUTCOME_UNKNOWN, r.code(), r::toString);
         assertTrue(r.err().contains("stopped at line 2"), r::toString);
       }
     }
+  }
+
+  private static void stopAllBut(LocalCluster cluster, int kept) throws Exception {
+    for (int i = 0; i < cluster.names.size(); i++) {
+      if (i != kept) {
+        cluster.stop(i);
+      }
+    }
+  }
+
+  /** Waits until the leader at {@code admin} holds an entry past {@code before}'s log that it has not committed. */
+  private static void awaitUncommittedAppend(RaftdClient client, String admin, NodeStatus before)
+      throws InterruptedException {
+    LocalCluster.await("the append in the leader's log, uncommitted", Duration.ofSeconds(30), () -> {
+      NodeStatus s = client.status(admin);
+      return s.getLastIndex() > before.getLastIndex() && s.getCommit() < s.getLastIndex();
+    });
   }
 }
