@@ -83,7 +83,7 @@ public final class ProcessCluster implements AutoCloseable {
           metrics_address = "127.0.0.1:%d"
 
           [cluster]
-          token = "it"
+          token = "integration-test-cluster-token"
           members = [
           %s]
 

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 final class ConfigReader {
   static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
       "metrics_address", "state_machine", "cluster", "raft", "transport", "snapshot", "wal");
-  static final List<String> CLUSTER_KEYS = List.of("token", "members");
+  static final List<String> CLUSTER_KEYS = List.of("token", "previous_tokens", "members");
   static final List<String> MEMBER_KEYS = List.of("name", "peer", "admin");
   static final List<String> RAFT_KEYS = List.of("heartbeat_ms", "election_timeout_ms", "max_entry_bytes",
       "max_append_bytes", "max_inflight");
@@ -93,10 +93,15 @@ final class ConfigReader {
   private static Cluster cluster(TomlTable cluster) throws ConfigException {
     cluster.rejectUnknownKeys(CLUSTER_KEYS);
     Optional<String> token = cluster.string("token");
-    if (token.isPresent() && !validToken(token.get())) {
-      // The token is a shared secret of sorts: say what is wrong with it, never echo it into a log.
-      throw cluster.error("token", "is not valid: expected 1.." + MAX_TOKEN_LENGTH
-          + " printable ASCII characters (the value, " + token.get().length() + " characters, is not shown)");
+    if (token.isPresent()) {
+      checkToken(cluster, "token", token.get());
+    }
+    List<String> previous = cluster.strings("previous_tokens").orElse(List.of());
+    for (int i = 0; i < previous.size(); i++) {
+      checkToken(cluster, "previous_tokens[" + i + "]", previous.get(i));
+    }
+    if (!previous.isEmpty() && token.isEmpty()) {
+      throw cluster.invalid("previous_tokens", "is given without cluster.token: a rotation needs the new token too");
     }
     List<Member> members = new ArrayList<>();
     Optional<List<TomlTable>> entries = cluster.tables("members", MEMBERS_FORM);
@@ -107,7 +112,15 @@ final class ConfigReader {
     for (TomlTable entry : entries.orElse(List.of())) {
       members.add(member(entry));
     }
-    return new Cluster(token, members);
+    return new Cluster(token, previous, members);
+  }
+
+  private static void checkToken(TomlTable cluster, String key, String token) throws ConfigException {
+    if (!validToken(token)) {
+      // The token is a secret: say what is wrong with it, never echo it into a log.
+      throw cluster.error(key, "is not valid: expected 1.." + MAX_TOKEN_LENGTH
+          + " printable ASCII characters (the value, " + token.length() + " characters, is not shown)");
+    }
   }
 
   private static boolean validToken(String token) {

@@ -34,13 +34,16 @@ public record RaftdConfig(
     String source) {
 
   /**
-   * @param token shared by every member, so that a member of one cluster never talks to another; absent
-   *     only for a one-node cluster
+   * @param token the secret every member proves it holds before any peer connection carries anything (and
+   *     what the cluster id is derived from on the first start); absent only for a one-node cluster, which
+   *     then accepts no peers
+   * @param previousTokens tokens still accepted from peers while a new one is rolled out
    * @param members the initial members, used only on the very first start; empty for a one-node cluster
    */
-  public record Cluster(Optional<String> token, List<Member> members) {
+  public record Cluster(Optional<String> token, List<String> previousTokens, List<Member> members) {
     public Cluster {
       Objects.requireNonNull(token);
+      previousTokens = List.copyOf(previousTokens);
       members = List.copyOf(members);
     }
   }

@@ -81,6 +81,25 @@ final class TomlTable {
     return Optional.ofNullable((String) value);
   }
 
+  /** An array of strings, each named by its index in errors ({@code cluster.previous_tokens[1]}). */
+  Optional<List<String>> strings(String key) throws ConfigException {
+    Object value = values.get(key);
+    if (value == null) {
+      return Optional.empty();
+    }
+    if (!(value instanceof List<?> list)) {
+      throw wrongType(key, "an array of strings");
+    }
+    List<String> strings = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.get(i) instanceof String s)) {
+        throw source.error(pathOf(key) + "[" + i + "]", list.get(i), "has the wrong type: expected a string");
+      }
+      strings.add(s);
+    }
+    return Optional.of(strings);
+  }
+
   /** One of the given words. */
   String choice(String key, String defaultValue, List<String> choices) throws ConfigException {
     String value = string(key).orElse(defaultValue);

@@ -29,6 +29,7 @@ import io.raftd.storage.NioFileIO;
 import io.raftd.storage.SnapshotStore;
 import io.raftd.storage.WriteAheadLog;
 import io.raftd.transport.AdminServer;
+import io.raftd.transport.ClusterKeys;
 import io.raftd.transport.Options;
 import io.raftd.transport.PeerTransport;
 import java.io.IOException;
@@ -57,6 +58,8 @@ public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
   /** The RaftLoop's tick: timeouts in the config are whole multiples of it in effect. */
   static final Duration TICK = Duration.ofMillis(10);
+  /** Tokens shorter than this get a WARN at start: 16 random printable characters are about 100 bits. */
+  static final int MIN_SAFE_TOKEN_LENGTH = 16;
 
   /** The member could not start: the message is the one line the operator sees. */
   public static final class StartupException extends Exception {
@@ -97,7 +100,7 @@ public final class Daemon implements AutoCloseable {
       RaftNodeHolder holder = new RaftNodeHolder();
       Options transportOptions = transportOptions(config, dataDir);
       this.transport = new PeerTransport(known == null ? 0 : known.getClusterId(), identity.getMemberId(),
-          address(config.peerAddress()), transportOptions, holder, snapshots, null);
+          clusterKeys(config.cluster()), address(config.peerAddress()), transportOptions, holder, snapshots, null);
       created = transport;
       ProbeAnswers probes = new ProbeAnswers(identity);
       transport.setProbeHandler(probes::answer);
@@ -169,6 +172,7 @@ public final class Daemon implements AutoCloseable {
         }
       }
       transport.setPeers(peers);
+      transport.setAdmitted(peer -> members.knows(peer) || inConfiguration(node.configuration(), peer));
       StatusReporter status = new StatusReporter(this);
       probes.status = status;
       AdminService service = new AdminService(node, state, applier, reads, snapshots, status, Duration.ofSeconds(10),
@@ -193,6 +197,28 @@ public final class Daemon implements AutoCloseable {
         lock.close();
       }
     }
+  }
+
+  /**
+   * Ids that may open Raft connections besides the cluster record's: the configuration's voters, learners
+   * and outgoing voters, and its removed ids (which the core answers with Removed, so they stop).
+   */
+  private static boolean inConfiguration(io.raftd.proto.Configuration c, long id) {
+    return c.getVotersList().contains(id) || c.getLearnersList().contains(id) || c.getOutgoingVotersList().contains(id)
+        || c.getRemovedList().contains(id);
+  }
+
+  /** The keys of the peer handshake; a short token is accepted but is a guess away from an open peer port. */
+  private static ClusterKeys clusterKeys(RaftdConfig.Cluster c) {
+    if (c.token().isEmpty()) {
+      return ClusterKeys.none();
+    }
+    if (c.token().get().length() < MIN_SAFE_TOKEN_LENGTH) {
+      LOG.warn("cluster.token has {} characters: anyone who guesses it can speak for a member on the peer port;"
+          + " use at least {} random characters (e.g. the output of `openssl rand -hex 32`)",
+          c.token().get().length(), MIN_SAFE_TOKEN_LENGTH);
+    }
+    return ClusterKeys.of(c.token().get(), c.previousTokens());
   }
 
   private static DataDirLock lock(Path dataDir) throws IOException, StartupException {

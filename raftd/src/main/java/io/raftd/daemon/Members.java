@@ -32,6 +32,10 @@ final class Members {
     return m != null ? m : Member.newBuilder().setId(id).setName(Long.toHexString(id)).build();
   }
 
+  boolean knows(long id) {
+    return byId.containsKey(id);
+  }
+
   Member byName(String name) {
     return byName.get(name);
   }

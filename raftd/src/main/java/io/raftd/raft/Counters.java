@@ -34,6 +34,8 @@ public final class Counters {
   long leaderRemovals;
   long votesBarred;
   long campaignsBarred;
+  long droppedBeyondMaxTerm;
+  long timeoutNowIgnored;
 
   /** Elections this member started (pre-vote or real). */
   public long campaigns() {
@@ -61,6 +63,16 @@ public final class Counters {
   /** Vote requests ignored because this member heard from a leader within the election timeout. */
   public long ignoredInLease() {
     return ignoredInLease;
+  }
+
+  /** Messages with a term above {@link RawNode#MAX_TERM}, which no correct member sends: dropped. */
+  public long droppedBeyondMaxTerm() {
+    return droppedBeyondMaxTerm;
+  }
+
+  /** TimeoutNow messages not from the leader this member follows in its term: no election started. */
+  public long timeoutNowIgnored() {
+    return timeoutNowIgnored;
   }
 
   /** Lower-term AppendEntries or heartbeats answered with this member's term, to free a stuck node. */

@@ -39,10 +39,14 @@ final class FollowerRole implements RoleBehaviour {
     } else if (m.hasInstallSnapshot()) {
       heardFromLeader(m);
       handleInstallSnapshot(m);
-    } else if (m.hasTimeoutNow()) {
+    } else if (m.hasTimeoutNow() && m.getFrom() == r.leader) {
       // Thesis §3.10: the leader hands over; campaign at once, with the flag that lets voters
       // waive their lease.
       r.campaign(true);
+    } else if (m.hasTimeoutNow()) {
+      // Only the leader we follow in our term may start an election out of turn: from anyone else it
+      // would be a way to force elections on a healthy cluster.
+      r.counters.timeoutNowIgnored++;
     }
   }
 

@@ -237,7 +237,7 @@ final class Raft {
 
   /** Starts an election: with pre-vote first if configured, unless a leader asked us to (TimeoutNow). */
   void campaign(boolean transfer) {
-    if (!promotable()) {
+    if (!promotable() || term >= RawNode.MAX_TERM) {
       return;
     }
     maybeLiftVoteBarrier();
@@ -320,6 +320,10 @@ final class Raft {
   }
 
   private void stepMessage(RaftMessage m) {
+    if (m.getTerm() > RawNode.MAX_TERM) {
+      counters.droppedBeyondMaxTerm++;
+      return;
+    }
     if (!admit(m)) {
       return;
     }
@@ -388,7 +392,11 @@ final class Raft {
   private boolean stepHigherTerm(RaftMessage m) {
     if (m.hasRequestVote()) {
       boolean inLease = leader != 0 && electionElapsed < cfg.electionTicks;
-      if ((cfg.checkQuorum || m.getRequestVote().getPreVote()) && inLease && !m.getRequestVote().getTransfer()) {
+      // A leader hands over to a member that holds its whole log and so shares its term: the transfer's
+      // election is at exactly that term + 1, which is ours while we follow it. A transfer flag at any
+      // other term is no hand-over from our leader, and waives no lease.
+      boolean handOver = m.getRequestVote().getTransfer() && m.getTerm() == term + 1;
+      if ((cfg.checkQuorum || m.getRequestVote().getPreVote()) && inLease && !handOver) {
         // Thesis §4.2.3: a member in contact with a leader ignores elections (no term change, no reply),
         // so a partitioned or removed member cannot disrupt a healthy cluster.
         counters.ignoredInLease++;

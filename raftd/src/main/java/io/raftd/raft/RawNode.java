@@ -24,6 +24,16 @@ import java.util.TreeMap;
  * durable writes through {@link #onPersisted} and applied entries through {@link #onApplied}.
  */
 public final class RawNode {
+  /**
+   * The highest term any member adopts, sends or accepts: 2^48. Terms grow by one per election, and a
+   * member starts an election only after an election timeout (or a leader's TimeoutNow), so even at one
+   * election a millisecond a cluster needs over 8,900 years to get here; a message with a higher term can
+   * only come from a fault or a forgery, and is dropped (the transport closes its connection). Without this
+   * ceiling one message with term 2^63 - 1 would leave a member at the largest term there is, where no
+   * election could ever succeed again.
+   */
+  public static final long MAX_TERM = 1L << 48;
+
   private final Raft raft;
   /** The hard state handed out in the last Ready: what the host has persisted or is persisting. */
   private HardState emittedHardState;

@@ -1,5 +1,6 @@
 package io.raftd.transport;
 
+import com.google.protobuf.ByteString;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -35,19 +36,26 @@ final class Dialer {
    * probe by address). Once the handshake is accepted, {@code then} handles the connection and
    * {@code handshaken} succeeds; it fails if the connect, or the handshake, does.
    *
-   * @return the connect's future, whose channel may be closed to abandon the attempt
+   * @return the connect's future, whose channel may be closed to abandon the attempt; null if this member
+   *     has no token to connect with ({@code handshaken} has then failed)
    */
   ChannelFuture dial(EventLoop loop, InetSocketAddress address, Hello.Purpose purpose, long to, ChannelHandler then,
       Promise<Channel> handshaken, Duration connectTimeout) {
+    if (!identity.keys.usable()) {
+      handshaken.tryFailure(new HandshakeRefused("this member has no cluster.token, so it cannot connect to peers"));
+      return null;
+    }
     Hello hello = Hello.newBuilder().setProtocolVersion(Identity.PROTOCOL_VERSION).setClusterId(identity.clusterId())
-        .setFrom(identity.selfId).setTo(to).setPurpose(purpose).build();
+        .setFrom(identity.selfId).setTo(to).setPurpose(purpose)
+        .setNonce(ByteString.copyFrom(ClusterKeys.nonce())).setKeyId(identity.keys.currentKeyId()).build();
     ChannelFuture connect = template.clone(loop)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
             FrameCodec.install(ch.pipeline(), options);
-            ch.pipeline().addLast("handshake", new OutboundHandshakeHandler(hello, then, handshaken, options));
+            ch.pipeline().addLast("handshake", new OutboundHandshakeHandler(hello, identity.keys.currentSecret(), then,
+                handshaken, options));
             ch.pipeline().addLast("guard", guard);
           }
         })

@@ -1,24 +1,35 @@
 package io.raftd.transport;
 
+import com.google.protobuf.ByteString;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.raftd.proto.Challenge;
 import io.raftd.proto.Hello;
 import io.raftd.proto.HelloReply;
 import io.raftd.proto.PeerFrame;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The accepting side of the handshake: the first frame must be a Hello in our protocol version, for our
- * cluster and addressed to this member (a PROBE may come from outside any cluster and by address only).
- * An acceptable Hello is answered accepted and the connection handed to the handler for its purpose; any
- * other is answered with the reason and the connection closed.
+ * The accepting side of the handshake (peer.proto): a Hello in our protocol version with a nonce and the
+ * fingerprint of a token we accept, answered with our Challenge; then the connector's Proof. Only once the
+ * proof holds does the connection learn anything (our ids, whether it reached the right cluster and member)
+ * and may it send anything else: a Raft or snapshot connection must come from a member this one admits
+ * (a PROBE may come from any holder of the token, inside or outside a cluster, and by address only). An
+ * accepted connection is handed to the handler for its purpose; any other is refused and closed.
+ *
+ * <p>Owned by the connection's event loop.
  */
 final class InboundHandshakeHandler extends ChannelInboundHandlerAdapter {
   private final Identity identity;
   private final Options options;
   private final ConnectionGuard guard;
   private final Function<Hello, ChannelHandler> handlerForPurpose;
+  /** The Hello, the key it named and our nonce, once our Challenge is out; null before. */
+  private Hello hello;
+  private byte[] secret;
+  private byte[] nonce;
 
   InboundHandshakeHandler(Identity identity, Options options, ConnectionGuard guard,
       Function<Hello, ChannelHandler> handlerForPurpose) {
@@ -31,39 +42,91 @@ final class InboundHandshakeHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     PeerFrame frame = (PeerFrame) msg;
+    if (hello == null) {
+      onHello(ctx, frame);
+    } else {
+      onProof(ctx, frame);
+    }
+  }
+
+  private void onHello(ChannelHandlerContext ctx, PeerFrame frame) {
     if (!frame.hasHello()) {
       throw new ProtocolViolation("first frame is " + frame.getBodyCase() + ", not a Hello");
     }
-    Hello hello = frame.getHello();
-    HelloReply.Builder reply = HelloReply.newBuilder().setClusterId(identity.clusterId()).setMemberId(identity.selfId);
-    String refusal = refusal(hello);
+    Hello h = frame.getHello();
+    String refusal = unauthenticatedRefusal(h);
     if (refusal != null) {
-      guard.reject(ctx.channel(), "refused Hello from member " + Long.toUnsignedString(hello.getFrom()) + ": " + refusal,
-          PeerFrame.newBuilder().setHelloReply(reply.setAccepted(false).setReason(refusal)).build());
+      refuse(ctx, "refused Hello: " + refusal, HelloReply.newBuilder().setReason(refusal));
+      return;
+    }
+    hello = h;
+    secret = identity.keys.secretFor(h.getKeyId()).orElseThrow();
+    nonce = ClusterKeys.nonce();
+    ctx.writeAndFlush(PeerFrame.newBuilder().setChallenge(Challenge.newBuilder().setNonce(ByteString.copyFrom(nonce))
+        .setProof(ByteString.copyFrom(ClusterKeys.acceptorProof(secret, h, nonce)))).build());
+  }
+
+  private void onProof(ChannelHandlerContext ctx, PeerFrame frame) {
+    if (!frame.hasProof()) {
+      throw new ProtocolViolation("Challenge answered with " + frame.getBodyCase() + ", not a Proof");
+    }
+    byte[] expected = ClusterKeys.connectorProof(secret, hello, nonce);
+    if (!ClusterKeys.same(expected, frame.getProof().getProof().toByteArray())) {
+      refuse(ctx, "refused peer: its proof does not match the cluster token",
+          HelloReply.newBuilder().setReason("authentication failed: not the cluster token"));
+      return;
+    }
+    HelloReply.Builder reply = HelloReply.newBuilder().setClusterId(identity.clusterId()).setMemberId(identity.selfId);
+    String refusal = authenticatedRefusal(hello);
+    if (refusal != null) {
+      refuse(ctx, "refused Hello from member " + Long.toUnsignedString(hello.getFrom(), 16) + ": " + refusal,
+          reply.setReason(refusal));
       return;
     }
     ctx.writeAndFlush(PeerFrame.newBuilder().setHelloReply(reply.setAccepted(true)).build());
     FrameCodec.afterHandshake(ctx, hello.getPurpose(), handlerForPurpose.apply(hello), options);
   }
 
-  /** Why this Hello is refused, or null if it is accepted. */
-  private String refusal(Hello hello) {
-    if (hello.getProtocolVersion() != Identity.PROTOCOL_VERSION) {
-      return "protocol version " + hello.getProtocolVersion() + ", this member speaks " + Identity.PROTOCOL_VERSION;
+  private void refuse(ChannelHandlerContext ctx, String why, HelloReply.Builder reply) {
+    guard.reject(ctx.channel(), why, PeerFrame.newBuilder().setHelloReply(reply.setAccepted(false)).build());
+  }
+
+  /** Why this Hello is refused before the connector has proved anything (naming no id of ours), or null. */
+  private String unauthenticatedRefusal(Hello h) {
+    if (h.getProtocolVersion() != Identity.PROTOCOL_VERSION) {
+      return "protocol version " + h.getProtocolVersion() + ", this member speaks " + Identity.PROTOCOL_VERSION;
     }
-    if (hello.getPurpose() == Hello.Purpose.UNRECOGNIZED) {
-      return "unknown purpose " + hello.getPurposeValue();
+    if (h.getPurpose() == Hello.Purpose.UNRECOGNIZED) {
+      return "unknown purpose " + h.getPurposeValue();
     }
-    boolean probe = hello.getPurpose() == Hello.Purpose.PROBE;
+    if (h.getNonce().size() != ClusterKeys.NONCE_BYTES) {
+      return "a Hello needs a " + ClusterKeys.NONCE_BYTES + "-byte nonce, this one has " + h.getNonce().size();
+    }
+    if (!identity.keys.usable()) {
+      return "this member has no cluster.token, so it accepts no peers";
+    }
+    if (identity.keys.secretFor(h.getKeyId()).isEmpty()) {
+      return "authentication failed: key " + String.format("%016x", h.getKeyId())
+          + " is not one of this member's cluster tokens";
+    }
+    return null;
+  }
+
+  /** Why this authenticated Hello is refused, or null if it is accepted. */
+  private String authenticatedRefusal(Hello h) {
+    boolean probe = h.getPurpose() == Hello.Purpose.PROBE;
     long ours = identity.clusterId();
     // A probe is how a member outside any cluster (ours or its own is 0) learns whether to bootstrap.
-    if (hello.getClusterId() != ours && !(probe && (hello.getClusterId() == 0 || ours == 0))) {
-      return "wrong cluster: " + Long.toUnsignedString(hello.getClusterId(), 16) + ", this member is in cluster "
+    if (h.getClusterId() != ours && !(probe && (h.getClusterId() == 0 || ours == 0))) {
+      return "wrong cluster: " + Long.toUnsignedString(h.getClusterId(), 16) + ", this member is in cluster "
           + Long.toUnsignedString(ours, 16);
     }
-    if (hello.getTo() != identity.selfId && !(probe && hello.getTo() == 0)) {
-      return "wrong member: addressed to " + Long.toUnsignedString(hello.getTo()) + ", this is member "
-          + Long.toUnsignedString(identity.selfId);
+    if (h.getTo() != identity.selfId && !(probe && h.getTo() == 0)) {
+      return "wrong member: addressed to " + Long.toUnsignedString(h.getTo(), 16) + ", this is member "
+          + Long.toUnsignedString(identity.selfId, 16);
+    }
+    if (!probe && !identity.admits(h.getFrom())) {
+      return "member " + Long.toUnsignedString(h.getFrom(), 16) + " is not a member of this cluster's configuration";
     }
     return null;
   }

@@ -36,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,12 +95,13 @@ public final class PeerTransport implements Transport, AutoCloseable {
   private String ioKind;
 
   /**
+   * @param keys the cluster tokens peers authenticate with (see {@link ClusterKeys})
    * @param snapshotIo runs the snapshot file reads and writes (in order per transfer), or null for a
    *     thread of the transport's own
    */
-  public PeerTransport(long clusterId, long selfId, InetSocketAddress bind, Options options, Listener listener,
-      SnapshotStore store, Executor snapshotIo) {
-    this.identity = new Identity(selfId, clusterId);
+  public PeerTransport(long clusterId, long selfId, ClusterKeys keys, InetSocketAddress bind, Options options,
+      Listener listener, SnapshotStore store, Executor snapshotIo) {
+    this.identity = new Identity(selfId, clusterId, keys);
     this.bind = bind;
     this.options = options;
     this.listener = listener;
@@ -167,6 +169,15 @@ public final class PeerTransport implements Transport, AutoCloseable {
       }
       return stale;
     });
+  }
+
+  /**
+   * Which member ids may open Raft and snapshot connections to this member, once authenticated: the members
+   * of its configuration, learners being added, and removed ids (the core answers those with Removed). Until
+   * set, none may. Probes are answered to any holder of the cluster token.
+   */
+  public void setAdmitted(LongPredicate admitted) {
+    identity.setAdmitted(admitted);
   }
 
   public void setClusterId(long clusterId) {
@@ -250,8 +261,12 @@ public final class PeerTransport implements Transport, AutoCloseable {
       }
     });
     Duration connectTimeout = timeout.compareTo(options.connectTimeout()) < 0 ? timeout : options.connectTimeout();
-    Channel ch = dialer.dial(loop, address, Hello.Purpose.PROBE, 0, new ProbeClient(request, answer), handshaken,
-        connectTimeout).channel();
+    ChannelFuture connect = dialer.dial(loop, address, Hello.Purpose.PROBE, 0, new ProbeClient(request, answer),
+        handshaken, connectTimeout);
+    if (connect == null) {
+      return answer;
+    }
+    Channel ch = connect.channel();
     Future<?> deadline = loop.schedule(
         () -> answer.completeExceptionally(new TimeoutException("no answer from " + address + " within " + timeout)),
         timeout.toNanos(), TimeUnit.NANOSECONDS);

@@ -4,12 +4,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.raftd.proto.PeerFrame;
 import io.raftd.proto.RaftMessage;
+import io.raftd.raft.RawNode;
 
 /**
  * Delivers the Raft messages arriving on a RAFT connection, after the handshake, to the listener; on
  * either end of the connection, since a peer may answer on whichever it likes. Each message must be for
- * our cluster and this member and come from the member that said Hello: anything else closes the
- * connection. An InstallSnapshot is refused here: it reaches the core only through a snapshot stream,
+ * our cluster and this member, come from the member that authenticated in the Hello, and carry a term no
+ * higher than {@link RawNode#MAX_TERM}: anything else closes the connection. An InstallSnapshot is refused here: it reaches the core only through a snapshot stream,
  * once the file it names is durable.
  */
 final class RaftMessageHandler extends ChannelInboundHandlerAdapter {
@@ -39,6 +40,10 @@ final class RaftMessageHandler extends ChannelInboundHandlerAdapter {
     if (m.getFrom() != peer) {
       throw new ProtocolViolation("RaftMessage from member " + Long.toUnsignedString(m.getFrom())
           + " on member " + Long.toUnsignedString(peer) + "'s connection");
+    }
+    if (m.getTerm() > RawNode.MAX_TERM) {
+      throw new ProtocolViolation("RaftMessage at term " + Long.toUnsignedString(m.getTerm()) + ", beyond the highest"
+          + " term a member may reach (" + RawNode.MAX_TERM + ")");
     }
     if (m.hasInstallSnapshot()) {
       throw new ProtocolViolation("InstallSnapshot outside a snapshot stream");

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.raftd.proto.PeerFrame;
 import io.raftd.proto.RaftMessage;
+import io.raftd.raft.RawNode;
 import io.raftd.proto.SnapshotChunk;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.proto.SnapshotReply;
@@ -127,6 +128,10 @@ final class SnapshotReceiver extends ChannelInboundHandlerAdapter {
     if (m.getClusterId() != identity.clusterId() || m.getTo() != identity.selfId || m.getFrom() != peer) {
       throw new ProtocolViolation("InstallSnapshot for cluster " + Long.toUnsignedString(m.getClusterId(), 16)
           + " from member " + Long.toUnsignedString(m.getFrom()) + " to member " + Long.toUnsignedString(m.getTo()));
+    }
+    if (m.getTerm() > RawNode.MAX_TERM) {
+      throw new ProtocolViolation("InstallSnapshot at term " + Long.toUnsignedString(m.getTerm())
+          + ", beyond the highest term a member may reach");
     }
     SnapshotMetadata announced = m.getInstallSnapshot().getMetadata();
     if (announced.getIndex() == 0) {

@@ -175,6 +175,16 @@ class ConfigErrorTest {
     assertError(MINIMAL + CLUSTER.replace("token = \"t\"", "token = \"\""), 4, "cluster.token", "is not valid");
     assertError(MINIMAL + CLUSTER.replace("token = \"t\"", "token = \"a\\u0007b\""), 4, "cluster.token",
         "is not valid");
+
+    String badPrevious = message(MINIMAL + CLUSTER.replace("token = \"t\"",
+        "token = \"t\"\nprevious_tokens = [\"ok\", \"" + tooLong + "\"]"));
+    assertTrue(badPrevious.contains("cluster.previous_tokens[1] is not valid: expected 1..128 printable ASCII"),
+        badPrevious);
+    assertFalse(badPrevious.contains(tooLong), "the token must not be echoed: " + badPrevious);
+    assertError(MINIMAL + CLUSTER.replace("token = \"t\"", "token = \"t\"\nprevious_tokens = \"old\""), 5,
+        "cluster.previous_tokens", "has the wrong type: expected an array of strings");
+    assertError(MINIMAL + "[cluster]\nprevious_tokens = [\"old\"]\n", 4, "cluster.previous_tokens",
+        "is given without cluster.token");
   }
 
   // ---- Addresses ----------------------------------------------------------------------------------------

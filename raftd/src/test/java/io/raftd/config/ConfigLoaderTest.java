@@ -97,7 +97,7 @@ class ConfigLoaderTest {
     assertEquals(new HostPort("127.0.0.1", 7200), c.adminAddress());
     assertEquals(new HostPort("127.0.0.1", 7300), c.metricsAddress());
     assertEquals("kv", c.stateMachine());
-    assertEquals(new RaftdConfig.Cluster(Optional.empty(), List.of()), c.cluster());
+    assertEquals(new RaftdConfig.Cluster(Optional.empty(), List.of(), List.of()), c.cluster());
     assertEquals(new RaftdConfig.Raft(Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofMillis(2000),
         1 << 20, 1 << 20, 256), c.raft());
     assertEquals(new RaftdConfig.Transport(16 << 20, Duration.ofSeconds(10)), c.transport());

@@ -44,7 +44,7 @@ public final class LocalCluster implements AutoCloseable {
   public final Fatal recordFatal = (component, cause) -> fatal.add(new IllegalStateException(component + " failed", cause));
 
   public LocalCluster(Path root, int size, String extraToml) throws IOException {
-    this(root, size, extraToml, "test");
+    this(root, size, extraToml, "local-cluster-test-token");
   }
 
   /** @param token the cluster.token: clusters built with different tokens never talk to each other */

@@ -13,6 +13,7 @@ import static io.raftd.raft.Nodes.preVote;
 import static io.raftd.raft.Nodes.preVoteResp;
 import static io.raftd.raft.Nodes.reject;
 import static io.raftd.raft.Nodes.requestVote;
+import static io.raftd.raft.Nodes.timeoutNow;
 import static io.raftd.raft.Nodes.terms;
 import static io.raftd.raft.Nodes.to;
 import static io.raftd.raft.Nodes.vote;
@@ -201,6 +202,62 @@ class RuleTest {
     assertTrue(resp.getRequestVoteResponse().getGranted());
     assertEquals(3, n.term());
     assertEquals(3, n.status().votedFor());
+  }
+
+  @Test
+  void aTransferFlagAtATermThatIsNoHandOverWaivesNoLease() {
+    Node n = node(config(1), 2, 0, 1, 2);
+    n.deliver(heartbeat(2, 1, 2, 0));
+
+    // A hand-over from our leader at term 2 campaigns at exactly 3; 1002 is no hand-over.
+    n.raw.step(requestVote(3, 1, 1002, 1002, 1002, false, true));
+
+    assertFalse(n.raw.hasReady(), "no reply, nothing to persist");
+    assertEquals(2, n.term());
+    assertEquals(0, n.status().votedFor());
+    assertEquals(1, n.raw.counters().ignoredInLease());
+  }
+
+  @Test
+  void aMessageBeyondTheHighestTermIsDroppedAndNeverAdopted() {
+    Node n = node(config(1), 2, 0, 1, 2);
+
+    n.raw.step(requestVote(3, 1, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, false, true));
+    n.raw.step(heartbeat(2, 1, RawNode.MAX_TERM + 1, 0));
+
+    assertFalse(n.raw.hasReady());
+    assertEquals(2, n.term());
+    assertEquals(2, n.raw.counters().droppedBeyondMaxTerm());
+  }
+
+  @Test
+  void aMemberAtTheHighestTermStartsNoElection() {
+    Node n = node(config(1), 2, 0, 1, 2);
+    n.deliver(heartbeat(2, 1, RawNode.MAX_TERM, 0));  // the ceiling itself is a term like any other
+
+    n.tick(100);
+
+    assertEquals(RawNode.MAX_TERM, n.term());
+    assertEquals(Role.FOLLOWER, n.role());
+    assertEquals(0, n.raw.counters().campaigns());
+  }
+
+  @Test
+  void aTimeoutNowFromAnyoneButTheLeaderStartsNoElection() {
+    Node n = node(config(1), 2, 0, 1, 2);
+    n.deliver(heartbeat(2, 1, 2, 0));
+
+    n.raw.step(timeoutNow(3, 1, 2));
+
+    assertFalse(n.raw.hasReady(), "no election");
+    assertEquals(Role.FOLLOWER, n.role());
+    assertEquals(2, n.term());
+    assertEquals(1, n.raw.counters().timeoutNowIgnored());
+
+    n.raw.step(timeoutNow(2, 1, 2));  // from the leader: a hand-over
+
+    assertEquals(Role.CANDIDATE, n.role());
+    assertEquals(3, n.term());
   }
 
   // ---- freeing a member stuck at a higher term ----

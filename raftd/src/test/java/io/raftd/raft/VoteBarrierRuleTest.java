@@ -63,6 +63,7 @@ class VoteBarrierRuleTest {
     Node n = barred();
 
     List<RaftMessage> sent = n.tick(3 * n.cfg.electionTicks);
+    n.deliver(heartbeat(2, 1, 3, 0));  // 2 leads: only its TimeoutNow is a hand-over at all
     sent.addAll(n.deliver(timeoutNow(2, 1, 3)));
     n.raw.campaign();
     sent.addAll(n.drain());

@@ -78,6 +78,14 @@ class BadInputTest {
           raw.handshake(3, 1);
           raw.write(raw(heartbeat(4, 1, 1)));
         }),
+        bad("a Raft message beyond the highest term", raw -> {
+          raw.handshake(3, 1);
+          raw.write(raw(heartbeat(3, 1, io.raftd.raft.RawNode.MAX_TERM + 1)));
+        }),
+        bad("a Raft message at the largest representable term", raw -> {
+          raw.handshake(3, 1);
+          raw.write(raw(heartbeat(3, 1, Long.MAX_VALUE)));
+        }),
         bad("a frame of the wrong kind after the Hello", raw -> {
           raw.handshake(3, 1);
           raw.write(PeerFrame.newBuilder().setSnapshotReply(SnapshotReply.newBuilder().setOk(true)).build());

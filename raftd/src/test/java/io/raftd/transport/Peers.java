@@ -25,6 +25,10 @@ import java.util.function.Supplier;
 final class Peers implements AutoCloseable {
   static final long CLUSTER = 0xC1A5_7E40_0000_0001L;
   static final Duration PATIENCE = Duration.ofSeconds(20);
+  /** The test cluster's token: every member started here proves with it. */
+  static final ClusterKeys KEYS = ClusterKeys.of("peers-test-token-0123456789", List.of());
+  /** Member ids 1 to 9 are the test cluster's members: each transport admits them; any other id is a stranger. */
+  static final long LAST_MEMBER = 9;
 
   /** One member: its transport, what its listener heard, and its snapshot store. */
   record Member(long id, PeerTransport transport, Heard heard, SnapshotStore store, Path storeDir) {
@@ -81,11 +85,16 @@ final class Peers implements AutoCloseable {
   }
 
   Member start(long id, long clusterId, int port, Options options) throws IOException {
+    return start(id, clusterId, port, options, KEYS);
+  }
+
+  Member start(long id, long clusterId, int port, Options options, ClusterKeys keys) throws IOException {
     Path storeDir = dir.resolve("member-" + id + "-" + members.size());
     SnapshotStore store = new SnapshotStore(new NioFileIO(), storeDir, 2);
     Heard heard = new Heard();
-    PeerTransport t = new PeerTransport(clusterId, id, new InetSocketAddress("127.0.0.1", port), options, heard, store,
-        null);
+    PeerTransport t = new PeerTransport(clusterId, id, keys, new InetSocketAddress("127.0.0.1", port), options, heard,
+        store, null);
+    t.setAdmitted(peer -> peer >= 1 && peer <= LAST_MEMBER);
     Member m = new Member(id, t, heard, store, storeDir);
     members.add(m);
     t.start();

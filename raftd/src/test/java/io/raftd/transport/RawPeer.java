@@ -1,8 +1,10 @@
 package io.raftd.transport;
 
+import com.google.protobuf.ByteString;
 import io.raftd.proto.Hello;
 import io.raftd.proto.HelloReply;
 import io.raftd.proto.PeerFrame;
+import io.raftd.proto.Proof;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -11,39 +13,75 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 
-/** A plain socket on a transport's peer port, to send it whatever bytes a test likes. */
-final class RawPeer implements AutoCloseable {
+/**
+ * A plain socket on a transport's peer port, to send it whatever bytes a test likes: a stranger, or (with
+ * the cluster token's keys) a member that authenticates and then says what a test wants it to say.
+ */
+public final class RawPeer implements AutoCloseable {
   private final Socket socket = new Socket();
   private final DataOutputStream out;
   private final DataInputStream in;
 
-  RawPeer(InetSocketAddress address) throws IOException {
+  public RawPeer(InetSocketAddress address) throws IOException {
     socket.connect(address, 5000);
     socket.setSoTimeout((int) Peers.PATIENCE.toMillis());
     out = new DataOutputStream(socket.getOutputStream());
     in = new DataInputStream(socket.getInputStream());
   }
 
+  /** A Hello of Peers' test cluster, proving with Peers.KEYS. */
   static Hello.Builder hello(long from, long to) {
-    return Hello.newBuilder().setProtocolVersion(Identity.PROTOCOL_VERSION).setClusterId(Peers.CLUSTER).setFrom(from)
-        .setTo(to).setPurpose(Hello.Purpose.RAFT);
+    return hello(Peers.CLUSTER, from, to, Peers.KEYS);
   }
 
-  /** Says a good Hello and checks it was accepted. */
+  /** A well-formed Hello for a RAFT connection, with a fresh nonce and the fingerprint of {@code keys}. */
+  public static Hello.Builder hello(long clusterId, long from, long to, ClusterKeys keys) {
+    return Hello.newBuilder().setProtocolVersion(Identity.PROTOCOL_VERSION).setClusterId(clusterId).setFrom(from)
+        .setTo(to).setPurpose(Hello.Purpose.RAFT).setNonce(ByteString.copyFrom(ClusterKeys.nonce()))
+        .setKeyId(keys.usable() ? keys.currentKeyId() : 0);
+  }
+
+  /** Says a good Hello of Peers' test cluster and checks it was accepted. */
   void handshake(long from, long to) throws IOException {
-    write(PeerFrame.newBuilder().setHello(hello(from, to)).build());
-    HelloReply reply = read().getHelloReply();
+    HelloReply reply = handshake(hello(from, to), Peers.KEYS);
     if (!reply.getAccepted()) {
       throw new IOException("handshake refused: " + reply.getReason());
     }
   }
 
-  void write(PeerFrame frame) throws IOException {
+  /**
+   * Runs the handshake for {@code hello}, proving with {@code keys} (a stranger's keys give a wrong proof),
+   * and returns the acceptor's HelloReply: the refusal of the Hello itself, or the answer after the proof.
+   */
+  public HelloReply handshake(Hello.Builder hello, ClusterKeys keys) throws IOException {
+    Hello h = hello.build();
+    write(PeerFrame.newBuilder().setHello(h).build());
+    PeerFrame answer = read();
+    if (answer.hasHelloReply()) {
+      return answer.getHelloReply();
+    }
+    if (!answer.hasChallenge()) {
+      throw new IOException("Hello answered with " + answer.getBodyCase());
+    }
+    byte[] secret = keys.usable() ? keys.currentSecret() : new byte[32];
+    byte[] proof = ClusterKeys.connectorProof(secret, h, answer.getChallenge().getNonce().toByteArray());
+    write(PeerFrame.newBuilder().setProof(Proof.newBuilder().setProof(ByteString.copyFrom(proof))).build());
+    return read().getHelloReply();
+  }
+
+  public void write(PeerFrame frame) throws IOException {
     byte[] body = frame.toByteArray();
     out.writeInt(body.length);
     out.write(body);
     out.flush();
+  }
+
+  /** Writes a frame; the transport may already have closed the connection, which is fine. */
+  public void writeIfOpen(PeerFrame frame) {
+    byte[] body = frame.toByteArray();
+    writeRaw(ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array());
   }
 
   /** Writes raw bytes; the transport may already have closed the connection, which is fine. */
@@ -62,14 +100,14 @@ final class RawPeer implements AutoCloseable {
     socket.shutdownOutput();
   }
 
-  PeerFrame read() throws IOException {
+  public PeerFrame read() throws IOException {
     byte[] body = new byte[in.readInt()];
     in.readFully(body);
     return PeerFrame.parseFrom(body);
   }
 
   /** Whether the transport closed the connection (end of stream or reset) before the patience ran out. */
-  boolean closedByPeer() throws IOException {
+  public boolean closedByPeer() throws IOException {
     try {
       while (in.read() >= 0) {
         // whatever the transport wrote before closing

@@ -110,8 +110,7 @@ class SnapshotStreamTest {
   void aTransferCutOffMidwayLeavesNothingBehind() throws IOException {
     RaftMessage install = saveOnLeader(data());
     try (RawPeer raw = new RawPeer(follower.address())) {
-      raw.write(PeerFrame.newBuilder().setHello(RawPeer.hello(1, 2).setPurpose(Hello.Purpose.SNAPSHOT)).build());
-      assertTrue(raw.read().getHelloReply().getAccepted());
+      assertTrue(raw.handshake(RawPeer.hello(1, 2).setPurpose(Hello.Purpose.SNAPSHOT), Peers.KEYS).getAccepted());
       raw.write(PeerFrame.newBuilder().setSnapshotChunk(SnapshotChunk.newBuilder().setInstall(install)
           .setData(ByteString.copyFrom(new byte[1000]))).build());
       raw.write(PeerFrame.newBuilder().setSnapshotChunk(SnapshotChunk.newBuilder().setOffset(1000)
@@ -127,8 +126,7 @@ class SnapshotStreamTest {
   void aChunkOutOfOrderClosesTheConnection() throws IOException {
     RaftMessage install = saveOnLeader(data());
     try (RawPeer raw = new RawPeer(follower.address())) {
-      raw.write(PeerFrame.newBuilder().setHello(RawPeer.hello(1, 2).setPurpose(Hello.Purpose.SNAPSHOT)).build());
-      assertTrue(raw.read().getHelloReply().getAccepted());
+      assertTrue(raw.handshake(RawPeer.hello(1, 2).setPurpose(Hello.Purpose.SNAPSHOT), Peers.KEYS).getAccepted());
       raw.write(PeerFrame.newBuilder().setSnapshotChunk(SnapshotChunk.newBuilder().setInstall(install)
           .setData(ByteString.copyFrom(new byte[1000]))).build());
       raw.write(PeerFrame.newBuilder().setSnapshotChunk(SnapshotChunk.newBuilder().setOffset(5000)
