@@ -24,8 +24,9 @@ import java.util.regex.Pattern;
  */
 final class ConfigReader {
   static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
-      "metrics_address", "state_machine", "cluster", "raft", "transport", "snapshot", "wal");
+      "metrics_address", "state_machine", "cluster", "peer_tls", "raft", "transport", "snapshot", "wal");
   static final List<String> CLUSTER_KEYS = List.of("token", "previous_tokens", "members");
+  static final List<String> TLS_KEYS = List.of("cert_file", "key_file", "ca_file");
   static final List<String> MEMBER_KEYS = List.of("name", "peer", "admin");
   static final List<String> RAFT_KEYS = List.of("heartbeat_ms", "election_timeout_ms", "max_entry_bytes",
       "max_append_bytes", "max_inflight");
@@ -57,6 +58,7 @@ final class ConfigReader {
         root.address("metrics_address").orElse(new HostPort("127.0.0.1", 7300)),
         stateMachine(root),
         cluster(root.table("cluster")),
+        tls(root, "peer_tls"),
         raft(root.table("raft")),
         transport(root.table("transport")),
         snapshot(root.table("snapshot")),
@@ -134,6 +136,26 @@ final class ConfigReader {
         memberName(entry, "name").orElseThrow(() -> entry.missing("name", MEMBER_NAME_RULE)),
         entry.address("peer").orElseThrow(() -> entry.missing("peer", "its Raft address, host:port")),
         entry.address("admin").orElseThrow(() -> entry.missing("admin", "its admin address, host:port")));
+  }
+
+  /** An optional TLS table: absent, or all three files. Whether they load is checked at start. */
+  private static Optional<RaftdConfig.Tls> tls(TomlTable root, String key) throws ConfigException {
+    if (!root.has(key)) {
+      return Optional.empty();
+    }
+    TomlTable tls = root.table(key);
+    tls.rejectUnknownKeys(TLS_KEYS);
+    return Optional.of(new RaftdConfig.Tls(path(tls, "cert_file", "this member's certificate (PEM)"),
+        path(tls, "key_file", "this member's private key (PEM, PKCS#8)"),
+        path(tls, "ca_file", "the CA bundle members' certificates are signed by (PEM)")));
+  }
+
+  private static Path path(TomlTable table, String key, String expected) throws ConfigException {
+    String text = table.string(key).orElseThrow(() -> table.missing(key, "the path of " + expected));
+    if (text.isEmpty() || text.indexOf('\0') >= 0) {
+      throw table.invalid(key, "is not a valid path: expected the path of " + expected);
+    }
+    return Path.of(text);
   }
 
   private static Raft raft(TomlTable raft) throws ConfigException {

@@ -27,6 +27,7 @@ public record RaftdConfig(
     HostPort metricsAddress,
     String stateMachine,
     Cluster cluster,
+    Optional<Tls> peerTls,
     Raft raft,
     Transport transport,
     Snapshot snapshot,
@@ -47,6 +48,13 @@ public record RaftdConfig(
       members = List.copyOf(members);
     }
   }
+
+  /**
+   * Mutual TLS on the peer port: PEM files for this member's certificate (chain), its PKCS#8 private key, and
+   * the CA bundle every member's certificate must chain to. Each certificate must name its member (a
+   * subjectAltName DNS name, or the subject CN, equal to the member's name).
+   */
+  public record Tls(Path certFile, Path keyFile, Path caFile) {}
 
   /** One initial member: its name and the addresses its peers and clients reach it at. */
   public record Member(String name, HostPort peer, HostPort admin) {}

@@ -41,6 +41,11 @@ final class TomlTable {
     }
   }
 
+  /** Whether the file sets this key (to anything). */
+  boolean has(String key) {
+    return values.containsKey(key);
+  }
+
   /** The sub-table, empty if the file leaves it out. */
   TomlTable table(String key) throws ConfigException {
     Object value = values.get(key);

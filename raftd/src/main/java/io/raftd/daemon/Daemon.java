@@ -31,6 +31,7 @@ import io.raftd.storage.WriteAheadLog;
 import io.raftd.transport.AdminServer;
 import io.raftd.transport.ClusterKeys;
 import io.raftd.transport.Options;
+import io.raftd.transport.PeerTls;
 import io.raftd.transport.PeerTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -100,7 +101,7 @@ public final class Daemon implements AutoCloseable {
       RaftNodeHolder holder = new RaftNodeHolder();
       Options transportOptions = transportOptions(config, dataDir);
       this.transport = new PeerTransport(known == null ? 0 : known.getClusterId(), identity.getMemberId(),
-          clusterKeys(config.cluster()), address(config.peerAddress()), transportOptions, holder, snapshots, null);
+          clusterKeys(config.cluster()), peerTls(config), address(config.peerAddress()), transportOptions, holder, snapshots, null);
       created = transport;
       ProbeAnswers probes = new ProbeAnswers(identity);
       transport.setProbeHandler(probes::answer);
@@ -172,7 +173,17 @@ public final class Daemon implements AutoCloseable {
         }
       }
       transport.setPeers(peers);
-      transport.setAdmitted(peer -> members.knows(peer) || inConfiguration(node.configuration(), peer));
+      transport.setMembership(new PeerTransport.Membership() {
+        @Override
+        public boolean admits(long peer) {
+          return members.knows(peer) || inConfiguration(node.configuration(), peer);
+        }
+
+        @Override
+        public String nameOf(long peer) {
+          return members.knows(peer) ? members.byId(peer).getName() : null;
+        }
+      });
       StatusReporter status = new StatusReporter(this);
       probes.status = status;
       AdminService service = new AdminService(node, state, applier, reads, snapshots, status, Duration.ofSeconds(10),
@@ -219,6 +230,18 @@ public final class Daemon implements AutoCloseable {
           c.token().get().length(), MIN_SAFE_TOKEN_LENGTH);
     }
     return ClusterKeys.of(c.token().get(), c.previousTokens());
+  }
+
+  private static PeerTls peerTls(RaftdConfig config) throws StartupException {
+    if (config.peerTls().isEmpty()) {
+      return null;
+    }
+    RaftdConfig.Tls tls = config.peerTls().get();
+    try {
+      return PeerTls.load(tls.certFile(), tls.keyFile(), tls.caFile());
+    } catch (IOException e) {
+      throw new StartupException(e.getMessage());
+    }
   }
 
   private static DataDirLock lock(Path dataDir) throws IOException, StartupException {

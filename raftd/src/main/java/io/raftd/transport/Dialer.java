@@ -53,9 +53,11 @@ final class Dialer {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
+            if (identity.tls != null) {
+              ch.pipeline().addLast("tls", identity.tls.clientHandler(ch.alloc()));
+            }
             FrameCodec.install(ch.pipeline(), options);
-            ch.pipeline().addLast("handshake", new OutboundHandshakeHandler(hello, identity.keys.currentSecret(), then,
-                handshaken, options));
+            ch.pipeline().addLast("handshake", new OutboundHandshakeHandler(hello, identity, then, handshaken, options));
             ch.pipeline().addLast("guard", guard);
           }
         })

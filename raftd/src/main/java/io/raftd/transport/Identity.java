@@ -1,10 +1,9 @@
 package io.raftd.transport;
 
-import java.util.function.LongPredicate;
-
 /**
  * Who this member is on the peer port: its member id, its cluster id once bootstrap has decided it, the
- * keys it authenticates peers with, and which member ids may open Raft and snapshot connections to it.
+ * keys it authenticates peers with, its TLS (if configured), and the members it knows: which ids may open
+ * Raft and snapshot connections to it, and the names their certificates must hold.
  */
 final class Identity {
   /** The Hello's protocol_version this transport speaks and accepts: 2 is the authenticated handshake. */
@@ -12,14 +11,17 @@ final class Identity {
 
   final long selfId;
   final ClusterKeys keys;
+  /** Mutual TLS on every peer connection, or null for plain TCP. */
+  final PeerTls tls;
   private volatile long clusterId;
   /** Until the owner says otherwise, no member id may open a Raft or snapshot connection. */
-  private volatile LongPredicate admitted = id -> false;
+  private volatile PeerTransport.Membership membership = PeerTransport.Membership.NONE;
 
-  Identity(long selfId, long clusterId, ClusterKeys keys) {
+  Identity(long selfId, long clusterId, ClusterKeys keys, PeerTls tls) {
     this.selfId = selfId;
     this.clusterId = clusterId;
     this.keys = keys;
+    this.tls = tls;
   }
 
   long clusterId() {
@@ -32,10 +34,15 @@ final class Identity {
 
   /** Whether {@code memberId} may send Raft messages and snapshots to this member. */
   boolean admits(long memberId) {
-    return memberId != selfId && memberId != 0 && admitted.test(memberId);
+    return memberId != selfId && memberId != 0 && membership.admits(memberId);
   }
 
-  void setAdmitted(LongPredicate admitted) {
-    this.admitted = admitted;
+  /** The name {@code memberId}'s certificate must hold, or null if this member does not know it. */
+  String nameOf(long memberId) {
+    return membership.nameOf(memberId);
+  }
+
+  void setMembership(PeerTransport.Membership membership) {
+    this.membership = membership;
   }
 }

@@ -77,7 +77,7 @@ final class InboundHandshakeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HelloReply.Builder reply = HelloReply.newBuilder().setClusterId(identity.clusterId()).setMemberId(identity.selfId);
-    String refusal = authenticatedRefusal(hello);
+    String refusal = authenticatedRefusal(hello, ctx.pipeline());
     if (refusal != null) {
       refuse(ctx, "refused Hello from member " + Long.toUnsignedString(hello.getFrom(), 16) + ": " + refusal,
           reply.setReason(refusal));
@@ -113,7 +113,7 @@ final class InboundHandshakeHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** Why this authenticated Hello is refused, or null if it is accepted. */
-  private String authenticatedRefusal(Hello h) {
+  private String authenticatedRefusal(Hello h, io.netty.channel.ChannelPipeline pipeline) {
     boolean probe = h.getPurpose() == Hello.Purpose.PROBE;
     long ours = identity.clusterId();
     // A probe is how a member outside any cluster (ours or its own is 0) learns whether to bootstrap.
@@ -127,6 +127,11 @@ final class InboundHandshakeHandler extends ChannelInboundHandlerAdapter {
     }
     if (!probe && !identity.admits(h.getFrom())) {
       return "member " + Long.toUnsignedString(h.getFrom(), 16) + " is not a member of this cluster's configuration";
+    }
+    // Under TLS a member speaks only for itself: its certificate must name the member it says Hello as. A
+    // probe needs only a certificate of the cluster's CA (a member may probe before it knows any id).
+    if (!probe && identity.tls != null) {
+      return PeerTls.certificateRefusal(pipeline, identity, h.getFrom());
     }
     return null;
   }

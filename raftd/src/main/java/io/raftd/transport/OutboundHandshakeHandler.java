@@ -23,17 +23,19 @@ import java.nio.channels.ClosedChannelException;
  */
 final class OutboundHandshakeHandler extends ChannelInboundHandlerAdapter {
   private final Hello hello;
+  private final Identity identity;
   private final byte[] secret;
   private final ChannelHandler then;
   private final Promise<Channel> handshaken;
   private final Options options;
   private boolean proved;
 
-  /** @param hello our Hello, with its nonce and the fingerprint of {@code secret}'s key */
-  OutboundHandshakeHandler(Hello hello, byte[] secret, ChannelHandler then, Promise<Channel> handshaken,
+  /** @param hello our Hello, with its nonce and the fingerprint of our current key */
+  OutboundHandshakeHandler(Hello hello, Identity identity, ChannelHandler then, Promise<Channel> handshaken,
       Options options) {
     this.hello = hello;
-    this.secret = secret;
+    this.identity = identity;
+    this.secret = identity.keys.currentSecret();
     this.then = then;
     this.handshaken = handshaken;
     this.options = options;
@@ -80,6 +82,14 @@ final class OutboundHandshakeHandler extends ChannelInboundHandlerAdapter {
     if (!proved) {
       // Accepted without a Challenge: whoever answers does not hold the token (or skipped proving it).
       throw new ProtocolViolation("a HelloReply accepted the connection before proving the cluster token");
+    }
+    if (identity.tls != null && hello.getPurpose() != Hello.Purpose.PROBE) {
+      String refusal = PeerTls.certificateRefusal(ctx.pipeline(), identity, hello.getTo());
+      if (refusal != null) {
+        handshaken.tryFailure(new HandshakeRefused("the member at " + ctx.channel().remoteAddress() + ": " + refusal));
+        ctx.close();
+        return;
+      }
     }
     FrameCodec.afterHandshake(ctx, hello.getPurpose(), then, options);
     handshaken.trySuccess(ctx.channel());

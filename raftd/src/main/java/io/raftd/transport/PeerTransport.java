@@ -36,7 +36,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +64,30 @@ public final class PeerTransport implements Transport, AutoCloseable {
 
     /** Our connection to the peer failed or was lost (once per outage); Raft may stop pipelining to it. */
     void onUnreachable(long peer);
+  }
+
+  /** The members this one knows, as the peer port needs them. Called on event loop threads: must not block. */
+  public interface Membership {
+    Membership NONE = new Membership() {
+      @Override
+      public boolean admits(long memberId) {
+        return false;
+      }
+
+      @Override
+      public String nameOf(long memberId) {
+        return null;
+      }
+    };
+
+    /**
+     * Whether {@code memberId} may open Raft and snapshot connections, once authenticated: a member of the
+     * configuration, a learner being added, or a removed id (which the core answers with Removed).
+     */
+    boolean admits(long memberId);
+
+    /** The member's name, which its certificate must hold under {@code [peer_tls]}; null if unknown. */
+    String nameOf(long memberId);
   }
 
   private final Identity identity;
@@ -96,12 +119,13 @@ public final class PeerTransport implements Transport, AutoCloseable {
 
   /**
    * @param keys the cluster tokens peers authenticate with (see {@link ClusterKeys})
+   * @param tls mutual TLS for every peer connection, or null for plain TCP
    * @param snapshotIo runs the snapshot file reads and writes (in order per transfer), or null for a
    *     thread of the transport's own
    */
-  public PeerTransport(long clusterId, long selfId, ClusterKeys keys, InetSocketAddress bind, Options options,
-      Listener listener, SnapshotStore store, Executor snapshotIo) {
-    this.identity = new Identity(selfId, clusterId, keys);
+  public PeerTransport(long clusterId, long selfId, ClusterKeys keys, PeerTls tls, InetSocketAddress bind,
+      Options options, Listener listener, SnapshotStore store, Executor snapshotIo) {
+    this.identity = new Identity(selfId, clusterId, keys, tls);
     this.bind = bind;
     this.options = options;
     this.listener = listener;
@@ -131,6 +155,9 @@ public final class PeerTransport implements Transport, AutoCloseable {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
+            if (identity.tls != null) {
+              ch.pipeline().addLast("tls", identity.tls.serverHandler(ch.alloc()));
+            }
             FrameCodec.install(ch.pipeline(), options);
             ch.pipeline().addLast("handshake", new InboundHandshakeHandler(identity, options, guard,
                 PeerTransport.this::handlerFor));
@@ -172,12 +199,11 @@ public final class PeerTransport implements Transport, AutoCloseable {
   }
 
   /**
-   * Which member ids may open Raft and snapshot connections to this member, once authenticated: the members
-   * of its configuration, learners being added, and removed ids (the core answers those with Removed). Until
-   * set, none may. Probes are answered to any holder of the cluster token.
+   * The members this one knows: who may open Raft and snapshot connections to it, and the names their
+   * certificates must hold. Until set, no one may. Probes are answered to any holder of the cluster token.
    */
-  public void setAdmitted(LongPredicate admitted) {
-    identity.setAdmitted(admitted);
+  public void setMembership(Membership membership) {
+    identity.setMembership(membership);
   }
 
   public void setClusterId(long clusterId) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,7 +55,7 @@ class ConfigErrorTest {
   void anUnknownKeyListsTheKnownOnesOfItsTable() {
     assertError(MINIMAL + "peer_adress = \"127.0.0.1:7100\"\n", 3, "peer_adress",
         "is not a known key: expected one of name, data_dir, peer_address, admin_address, metrics_address, "
-            + "state_machine, cluster, raft, transport, snapshot, wal at the top level");
+            + "state_machine, cluster, peer_tls, raft, transport, snapshot, wal at the top level");
     assertError(MINIMAL + "[raft]\nheartbeat_ms = 100\nheartbeat = 100\n", 5, "raft.heartbeat",
         "is not a known key: expected one of heartbeat_ms, election_timeout_ms, max_entry_bytes, "
             + "max_append_bytes, max_inflight in [raft]");
@@ -185,6 +187,21 @@ class ConfigErrorTest {
         "cluster.previous_tokens", "has the wrong type: expected an array of strings");
     assertError(MINIMAL + "[cluster]\nprevious_tokens = [\"old\"]\n", 4, "cluster.previous_tokens",
         "is given without cluster.token");
+  }
+
+  @Test
+  void peerTlsNeedsAllThreeFiles() throws ConfigException {
+    RaftdConfig c = ConfigLoader.parse(MINIMAL + "[peer_tls]\ncert_file = \"/t/n1.crt\"\nkey_file = \"/t/n1.key\"\n"
+        + "ca_file = \"/t/ca.crt\"\n", "raftd.toml");
+    assertEquals(Optional.of(new RaftdConfig.Tls(Path.of("/t/n1.crt"), Path.of("/t/n1.key"), Path.of("/t/ca.crt"))),
+        c.peerTls());
+    assertEquals(Optional.empty(), ConfigLoader.parse(MINIMAL, "raftd.toml").peerTls());
+
+    assertError(MINIMAL + "[peer_tls]\ncert_file = \"/t/n1.crt\"\nkey_file = \"/t/n1.key\"\n", 3, "peer_tls.ca_file",
+        "is required");
+    assertError(MINIMAL + "[peer_tls]\ncertificate = \"/t/n1.crt\"\n", 4, "peer_tls.certificate", "is not a known key");
+    assertError(MINIMAL + "[peer_tls]\ncert_file = \"\"\nkey_file = \"k\"\nca_file = \"c\"\n", 4,
+        "peer_tls.cert_file", "is not a valid path");
   }
 
   // ---- Addresses ----------------------------------------------------------------------------------------

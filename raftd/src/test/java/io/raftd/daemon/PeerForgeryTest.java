@@ -31,6 +31,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,18 +43,37 @@ import org.junit.jupiter.api.io.TempDir;
  * connection authenticated as, or an id outside the configuration. Every one is refused, the refusals are
  * counted, and every member's term, log and state are exactly what they were; the cluster still commits.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PeerForgeryTest {
-  private static final String TOKEN = "forgery-test-token-0123456789abcdef";
-  private static final ClusterKeys MEMBERS_KEYS = ClusterKeys.of(TOKEN, List.of());
+  static final String TOKEN = "forgery-test-token-0123456789abcdef";
+  static final ClusterKeys MEMBERS_KEYS = ClusterKeys.of(TOKEN, List.of());
   private static final ClusterKeys GUESSED_KEYS = ClusterKeys.of("forgery-test-token-0123456789abcdeg", List.of());
   private static final long STRANGER = 0x5EED_0000_0000_0042L;
 
-  @TempDir static Path root;
-  static LocalCluster c;
+  Path root;
+  LocalCluster c;
+
+  /** Changes the members' configurations before they start (the TLS variant adds [peer_tls]). */
+  void configure(LocalCluster cluster) throws Exception {}
+
+  /**
+   * A connection to {@code member}'s peer port that presents the certificate of {@code speaksFor} (under
+   * TLS; without TLS a plain socket), from which a token holder may say Hello as whoever it likes.
+   */
+  RawPeer memberConnection(int member, int speaksFor) throws Exception {
+    return new RawPeer(peerAddress(member));
+  }
+
+  /** Whether a connection's certificate binds it to one member ([peer_tls]); without TLS the token alone speaks. */
+  boolean certificatesNameMembers() {
+    return false;
+  }
 
   @BeforeAll
-  static void startCluster() throws Exception {
+  void startCluster(@TempDir Path dir) throws Exception {
+    root = dir;
     c = new LocalCluster(root, 3, LocalCluster.FAST_WAL, TOKEN);
+    configure(c);
     c.startAll();
     c.awaitLeader();
     try (RaftdClient client = RaftdClient.create(c.adminAddresses, Duration.ofSeconds(20))) {
@@ -64,14 +84,14 @@ class PeerForgeryTest {
   }
 
   @AfterAll
-  static void stopCluster() throws Exception {
+  void stopCluster() throws Exception {
     c.close();
   }
 
   /** One forged message: who it is sent to, and what it claims. */
-  private record Forgery(String name, int target, RaftMessage message) {}
+  record Forgery(String name, int target, RaftMessage message) {}
 
-  private static List<Forgery> forgeries(int leader) throws Exception {
+  private List<Forgery> forgeries(int leader) throws Exception {
     int follower = c.followerOtherThan(leader);
     int third = 3 - leader - follower;
     long cluster = c.daemons.get(0).cluster().getClusterId();
@@ -120,11 +140,19 @@ class PeerForgeryTest {
       // The new handshake with a token that is one character off.
       refused(forgery, "a guessed token", RawPeer.hello(m.getClusterId(), m.getFrom(), m.getTo(), GUESSED_KEYS),
           GUESSED_KEYS);
-      // The token, but a connection that is not the message's sender: another member's, or a stranger's id.
-      long other = m.getFrom() == STRANGER ? STRANGER : otherMemberThan(m.getFrom(), m.getTo());
-      refused(forgery, "a connection authenticated as " + Long.toHexString(other),
-          RawPeer.hello(m.getClusterId(), other, m.getTo(), MEMBERS_KEYS), MEMBERS_KEYS);
+      // The token (and under TLS a member's certificate), but a connection that is not the message's sender:
+      // another member's, or a stranger's id.
+      int other = otherMemberThan(m.getFrom(), m.getTo());
+      long saysHelloAs = m.getFrom() == STRANGER ? STRANGER : id(other);
+      refused(forgery, "a connection authenticated as " + Long.toHexString(saysHelloAs), memberConnection(
+          forgery.target(), other), RawPeer.hello(m.getClusterId(), saysHelloAs, m.getTo(), MEMBERS_KEYS), MEMBERS_KEYS);
       attempts += 3;
+      if (certificatesNameMembers() && m.getFrom() != STRANGER) {
+        // Under TLS the token is not enough to speak for a member: its certificate is needed too.
+        refused(forgery, "another member's certificate, saying Hello as the sender", memberConnection(
+            forgery.target(), other), RawPeer.hello(m.getClusterId(), m.getFrom(), m.getTo(), MEMBERS_KEYS), MEMBERS_KEYS);
+        attempts++;
+      }
     }
     long[] refusedAfter = refusals();
     assertEquals(attempts, sum(refusedAfter) - sum(refusedBefore), "a forgery was not refused and counted");
@@ -171,10 +199,25 @@ class PeerForgeryTest {
   }
 
   /** Sends the forgery on a connection opened with {@code hello}; the handshake or the message must be refused. */
-  private static void refused(Forgery forgery, String how, Hello.Builder hello, ClusterKeys keys) throws Exception {
+  private void refused(Forgery forgery, String how, Hello.Builder hello, ClusterKeys keys) throws Exception {
+    refused(forgery, how, new RawPeer(peerAddress(forgery.target())), hello, keys);
+  }
+
+  /**
+   * Sends the forgery on {@code connection} after saying {@code hello}: the handshake, or the message, must
+   * be refused and the connection closed. (A plaintext Hello to a TLS port is closed without an answer.)
+   */
+  void refused(Forgery forgery, String how, RawPeer connection, Hello.Builder hello, ClusterKeys keys)
+      throws Exception {
     String what = forgery.name() + " over " + how;
-    try (RawPeer peer = new RawPeer(peerAddress(forgery.target()))) {
-      HelloReply reply = peer.handshake(hello, keys);
+    try (RawPeer peer = connection) {
+      HelloReply reply;
+      try {
+        reply = peer.handshake(hello, keys);
+      } catch (java.io.IOException closed) {
+        assertTrue(peer.closedByPeer(), what + ": the handshake failed but the connection stayed open");
+        return;
+      }
       if (reply.getAccepted()) {
         peer.writeIfOpen(PeerFrame.newBuilder().setRaft(forgery.message()).build());
       } else {
@@ -184,8 +227,8 @@ class PeerForgeryTest {
     }
   }
 
-  private static RawPeer authenticatedAs(int from, int to) throws Exception {
-    RawPeer peer = new RawPeer(peerAddress(to));
+  private RawPeer authenticatedAs(int from, int to) throws Exception {
+    RawPeer peer = memberConnection(to, from);
     long cluster = c.daemons.get(0).cluster().getClusterId();
     HelloReply reply = peer.handshake(RawPeer.hello(cluster, id(from), id(to), MEMBERS_KEYS), MEMBERS_KEYS);
     assertTrue(reply.getAccepted(), reply.getReason());
@@ -193,7 +236,7 @@ class PeerForgeryTest {
   }
 
   /** Each member's term, vote, commit, log and applied state, as one comparable line per member. */
-  private static List<String> states() throws Exception {
+  private List<String> states() throws Exception {
     List<String> states = new ArrayList<>();
     for (int i = 0; i < c.daemons.size(); i++) {
       int member = i;
@@ -211,7 +254,7 @@ class PeerForgeryTest {
     return states;
   }
 
-  private static long[] refusals() {
+  private long[] refusals() {
     long[] counts = new long[c.daemons.size()];
     for (int i = 0; i < counts.length; i++) {
       counts[i] = c.daemons.get(i).transport().counters().connectionsClosedForBadInput();
@@ -219,7 +262,7 @@ class PeerForgeryTest {
     return counts;
   }
 
-  private static long sum(long[] counts) {
+  private long sum(long[] counts) {
     long total = 0;
     for (long n : counts) {
       total += n;
@@ -227,7 +270,7 @@ class PeerForgeryTest {
     return total;
   }
 
-  private static void stillCommits() throws Exception {
+  private void stillCommits() throws Exception {
     try (RaftdClient client = RaftdClient.create(c.adminAddresses, Duration.ofSeconds(20))) {
       long index = client.write(put("after", "forgeries")).getIndex();
       for (Daemon d : c.daemons) {
@@ -238,24 +281,25 @@ class PeerForgeryTest {
     assertTrue(c.fatal.isEmpty(), c.fatal.toString());
   }
 
-  private static RaftMessage.Builder message(long cluster, long from, long to, long term) {
+  private RaftMessage.Builder message(long cluster, long from, long to, long term) {
     return RaftMessage.newBuilder().setClusterId(cluster).setFrom(from).setTo(to).setTerm(term);
   }
 
-  private static long id(int member) {
+  private long id(int member) {
     return c.daemons.get(member).memberId();
   }
 
-  private static long otherMemberThan(long from, long to) {
+  /** A member that is neither {@code from} nor {@code to} (a stranger's id is neither). */
+  private int otherMemberThan(long from, long to) {
     for (int i = 0; i < c.daemons.size(); i++) {
       if (id(i) != from && id(i) != to) {
-        return id(i);
+        return i;
       }
     }
     throw new IllegalStateException("a three-member cluster has a third member");
   }
 
-  private static InetSocketAddress peerAddress(int member) {
+  InetSocketAddress peerAddress(int member) {
     return new InetSocketAddress("127.0.0.1", c.peerPorts.get(member));
   }
 }

@@ -27,8 +27,21 @@ final class Peers implements AutoCloseable {
   static final Duration PATIENCE = Duration.ofSeconds(20);
   /** The test cluster's token: every member started here proves with it. */
   static final ClusterKeys KEYS = ClusterKeys.of("peers-test-token-0123456789", List.of());
-  /** Member ids 1 to 9 are the test cluster's members: each transport admits them; any other id is a stranger. */
-  static final long LAST_MEMBER = 9;
+  /**
+   * Member ids 1 to 9 are the test cluster's members, named n1 to n9: each transport admits them; any other
+   * id is a stranger.
+   */
+  static final PeerTransport.Membership MEMBERS = new PeerTransport.Membership() {
+    @Override
+    public boolean admits(long memberId) {
+      return memberId >= 1 && memberId <= 9;
+    }
+
+    @Override
+    public String nameOf(long memberId) {
+      return admits(memberId) ? "n" + memberId : null;
+    }
+  };
 
   /** One member: its transport, what its listener heard, and its snapshot store. */
   record Member(long id, PeerTransport transport, Heard heard, SnapshotStore store, Path storeDir) {
@@ -89,12 +102,17 @@ final class Peers implements AutoCloseable {
   }
 
   Member start(long id, long clusterId, int port, Options options, ClusterKeys keys) throws IOException {
+    return start(id, clusterId, port, options, keys, null);
+  }
+
+  /** A member with mutual TLS ({@code tls} not null) or without. */
+  Member start(long id, long clusterId, int port, Options options, ClusterKeys keys, PeerTls tls) throws IOException {
     Path storeDir = dir.resolve("member-" + id + "-" + members.size());
     SnapshotStore store = new SnapshotStore(new NioFileIO(), storeDir, 2);
     Heard heard = new Heard();
-    PeerTransport t = new PeerTransport(clusterId, id, keys, new InetSocketAddress("127.0.0.1", port), options, heard,
-        store, null);
-    t.setAdmitted(peer -> peer >= 1 && peer <= LAST_MEMBER);
+    PeerTransport t = new PeerTransport(clusterId, id, keys, tls, new InetSocketAddress("127.0.0.1", port), options,
+        heard, store, null);
+    t.setMembership(MEMBERS);
     Member m = new Member(id, t, heard, store, storeDir);
     members.add(m);
     t.start();

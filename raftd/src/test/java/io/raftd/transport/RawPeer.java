@@ -1,6 +1,9 @@
 package io.raftd.transport;
 
 import com.google.protobuf.ByteString;
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.raftd.proto.Hello;
 import io.raftd.proto.HelloReply;
 import io.raftd.proto.PeerFrame;
@@ -14,21 +17,36 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
 
 /**
  * A plain socket on a transport's peer port, to send it whatever bytes a test likes: a stranger, or (with
  * the cluster token's keys) a member that authenticates and then says what a test wants it to say.
  */
 public final class RawPeer implements AutoCloseable {
-  private final Socket socket = new Socket();
+  private final Socket socket;
   private final DataOutputStream out;
   private final DataInputStream in;
 
   public RawPeer(InetSocketAddress address) throws IOException {
+    this(address, null);
+  }
+
+  /** Connects over TLS with {@code tls} (a client context with a member's certificate), or plain if null. */
+  public RawPeer(InetSocketAddress address, SSLContext tls) throws IOException {
+    socket = tls == null ? new Socket() : tls.getSocketFactory().createSocket();
     socket.connect(address, 5000);
     socket.setSoTimeout((int) Peers.PATIENCE.toMillis());
     out = new DataOutputStream(socket.getOutputStream());
     in = new DataInputStream(socket.getInputStream());
+  }
+
+  /** A TLS client context presenting {@code cert} and trusting {@code ca}, as a member's would. */
+  public static SSLContext tlsClient(Path cert, Path key, Path ca) throws IOException {
+    return ((JdkSslContext) SslContextBuilder.forClient().keyManager(cert.toFile(), key.toFile())
+        .trustManager(ca.toFile()).sslProvider(SslProvider.JDK).protocols("TLSv1.3")
+        .endpointIdentificationAlgorithm(null).build()).context();
   }
 
   /** A Hello of Peers' test cluster, proving with Peers.KEYS. */
