@@ -34,7 +34,6 @@ import io.raftd.transport.Options;
 import io.raftd.transport.PeerTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -247,6 +246,7 @@ public final class Daemon implements AutoCloseable {
     return id;
   }
 
+  /** Forms the cluster; the caller writes the record, once the WAL has its first segment. */
   private ClusterRecord bootstrap(Path dataDir) throws IOException, StartupException, InterruptedException {
     RaftdConfig.Cluster c = config.cluster();
     String token = c.token().orElse("");
