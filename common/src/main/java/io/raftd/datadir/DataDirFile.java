@@ -32,7 +32,7 @@ public final class DataDirFile {
   public static void write(Path file, MessageLite message) throws IOException {
     byte[] body = message.toByteArray();
     Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+    try (FileChannel ch = PrivateFiles.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer b = ByteBuffer.allocate(4 + body.length).putInt(crc(body)).put(body).flip();
       while (b.hasRemaining()) {
@@ -49,11 +49,18 @@ public final class DataDirFile {
     if (!Files.exists(file)) {
       return null;
     }
-    long size = Files.size(file);
+    long size;
+    byte[] bytes;
+    try {
+      size = Files.size(file);
+      bytes = size < 4 || size > 1 << 20 ? null : Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw FileFailure.explain(e, file);
+    }
     if (size < 4 || size > 1 << 20) {
       throw new IOException(file + " is damaged (" + size + " bytes); restore it from a backup or rebuild the member");
     }
-    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file));
+    ByteBuffer b = ByteBuffer.wrap(bytes);
     int crc = b.getInt();
     byte[] body = new byte[b.remaining()];
     b.get(body);

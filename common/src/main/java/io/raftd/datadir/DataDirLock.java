@@ -34,9 +34,9 @@ public final class DataDirLock implements AutoCloseable {
    * @throws DataDirLockedException if another process (or this one) holds it
    */
   public static DataDirLock acquire(Path dataDir) throws IOException {
-    Files.createDirectories(dataDir);
+    PrivateFiles.createDirectories(dataDir);
     Path file = dataDir.resolve(FILE);
-    FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileChannel ch = PrivateFiles.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     FileLock lock = tryLock(ch, false);
     if (lock == null) {
       throw locked(dataDir, ch);
@@ -57,7 +57,7 @@ public final class DataDirLock implements AutoCloseable {
     if (!Files.exists(file)) {
       return new DataDirLock(null, null);
     }
-    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+    FileChannel ch = PrivateFiles.open(file, StandardOpenOption.READ);
     FileLock lock = tryLock(ch, true);
     if (lock == null) {
       throw locked(dataDir, ch);

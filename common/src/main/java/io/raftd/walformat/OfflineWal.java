@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;
+import io.raftd.datadir.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -31,7 +32,8 @@ public final class OfflineWal {
   public final SnapshotMetadata snapshot;
   /**
    * The position in {@link #segments} of the segment where the replay stopped: the first one damaged, or
-   * the last one before a missing segment; -1 if it read every segment to its end.
+   * the last one before a missing segment; -1 if it read every segment to its end (a rollover left
+   * unsealed by a crash does not stop it).
    */
   public final int stoppedAt;
   /** What keeps the replayed log from being used at all (a record that does not decode, an uncovered gap), or null. */
@@ -78,7 +80,7 @@ public final class OfflineWal {
     if (d == null || d.offset() <= segment.end()) {
       return false;
     }
-    try (FileChannel ch = FileChannel.open(dir.resolve(segment.name()), StandardOpenOption.READ)) {
+    try (FileChannel ch = PrivateFiles.open(dir.resolve(segment.name()), StandardOpenOption.READ)) {
       ByteBuffer sector = ByteBuffer.allocate(WalFormat.SECTOR);
       ReadableFile.of(ch).readFully(segment.end(), sector);
       for (int i = 0; i < sector.limit(); i++) {
@@ -152,7 +154,8 @@ public final class OfflineWal {
 
     @Override
     public void endSegment(WalVerifier.SegmentReport report) {
-      if (stoppedAt < 0 && report.damage() != null) {
+      // An interrupted rollover's unsealed segment loses nothing: the replay goes on into the newest.
+      if (stoppedAt < 0 && report.damage() != null && !(report.damage().torn() && !report.newest())) {
         stoppedAt = segments.size() - 1;
       }
       also.endSegment(report);

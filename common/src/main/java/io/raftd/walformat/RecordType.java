@@ -12,7 +12,13 @@ public enum RecordType {
    */
   SNAPSHOT_TAKEN(3),
   /** A snapshot installed from the leader: the whole log before it is replaced, the log restarts after it. */
-  SNAPSHOT_INSTALLED(4);
+  SNAPSHOT_INSTALLED(4),
+  /**
+   * The segment is closed: the log continues in the segment named in the body (protobuf
+   * {@code SegmentSeal}), which was durable before this record was written. Always alone in the last frame
+   * of a segment; it changes nothing in the log.
+   */
+  SEGMENT_SEALED(5);
 
   public final byte code;
 

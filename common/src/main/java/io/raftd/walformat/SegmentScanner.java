@@ -1,5 +1,7 @@
 package io.raftd.walformat;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftd.proto.SegmentSeal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -15,6 +17,10 @@ import java.util.zip.CRC32C;
  * segment's last frame, that frame shows what a crash leaves (an all-zero sector, a missing trailer, or
  * a header sector holding only the start of its stamp) and nothing follows it but sectors of that same
  * frame; everything else is corruption. Records are delivered only for frames that check completely.
+ *
+ * <p>A segment file shorter than the size its header says it was preallocated to is corruption too,
+ * wherever it was cut: a crash never shrinks a file, so the bytes past the cut were lost after they were
+ * synced. The rules across segments (seals, missing segments) are {@link WalScan}'s.
  */
 public final class SegmentScanner {
   private SegmentScanner() {}
@@ -33,22 +39,57 @@ public final class SegmentScanner {
    * @param frames sound frames read
    * @param damage null if the segment reads cleanly to its end
    */
-  public record Result(long end, long frames, Damage damage) {}
+  public record Result(long end, long frames, Damage damage, SegmentSeal seal, boolean truncated) {
+    Result(long end, long frames, Damage damage) {
+      this(end, frames, damage, null, false);
+    }
+
+    Result withSeal(SegmentSeal s) {
+      return new Result(end, frames, damage, s, truncated);
+    }
+  }
 
   private record Pending(RecordType type, byte[] body, long offset, int length) {}
 
   /**
-   * @param newest whether this is the newest segment, the only one a crash can leave torn
+   * @param newest whether a crash can have left this segment's last frame torn: the newest segment (its
+   *     last batch), or the one before it (its seal; {@link WalScan} decides whether that is allowed)
    */
   public static Result scan(ReadableFile file, String name, long seq, long firstIndex, boolean newest, Visitor visitor)
       throws IOException {
     ByteBuffer header = ByteBuffer.allocate(WalFormat.SEGMENT_HEADER_BYTES);
     file.readFully(0, header);
-    String badHeader = file.size() < WalFormat.SEGMENT_HEADER_BYTES ? "segment shorter than its header"
+    long size = file.size();
+    String badHeader = size < WalFormat.SEGMENT_HEADER_BYTES ? "segment cut to " + size + " bytes, shorter than its"
+        + " header: everything it held is lost"
         : WalFormat.checkSegmentHeader(header.flip(), seq, firstIndex);
     if (badHeader != null) {
-      return new Result(0, 0, new Damage(Damage.Kind.CORRUPT, name, 0, badHeader));
+      return new Result(0, 0, new Damage(Damage.Kind.CORRUPT, name, 0, badHeader), null, size < WalFormat.SEGMENT_HEADER_BYTES);
     }
+    long preallocated = WalFormat.preallocatedBytes(header);
+    SegmentSeal[] seal = new SegmentSeal[1];
+    Visitor sealing = (type, body, offset, length) -> {
+      if (type == RecordType.SEGMENT_SEALED) {
+        try {
+          seal[0] = SegmentSeal.parseFrom(body);
+        } catch (InvalidProtocolBufferException e) {
+          seal[0] = SegmentSeal.getDefaultInstance();  // the replay reports it as undecodable
+        }
+      }
+      visitor.record(type, body, offset, length);
+    };
+    Result r = frames(file, name, seq, newest, sealing, seal).withSeal(seal[0]);
+    if (size < preallocated && (r.damage() == null || r.damage().torn())) {
+      return new Result(r.end(), r.frames(), new Damage(Damage.Kind.CORRUPT, name, size, "segment cut to " + size
+          + " of the " + preallocated + " bytes it was preallocated with (a crash never shrinks a segment): whatever"
+          + " it held after its last sound frame at offset " + r.end() + " is lost, and the WAL cannot say how much"),
+          r.seal(), true);
+    }
+    return r;
+  }
+
+  private static Result frames(ReadableFile file, String name, long seq, boolean newest, Visitor visitor,
+      SegmentSeal[] seal) throws IOException {
     long pos = WalFormat.SEGMENT_HEADER_BYTES;
     long frameNo = 1;
     long size = file.size();
@@ -70,6 +111,10 @@ public final class SegmentScanner {
           return new Result(pos, frameNo - 1, torn(newest, name, pos, "frame " + frameNo + " lost its first sector"));
         }
         return new Result(pos, frameNo - 1, null);
+      }
+      if (seal[0] != null) {
+        return new Result(pos, frameNo - 1, new Damage(Damage.Kind.CORRUPT, name, pos,
+            "bytes after the seal at frame " + frameNo + " (nothing is written to a sealed segment)"));
       }
       int payloadLength = sector.getInt(WalFormat.STAMP_BYTES);
       int count = sector.getInt(WalFormat.STAMP_BYTES + 4);

@@ -17,7 +17,26 @@ import java.util.zip.CRC32C;
  * indexes into it). A segment is preallocated with zeros under a temporary name, then given its header
  * and renamed; only the newest segment is written, older ones are immutable, and no file is ever reused.
  * The first sector (512 bytes) is the segment header: the magic {@code RAFTDWAL}, the format version
- * (u32), seq (u64), firstIndex (u64) and the CRC of those 28 bytes; the rest of the sector is zero.
+ * (u32), seq (u64), firstIndex (u64), the size the file was preallocated to (u64) and the CRC of those 36
+ * bytes; the rest of the sector is zero. (Version 1 had no size; this build refuses it.)
+ *
+ * <p><b>Rollover.</b> The next segment is made durable first (preallocated and forced, header and first
+ * frame forced, renamed, directory synced); only then does the old segment get its last frame, a single
+ * {@link RecordType#SEGMENT_SEALED} record naming the next segment, forced before anything goes into the
+ * new one. So every segment but the newest ends with a seal, and a newest segment that is sealed lost its
+ * successor. A crash between the two steps leaves the old segment unsealed (or its seal frame torn) and
+ * the new one holding only its first frame; recovery then seals it, and nothing was lost.
+ *
+ * <p><b>What a crash can lose, and what it cannot.</b> It can lose only records of the last batch that was
+ * written but not yet fsynced (so never acknowledged), and only as a torn tail inside the newest
+ * segment's preallocated space (or an unfinished seal, above). It cannot lose anything else: a segment
+ * file never shrinks (its full size was made durable before its name existed, and frames are written
+ * inside it), never disappears (only compaction deletes segments, oldest first, each one sealed and
+ * superseded), and the directory never becomes empty once a member has a cluster record. So a segment
+ * shorter than its preallocated size, a missing segment (a gap, or a sealed newest segment), a closed
+ * segment without its seal, and an empty WAL in a data directory that holds a cluster record are damage,
+ * never a torn tail: raftd refuses to start, naming the file and what is lost, rather than come back with
+ * fewer acknowledged entries or an older term and vote than it recorded.
  *
  * <p><b>Frames.</b> After the header come frames, one per fsync batch, each starting on a sector
  * boundary and filling whole sectors. Every sector of a frame begins with an 8-byte <i>stamp</i>: the
@@ -38,10 +57,10 @@ public final class WalFormat {
   private WalFormat() {}
 
   public static final int SECTOR = 512;
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
   public static final byte[] MAGIC = "RAFTDWAL".getBytes(StandardCharsets.US_ASCII);
   public static final int SEGMENT_HEADER_BYTES = SECTOR;
-  private static final int SEGMENT_HEADER_FIELDS = 28;
+  private static final int SEGMENT_HEADER_FIELDS = 36;
   public static final int STAMP_BYTES = 8;
   /** Content bytes per sector: a sector less its stamp. */
   public static final int SECTOR_CONTENT = SECTOR - STAMP_BYTES;
@@ -110,10 +129,10 @@ public final class WalFormat {
     return null;
   }
 
-  /** A segment's header sector. */
-  public static ByteBuffer segmentHeader(long seq, long firstIndex) {
+  /** A segment's header sector, for a file preallocated to {@code preallocatedBytes}. */
+  public static ByteBuffer segmentHeader(long seq, long firstIndex, long preallocatedBytes) {
     ByteBuffer b = ByteBuffer.allocate(SEGMENT_HEADER_BYTES);
-    b.put(MAGIC).putInt(VERSION).putLong(seq).putLong(firstIndex);
+    b.put(MAGIC).putInt(VERSION).putLong(seq).putLong(firstIndex).putLong(preallocatedBytes);
     b.putInt(crc(b.array(), 0, SEGMENT_HEADER_FIELDS));
     return b.clear();
   }
@@ -135,11 +154,15 @@ public final class WalFormat {
     int version = b.getInt();
     long s = b.getLong();
     long f = b.getLong();
-    if (b.getInt() != crc(h, 0, SEGMENT_HEADER_FIELDS)) {
-      return "segment header checksum mismatch";
+    b.getLong();  // the preallocated size: see preallocatedBytes
+    boolean sound = b.getInt() == crc(h, 0, SEGMENT_HEADER_FIELDS);
+    // A version 1 header is shorter, so its checksum is not where this version's is.
+    if ((sound && version != VERSION) || (!sound && version == 1)) {
+      return "unsupported WAL format version " + version + " (this build reads " + VERSION + "): start it with the"
+          + " raftd that wrote it, or replace the member";
     }
-    if (version != VERSION) {
-      return "unsupported WAL format version " + version + " (this build reads " + VERSION + ")";
+    if (!sound) {
+      return "segment header checksum mismatch";
     }
     if (s != seq || f != firstIndex) {
       return "segment header names seq " + s + " and first index " + f + ", unlike the file name";
@@ -150,6 +173,20 @@ public final class WalFormat {
       }
     }
     return null;
+  }
+
+  /** The size a segment was preallocated to, from a header {@link #checkSegmentHeader} found sound. */
+  public static long preallocatedBytes(ByteBuffer sector) {
+    return sector.getLong(sector.position() + MAGIC.length + 4 + 16);
+  }
+
+  /** The one-record frame that seals a segment (frame {@code frameNo} of {@code seq}) as continued in the next. */
+  public static ByteBuffer sealFrame(long seq, long frameNo, long nextSeq, long nextFirstIndex) {
+    FrameEncoder seal = new FrameEncoder();
+    seal.add(RecordType.SEGMENT_SEALED, io.raftd.proto.SegmentSeal.newBuilder().setNextSeq(nextSeq)
+        .setNextFirstIndex(nextFirstIndex).build());
+    ByteBuffer frame = seal.encode(seq, frameNo);
+    return ByteBuffer.allocate(frame.remaining()).put(frame).flip();
   }
 
   /** Sectors a frame with a payload of {@code payloadLength} bytes fills, trailer included. */

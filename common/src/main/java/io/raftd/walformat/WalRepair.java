@@ -1,6 +1,7 @@
 package io.raftd.walformat;
 
 import io.raftd.datadir.DataDirFile;
+import io.raftd.datadir.PrivateFiles;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.MemberIdentity;
@@ -157,9 +158,9 @@ public final class WalRepair {
     Path temp = walDir.resolve(target.name() + ".repair" + WalFormat.TEMP_SUFFIX);
     // Built before anything changes, since building it reads back every entry it keeps.
     long size = Files.size(path);
-    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+    try (FileChannel out = PrivateFiles.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
-      long end = writeSegment(out, plan, target);
+      long end = writeSegment(out, plan, target, size);
       write(out, end, ByteBuffer.allocate((int) Math.min(Math.max(0, size - end), 1 << 20)), Math.max(size, end));
       out.force(true);
     } catch (IOException | RuntimeException e) {
@@ -181,9 +182,9 @@ public final class WalRepair {
   }
 
   /** Writes the rewritten segment's header and frames; returns where they end. */
-  private static long writeSegment(FileChannel out, Plan plan, WalFormat.SegmentId target) throws IOException {
+  private static long writeSegment(FileChannel out, Plan plan, WalFormat.SegmentId target, long size) throws IOException {
     OfflineWal wal = plan.wal();
-    write(out, 0, WalFormat.segmentHeader(target.seq(), target.firstIndex()), WalFormat.SEGMENT_HEADER_BYTES);
+    write(out, 0, WalFormat.segmentHeader(target.seq(), target.firstIndex(), size), WalFormat.SEGMENT_HEADER_BYTES);
     long end = WalFormat.SEGMENT_HEADER_BYTES;
     long frameNo = 1;
     FrameEncoder frame = new FrameEncoder();
@@ -193,7 +194,7 @@ public final class WalRepair {
     List<FileChannel> open = new ArrayList<>();
     try {
       for (WalFormat.SegmentId s : wal.segments) {
-        open.add(FileChannel.open(wal.dir.resolve(s.name()), StandardOpenOption.READ));
+        open.add(PrivateFiles.open(wal.dir.resolve(s.name()), StandardOpenOption.READ));
       }
       for (long i = wal.log.base() + 1; i <= plan.index(); i++) {
         frame.add(RecordType.ENTRY, readEntry(wal, open, i));
@@ -207,7 +208,12 @@ public final class WalRepair {
       }
     }
     frame.add(RecordType.HARD_STATE, plan.hardState());
-    return writeFrame(out, end, frame, target.seq(), frameNo);
+    end = writeFrame(out, end, frame, target.seq(), frameNo);
+    if (end > size) {
+      // The file ends where the frames do: that is its size now, and a segment must never be shorter than its header says.
+      write(out, 0, WalFormat.segmentHeader(target.seq(), target.firstIndex(), end), WalFormat.SEGMENT_HEADER_BYTES);
+    }
+    return end;
   }
 
   private static Entry readEntry(OfflineWal wal, List<FileChannel> open, long index) throws IOException {

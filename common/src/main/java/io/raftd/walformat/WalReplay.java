@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
+import io.raftd.proto.SegmentSeal;
 import io.raftd.proto.SnapshotMetadata;
 
 /**
@@ -70,6 +71,7 @@ public final class WalReplay implements SegmentScanner.Visitor {
           restartAfter(snapshot);
         }
         case SNAPSHOT_TAKEN -> taken(SnapshotMetadata.parseFrom(body));
+        case SEGMENT_SEALED -> SegmentSeal.parseFrom(body);  // where the log goes on is WalScan's business
       }
     } catch (InvalidProtocolBufferException e) {
       error = segment + " at offset " + offset + ": a " + type + " record passes its checksum but does not decode ("

@@ -1,6 +1,9 @@
 package io.raftd.walformat;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftd.datadir.DataDirFile;
+import io.raftd.datadir.FileFailure;
+import io.raftd.datadir.PrivateFiles;
 import io.raftd.proto.Entry;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -28,7 +31,7 @@ public final class WalVerifier {
    * @param size the file's size: from {@code end} on it is preallocated space, which must read as zeros
    */
   public record SegmentReport(String name, long seq, long frames, long records, long firstEntry, long lastEntry,
-      long end, long size, Damage damage) {}
+      long end, long size, Damage damage, boolean newest) {}
 
   /** Follows a verification segment by segment: where each begins, the records of its sound frames, its verdict. */
   public interface Listener extends SegmentScanner.Visitor {
@@ -53,40 +56,63 @@ public final class WalVerifier {
     List<String> names = new ArrayList<>();
     try (Stream<Path> s = Files.list(walDir)) {
       s.forEach(p -> names.add(p.getFileName().toString()));
+    } catch (IOException e) {
+      throw FileFailure.explain(e, walDir);
     }
     names.sort(null);
     List<String> problems = new ArrayList<>();
     List<WalFormat.SegmentId> found = WalFormat.segments(names);
-    String missing = WalFormat.missingSegment(found);
-    if (missing != null) {
-      problems.add(missing);
+    String wrong = WalScan.directoryProblem(found, Files.exists(walDir.resolveSibling(DataDirFile.CLUSTER)));
+    if (wrong != null) {
+      problems.add(wrong);
     }
     List<SegmentReport> reports = new ArrayList<>();
-    for (int k = 0; k < found.size(); k++) {
-      long seq = found.get(k).seq();
-      String name = found.get(k).name();
-      long[] counts = new long[3];  // records, first entry, last entry
-      SegmentScanner.Visitor counting = (type, body, offset, length) -> {
-        counts[0]++;
-        if (type == RecordType.ENTRY) {
-          try {
-            long index = Entry.parseFrom(body).getIndex();
-            counts[1] = counts[1] == 0 ? index : Math.min(counts[1], index);
-            counts[2] = Math.max(counts[2], index);
-          } catch (InvalidProtocolBufferException e) {
-            problems.add(name + " at offset " + offset + ": an entry record does not decode");
-          }
+    long[] counts = new long[3];  // records, first entry, last entry of the segment being read
+    FileChannel[] open = new FileChannel[1];
+    try {
+      WalScan.scan(found, id -> {
+        open[0] = PrivateFiles.open(walDir.resolve(id.name()), StandardOpenOption.READ);
+        return ReadableFile.of(open[0]);
+      }, new WalScan.Listener() {
+        private String name;
+
+        @Override
+        public void startSegment(WalFormat.SegmentId segment) throws IOException {
+          name = segment.name();
+          java.util.Arrays.fill(counts, 0);
+          listener.startSegment(segment);
         }
-        listener.record(type, body, offset, length);
-      };
-      listener.startSegment(found.get(k));
-      try (FileChannel ch = FileChannel.open(walDir.resolve(name), StandardOpenOption.READ)) {
-        ReadableFile file = ReadableFile.of(ch);
-        SegmentScanner.Result r = SegmentScanner.scan(file, name, seq, found.get(k).firstIndex(), k == found.size() - 1, counting);
-        SegmentReport report = new SegmentReport(name, seq, r.frames(), counts[0], counts[1], counts[2], r.end(), ch.size(),
-            r.damage());
-        reports.add(report);
-        listener.endSegment(report);
+
+        @Override
+        public void record(RecordType type, byte[] body, long offset, int length) {
+          counts[0]++;
+          if (type == RecordType.ENTRY) {
+            try {
+              long index = Entry.parseFrom(body).getIndex();
+              counts[1] = counts[1] == 0 ? index : Math.min(counts[1], index);
+              counts[2] = Math.max(counts[2], index);
+            } catch (InvalidProtocolBufferException e) {
+              problems.add(name + " at offset " + offset + ": an entry record does not decode");
+            }
+          }
+          listener.record(type, body, offset, length);
+        }
+
+        @Override
+        public void endSegment(WalFormat.SegmentId segment, SegmentScanner.Result r, Damage verdict, boolean unsealed)
+            throws IOException {
+          long size = open[0].size();
+          open[0].close();
+          open[0] = null;
+          SegmentReport report = new SegmentReport(name, segment.seq(), r.frames(), counts[0], counts[1], counts[2],
+              r.end(), size, verdict, segment.equals(found.get(found.size() - 1)));
+          reports.add(report);
+          listener.endSegment(report);
+        }
+      });
+    } finally {
+      if (open[0] != null) {
+        open[0].close();
       }
     }
     return new Report(walDir, reports, problems);

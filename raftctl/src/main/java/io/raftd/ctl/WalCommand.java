@@ -9,8 +9,10 @@ import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.walformat.OfflineWal;
 import io.raftd.walformat.RecordType;
+import io.raftd.walformat.SnapshotFile;
 import io.raftd.walformat.WalFormat;
 import io.raftd.walformat.WalVerifier;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +31,8 @@ final class WalCommand {
   private WalCommand() {}
 
   @Command(name = "verify", description = {"Checks every segment, frame and record by the rules raftd's recovery"
-      + " applies, and that never-written preallocated space reads as zeros; prints each segment (frames, records,"
+      + " applies (no segment missing or shorter than preallocated), that never-written preallocated space reads as"
+      + " zeros, and every snapshot file's checksum and that the snapshot the WAL starts from exists; prints each segment (frames, records,"
       + " entry range), the log recovery would rebuild (index range, commit, term changes) and each damage with its"
       + " file, offset, the entries it affects and what raftd would do.",
       "Exit 0 if nothing at all is wrong; 1 on any damage, a torn tail (which raftd drops at start) included."})
@@ -42,14 +45,19 @@ final class WalCommand {
       OfflineWal wal;
       try (DataDirLock lock = dataDir.lockForReading()) {
         wal = OfflineWal.read(dataDir.walDir());
+      } catch (IOException e) {
+        throw dataDir.unreadable(e);
       }
       List<WalFindings.Finding> findings = WalFindings.of(wal);
       List<String> problems = WalFindings.problems(wal);
+      // The snapshot files too, checked as raftd loads them: the WAL's log is worth nothing without its base.
+      problems.addAll(SnapshotFile.verifyDirectory(dataDir.dir.resolve("snap"), wal.snapshot));
+      boolean clean = wal.clean() && problems.isEmpty();
       Output out = ctl.output();
       if (out.json) {
         JsonObject o = new JsonObject();
         o.addProperty("data_dir", dataDir.dir.toString());
-        o.addProperty("clean", wal.clean());
+        o.addProperty("clean", clean);
         o.add("segments", segmentsJson(wal));
         o.add("log", WalFindings.logJson(wal));
         o.add("damage", damageJson(findings));
@@ -67,7 +75,7 @@ final class WalCommand {
         out.line(WalFindings.logLine(wal));
         findings.forEach(f -> out.line("damage: " + f.line()));
         problems.forEach(p -> out.line("problem: " + p));
-        out.line(wal.clean() ? "clean: raftd would start from this WAL as it is" : "damaged");
+        out.line(clean ? "clean: raftd would start from this data directory as it is" : "damaged");
       }
       WalFindings.failIfDamaged(wal, dataDir.dir, findings, problems);
       return ExitCode.OK;
@@ -115,6 +123,8 @@ final class WalCommand {
             }
           }
         });
+      } catch (IOException e) {
+        throw dataDir.unreadable(e);
       }
       List<WalFindings.Finding> findings = WalFindings.of(wal);
       List<String> problems = WalFindings.problems(wal);
@@ -202,6 +212,7 @@ final class WalCommand {
       return switch (r.get("type").getAsString()) {
         case "entry" -> text(r, "entry_type") + ", " + text(r, "data_bytes") + " bytes";
         case "hard_state" -> "vote " + text(r, "voted_for") + ", commit " + text(r, "commit");
+        case "segment_sealed" -> "continued in the next segment";
         default -> "snapshot " + text(r, "snapshot_id");
       };
     }

@@ -1,9 +1,12 @@
 package io.raftd.ctl;
 
+import io.raftd.datadir.DataDirFile;
 import io.raftd.datadir.DataDirLock;
+import io.raftd.walformat.WalScan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** The {@code --data-dir} of the offline wal commands: a stopped member's data directory, and its lock. */
@@ -17,6 +20,9 @@ final class WalDataDir {
     Path wal = dir.resolve("wal");
     if (!Files.isDirectory(dir)) {
       throw new CtlException(ExitCode.USAGE, "--data-dir " + dir + ": no such directory");
+    }
+    if (!Files.isDirectory(wal) && Files.exists(dir.resolve(DataDirFile.CLUSTER))) {
+      throw new CtlException(ExitCode.FAILURE, "--data-dir " + dir + ": " + WalScan.directoryProblem(List.of(), true));
     }
     if (!Files.isDirectory(wal)) {
       throw new CtlException(ExitCode.USAGE, "--data-dir " + dir + " holds no wal directory: is it a raftd data_dir?");
@@ -42,6 +48,14 @@ final class WalDataDir {
     } catch (DataDirLock.DataDirLockedException e) {
       throw inUse(e);
     }
+  }
+
+  /** A file of the directory could not be read: exit 1, with the file and the reason. */
+  CtlException unreadable(IOException e) {
+    if (e instanceof DataDirLock.DataDirLockedException locked) {
+      return inUse(locked);
+    }
+    return new CtlException(ExitCode.FAILURE, "the data directory " + dir + " cannot be read: " + e.getMessage());
   }
 
   private static CtlException inUse(DataDirLock.DataDirLockedException e) {

@@ -60,7 +60,10 @@ final class WalFindings {
       boolean newest = k == segments.size() - 1;
       Long to = newest ? null : wal.segments.get(k + 1).firstIndex() - 1;
       long from = s.lastEntry() > 0 ? s.lastEntry() + 1 : wal.segments.get(k).firstIndex();
-      if (d.torn()) {
+      if (d.torn() && !newest) {
+        found.add(new Finding(d, false, null, null, "raftd seals it when it starts: a crash interrupted the rollover"
+            + " to the next segment before this one was sealed, and nothing was lost"));
+      } else if (d.torn()) {
         found.add(new Finding(d, false, from, null, "raftd drops this last batch when it starts: it was never"
             + " fsynced, so never acknowledged; whatever it held from index " + from + " on is lost"));
       } else if (wal.inPreallocatedSpace(s)) {
@@ -76,8 +79,8 @@ final class WalFindings {
   /** Exit 1, naming the first thing wrong, if anything is. */
   static void failIfDamaged(OfflineWal wal, Path dataDir, List<Finding> findings, List<String> problems)
       throws CtlException {
-    if (!wal.clean()) {
-      throw new CtlException(ExitCode.FAILURE, "the WAL in " + dataDir + " is damaged: "
+    if (!wal.clean() || !problems.isEmpty()) {
+      throw new CtlException(ExitCode.FAILURE, "the data directory " + dataDir + " is damaged: "
           + (findings.isEmpty() ? problems.get(0) : findings.get(0).line()));
     }
   }

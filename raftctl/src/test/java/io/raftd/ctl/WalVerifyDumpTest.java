@@ -88,7 +88,7 @@ class WalVerifyDumpTest {
     Ctl.Result table = CTL.run("wal", "verify", "--data-dir", dataDir.toString());
     assertEquals(0, table.code(), table.toString());
     assertTrue(table.out().contains("log: entries 1.." + LAST), table.out());
-    assertTrue(table.out().contains("clean: raftd would start from this WAL as it is"), table.out());
+    assertTrue(table.out().contains("clean: raftd would start from this data directory as it is"), table.out());
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.raftd.daemon;
 import io.raftd.config.HostPort;
 import io.raftd.config.RaftdConfig;
 import io.raftd.datadir.DataDirFile;
+import io.raftd.datadir.PrivateFiles;
 import io.raftd.datadir.DataDirLock;
 import io.raftd.proto.ClusterRecord;
 import io.raftd.proto.Member;
@@ -35,7 +36,6 @@ import io.raftd.transport.PeerTls;
 import io.raftd.transport.PeerTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -89,7 +89,7 @@ public final class Daemon implements AutoCloseable {
   private Daemon(RaftdConfig config, Fatal fatal) throws IOException, StartupException, InterruptedException {
     this.config = config;
     Path dataDir = config.dataDir();
-    Files.createDirectories(dataDir);
+    PrivateFiles.createDirectories(dataDir);
     this.lock = lock(dataDir);
     boolean started = false;
     PeerTransport created = null;
@@ -118,6 +118,11 @@ public final class Daemon implements AutoCloseable {
       WriteAheadLog.Options walOptions = new WriteAheadLog.Options(config.wal().segmentBytes(), config.wal().fsync(),
           64L << 20, preallocator);
       this.wal = WriteAheadLog.open(io, dataDir.resolve("wal"), walOptions, cluster.getBootstrap());
+      wal.createFirstSegment();
+      if (known == null) {
+        // Only once the WAL has its first segment: from here on an empty WAL is damage, never a fresh start.
+        DataDirFile.write(dataDir.resolve(DataDirFile.CLUSTER), cluster);
+      }
       Path barrierFile = dataDir.resolve(DataDirFile.VOTE_BARRIER);
       VoteBarrier barrier = DataDirFile.read(barrierFile, VoteBarrier.parser());
       if (barrier != null) {
@@ -290,6 +295,7 @@ public final class Daemon implements AutoCloseable {
     return id;
   }
 
+  /** Forms the cluster; the caller writes the record, once the WAL has its first segment. */
   private ClusterRecord bootstrap(Path dataDir) throws IOException, StartupException, InterruptedException {
     RaftdConfig.Cluster c = config.cluster();
     String token = c.token().orElse("");
@@ -314,7 +320,6 @@ public final class Daemon implements AutoCloseable {
       LOG.info("formed cluster {} with {}", Long.toHexString(record.getClusterId()),
           record.getMembersList().stream().map(Member::getName).toList());
     }
-    DataDirFile.write(dataDir.resolve(DataDirFile.CLUSTER), record);
     return record;
   }
 

@@ -1,5 +1,7 @@
 package io.raftd.storage;
 
+import io.raftd.datadir.FileFailure;
+import io.raftd.datadir.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,8 +19,8 @@ public final class NioFileIO implements FileIO {
   public Handle open(Path file, boolean create) throws IOException {
     try {
       FileChannel ch = create
-          ? FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
-          : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+          ? PrivateFiles.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
+          : PrivateFiles.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
       return new NioHandle(file, ch);
     } catch (IOException e) {
       throw classify(e, file);
@@ -35,6 +37,8 @@ public final class NioFileIO implements FileIO {
     List<String> names = new ArrayList<>();
     try (Stream<Path> s = Files.list(dir)) {
       s.forEach(p -> names.add(p.getFileName().toString()));
+    } catch (IOException e) {
+      throw FileFailure.explain(e, dir);
     }
     names.sort(null);
     return names;
@@ -52,7 +56,7 @@ public final class NioFileIO implements FileIO {
 
   @Override
   public void createDirectories(Path dir) throws IOException {
-    Files.createDirectories(dir);
+    PrivateFiles.createDirectories(dir);
   }
 
   @Override

@@ -41,6 +41,19 @@ final class Segment {
     return body;
   }
 
+  /**
+   * Writes this segment's last frame, the seal naming the segment the log continues in, and forces it.
+   * Only once that segment is durable: a sealed newest segment means its successor was lost.
+   */
+  void seal(long nextSeq, long nextFirstIndex) throws IOException {
+    java.nio.ByteBuffer frame = WalFormat.sealFrame(seq, frameCount + 1, nextSeq, nextFirstIndex);
+    int bytes = frame.remaining();
+    handle.write(end, frame);
+    handle.force();
+    end += bytes;
+    frameCount++;
+  }
+
   @Override
   public String toString() {
     return name();

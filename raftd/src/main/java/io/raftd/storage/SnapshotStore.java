@@ -1,31 +1,25 @@
 package io.raftd.storage;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftd.proto.SnapshotMetadata;
+import io.raftd.walformat.SnapshotFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
  * Snapshot files: the state machine's bytes followed by a trailer, so a snapshot can be written as it is
- * produced or received, without knowing its size up front. Layout of {@code <term>-<index>.snap} (16 hex
- * digits each): the data; the metadata (protobuf {@code SnapshotMetadata}, whose size and checksum are
- * the data's length and CRC32C); the metadata's length (u32); the CRC32C of the metadata (u32); the magic
- * {@code RAFTSNAP}.
+ * produced or received, without knowing its size up front. The layout and its checks are
+ * {@link SnapshotFile}'s, which {@code raftctl wal verify} shares.
  *
  * <p>Every file is written under a temporary name, forced, renamed into place and its directory synced
  * before it counts; a received snapshot is also checked against the size and checksum the leader
  * announced before it is put in place. The newest {@link #retain} files are kept. Owned by one thread.
  */
 public final class SnapshotStore {
-  private static final byte[] MAGIC = "RAFTSNAP".getBytes(StandardCharsets.US_ASCII);
-  private static final int TRAILER_FIXED = 8 + MAGIC.length;
-  static final String SUFFIX = ".snap";
+  static final String SUFFIX = SnapshotFile.SUFFIX;
   private static final String TEMP_SUFFIX = ".snap.tmp";
 
   private final FileIO io;
@@ -48,7 +42,7 @@ public final class SnapshotStore {
   }
 
   static String fileName(long term, long index) {
-    return String.format("%016x-%016x%s", term, index, SUFFIX);
+    return SnapshotFile.fileName(term, index);
   }
 
   /** A snapshot being written chunk by chunk. */
@@ -97,9 +91,7 @@ public final class SnapshotStore {
             + metadata.getSize() + " bytes, checksum " + Integer.toHexString(metadata.getChecksum()) + ")");
       }
       byte[] meta = stored.toByteArray();
-      ByteBuffer trailer = ByteBuffer.allocate(meta.length + TRAILER_FIXED);
-      trailer.put(meta).putInt(meta.length).putInt(crc(meta)).put(MAGIC).flip();
-      handle.write(size, trailer);
+      handle.write(size, SnapshotFile.trailer(meta));
       handle.force();
       handle.close();
       io.rename(temp, dir.resolve(fileName(stored.getTerm(), stored.getIndex())));
@@ -173,10 +165,10 @@ public final class SnapshotStore {
       }
       ByteBuffer data = ByteBuffer.allocate((int) stored.getSize());
       h.readFully(0, data);
-      CRC32C crc = new CRC32C();
-      crc.update(data.array());
-      if ((int) crc.getValue() != stored.getChecksum()) {
-        throw new SnapshotDamagedException(p + ": data checksum mismatch (the file changed after it was written)");
+      try {
+        SnapshotFile.checkData(stored, SnapshotFile.crc(data.array()), p.toString());
+      } catch (SnapshotFile.DamagedException e) {
+        throw new SnapshotDamagedException(e.getMessage());
       }
       return data.array();
     }
@@ -227,40 +219,10 @@ public final class SnapshotStore {
   }
 
   private static SnapshotMetadata trailer(FileIO.Handle h, Path p) throws IOException {
-    long size = h.size();
-    if (size < TRAILER_FIXED) {
-      throw new SnapshotDamagedException(p + ": too short to be a snapshot (" + size + " bytes)");
-    }
-    ByteBuffer fixed = ByteBuffer.allocate(TRAILER_FIXED);
-    h.readFully(size - TRAILER_FIXED, fixed);
-    fixed.flip();
-    int length = fixed.getInt();
-    int crc = fixed.getInt();
-    byte[] magic = new byte[MAGIC.length];
-    fixed.get(magic);
-    if (!Arrays.equals(magic, MAGIC) || length < 0 || length > size - TRAILER_FIXED) {
-      throw new SnapshotDamagedException(p + ": snapshot trailer damaged at offset " + (size - TRAILER_FIXED));
-    }
-    byte[] meta = new byte[length];
-    h.readFully(size - TRAILER_FIXED - length, ByteBuffer.wrap(meta));
-    if (crc(meta) != crc) {
-      throw new SnapshotDamagedException(p + ": snapshot metadata checksum mismatch at offset " + (size - TRAILER_FIXED - length));
-    }
     try {
-      SnapshotMetadata m = SnapshotMetadata.parseFrom(meta);
-      if (m.getSize() != size - TRAILER_FIXED - length) {
-        throw new SnapshotDamagedException(p + ": snapshot metadata gives " + m.getSize() + " data bytes but the file holds "
-            + (size - TRAILER_FIXED - length));
-      }
-      return m;
-    } catch (InvalidProtocolBufferException e) {
-      throw new SnapshotDamagedException(p + ": snapshot metadata does not decode");
+      return SnapshotFile.readTrailer(h, p.toString());
+    } catch (SnapshotFile.DamagedException e) {
+      throw new SnapshotDamagedException(e.getMessage());  // the type the daemon and the transport handle
     }
-  }
-
-  private static int crc(byte[] b) {
-    CRC32C c = new CRC32C();
-    c.update(b);
-    return (int) c.getValue();
   }
 }

@@ -1,29 +1,39 @@
 package io.raftd.storage;
 
+import io.raftd.datadir.DataDirFile;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.walformat.Damage;
+import io.raftd.walformat.RecordType;
 import io.raftd.walformat.SegmentScanner;
 import io.raftd.walformat.WalFormat;
 import io.raftd.walformat.WalReplay;
+import io.raftd.walformat.WalScan;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Rebuilds the log from its segments, oldest first, and decides what damage means. The assumptions and
  * the torn-versus-corrupt rule are stated on {@link WriteAheadLog} and {@link SegmentScanner}: a torn last
  * frame of the newest segment is dropped (its bytes zeroed and synced, so the next frame starts clean) and
- * reported in a WARN naming file, offset and the last good index; any other damage throws a
- * {@link WalCorruptionException} naming file, offset and the entries affected, and nothing is written.
+ * reported in a WARN naming file, offset and the last good index; a rollover a crash interrupted before
+ * the old segment was sealed is finished (sealed); any other damage (a missing or shortened segment
+ * included) throws a {@link WalCorruptionException} naming file, offset and what is lost, and nothing is
+ * written.
  *
- * <p>Replay follows {@link WalReplay}'s rules, which the offline tools share.
+ * <p>The rules across segments are {@link WalScan}'s and the replay {@link WalReplay}'s, both shared with
+ * the offline tools, so recovery and {@code raftctl wal verify} judge every WAL alike.
  */
 public final class WalRecovery {
+  private static final Logger LOG = LoggerFactory.getLogger(WalRecovery.class);
+
   private WalRecovery() {}
 
   /** What recovery found, for the start log and for tests. */
@@ -32,8 +42,10 @@ public final class WalRecovery {
       if (torn == null) {
         return "WAL recovered cleanly: " + segments + " segments, " + entries + " entries";
       }
+      // True by construction: WalScan calls damage torn only inside the newest segment's preallocated space.
       return "WAL torn tail dropped: " + torn.file() + " at offset " + torn.offset() + " (" + torn.what()
-          + "); the last good index is " + lastGoodIndex + "; only the unsynced last batch was lost";
+          + "): the last batch was written but its fsync never completed, so it was never acknowledged; the log"
+          + " ends at index " + lastGoodIndex;
     }
   }
 
@@ -94,9 +106,9 @@ public final class WalRecovery {
       }
     }
     List<WalFormat.SegmentId> found = WalFormat.segments(names);
-    String missing = WalFormat.missingSegment(found);
-    if (missing != null) {
-      throw new WalCorruptionException(dir + ": " + missing + VERIFY_HINT);
+    String wrong = WalScan.directoryProblem(found, io.exists(dir.resolveSibling(DataDirFile.CLUSTER)));
+    if (wrong != null) {
+      throw new WalCorruptionException(dir + ": " + wrong + VERIFY_HINT);
     }
     // No entry cache while replaying: every replayed entry would otherwise live through a young collection
     // or more before eviction, and copying a whole log's worth of them costs recovery more than the cache
@@ -104,41 +116,55 @@ public final class WalRecovery {
     IndexLog log = new IndexLog(new LogIndex(0, 0, bootstrap, 0));
     WalReplay replay = new WalReplay(log);
     List<Segment> segments = new ArrayList<>();
-    Damage torn = null;
-    long lastGood = 0;
+    Damage[] torn = new Damage[1];
+    long[] lastGood = new long[1];
+    Segment[] unsealed = new Segment[1];
     try {
-      for (int k = 0; k < found.size(); k++) {
-        long seq = found.get(k).seq();
-        long first = found.get(k).firstIndex();
-        Path path = dir.resolve(found.get(k).name());
-        boolean newest = k == found.size() - 1;
-        FileIO.Handle h = io.open(path, false);
-        Segment s = new Segment(seq, first, path, h, 0, 0);
+      WalScan.scan(found, id -> {
+        Segment s = new Segment(id.seq(), id.firstIndex(), dir.resolve(id.name()), io.open(dir.resolve(id.name()), false), 0, 0);
         segments.add(s);
         log.segment = s;
         replay.segment(s.name());
-        SegmentScanner.Result r = SegmentScanner.scan(h, s.name(), seq, first, newest, replay);
-        if (replay.error() != null) {
-          throw new WalCorruptionException(replay.error());
+        return s.handle;
+      }, new WalScan.Listener() {
+        @Override
+        public void record(RecordType type, byte[] body, long offset, int length) {
+          replay.record(type, body, offset, length);
         }
-        s.end = r.end();
-        s.frameCount = r.frames();
-        Damage d = r.damage();
-        if (d != null && !d.torn() && newest && options.fsync() == WriteAheadLog.FsyncPolicy.NEVER) {
-          d = new Damage(Damage.Kind.TORN, d.file(), r.end(), d.what() + " (fsync = never: treated as a torn tail)");
+
+        @Override
+        public void endSegment(WalFormat.SegmentId id, SegmentScanner.Result r, Damage verdict, boolean rollover)
+            throws WalCorruptionException {
+          if (replay.error() != null) {
+            throw new WalCorruptionException(replay.error());
+          }
+          Segment s = segments.get(segments.size() - 1);
+          s.end = r.end();
+          s.frameCount = r.frames();
+          boolean newest = segments.size() == found.size();
+          Damage d = verdict;
+          // Under fsync = never a batch may lose any of its bytes, not only its last frame's; never a truncation
+          // or a lost segment, which no crash makes.
+          if (d != null && !d.torn() && newest && d == r.damage() && !r.truncated()
+              && options.fsync() == WriteAheadLog.FsyncPolicy.NEVER) {
+            d = new Damage(Damage.Kind.TORN, d.file(), r.end(), d.what() + " (fsync = never: treated as a torn tail)");
+          }
+          if (d != null && !d.torn()) {
+            long next = newest ? 0 : found.get(segments.size()).firstIndex();
+            String affected = next > log.last() + 1 ? "entries " + (log.last() + 1) + ".." + (next - 1)
+                : next == 0 ? "entries " + (log.last() + 1) + " onwards, and any term and vote recorded with them,"
+                : "what it held after its last sound frame";
+            throw new WalCorruptionException(d.file() + " at offset " + d.offset() + ": " + d.what() + "; " + affected
+                + " are lost (last good index " + log.last() + ")" + VERIFY_HINT);
+          }
+          if (rollover) {
+            unsealed[0] = s;
+          } else if (d != null) {
+            torn[0] = d;
+            lastGood[0] = log.last();
+          }
         }
-        if (d != null && !d.torn()) {
-          String upTo = newest ? "" : ".." + (found.get(k + 1).firstIndex() - 1);
-          throw new WalCorruptionException(d.file() + " at offset " + d.offset() + ": " + d.what() + "; entries "
-              + (log.last() + 1) + upTo + (newest ? " onwards" : "") + " are affected (last good index "
-              + log.last() + ")" + VERIFY_HINT);
-        }
-        if (d != null) {
-          torn = d;
-          lastGood = log.last();
-          zero(h, r.end());
-        }
-      }
+      });
       String unusable = replay.finish();
       if (unusable != null) {
         throw new WalCorruptionException(dir + ": " + unusable + VERIFY_HINT);
@@ -153,8 +179,20 @@ public final class WalRecovery {
       if (hs.getCommit() < index.base()) {
         hs = hs.toBuilder().setCommit(index.base()).build();  // a snapshot holds only committed entries
       }
+      // Only now that everything checks is anything written: the torn tail zeroed, an interrupted rollover sealed.
+      if (torn[0] != null) {
+        Segment newest = segments.get(segments.size() - 1);
+        zero(newest.handle, newest.end);
+      }
+      if (unsealed[0] != null) {
+        Segment newest = segments.get(segments.size() - 1);
+        zero(unsealed[0].handle, unsealed[0].end);
+        unsealed[0].seal(newest.seq, newest.firstIndex);
+        LOG.info("WAL rollover to {} was interrupted by a crash before {} was sealed; sealed it now (nothing was lost)",
+            newest.name(), unsealed[0].name());
+      }
       long nextSeq = found.isEmpty() ? 1 : found.get(found.size() - 1).seq() + 1;
-      Report report = new Report(torn, torn == null ? index.last() : lastGood, segments.size(), replay.entries());
+      Report report = new Report(torn[0], torn[0] == null ? index.last() : lastGood[0], segments.size(), replay.entries());
       return new Result(segments, index, hs, replay.snapshot(), nextSeq, report);
     } catch (IOException | RuntimeException e) {
       for (Segment s : segments) {

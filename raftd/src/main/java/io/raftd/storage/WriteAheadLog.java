@@ -36,10 +36,21 @@ import org.slf4j.LoggerFactory;
  * is then in later segments. Each new segment begins with a frame repeating the newest snapshot record
  * and hard state, so deleting older segments never loses them.
  *
+ * <p><b>Rollover</b> makes the next segment durable first (preallocated to its full size and forced,
+ * header and first frame forced, renamed, directory synced), then seals the old one with a last frame
+ * naming the new one, forced, before any batch goes into the new segment. The daemon creates the first
+ * segment ({@link #createFirstSegment}) before its cluster record, so its WAL is never empty afterwards.
+ *
  * <p><b>Recovery</b> ({@link WalRecovery}) holds to these assumptions: fsynced bytes survive; of bytes
  * written after the last fsync any subset of 512-byte sectors survives; sector writes are atomic;
- * preallocated space reads as zeros. Under them every crash leaves at most a torn last frame, which is
- * dropped with a WARN; anything else is corruption and the log refuses to open.
+ * preallocated space reads as zeros. <b>The rule:</b> a crash can lose only records of the last batch
+ * that was written but not yet fsynced (never acknowledged), as a torn tail inside the newest segment's
+ * preallocated space (or an unfinished seal, which recovery completes). It cannot lose anything else, so
+ * anything else is damage and the log refuses to open, naming the file and what is lost: a segment
+ * shorter than its preallocated size, a missing segment (a gap, or a newest segment that is sealed), a
+ * closed segment without its seal, an empty WAL where the member has a cluster record, bytes that do not
+ * check. The member never comes back with fewer acknowledged entries, or an older term or vote, than it
+ * durably recorded. The format and the rule in full are on {@link WalFormat}.
  *
  * <p><b>Failures.</b> A failed write or fsync leaves durability unknown: the log fails for good and every
  * later call throws, so the host stops. A full disk while creating or preallocating a segment is not
@@ -147,6 +158,20 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     this.nextSeq = recovered.nextSeq();
     this.recovery = recovered.report();
     preallocateNext();
+  }
+
+  /**
+   * Gives a WAL with no segment its first one now, durably (otherwise the first batch does). The daemon
+   * calls this before it writes its cluster record, so a directory holding that record never holds an
+   * empty WAL, and an empty one there is damage.
+   *
+   * @throws NoSpaceException if the disk is full: nothing changed
+   */
+  public void createFirstSegment() throws IOException {
+    checkUsable();
+    if (segments.isEmpty()) {
+      rollover();
+    }
   }
 
   /**
@@ -446,9 +471,9 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
 
   /**
    * Starts the next segment: its preallocated file gets a header and a first frame repeating the newest
-   * snapshot record and hard state, is forced, renamed to its final name, and the directory is synced
-   * before anything is written into it. Called only with no batch awaiting its sync, so everything
-   * written so far is durable and published.
+   * snapshot record and hard state, is forced, renamed to its final name, and the directory is synced;
+   * then the old segment is sealed (forced) before anything is written into the new one. Called only with
+   * no batch awaiting its sync, so everything written so far is durable and published.
    */
   private Segment rollover() throws IOException {
     Path temp = takePreallocated();
@@ -458,7 +483,8 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     Segment s;
     try {
       FileIO.Handle h = io.open(temp, false);
-      h.write(0, WalFormat.segmentHeader(seq, first));
+      // The size it was preallocated to, forced before the name exists: a segment shorter than this is damage.
+      h.write(0, WalFormat.segmentHeader(seq, first, h.size()));
       FrameEncoder head = new FrameEncoder();
       if (snapshot.getIndex() > 0) {
         head.add(RecordType.SNAPSHOT_TAKEN, snapshot);
@@ -475,6 +501,14 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
       s = new Segment(seq, first, path, h, end, 1);
     } catch (IOException e) {
       throw fail("starting WAL segment " + path.getFileName(), e);
+    }
+    if (!segments.isEmpty()) {
+      Segment old = segments.get(segments.size() - 1);
+      try {
+        old.seal(seq, first);
+      } catch (IOException e) {
+        throw fail("sealing WAL segment " + old.name() + " as continued in " + s.name(), e);
+      }
     }
     segments.add(s);
     nextSeq++;
