@@ -90,6 +90,7 @@ public final class Daemon implements AutoCloseable {
     boolean started = false;
     PeerTransport created = null;
     try {
+      FileDescriptorBudget.check(config);  // before any port opens: connections must not take the WAL's files
       FileIO io = new NioFileIO();
       this.identity = identity(dataDir, config.name());
       SnapshotStore snapshots = new SnapshotStore(io, dataDir.resolve("snap"), config.snapshot().retain());

@@ -113,7 +113,7 @@ public final class AdminServer implements AutoCloseable {
   }
 
   /** Connections open on the port now (for tests). */
-  int openConnections() {
+  public int openConnections() {
     return listening.open();
   }
 
