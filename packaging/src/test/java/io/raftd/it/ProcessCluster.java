@@ -43,6 +43,8 @@ public final class ProcessCluster implements AutoCloseable {
   private final Process[] processes;
   private final Path lib;
   private final List<String> jvmOptions;
+  /** The open-file limit (ulimit -n) members run under, or 0 for the test JVM's. */
+  private int openFileLimit;
 
   /**
    * Writes the configs of a {@code size}-member cluster; starts nothing.
@@ -118,6 +120,11 @@ public final class ProcessCluster implements AutoCloseable {
     return lib;
   }
 
+  /** Runs members started from now on under an open-file limit of {@code n} (ulimit -n, through bash). */
+  void openFileLimit(int n) {
+    this.openFileLimit = n;
+  }
+
   int size() {
     return processes.length;
   }
@@ -140,6 +147,12 @@ public final class ProcessCluster implements AutoCloseable {
     command.addAll(jvmOptions);
     command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-cp", lib + "/*", "io.raftd.daemon.Main", "--config",
         configs.get(i).toString()));
+    if (openFileLimit > 0) {
+      // exec, so the member is bash's process itself: its pid is the one kill() and freeze() signal.
+      List<String> limited = new ArrayList<>(List.of("bash", "-c", "ulimit -n " + openFileLimit + " && exec \"$@\"", "raftd"));
+      limited.addAll(command);
+      command = limited;
+    }
     ProcessBuilder pb = new ProcessBuilder(command)
         .directory(root.toFile())
         .redirectErrorStream(true)

@@ -7,6 +7,7 @@ import io.raftd.config.RaftdConfig.Snapshot;
 import io.raftd.config.RaftdConfig.Transport;
 import io.raftd.config.RaftdConfig.Wal;
 import io.raftd.storage.WriteAheadLog.FsyncPolicy;
+import io.raftd.transport.PortLimits;
 import io.raftd.walformat.WalFormat;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,13 +25,19 @@ import java.util.regex.Pattern;
  */
 final class ConfigReader {
   static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
-      "metrics_address", "state_machine", "cluster", "peer_tls", "raft", "transport", "snapshot", "wal");
+      "metrics_address", "state_machine", "cluster", "peer_tls", "raft", "transport", "peer_port", "admin_port",
+      "snapshot", "wal");
   static final List<String> CLUSTER_KEYS = List.of("token", "previous_tokens", "members");
   static final List<String> TLS_KEYS = List.of("cert_file", "key_file", "ca_file");
   static final List<String> MEMBER_KEYS = List.of("name", "peer", "admin");
   static final List<String> RAFT_KEYS = List.of("heartbeat_ms", "election_timeout_ms", "max_entry_bytes",
       "max_append_bytes", "max_inflight");
   static final List<String> TRANSPORT_KEYS = List.of("max_frame_bytes", "frame_timeout_ms");
+  static final List<String> PEER_PORT_KEYS = List.of("max_connections", "max_connections_per_address",
+      "frame_buffer_bytes");
+  /** The admin port has the peer port's limits and an idle timeout: clients come and go, members stay. */
+  static final List<String> ADMIN_PORT_KEYS = List.of("max_connections", "max_connections_per_address",
+      "frame_buffer_bytes", "idle_timeout_ms");
   static final List<String> SNAPSHOT_KEYS = List.of("entries", "bytes", "keep_entries", "retain");
   static final List<String> WAL_KEYS = List.of("segment_bytes", "fsync");
 
@@ -61,6 +68,8 @@ final class ConfigReader {
         tls(root, "peer_tls"),
         raft(root.table("raft")),
         transport(root.table("transport")),
+        peerPort(root.table("peer_port")),
+        adminPort(root.table("admin_port")),
         snapshot(root.table("snapshot")),
         wal(root.table("wal")),
         source);
@@ -185,6 +194,35 @@ final class ConfigReader {
     transport.rejectUnknownKeys(TRANSPORT_KEYS);
     return new Transport(transport.bytes("max_frame_bytes", 16 * MIB, 64 * KIB, 256 * MIB),
         Duration.ofMillis(transport.integer("frame_timeout_ms", 10_000, 100, 600_000)));
+  }
+
+  /**
+   * Peers are few (a member's peers dial one Raft connection each, plus snapshot streams and probes), so
+   * the peer port's defaults are small; members on one host (a test cluster) share an address.
+   */
+  private static PortLimits peerPort(TomlTable port) throws ConfigException {
+    port.rejectUnknownKeys(PEER_PORT_KEYS);
+    return portLimits(port, "peer_port", 128, 32, Duration.ZERO);
+  }
+
+  /**
+   * Clients may be many, behind one NAT address too; an idle client connection is closed after five
+   * minutes (a client library session keeps alive every third of its session timeout, 20 s by default).
+   */
+  private static PortLimits adminPort(TomlTable port) throws ConfigException {
+    port.rejectUnknownKeys(ADMIN_PORT_KEYS);
+    Duration idle = Duration.ofMillis(port.integer("idle_timeout_ms", 300_000, 1_000, 86_400_000));
+    return portLimits(port, "admin_port", 512, 128, idle);
+  }
+
+  /** The keys both ports have; their ranges are the same, only the defaults differ. */
+  private static PortLimits portLimits(TomlTable port, String name, int maxConnections, int perAddress,
+      Duration idleTimeout) throws ConfigException {
+    return new PortLimits(name,
+        (int) port.integer("max_connections", maxConnections, 1, 1_000_000),
+        (int) port.integer("max_connections_per_address", perAddress, 1, 1_000_000),
+        port.bytes("frame_buffer_bytes", 64 * MIB, 64 * KIB, 64 * GIB),
+        idleTimeout);
   }
 
   private static Snapshot snapshot(TomlTable snapshot) throws ConfigException {

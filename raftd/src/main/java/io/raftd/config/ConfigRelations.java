@@ -25,6 +25,8 @@ final class ConfigRelations {
     ConfigRelations relations = new ConfigRelations(source);
     relations.electionTimeout(config);
     relations.sizes(config);
+    relations.portLimits(config.peerPort(), config);
+    relations.portLimits(config.adminPort(), config);
     relations.addresses(config);
     relations.members(config);
   }
@@ -53,6 +55,20 @@ final class ConfigRelations {
     require(c.raft().maxEntryBytes() <= c.wal().segmentBytes() / 2,
         "raft.max_entry_bytes", c.raft().maxEntryBytes(), "wal.segment_bytes", c.wal().segmentBytes(),
         "raft.max_entry_bytes <= wal.segment_bytes / 2, so that one entry never fills a WAL segment");
+  }
+
+  /**
+   * One address may not have more than the whole port; and the frame buffer must hold at least one frame of
+   * the largest size, or a legitimate large frame could never be received.
+   */
+  private void portLimits(io.raftd.transport.PortLimits port, RaftdConfig c) throws ConfigException {
+    String at = port.name() + ".";
+    require(port.maxConnectionsPerAddress() <= port.maxConnections(),
+        at + "max_connections_per_address", port.maxConnectionsPerAddress(), at + "max_connections",
+        port.maxConnections(), at + "max_connections_per_address <= " + at + "max_connections");
+    require(port.frameBufferBytes() >= c.transport().maxFrameBytes(),
+        at + "frame_buffer_bytes", port.frameBufferBytes(), "transport.max_frame_bytes", c.transport().maxFrameBytes(),
+        at + "frame_buffer_bytes >= transport.max_frame_bytes, so that the largest frame can be received");
   }
 
   /** Each listener needs its own address, or the daemon fails to bind one of them at start. */

@@ -1,6 +1,7 @@
 package io.raftd.config;
 
 import io.raftd.storage.WriteAheadLog.FsyncPolicy;
+import io.raftd.transport.PortLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +18,8 @@ import java.util.Optional;
  * @param adminAddress where this member listens for raftctl and clients
  * @param metricsAddress where this member serves its metrics
  * @param stateMachine the name of the state machine to run (a {@code StateMachineProvider}'s name)
+ * @param peerPort what the peer port's connections may hold: how many, from one address, bytes of frames
+ * @param adminPort the same for the admin port, and how long a client connection may stay idle
  * @param source the file this was read from, for messages about it
  */
 public record RaftdConfig(
@@ -30,6 +33,8 @@ public record RaftdConfig(
     Optional<Tls> peerTls,
     Raft raft,
     Transport transport,
+    PortLimits peerPort,
+    PortLimits adminPort,
     Snapshot snapshot,
     Wal wal,
     String source) {

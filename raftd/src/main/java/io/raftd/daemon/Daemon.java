@@ -94,6 +94,7 @@ public final class Daemon implements AutoCloseable {
     boolean started = false;
     PeerTransport created = null;
     try {
+      FileDescriptorBudget.check(config);  // before any port opens: connections must not take the WAL's files
       FileIO io = new NioFileIO();
       this.identity = identity(dataDir, config.name());
       SnapshotStore snapshots = new SnapshotStore(io, dataDir.resolve("snap"), config.snapshot().retain());
@@ -101,7 +102,8 @@ public final class Daemon implements AutoCloseable {
       RaftNodeHolder holder = new RaftNodeHolder();
       Options transportOptions = transportOptions(config, dataDir);
       this.transport = new PeerTransport(known == null ? 0 : known.getClusterId(), identity.getMemberId(),
-          clusterKeys(config.cluster()), peerTls(config), address(config.peerAddress()), transportOptions, holder, snapshots, null);
+          clusterKeys(config.cluster()), peerTls(config), address(config.peerAddress()), transportOptions,
+          config.peerPort(), holder, snapshots, null);
       created = transport;
       ProbeAnswers probes = new ProbeAnswers(identity);
       transport.setProbeHandler(probes::answer);
@@ -193,7 +195,8 @@ public final class Daemon implements AutoCloseable {
       probes.status = status;
       AdminService service = new AdminService(node, state, applier, reads, snapshots, status, Duration.ofSeconds(10),
           Duration.ofSeconds(60));
-      this.admin = new AdminServer(address(config.adminAddress()), transportOptions, service::handle);
+      this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
+          service::handle);
 
       // The admin port binds first: if it is taken, nothing has started that would need stopping. A request
       // arriving before the threads start waits in the RaftLoop's queue.

@@ -13,12 +13,15 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * The admin port (admin.proto): length-prefixed AdminRequest frames in, AdminResponse frames out, in
  * whatever order they complete (clients match them by id). The server only frames bytes; answering is the
  * handler's. Bad input closes that connection and is counted, as on the peer port; so does a frame left
- * unfinished for the frame timeout. A connection idle between frames stays open as long as the client likes.
+ * unfinished for the frame timeout. The port's {@link PortLimits} bound what clients hold: connections in
+ * all and from one address, bytes of unfinished frames, and how long a connection may sit idle.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -36,18 +40,25 @@ public final class AdminServer implements AutoCloseable {
   private final InetSocketAddress bind;
   private final Options options;
   private final Function<AdminRequest, CompletableFuture<AdminResponse>> handler;
+  private final PortLimits limits;
   private final Counters counters = new Counters();
   private final ConnectionGuard guard = new ConnectionGuard(counters);
+  private final FrameBudget budget;
   /** Every accepted connection: {@link #close} closes them itself (see {@link AcceptedChannels} for why). */
   private final ChannelGroup clients = new DefaultChannelGroup("raftd-admin", GlobalEventExecutor.INSTANCE);
+  private final ListeningHandlers listening;
   private EventLoopGroup group;
   private Channel server;
   private volatile boolean accepting = true;
 
-  public AdminServer(InetSocketAddress bind, Options options, Function<AdminRequest, CompletableFuture<AdminResponse>> handler) {
+  public AdminServer(InetSocketAddress bind, Options options, PortLimits limits,
+      Function<AdminRequest, CompletableFuture<AdminResponse>> handler) {
     this.bind = bind;
     this.options = options;
+    this.limits = limits;
     this.handler = handler;
+    this.budget = new FrameBudget(limits, counters);
+    this.listening = new ListeningHandlers(limits, counters, clients);
   }
 
   public synchronized void start() throws IOException {
@@ -56,11 +67,16 @@ public final class AdminServer implements AutoCloseable {
     ChannelFuture bound = new ServerBootstrap().group(group).channel(io.serverChannel())
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .handler(new AcceptedChannels(clients))
+        .handler(listening)
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast("frames", new FrameCodec.FrameDecoder(options));
+            if (!limits.idleTimeout().isZero()) {
+              // First in the pipeline, so that any bytes at all count as traffic (a keep-alive, too).
+              ch.pipeline().addLast("idle", new IdleStateHandler(limits.idleTimeout().toMillis(), 0, 0,
+                  TimeUnit.MILLISECONDS));
+            }
+            ch.pipeline().addLast("frames", new FrameCodec.FrameDecoder(options, budget));
             ch.pipeline().addLast("decode", REQUESTS);
             ch.pipeline().addLast("encode", MessageEncoder.INSTANCE);
             ch.pipeline().addLast("requests", new RequestHandler());
@@ -91,7 +107,33 @@ public final class AdminServer implements AutoCloseable {
     accepting = false;
   }
 
+  /** Connections open on the port now (for tests). */
+  public int openConnections() {
+    return listening.open();
+  }
+
+  /**
+   * Hands requests to the handler and their answers back; closes the connection once it has been idle for
+   * the idle timeout with no request of it unanswered (a client waiting for a slow answer sends nothing,
+   * and is not idle).
+   */
   private final class RequestHandler extends SimpleChannelInboundHandler<AdminRequest> {
+    /** Requests read and not yet answered; answers complete on other threads. */
+    private final AtomicInteger unanswered = new AtomicInteger();
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (!(evt instanceof IdleStateEvent)) {
+        super.userEventTriggered(ctx, evt);
+      } else if (unanswered.get() == 0) {
+        counters.idleConnectionsClosed.incrementAndGet();
+        log.debug("closing client connection {}: nothing received for {}.idle_timeout_ms = {}",
+            ctx.channel().remoteAddress(), limits.name(), limits.idleTimeout().toMillis());
+        ctx.close();
+      }
+      // else: the idle handler asks again after another idle period, by when the answer may have gone
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, AdminRequest request) {
       if (!accepting) {
@@ -99,7 +141,9 @@ public final class AdminServer implements AutoCloseable {
             .setCode(io.raftd.proto.ErrorCode.NOT_LEADER).setMessage("this member is shutting down: retry on another")).build());
         return;
       }
+      unanswered.incrementAndGet();
       handler.apply(request).whenComplete((response, e) -> {
+        unanswered.decrementAndGet();
         if (e != null) {
           response = AdminResponse.newBuilder().setId(request.getId()).setError(io.raftd.proto.Error.newBuilder()
               .setCode(io.raftd.proto.ErrorCode.INTERNAL).setMessage(String.valueOf(e.getMessage()))).build();

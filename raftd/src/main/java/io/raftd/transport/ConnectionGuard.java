@@ -10,7 +10,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.AttributeKey;
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,14 +22,12 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
-  private static final long WARN_INTERVAL_NANOS = 1_000_000_000L;
 
   /** Set on a connection once it is rejected: the frame decoder then discards whatever else arrives on it. */
   static final AttributeKey<Boolean> REJECTED = AttributeKey.valueOf("raftd.rejected");
 
   private final Counters counters;
-  private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
-  private final AtomicLong suppressed = new AtomicLong();
+  private final RateLimitedWarn warn = new RateLimitedWarn(log);
 
   ConnectionGuard(Counters counters) {
     this.counters = counters;
@@ -46,25 +43,11 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     }
     counters.framesRejected.incrementAndGet();
     counters.connectionsClosedForBadInput.incrementAndGet();
-    warn(ch, why);
+    warn.warn("closed connection " + ch.remoteAddress() + ": " + why);
     if (lastWords == null) {
       ch.close();
     } else {
       ch.writeAndFlush(lastWords).addListener(ChannelFutureListener.CLOSE);
-    }
-  }
-
-  /** Logs at WARN unless another WARN went out less than a second ago; the next one says how many it held back. */
-  private void warn(Channel ch, String why) {
-    long now = System.nanoTime();
-    long last = lastWarn.get();
-    if (now - last >= WARN_INTERVAL_NANOS && lastWarn.compareAndSet(last, now)) {
-      long held = suppressed.getAndSet(0);
-      log.warn("closed connection {}: {}{}", ch.remoteAddress(), why,
-          held > 0 ? " (and " + held + " more since the last report)" : "");
-    } else {
-      suppressed.incrementAndGet();
-      log.debug("closed connection {}: {}", ch.remoteAddress(), why);
     }
   }
 

@@ -11,6 +11,10 @@ public final class Counters {
   final AtomicLong snapshotsSent = new AtomicLong();
   final AtomicLong snapshotsReceived = new AtomicLong();
   final AtomicLong snapshotsRejected = new AtomicLong();
+  final AtomicLong connectionsRefused = new AtomicLong();
+  final AtomicLong framesOverBudget = new AtomicLong();
+  final AtomicLong idleConnectionsClosed = new AtomicLong();
+  final AtomicLong acceptPauses = new AtomicLong();
 
   /**
    * Frames refused: too long, undecodable, cut short, left unfinished past the frame timeout, out of place,
@@ -50,10 +54,38 @@ public final class Counters {
     return snapshotsRejected.get();
   }
 
+  /**
+   * Connections closed as soon as they were accepted, because the port had max_connections open, or
+   * max_connections_per_address from the same address.
+   */
+  public long connectionsRefused() {
+    return connectionsRefused.get();
+  }
+
+  /**
+   * Frames whose declared length did not fit what was left of the port's frame_buffer_bytes: each closed its
+   * connection before any of it was buffered (and is also counted in framesRejected).
+   */
+  public long framesOverBudget() {
+    return framesOverBudget.get();
+  }
+
+  /** Connections closed for sending nothing, with no request unanswered, for the idle timeout. */
+  public long idleConnectionsClosed() {
+    return idleConnectionsClosed.get();
+  }
+
+  /** Times the port stopped accepting for a moment because an accept failed (out of file descriptors). */
+  public long acceptPauses() {
+    return acceptPauses.get();
+  }
+
   @Override
   public String toString() {
     return "framesRejected=" + framesRejected + " connectionsClosedForBadInput=" + connectionsClosedForBadInput
         + " messagesDropped=" + messagesDropped + " reconnects=" + reconnects + " snapshotsSent=" + snapshotsSent
-        + " snapshotsReceived=" + snapshotsReceived + " snapshotsRejected=" + snapshotsRejected;
+        + " snapshotsReceived=" + snapshotsReceived + " snapshotsRejected=" + snapshotsRejected
+        + " connectionsRefused=" + connectionsRefused + " framesOverBudget=" + framesOverBudget
+        + " idleConnectionsClosed=" + idleConnectionsClosed + " acceptPauses=" + acceptPauses;
   }
 }

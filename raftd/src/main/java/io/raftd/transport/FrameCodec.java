@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.raftd.proto.Hello;
@@ -22,13 +23,26 @@ import java.util.concurrent.TimeUnit;
  */
 final class FrameCodec {
   private static final String TIMEOUT = "timeout";
+  /**
+   * The largest frame a peer connection takes before its handshake is done: a Hello, Challenge, Proof or
+   * HelloReply is a few hundred bytes, and a connection that has proved nothing gets no more of our memory.
+   */
+  static final int HANDSHAKE_FRAME_BYTES = 64 * 1024;
   private static final MessageDecoder PEER_FRAMES = new MessageDecoder(PeerFrame.getDefaultInstance());
 
   private FrameCodec() {}
 
-  /** Adds the framing and the handshake timeout; the connection's own handlers go after these. */
+  /** Adds the framing and the handshake timeout for a connection we dialed: its peer answers only us. */
   static void install(ChannelPipeline p, Options options) {
-    p.addLast("frames", new FrameDecoder(options));
+    install(p, options, FrameBudget.UNLIMITED);
+  }
+
+  /**
+   * Adds the framing, charging partly received frames to the port's budget, and the handshake timeout;
+   * the connection's own handlers go after these.
+   */
+  static void install(ChannelPipeline p, Options options, FrameBudget budget) {
+    p.addLast("frames", new FrameDecoder(options, budget, HANDSHAKE_FRAME_BYTES));
     p.addLast("decode", PEER_FRAMES);
     p.addLast("encode", MessageEncoder.INSTANCE);
     p.addLast(TIMEOUT, new ReadTimeoutHandler(options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS));
@@ -43,6 +57,7 @@ final class FrameCodec {
   static void afterHandshake(ChannelHandlerContext handshake, Hello.Purpose purpose, ChannelHandler next,
       Options options) {
     ChannelPipeline p = handshake.pipeline();
+    ((FrameDecoder) p.get("frames")).handshakeDone();
     switch (purpose) {
       case RAFT -> p.remove(TIMEOUT);
       case SNAPSHOT -> p.replace(TIMEOUT, TIMEOUT,
@@ -57,8 +72,10 @@ final class FrameCodec {
    * frame cut short by the end of the connection, on a frame the other end stops sending part way
    * (otherwise it could hold the connection and up to a frame's worth of buffer forever), and discarding
    * everything once the connection has been rejected (frames already read behind a bad one must not be
-   * acted on). A connection between frames may stay idle: clients keep connections open, and Raft
-   * connections fall silent with leadership.
+   * acted on). A frame's declared length is charged to the port's {@link FrameBudget} when its prefix
+   * arrives, before any of it is buffered, and a frame that does not fit closes the connection. A
+   * connection between frames may stay idle: clients keep connections open, and Raft connections fall
+   * silent with leadership.
    *
    * <p>Owned by the connection's event loop.
    */
@@ -68,10 +85,29 @@ final class FrameCodec {
     private long lastProgress;
     /** Checks whether an unfinished frame is still stalled; scheduled only while one is buffered. */
     private ScheduledFuture<?> stallCheck;
+    private final int maxFrameBytes;
+    /** The largest frame taken until {@link #handshakeDone}; then maxFrameBytes. */
+    private int limit;
+    private final FrameBudget budget;
+    /** What the frame now arriving holds of the budget: 0 between frames and for small frames. */
+    private long charged;
 
-    FrameDecoder(Options options) {
+    /** Frames up to the transport's maximum from the start (the admin port, which has no handshake). */
+    FrameDecoder(Options options, FrameBudget budget) {
+      this(options, budget, options.maxFrameBytes());
+    }
+
+    /** Frames up to {@code untilHandshake} until {@link #handshakeDone}, then up to the transport's maximum. */
+    FrameDecoder(Options options, FrameBudget budget, int untilHandshake) {
       super(options.maxFrameBytes(), 0, 4, 0, 4);
       this.frameTimeoutNanos = options.frameTimeout().toNanos();
+      this.maxFrameBytes = options.maxFrameBytes();
+      this.limit = Math.min(untilHandshake, maxFrameBytes);
+      this.budget = budget;
+    }
+
+    void handshakeDone() {
+      limit = maxFrameBytes;
     }
 
     @Override
@@ -104,6 +140,8 @@ final class FrameCodec {
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
+      budget.release(charged);  // the connection is going: its unfinished frame holds nothing any more
+      charged = 0;
       if (stallCheck != null) {
         stallCheck.cancel(false);
         stallCheck = null;
@@ -116,7 +154,23 @@ final class FrameCodec {
         in.skipBytes(in.readableBytes());
         return null;
       }
-      return super.decode(ctx, in);
+      if (charged == 0 && in.readableBytes() >= 4) {
+        long length = in.getUnsignedInt(in.readerIndex());
+        if (length > limit && length <= maxFrameBytes) {
+          in.skipBytes(in.readableBytes());
+          throw new TooLongFrameException("a " + length + "-byte frame before the handshake is done: at most "
+              + limit + " bytes until then");
+        }
+        if (length <= maxFrameBytes) {  // a longer one is refused by the superclass, with nothing buffered
+          charged = budget.charge(length);
+        }
+      }
+      Object frame = super.decode(ctx, in);
+      if (frame != null) {
+        budget.release(charged);
+        charged = 0;
+      }
+      return frame;
     }
 
     @Override

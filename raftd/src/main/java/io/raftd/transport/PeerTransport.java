@@ -100,6 +100,8 @@ public final class PeerTransport implements Transport, AutoCloseable {
   private final ExecutorService ownSnapshotIo;
   private final Counters counters = new Counters();
   private final ConnectionGuard guard = new ConnectionGuard(counters);
+  private final PortLimits limits;
+  private final FrameBudget budget;
   private final Map<Long, PeerConnection> connections = new ConcurrentHashMap<>();
   /**
    * Every open connection, accepted or dialed. {@link #close} closes them and the listening socket itself:
@@ -120,11 +122,15 @@ public final class PeerTransport implements Transport, AutoCloseable {
   /**
    * @param keys the cluster tokens peers authenticate with (see {@link ClusterKeys})
    * @param tls mutual TLS for every peer connection, or null for plain TCP
+   * @param limits what the peer port's accepted connections may hold (the connections we dial are ours,
+   *     and are not counted)
    * @param snapshotIo runs the snapshot file reads and writes (in order per transfer), or null for a
    *     thread of the transport's own
    */
   public PeerTransport(long clusterId, long selfId, ClusterKeys keys, PeerTls tls, InetSocketAddress bind,
-      Options options, Listener listener, SnapshotStore store, Executor snapshotIo) {
+      Options options, PortLimits limits, Listener listener, SnapshotStore store, Executor snapshotIo) {
+    this.limits = limits;
+    this.budget = new FrameBudget(limits, counters);
     this.identity = new Identity(selfId, clusterId, keys, tls);
     this.bind = bind;
     this.options = options;
@@ -151,14 +157,14 @@ public final class PeerTransport implements Transport, AutoCloseable {
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, marks)
-        .handler(new AcceptedChannels(channels))
+        .handler(new ListeningHandlers(limits, counters, channels))
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
             if (identity.tls != null) {
               ch.pipeline().addLast("tls", identity.tls.serverHandler(ch.alloc()));
             }
-            FrameCodec.install(ch.pipeline(), options);
+            FrameCodec.install(ch.pipeline(), options, budget);
             ch.pipeline().addLast("handshake", new InboundHandshakeHandler(identity, options, guard,
                 PeerTransport.this::handlerFor));
             ch.pipeline().addLast("guard", guard);

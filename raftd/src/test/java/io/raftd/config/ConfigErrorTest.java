@@ -55,7 +55,7 @@ class ConfigErrorTest {
   void anUnknownKeyListsTheKnownOnesOfItsTable() {
     assertError(MINIMAL + "peer_adress = \"127.0.0.1:7100\"\n", 3, "peer_adress",
         "is not a known key: expected one of name, data_dir, peer_address, admin_address, metrics_address, "
-            + "state_machine, cluster, peer_tls, raft, transport, snapshot, wal at the top level");
+            + "state_machine, cluster, peer_tls, raft, transport, peer_port, admin_port, snapshot, wal at the top level");
     assertError(MINIMAL + "[raft]\nheartbeat_ms = 100\nheartbeat = 100\n", 5, "raft.heartbeat",
         "is not a known key: expected one of heartbeat_ms, election_timeout_ms, max_entry_bytes, "
             + "max_append_bytes, max_inflight in [raft]");
@@ -247,6 +247,20 @@ class ConfigErrorTest {
         "= 4194304 conflicts with wal.segment_bytes = 4194304: expected raft.max_entry_bytes <= wal.segment_bytes / 2");
     assertError(MINIMAL + "[wal]\nsegment_bytes = 1048576\n", 4, "wal.segment_bytes",
         "conflicts with raft.max_entry_bytes = 1048576 (the default)");
+  }
+
+  @Test
+  void onePortsLimitsFitTogetherAndHoldTheLargestFrame() {
+    assertError(MINIMAL + "[admin_port]\nmax_connections = 100\n", 4, "admin_port.max_connections",
+        "= 100 conflicts with admin_port.max_connections_per_address = 128 (the default): "
+            + "expected admin_port.max_connections_per_address <= admin_port.max_connections");
+    assertError(MINIMAL + "[peer_port]\nframe_buffer_bytes = 1048576\n", 4, "peer_port.frame_buffer_bytes",
+        "= 1048576 conflicts with transport.max_frame_bytes = 16777216 (the default): "
+            + "expected peer_port.frame_buffer_bytes >= transport.max_frame_bytes");
+    assertError(MINIMAL + "[admin_port]\nidle_timeout_ms = 10\n", 4, "admin_port.idle_timeout_ms",
+        "is out of range: expected 1000..86400000");
+    assertError(MINIMAL + "[peer_port]\nidle_timeout_ms = 10000\n", 4, "peer_port.idle_timeout_ms",
+        "is not a known key");
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.moandjiezana.toml.Toml;
 import io.raftd.config.RaftdConfig.Member;
 import io.raftd.storage.WriteAheadLog.FsyncPolicy;
+import io.raftd.transport.PortLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +51,17 @@ class ConfigLoaderTest {
       max_frame_bytes = 8388608
       frame_timeout_ms = 2500
 
+      [peer_port]
+      max_connections = 64
+      max_connections_per_address = 8
+      frame_buffer_bytes = 33554432
+
+      [admin_port]
+      max_connections = 2000
+      max_connections_per_address = 1000
+      frame_buffer_bytes = 8388608
+      idle_timeout_ms = 60000
+
       [snapshot]
       entries = 20000
       keep_entries = 0
@@ -82,6 +94,8 @@ class ConfigLoaderTest {
     assertEquals(new RaftdConfig.Raft(Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofMillis(1500),
         2 << 20, 4 << 20, 64), c.raft());
     assertEquals(new RaftdConfig.Transport(8 << 20, Duration.ofMillis(2500)), c.transport());
+    assertEquals(new PortLimits("peer_port", 64, 8, 32 << 20, Duration.ZERO), c.peerPort());
+    assertEquals(new PortLimits("admin_port", 2000, 1000, 8 << 20, Duration.ofMinutes(1)), c.adminPort());
     assertEquals(new RaftdConfig.Snapshot(20_000, 64 << 20, 0, 3), c.snapshot());
     assertEquals(new RaftdConfig.Wal(32 << 20, FsyncPolicy.NEVER), c.wal());
     assertEquals("full.toml", c.source());
@@ -101,6 +115,8 @@ class ConfigLoaderTest {
     assertEquals(new RaftdConfig.Raft(Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofMillis(2000),
         1 << 20, 1 << 20, 256), c.raft());
     assertEquals(new RaftdConfig.Transport(16 << 20, Duration.ofSeconds(10)), c.transport());
+    assertEquals(new PortLimits("peer_port", 128, 32, 64 << 20, Duration.ZERO), c.peerPort());
+    assertEquals(new PortLimits("admin_port", 512, 128, 64 << 20, Duration.ofMinutes(5)), c.adminPort());
     assertEquals(new RaftdConfig.Snapshot(10_000, 64 << 20, 5_000, 2), c.snapshot());
     assertEquals(new RaftdConfig.Wal(64 << 20, FsyncPolicy.ALWAYS), c.wal());
   }
@@ -115,6 +131,8 @@ class ConfigLoaderTest {
     assertEquals(defaults.metricsAddress(), example.metricsAddress());
     assertEquals(defaults.raft(), example.raft());
     assertEquals(defaults.transport(), example.transport());
+    assertEquals(defaults.peerPort(), example.peerPort());
+    assertEquals(defaults.adminPort(), example.adminPort());
     assertEquals(defaults.snapshot(), example.snapshot());
     assertEquals(defaults.wal(), example.wal());
     assertEquals(3, example.cluster().members().size());
@@ -137,6 +155,8 @@ class ConfigLoaderTest {
     assertHasKeys((Map<?, ?>) members.get(0), ConfigReader.MEMBER_KEYS, "cluster.members[0]");
     assertHasKeys(table(example, "raft"), ConfigReader.RAFT_KEYS, "[raft]");
     assertHasKeys(table(example, "transport"), ConfigReader.TRANSPORT_KEYS, "[transport]");
+    assertHasKeys(table(example, "peer_port"), ConfigReader.PEER_PORT_KEYS, "[peer_port]");
+    assertHasKeys(table(example, "admin_port"), ConfigReader.ADMIN_PORT_KEYS, "[admin_port]");
     assertHasKeys(table(example, "snapshot"), ConfigReader.SNAPSHOT_KEYS, "[snapshot]");
     assertHasKeys(table(example, "wal"), ConfigReader.WAL_KEYS, "[wal]");
   }

@@ -33,7 +33,7 @@ class AdminServerCloseTest {
     Options options = Options.defaults().withEpoll(epoll);
     InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), LocalCluster.freePorts(1)[0]);
     for (int round = 0; round < 20; round++) {
-      AdminServer server = new AdminServer(address, options, r -> CompletableFuture.completedFuture(
+      AdminServer server = new AdminServer(address, options, PortLimits.unbounded("admin_port"), r -> CompletableFuture.completedFuture(
           AdminResponse.newBuilder().setId(r.getId()).setStatus(NodeStatus.getDefaultInstance()).build()));
       server.start();  // binds the port the last round's server released
       try (Socket idle = connect(address); Socket busy = connect(address)) {

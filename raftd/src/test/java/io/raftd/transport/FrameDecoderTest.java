@@ -24,7 +24,7 @@ class FrameDecoderTest {
 
   private final Counters counters = new Counters();
   private final EmbeddedChannel ch = new EmbeddedChannel(
-      new FrameCodec.FrameDecoder(Options.defaults().withFrameTimeout(TIMEOUT)), new ConnectionGuard(counters));
+      new FrameCodec.FrameDecoder(Options.defaults().withFrameTimeout(TIMEOUT), FrameBudget.UNLIMITED), new ConnectionGuard(counters));
 
   {
     ch.freezeTime();  // only advance() moves the channel's clock

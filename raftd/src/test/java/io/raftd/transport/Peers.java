@@ -111,7 +111,7 @@ final class Peers implements AutoCloseable {
     SnapshotStore store = new SnapshotStore(new NioFileIO(), storeDir, 2);
     Heard heard = new Heard();
     PeerTransport t = new PeerTransport(clusterId, id, keys, tls, new InetSocketAddress("127.0.0.1", port), options,
-        heard, store, null);
+        PortLimits.unbounded("peer_port"), heard, store, null);
     t.setMembership(MEMBERS);
     Member m = new Member(id, t, heard, store, storeDir);
     members.add(m);
