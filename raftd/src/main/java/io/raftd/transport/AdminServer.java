@@ -58,7 +58,7 @@ public final class AdminServer implements AutoCloseable {
     this.limits = limits;
     this.handler = handler;
     this.budget = new FrameBudget(limits, counters);
-    this.listening = new ListeningHandlers(limits, counters, clients);
+    this.listening = new ListeningHandlers(limits, counters, clients, false);
   }
 
   public synchronized void start() throws IOException {

@@ -12,6 +12,7 @@ public final class Counters {
   final AtomicLong snapshotsReceived = new AtomicLong();
   final AtomicLong snapshotsRejected = new AtomicLong();
   final AtomicLong connectionsRefused = new AtomicLong();
+  final AtomicLong unauthenticatedEvicted = new AtomicLong();
   final AtomicLong framesOverBudget = new AtomicLong();
   final AtomicLong idleConnectionsClosed = new AtomicLong();
   final AtomicLong acceptPauses = new AtomicLong();
@@ -63,6 +64,14 @@ public final class Counters {
   }
 
   /**
+   * Connections closed before they authenticated to make room for a newer one, when those that had not
+   * authenticated held all their places (half of the peer port's).
+   */
+  public long unauthenticatedEvicted() {
+    return unauthenticatedEvicted.get();
+  }
+
+  /**
    * Frames whose declared length did not fit what was left of the port's frame_buffer_bytes: each closed its
    * connection before any of it was buffered (and is also counted in framesRejected).
    */
@@ -85,7 +94,8 @@ public final class Counters {
     return "framesRejected=" + framesRejected + " connectionsClosedForBadInput=" + connectionsClosedForBadInput
         + " messagesDropped=" + messagesDropped + " reconnects=" + reconnects + " snapshotsSent=" + snapshotsSent
         + " snapshotsReceived=" + snapshotsReceived + " snapshotsRejected=" + snapshotsRejected
-        + " connectionsRefused=" + connectionsRefused + " framesOverBudget=" + framesOverBudget
+ + " connectionsRefused=" + connectionsRefused + " unauthenticatedEvicted=" + unauthenticatedEvicted
+        + " framesOverBudget=" + framesOverBudget
         + " idleConnectionsClosed=" + idleConnectionsClosed + " acceptPauses=" + acceptPauses;
   }
 }

@@ -84,6 +84,7 @@ final class InboundHandshakeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ctx.writeAndFlush(PeerFrame.newBuilder().setHelloReply(reply.setAccepted(true)).build());
+    ConnectionLimit.authenticated(ctx.channel());
     FrameCodec.afterHandshake(ctx, hello.getPurpose(), handlerForPurpose.apply(hello), options);
   }
 

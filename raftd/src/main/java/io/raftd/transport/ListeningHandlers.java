@@ -15,10 +15,11 @@ final class ListeningHandlers extends ChannelInitializer<Channel> {
   private final ConnectionLimit connectionLimit;
   private final AcceptedChannels accepted;
 
-  ListeningHandlers(PortLimits limits, Counters counters, ChannelGroup group) {
+  /** @param handshake whether the port's connections authenticate first (see {@link ConnectionLimit}) */
+  ListeningHandlers(PortLimits limits, Counters counters, ChannelGroup group, boolean handshake) {
     this.limits = limits;
     this.counters = counters;
-    this.connectionLimit = new ConnectionLimit(limits, counters);
+    this.connectionLimit = new ConnectionLimit(limits, counters, handshake);
     this.accepted = new AcceptedChannels(group);
   }
 

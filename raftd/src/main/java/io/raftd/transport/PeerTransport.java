@@ -157,7 +157,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, marks)
-        .handler(new ListeningHandlers(limits, counters, channels))
+        .handler(new ListeningHandlers(limits, counters, channels, true))
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {

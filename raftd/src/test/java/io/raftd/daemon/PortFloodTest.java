@@ -174,13 +174,6 @@ class PortFloodTest {
     slowloris(target.adminAddress(), target.admin().counters(), ADMIN_PER_ADDRESS, "the admin port");
   }
 
-  @Test
-  void slowlorisPartialFramesOnThePeerPortAreBoundedByTheFrameBuffer() throws Exception {
-    Daemon target = c.daemons.get(leader);
-    InetSocketAddress peer = new InetSocketAddress("127.0.0.1", c.peerPorts.get(leader));
-    slowloris(peer, target.transport().counters(), PEER_PER_ADDRESS, "the peer port");
-  }
-
   /**
    * 48 connections each declare a 1 MiB frame and send 1,000 bytes of it: the first 32 fill the 32 MiB
    * frame buffer, the other 16 are closed at their length prefix.
@@ -210,11 +203,67 @@ class PortFloodTest {
     almostWholeFrames(target.adminAddress(), target.admin().counters(), ADMIN_PER_ADDRESS);
   }
 
+  /**
+   * On the peer port a stranger cannot even start a large frame: until a connection has proved it holds the
+   * cluster token it may send frames of 64 KiB at most, so 48 connections each announcing a 1 MiB frame, or
+   * the largest frame there is, are closed at their length prefix, before anything is buffered.
+   */
   @Test
-  void maxSizeFramesSentAlmostWholeOnThePeerPortAreRefusedBeforeTheyAreBuffered() throws Exception {
+  void largeFramesFromConnectionsThatHaveNotAuthenticatedAreRefusedAtTheirLengthPrefix() throws Exception {
     Daemon target = c.daemons.get(leader);
     InetSocketAddress peer = new InetSocketAddress("127.0.0.1", c.peerPorts.get(leader));
-    almostWholeFrames(peer, target.transport().counters(), PEER_PER_ADDRESS);
+    Counters counters = target.transport().counters();
+    long rejected = counters.framesRejected();
+    List<Socket> flood = new ArrayList<>();
+    try {
+      for (int i = 0; i < 48; i++) {
+        Socket s = connect(peer, 2 + i / PEER_PER_ADDRESS);
+        flood.add(s);
+        int declared = i % 2 == 0 ? 1 << 20 : (16 << 20) - 8;
+        sendQuietly(s, ByteBuffer.allocate(4 + 1000).putInt(declared).array());
+      }
+      await("48 frames announced before any handshake to be refused", Duration.ofSeconds(30),
+          () -> counters.framesRejected() - rejected >= 48);
+      writer.keepsCommittingWhile("48 connections announcing large frames on the peer port");
+    } finally {
+      closeAll(flood);
+    }
+    stillLeads();
+  }
+
+  /**
+   * Strangers that connect to the peer port and say nothing (each would be let go only at the handshake
+   * timeout) hold half of its places at most: beyond that the oldest of them is closed for each new one. With
+   * such a flood held, a follower restarts, reconnects to the leader (evicting a stranger, since its own
+   * connection has not authenticated either when it arrives) and catches up.
+   */
+  @Test
+  void connectionsThatHaveNotAuthenticatedHoldAtMostHalfThePeerPortAndMembersStillConnect() throws Exception {
+    Daemon target = c.daemons.get(leader);
+    InetSocketAddress peer = new InetSocketAddress("127.0.0.1", c.peerPorts.get(leader));
+    Counters counters = target.transport().counters();
+    long evicted = counters.unauthenticatedEvicted();
+    long refused = counters.connectionsRefused();
+    int strangers = PEER_MAX - 8;  // with the members' connections, under max_connections
+    List<Socket> flood = new ArrayList<>();
+    try {
+      for (int i = 0; i < strangers; i++) {
+        flood.add(connect(peer, 2 + i / PEER_PER_ADDRESS));
+      }
+      await("the oldest strangers beyond half of peer_port.max_connections to be closed", Duration.ofSeconds(30),
+          () -> counters.unauthenticatedEvicted() - evicted >= strangers - PEER_MAX / 2);
+      int follower = c.followerOtherThan(leader);
+      c.stop(follower);
+      writer.keepsCommittingWhile(strangers + " silent connections on the leader's peer port, a follower down");
+      c.start(follower);
+      long committed = c.daemons.get(leader).node().status().commit();
+      await("the restarted follower to reconnect and catch up", Duration.ofSeconds(60),
+          () -> c.daemons.get(follower).applier().appliedIndex() >= committed);
+      assertEquals(refused, counters.connectionsRefused(), "a connection was refused rather than making room");
+    } finally {
+      closeAll(flood);
+    }
+    stillLeads();
   }
 
   /**
