@@ -13,6 +13,7 @@ import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.MemberIdentity;
 import io.raftd.proto.SnapshotMetadata;
+import io.raftd.storage.FaultyFileIO;
 import io.raftd.storage.FileIO;
 import io.raftd.storage.NioFileIO;
 import io.raftd.storage.SnapshotStore;
@@ -22,7 +23,6 @@ import io.raftd.walformat.WalFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -270,7 +270,7 @@ class DamageMatrixTest {
       assertTrue(verify(d).err().contains("permission denied"), verify(d).toString());
       return;
     }
-    assertRaftdRefuses(d, new DenyingFileIO(new NioFileIO(), victim), victim.getFileName().toString(), "permission denied");
+    assertRaftdRefuses(d, new FaultyFileIO().denyOpen(victim), victim.getFileName().toString(), "permission denied");
 
     Files.delete(victim);
     Files.createDirectory(victim);
@@ -291,47 +291,6 @@ class DamageMatrixTest {
   }
 
   // ---- Helpers ----
-
-  /** A FileIO whose opens of one file fail as the kernel's EACCES reaches Java. */
-  private record DenyingFileIO(FileIO delegate, Path denied) implements FileIO {
-    @Override
-    public Handle open(Path file, boolean create) throws IOException {
-      if (file.equals(denied)) {
-        throw new AccessDeniedException(file.toString());
-      }
-      return delegate.open(file, create);
-    }
-
-    @Override
-    public boolean exists(Path file) throws IOException {
-      return delegate.exists(file);
-    }
-
-    @Override
-    public List<String> list(Path dir) throws IOException {
-      return delegate.list(dir);
-    }
-
-    @Override
-    public void rename(Path from, Path to) throws IOException {
-      delegate.rename(from, to);
-    }
-
-    @Override
-    public void delete(Path file) throws IOException {
-      delegate.delete(file);
-    }
-
-    @Override
-    public void createDirectories(Path dir) throws IOException {
-      delegate.createDirectories(dir);
-    }
-
-    @Override
-    public void syncDirectory(Path dir) throws IOException {
-      delegate.syncDirectory(dir);
-    }
-  }
 
   private Path copy(String name) throws IOException {
     Path to = work.resolve(name);

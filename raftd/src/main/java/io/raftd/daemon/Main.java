@@ -4,6 +4,7 @@ import io.raftd.config.ConfigException;
 import io.raftd.config.ConfigLoader;
 import io.raftd.config.RaftdConfig;
 import io.raftd.server.Fatal;
+import io.raftd.transport.PeerTls;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -50,9 +51,13 @@ public final class Main implements Callable<Integer> {
       try {
         RaftdConfig c = ConfigLoader.load(checkConfig);
         ConfigLoader.checkDataDir(c);
+        if (c.peerTls().isPresent()) {
+          RaftdConfig.Tls tls = c.peerTls().get();
+          PeerTls.load(tls.certFile(), tls.keyFile(), tls.caFile());  // the start loads them the same way
+        }
         System.out.println(checkConfig + ": ok");
         return 0;
-      } catch (ConfigException e) {
+      } catch (ConfigException | IOException e) {
         System.err.println("raftd: " + e.getMessage());
         return 2;
       }

@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.raftd.datadir.FileFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,7 +129,7 @@ public final class PeerTls {
         BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
         s.append(a.lastModifiedTime().toMillis()).append('/').append(a.size()).append(' ');
       } catch (IOException e) {
-        throw new IOException("peer_tls: cannot read " + f + ": " + rootMessage(e), e);
+        throw new IOException("peer_tls: cannot read " + FileFailure.explain(e, f).getMessage(), e);
       }
     }
     return s.toString();

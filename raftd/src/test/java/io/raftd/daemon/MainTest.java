@@ -89,6 +89,19 @@ class MainTest {
     assertFalse(Files.exists(data), "--check-config created the data_dir");
   }
 
+  @Test
+  void checkConfigLoadsThePeerTlsFilesAndNamesTheOneThatDoesNotLoad() throws Exception {
+    Path data = dir.resolve("data");
+    Path missing = dir.resolve("absent.crt");
+    Path file = write("tls.toml", config(data, "") + "[peer_tls]\ncert_file = \"%s\"\nkey_file = \"%s\"\nca_file = \"%s\"\n"
+        .formatted(missing, dir.resolve("absent.key"), dir.resolve("absent-ca.crt")));
+    Run r = run("--check-config", file.toString());
+    assertEquals(2, r.exit(), r.err());
+    assertEquals("", r.out());
+    assertEquals("raftd: peer_tls: cannot read " + missing + ": no such file or directory", r.err().strip());
+    assertEquals(1, r.err().split("\\R").length, "not one line: " + r.err());
+  }
+
   static Stream<Arguments> badConfigs() {
     return Stream.of(
         Arguments.of("unknown key", "peer_adress = \"127.0.0.1:7100\"\n", "", "peer_adress"),

@@ -5,16 +5,29 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A FileIO over the real one that fails on demand: fsyncs, or writes to new segments (a full disk). */
-final class FaultyFileIO implements FileIO {
+/**
+ * A FileIO over the real one that fails on demand: fsyncs, writes to new segments (a full disk), or opens
+ * of one file (as the kernel's EACCES reaches Java: for tests that run as root, where chmod stops nothing).
+ */
+public final class FaultyFileIO implements FileIO {
   private final FileIO real = new NioFileIO();
   boolean failForce;
   boolean diskFull;
   int forcesFailed;
   int writesRefused;
+  private volatile Path deniedOpen;
+
+  /** Opens of {@code file} fail with permission denied from now on. */
+  public FaultyFileIO denyOpen(Path file) {
+    deniedOpen = file;
+    return this;
+  }
 
   @Override
   public Handle open(Path file, boolean create) throws IOException {
+    if (file.equals(deniedOpen)) {
+      throw new java.nio.file.AccessDeniedException(file.toString());
+    }
     Handle h = real.open(file, create);
     boolean preallocation = file.getFileName().toString().endsWith(".tmp");
     return new Handle() {
