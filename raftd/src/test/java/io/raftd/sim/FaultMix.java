@@ -29,7 +29,20 @@ record FaultMix(
     long maxBatchBytes,
     double membershipChangesPerSecond,
     int spareNodes,
-    double repairsPerRestart) {
+    double repairsPerRestart,
+    double segmentLossesPerRestart) {
+
+  /** A mix without lost segments: the scripted scenarios', which inject their own faults. */
+  FaultMix(int nodes, double dropRate, double duplicateRate, double longDelayRate, int maxDelayMs, double crashPerSecond,
+      double partitionPerSecond, double leaderFaultAfterProposal, double voterCrashAfterGrant, int maxFsyncMs,
+      int maxRestartMs, double proposalsPerSecond, double readsPerSecond, double transfersPerSecond, int snapshotEvery,
+      int keepTail, boolean preVote, boolean checkQuorum, int maxInflight, long maxBatchBytes,
+      double membershipChangesPerSecond, int spareNodes, double repairsPerRestart) {
+    this(nodes, dropRate, duplicateRate, longDelayRate, maxDelayMs, crashPerSecond, partitionPerSecond,
+        leaderFaultAfterProposal, voterCrashAfterGrant, maxFsyncMs, maxRestartMs, proposalsPerSecond, readsPerSecond,
+        transfersPerSecond, snapshotEvery, keepTail, preVote, checkQuorum, maxInflight, maxBatchBytes,
+        membershipChangesPerSecond, spareNodes, repairsPerRestart, 0);
+  }
 
   static FaultMix draw(SplittableRandom rnd, int nodes) {
     FaultMix m = new FaultMix(
@@ -58,15 +71,20 @@ record FaultMix(
         pick(rnd, 0.5) ? 2048 : 64 * 1024,
         pick(rnd, 0.4) ? 0 : rnd.nextDouble() * 4,
         3,
+        0,
         0);
     // Drawn last, so adding repairs left every earlier field of every seed as it was. Only without
     // membership changes: a barred member votes for no one, so if the others' configuration still counts
     // a member removed for good, they can never elect a leader (the price of the barrier, see README).
     double repairs = pick(rnd, 0.3) || m.membershipChangesPerSecond() > 0 ? 0 : rnd.nextDouble() * 0.4;
+    // Drawn after repairs, for the same reason. Never with repairs: a member lost for good and one behind
+    // a vote barrier are two voters of three that do not vote, and the cluster could never elect again.
+    double segmentLosses = repairs > 0 || pick(rnd, 0.5) ? 0 : 0.1 + rnd.nextDouble() * 0.4;
     return new FaultMix(m.nodes, m.dropRate, m.duplicateRate, m.longDelayRate, m.maxDelayMs, m.crashPerSecond,
         m.partitionPerSecond, m.leaderFaultAfterProposal, m.voterCrashAfterGrant, m.maxFsyncMs, m.maxRestartMs,
         m.proposalsPerSecond, m.readsPerSecond, m.transfersPerSecond, m.snapshotEvery, m.keepTail, m.preVote,
-        m.checkQuorum, m.maxInflight, m.maxBatchBytes, m.membershipChangesPerSecond, m.spareNodes, repairs);
+        m.checkQuorum, m.maxInflight, m.maxBatchBytes, m.membershipChangesPerSecond, m.spareNodes, repairs,
+        segmentLosses);
   }
 
   private static boolean pick(SplittableRandom rnd, double p) {
@@ -77,11 +95,11 @@ record FaultMix(
     return String.format("nodes=%d drop=%.3f dup=%.3f longDelay=%.3f maxDelay=%dms crash/s=%.2f partition/s=%.2f"
             + " leaderFault=%.2f voterCrash=%.2f fsync<=%dms restart<=%dms proposals/s=%.0f reads/s=%.0f"
             + " transfers/s=%.2f snapshotEvery=%d keepTail=%d preVote=%s checkQuorum=%s inflight=%d batch=%d"
-            + " membershipChanges/s=%.2f spares=%d repairs/restart=%.2f",
+            + " membershipChanges/s=%.2f spares=%d repairs/restart=%.2f segmentLosses/restart=%.2f",
         nodes, dropRate, duplicateRate, longDelayRate, maxDelayMs, crashPerSecond, partitionPerSecond,
         leaderFaultAfterProposal, voterCrashAfterGrant, maxFsyncMs, maxRestartMs, proposalsPerSecond,
         readsPerSecond, transfersPerSecond, snapshotEvery, keepTail, preVote, checkQuorum, maxInflight,
-        maxBatchBytes, membershipChangesPerSecond, spareNodes, repairsPerRestart);
+        maxBatchBytes, membershipChangesPerSecond, spareNodes, repairsPerRestart, segmentLossesPerRestart);
   }
 
   /** No faults at all: for scenarios that inject their own. */
