@@ -53,7 +53,7 @@ final class Simulation {
 
   /** Deliberate bugs in the simulated host (not the core), to prove the checks catch them. */
   /** Deliberate storage bugs (see {@code io.raftd.storage.BrokenStorage}), to prove the search catches them. */
-  enum HostBug { NONE, ACKNOWLEDGE_BEFORE_FSYNC, COMPACT_BEFORE_SNAPSHOT_DURABLE, SKIP_DIRECTORY_FSYNC }
+  enum HostBug { NONE, ACKNOWLEDGE_BEFORE_FSYNC, COMPACT_BEFORE_SNAPSHOT_DURABLE, SKIP_DIRECTORY_FSYNC, LOST_SEGMENT_READ_AS_TORN_TAIL }
 
   private HostBug hostBug = HostBug.NONE;
 
