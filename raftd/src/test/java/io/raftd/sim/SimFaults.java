@@ -14,7 +14,8 @@ import java.util.List;
  * {@link Simulation}.
  *
  * <p>A lost segment costs the member for good (its restart is refused), so at most one is lost per
- * schedule: every configuration has at least 3 voters, and the others keep a quorum.
+ * schedule, and only in mixes where no other member goes for good (see {@link FaultMix#draw}): the
+ * others keep a quorum.
  */
 final class SimFaults {
   private final Simulation sim;
