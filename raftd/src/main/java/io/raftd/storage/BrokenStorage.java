@@ -11,5 +11,10 @@ enum BrokenStorage {
   /** A taken snapshot's record is trusted, and segments deleted, before the record is durable. */
   COMPACT_BEFORE_SNAPSHOT_DURABLE,
   /** No directory fsync after a segment is renamed into place or deleted. */
-  SKIP_DIRECTORY_FSYNC
+  SKIP_DIRECTORY_FSYNC,
+  /**
+   * Recovery reads the damage only a lost segment leaves (a sealed newest segment, a cut one, an empty
+   * WAL beside a cluster record) as a torn tail, and starts with what is left.
+   */
+  LOST_SEGMENT_READ_AS_TORN_TAIL
 }

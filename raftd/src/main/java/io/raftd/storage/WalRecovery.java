@@ -97,7 +97,9 @@ public final class WalRecovery {
     }
   }
 
-  static Result recover(FileIO io, Path dir, WriteAheadLog.Options options, Configuration bootstrap) throws IOException {
+  static Result recover(FileIO io, Path dir, WriteAheadLog.Options options, Configuration bootstrap, BrokenStorage broken)
+      throws IOException {
+    boolean lostReadAsTorn = broken == BrokenStorage.LOST_SEGMENT_READ_AS_TORN_TAIL;
     io.createDirectories(dir);
     List<String> names = io.list(dir);
     for (String name : names) {
@@ -106,7 +108,7 @@ public final class WalRecovery {
       }
     }
     List<WalFormat.SegmentId> found = WalFormat.segments(names);
-    String wrong = WalScan.directoryProblem(found, io.exists(dir.resolveSibling(DataDirFile.CLUSTER)));
+    String wrong = WalScan.directoryProblem(found, io.exists(dir.resolveSibling(DataDirFile.CLUSTER)) && !lostReadAsTorn);
     if (wrong != null) {
       throw new WalCorruptionException(dir + ": " + wrong + VERIFY_HINT);
     }
@@ -148,6 +150,15 @@ public final class WalRecovery {
           if (d != null && !d.torn() && newest && d == r.damage() && !r.truncated()
               && options.fsync() == WriteAheadLog.FsyncPolicy.NEVER) {
             d = new Damage(Damage.Kind.TORN, d.file(), r.end(), d.what() + " (fsync = never: treated as a torn tail)");
+          }
+          if (d != null && !d.torn() && newest && lostReadAsTorn && r.end() > 0) {
+            // The deliberate bug: a lost successor or a cut segment read as a crash's torn tail. A seal
+            // naming a lost successor is dropped like a torn last batch, and the log goes on in this segment.
+            long sealBytes = r.seal() == null ? 0 : WalFormat.sealFrame(id.seq(), r.frames(),
+                r.seal().getNextSeq(), r.seal().getNextFirstIndex()).remaining();
+            s.end = r.end() - sealBytes;
+            s.frameCount = r.frames() - (sealBytes > 0 ? 1 : 0);
+            d = new Damage(Damage.Kind.TORN, d.file(), s.end, d.what() + " (read as a torn tail)");
           }
           if (d != null && !d.torn()) {
             long next = newest ? 0 : found.get(segments.size()).firstIndex();

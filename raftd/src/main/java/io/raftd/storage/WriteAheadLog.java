@@ -190,7 +190,7 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
       LOG.warn("wal.fsync = \"never\": acknowledged writes in {} can be lost on power failure; use this only for"
           + " throwaway test clusters", dir);
     }
-    WalRecovery.Result r = WalRecovery.recover(io, dir, options, bootstrap);
+    WalRecovery.Result r = WalRecovery.recover(io, dir, options, bootstrap, broken);
     if (r.report().torn() != null) {
       LOG.warn(r.report().describe());
     }

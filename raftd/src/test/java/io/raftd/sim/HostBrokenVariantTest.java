@@ -9,8 +9,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Proves the simulator's random search catches each deliberate storage bug: acknowledging a batch
  * before its fsync; deleting segments before the snapshot record covering them is durable; skipping the
- * directory fsync after a segment is renamed into place or deleted. Each is caught by the crash states
- * it makes reachable (lost acknowledged entries, or a data directory that no longer recovers).
+ * directory fsync after a segment is renamed into place or deleted; recovering from a lost segment as
+ * if a crash had torn the last batch. Each is caught by the states it makes reachable (lost acknowledged
+ * entries, a term that went back or a second vote in a term, or a data directory that no longer
+ * recovers).
  */
 class HostBrokenVariantTest {
   private static final int MAX_SCHEDULES = Integer.getInteger("sim.variantMaxSchedules", 20000);

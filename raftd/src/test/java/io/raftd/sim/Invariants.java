@@ -174,7 +174,8 @@ final class Invariants {
   }
 
   private static boolean holdsDurably(SimNode m, long index, long term) {
-    var storage = m.disk.storage();
+    // A member whose disk was lost held what it acknowledged until then: its acknowledgement was sound.
+    var storage = m.disk.durableView();
     if (index < storage.firstIndex() - 1) {
       return true;  // in a durable snapshot, which holds only committed state
     }

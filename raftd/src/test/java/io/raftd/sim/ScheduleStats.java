@@ -39,6 +39,11 @@ final class ScheduleStats {
   long removedAnswered;
   /** Stopped members whose WAL was cut short by a simulated repair, and so restarted behind a vote barrier. */
   long repairs;
+  /** Restarts at which part of the member's durable WAL was lost (a segment deleted or cut, or all of them). */
+  long segmentsLost;
+  /** Of those, restarts recovery refused (the member is lost for good), and restarts it accepted. */
+  long restartsRefused;
+  long segmentLossesAccepted;
   long barriersLifted;
   long votesBarred;
   long campaignsBarred;
@@ -83,6 +88,9 @@ final class ScheduleStats {
     leaderRemovals += o.leaderRemovals;
     removedAnswered += o.removedAnswered;
     repairs += o.repairs;
+    segmentsLost += o.segmentsLost;
+    restartsRefused += o.restartsRefused;
+    segmentLossesAccepted += o.segmentLossesAccepted;
     barriersLifted += o.barriersLifted;
     votesBarred += o.votesBarred;
     campaignsBarred += o.campaignsBarred;

@@ -137,7 +137,8 @@ final class SimBatch {
             + " snapshots taken %d, installed %d, stale ignored %d; transfers completed %d, aborted %d;"
             + " membership changes %d, joint entered %d, left %d (auto-left by a new leader %d),"
             + " learner promotions %d, leader removals %d, members removed %d;"
-            + " WAL repairs %d (vote barriers lifted %d, votes withheld %d, campaigns withheld %d); violations: %d",
+            + " WAL repairs %d (vote barriers lifted %d, votes withheld %d, campaigns withheld %d);"
+            + " segments lost %d (restarts refused %d, accepted %d); violations: %d",
         s.schedules, s.events, perSecond, s.crashes, s.partitions, s.dropped, s.duplicated, s.delayedLong,
         s.elections, s.commits, s.acknowledged, s.leaderCrashesWithUnsyncedEntries, s.crashesLosingUnsyncedData, s.walTornTails,
         s.truncations, s.windowsFilled, s.staleTermFreed, s.persistedIgnored,
@@ -145,6 +146,6 @@ final class SimBatch {
         s.snapshotsTaken, s.snapshotsInstalled, s.staleSnapshotsIgnored, s.transfersCompleted, s.transfersAborted,
         s.membershipChangesProposed, s.jointEntered, s.jointLeft, s.autoLeavesByNewLeader, s.learnerPromotions,
         s.leaderRemovals, s.membersRemoved, s.repairs, s.barriersLifted, s.votesBarred, s.campaignsBarred,
-        failures.size());
+        s.segmentsLost, s.restartsRefused, s.segmentLossesAccepted, failures.size());
   }
 }

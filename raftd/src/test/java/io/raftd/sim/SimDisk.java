@@ -18,7 +18,9 @@ import java.util.SplittableRandom;
 /**
  * One member's disk: the real {@link WriteAheadLog} and {@link SnapshotStore} over a
  * {@link SimFileSystem}, whose crash model decides what survives power loss. A crash state that does not
- * recover (the WAL refuses to open) is a violation: under the crash model every state must.
+ * recover (the WAL refuses to open) is a violation: under the crash model every state must. A disk the
+ * lost-segment fault struck ({@link #loseSegment}) is the exception: its WAL must refuse, and the disk is
+ * then lost for good, like a dead one.
  *
  * <p>Also keeps the log as the host has written it, durable or not, so the invariants can check the
  * core against it. The snapshot files hold the state machine's state: its 8-byte hash chain.
@@ -32,8 +34,15 @@ final class SimDisk {
   private final SimFileSystem fs = new SimFileSystem();
   private final Path walDir = Path.of("/data/wal");
   private final Path snapDir = Path.of("/data/snap");
+  /** The daemon's cluster record: written once the WAL has its first segment, so an empty WAL is damage. */
+  private final Path clusterRecord = Path.of("/data/cluster");
   private WriteAheadLog wal;
   private SnapshotStore store;
+  /**
+   * The WAL as it was (durably) before the lost-segment fault struck, once recovery refused what was left;
+   * null while the disk is usable. The invariants still judge what it held when it acknowledged.
+   */
+  private WriteAheadLog lostWal;
   /**
    * The log as the host has written it, durable or not, never compacted: written.get(k) has index
    * writtenBase + 1 + k; writtenBase is the last installed snapshot, of term writtenBaseTerm.
@@ -58,21 +67,76 @@ final class SimDisk {
   /** Opens (recovers) the WAL and the snapshot store; a state that does not recover is a violation. */
   private void open() {
     try {
-      WriteAheadLog.Options options = WriteAheadLog.Options.defaults(Runnable::run).withSegmentBytes(SEGMENT_BYTES);
-      String bug = sim.hostBug().name();
-      wal = BrokenStorageHook.open(fs, walDir, options, bootstrap, BrokenStorageHook.isStorageBug(bug) ? bug : "NONE");
+      wal = openWal();
+      if (!fs.exists(clusterRecord)) {
+        // As the daemon does on its first start: the first segment, durably, then the cluster record.
+        wal.createFirstSegment();
+        try (var h = fs.open(clusterRecord, true)) {
+          h.write(0, ByteBuffer.wrap(new byte[] {1}));
+          h.force();
+        }
+        fs.syncDirectory(clusterRecord.getParent());
+      }
       store = new SnapshotStore(fs, snapDir, 2);
     } catch (IOException e) {
       throw new Invariants.Violation("its data directory does not recover after a crash: " + e.getMessage());
     }
   }
 
+  /** Recovers the WAL (with the schedule's storage bug, if it has one). */
+  private WriteAheadLog openWal() throws IOException {
+    WriteAheadLog.Options options = WriteAheadLog.Options.defaults(Runnable::run).withSegmentBytes(SEGMENT_BYTES);
+    String bug = sim.hostBug().name();
+    return BrokenStorageHook.open(fs, walDir, options, bootstrap, BrokenStorageHook.isStorageBug(bug) ? bug : "NONE");
+  }
+
   /** The WAL: the durable log the core reads. */
   WriteAheadLog storage() {
+    if (lostWal != null) {
+      throw new Invariants.Violation("its disk was lost (its WAL refused to start), yet it was started with that data");
+    }
     if (wal == null) {
       open();
     }
     return wal;
+  }
+
+  /** What the WAL held durably: now, or, for a lost disk, when the fault struck. */
+  WriteAheadLog durableView() {
+    return lostWal != null ? lostWal : storage();
+  }
+
+  boolean lost() {
+    return lostWal != null;
+  }
+
+  /** What the lost-segment fault did, and how the restart's recovery took it. */
+  record SegmentLossOutcome(SegmentLoss.Kind kind, String refusal) {}
+
+  /**
+   * The lost-segment fault, on a stopped member's disk: part of its durable WAL is lost (see
+   * {@link SegmentLoss}), then the WAL is opened as a restart would. If recovery refuses (it should, naming
+   * the damage), the disk is lost for good and {@link #storage} fails from now on; if it accepts, what it
+   * recovered is the member's log, and the invariants judge it.
+   */
+  SegmentLossOutcome loseSegment(SplittableRandom rnd) {
+    WriteAheadLog before = storage();
+    SegmentLoss.Kind kind;
+    try {
+      before.close();
+      kind = SegmentLoss.inflict(fs, walDir, rnd);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    wal = null;
+    try {
+      wal = openWal();
+    } catch (IOException refused) {
+      lostWal = before;
+      return new SegmentLossOutcome(kind, refused.getMessage());
+    }
+    writtenIsWhatSurvived();
+    return new SegmentLossOutcome(kind, null);
   }
 
   void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries) {
@@ -238,6 +302,9 @@ final class SimDisk {
         fs.delete(walDir.resolve(name));
       }
       fs.syncDirectory(walDir);
+      // The tool leaves a WAL that opens: without the record, open() makes the first segment and the record again.
+      fs.delete(clusterRecord);
+      fs.syncDirectory(clusterRecord.getParent());
       open();
       wal.append(snapshot.getIndex() > 0 ? snapshot : null,
           hs.toBuilder().setCommit(Math.min(hs.getCommit(), index)).build(), kept);

@@ -9,8 +9,13 @@ import java.util.List;
 
 /**
  * The simulator's faults, drawn from the schedule's {@link FaultMix}: crashes (at once, or armed to strike
- * between two I/O actions) and restarts, partitions of any subsets (one-way included), random leadership
- * transfers and random membership changes. Owned by its {@link Simulation}.
+ * between two I/O actions) and restarts, WAL repairs and lost WAL segments at restart, partitions of any
+ * subsets (one-way included), random leadership transfers and random membership changes. Owned by its
+ * {@link Simulation}.
+ *
+ * <p>A lost segment costs the member for good (its restart is refused), so at most one is lost per
+ * schedule, and only in mixes where no other member goes for good (see {@link FaultMix#draw}): the
+ * others keep a quorum.
  */
 final class SimFaults {
   private final Simulation sim;
@@ -104,11 +109,24 @@ final class SimFaults {
   }
 
   void restart(SimNode n) {
-    if (n.alive || n.removed || n.spare) {
+    if (n.alive || n.removed || n.spare || n.disk.lost()) {
       return;
     }
     if (sim.faultsOn && sim.mix().repairsPerRestart() > 0 && sim.repairRnd.nextDouble() < sim.mix().repairsPerRestart()) {
       repair(n);
+    }
+    if (sim.faultsOn && sim.mix().segmentLossesPerRestart() > 0 && sim.stats.segmentsLost == 0
+        && sim.segmentLossRnd.nextDouble() < sim.mix().segmentLossesPerRestart()) {
+      SimDisk.SegmentLossOutcome out = n.disk.loseSegment(sim.segmentLossRnd);
+      sim.stats.segmentsLost++;
+      if (out.refusal() != null) {
+        // Recovery refused, naming the damage: the member stays down for good, as with a dead disk, until an
+        // operator replaces it. Never wiped and restarted under the same id: it would not know whom it
+        // voted for, and could vote twice in a term.
+        sim.stats.restartsRefused++;
+        return;
+      }
+      sim.stats.segmentLossesAccepted++;
     }
     sim.invariants.onRestart(n);
     n.start(sim.config(n));

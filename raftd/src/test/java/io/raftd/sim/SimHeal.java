@@ -29,7 +29,7 @@ final class SimHeal {
         sim.faults.finishCrash(n);
       }
       n.ioUntilCrash = -1;
-      if (!n.alive && !n.spare && !n.removed) {
+      if (!n.alive && !n.spare && !n.removed && !n.disk.lost()) {
         sim.faults.restart(n);
       }
     }

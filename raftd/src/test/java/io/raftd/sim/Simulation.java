@@ -35,6 +35,8 @@ final class Simulation {
    * without repairs makes exactly the choices it made before repairs existed.
    */
   final SplittableRandom repairRnd;
+  /** Whether, where and how a restarting member's WAL loses a segment: its own stream, as for repairs. */
+  final SplittableRandom segmentLossRnd;
   private final FaultMix mix;
   private final UnaryOperator<Config> configure;
   private final EventQueue queue = new EventQueue();
@@ -51,7 +53,7 @@ final class Simulation {
 
   /** Deliberate bugs in the simulated host (not the core), to prove the checks catch them. */
   /** Deliberate storage bugs (see {@code io.raftd.storage.BrokenStorage}), to prove the search catches them. */
-  enum HostBug { NONE, ACKNOWLEDGE_BEFORE_FSYNC, COMPACT_BEFORE_SNAPSHOT_DURABLE, SKIP_DIRECTORY_FSYNC }
+  enum HostBug { NONE, ACKNOWLEDGE_BEFORE_FSYNC, COMPACT_BEFORE_SNAPSHOT_DURABLE, SKIP_DIRECTORY_FSYNC, LOST_SEGMENT_READ_AS_TORN_TAIL }
 
   private HostBug hostBug = HostBug.NONE;
 
@@ -59,6 +61,7 @@ final class Simulation {
     this.seed = seed;
     this.rnd = new SplittableRandom(seed);
     this.repairRnd = new SplittableRandom(seed ^ 0x7265_7061_6972L);
+    this.segmentLossRnd = new SplittableRandom(seed ^ 0x6c6f_7374_7365_676dL);
     this.mix = mix;
     this.configure = configure;
     this.network = new SimNetwork(this, rnd.split(), mix, mix.nodes() + mix.spareNodes());
@@ -378,7 +381,7 @@ final class Simulation {
   String describeNodes() {
     StringBuilder sb = new StringBuilder();
     for (SimNode n : nodes) {
-      sb.append("  member ").append(n.index).append(n.alive ? " " : " (down) ");
+      sb.append("  member ").append(n.index).append(n.alive ? " " : n.disk.lost() ? " (disk lost) " : " (down) ");
       if (n.node != null) {
         sb.append(n.node.status()).append(" applied=").append(n.applied).append(' ').append(n.node.progress());
       }

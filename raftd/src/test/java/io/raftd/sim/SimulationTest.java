@@ -57,6 +57,7 @@ class SimulationTest {
     floor("WAL repairs (members restarted behind a vote barrier)", s.repairs, 200 * scale);
     floor("vote barriers lifted", s.barriersLifted, 150 * scale);
     floor("votes withheld behind a vote barrier", s.votesBarred, 300 * scale);
+    floor("restarts refused after a WAL segment was lost", s.restartsRefused, 50 * scale);
   }
 
   private static void floor(String what, long seen, double atLeast) {
