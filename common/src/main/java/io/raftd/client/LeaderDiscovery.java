@@ -92,7 +92,7 @@ final class LeaderDiscovery {
     }
   }
 
-  /** The leader that answered; else the leader the latest answer names; else the first that answered. */
+  /** The leader that answered; else the one the latest answer names, if it answered; else the first that answered. */
   private AdminConnection choose(Map<String, Reply> answered) {
     if (answered.isEmpty()) {
       return null;
@@ -103,19 +103,11 @@ final class LeaderDiscovery {
       return leader.connection;
     }
     Reply latest = answered.values().stream().filter(r -> r.status.hasLeader()).max(byTerm).orElse(null);
-    if (latest != null) {
-      String named = latest.status.getLeader().getAdminAddress();
-      if (answered.containsKey(named)) {
-        return answered.get(named).connection;
-      }
-      if (!named.isEmpty() && !hung.isHung(named) && !addresses.contains(named)) {
-        try {
-          return track(new AdminConnection(named, connectTimeoutMs));  // a leader not among the endpoints
-        } catch (IOException unreachable) {
-          // fall back to a member that answered: it redirects, or says there is no leader
-        }
-      }
+    if (latest != null && answered.containsKey(latest.status.getLeader().getAdminAddress())) {
+      return answered.get(latest.status.getLeader().getAdminAddress()).connection;
     }
+    // Only the endpoints given: a client pointed at one member on purpose (reads from a follower) stays
+    // there, and a write there is redirected (NOT_LEADER) to the leader.
     return answered.values().iterator().next().connection;
   }
 
