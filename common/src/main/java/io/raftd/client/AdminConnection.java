@@ -87,7 +87,11 @@ final class AdminConnection implements AutoCloseable {
         out.flush();
       }
     } catch (IOException e) {
+      // The frame did not all reach the socket, and the member acts on whole frames only: this request
+      // cannot have applied, whatever becomes of the others (sent whole, they may have).
+      waiting.remove(id);
       fail(e);
+      f.completeExceptionally(new NotSent(e));
     }
     return f;
   }
@@ -148,7 +152,10 @@ final class AdminConnection implements AutoCloseable {
     fail(new IOException("connection to " + address + " closed"));
   }
 
-  /** The request never left: the connection was closed before it was sent, so it is safe to send again. */
+  /**
+   * The request never left whole: the connection was closed before it was sent, or broke while it was being
+   * written. The member cannot have acted on it, so it is safe to send again.
+   */
   static final class NotSent extends IOException {
     NotSent(IOException why) {
       super("not sent: " + why.getMessage(), why);

@@ -15,12 +15,17 @@ import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The client library: raftctl and the tests reach a cluster through it. Give it some members' admin
@@ -36,6 +41,16 @@ public final class RaftdClient implements AutoCloseable {
   private final List<String> endpoints;
   private final Duration timeout;
   private volatile Consumer<String> wireLog = line -> {};
+  private static final long MIN_ATTEMPT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final HungMembers hung = new HungMembers();
+  private final ServerLimits limits = new ServerLimits();
+  /** Opens discovery's connections, one thread per endpoint at most. */
+  private final ExecutorService connector = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "raftd-client-connect");
+    t.setDaemon(true);
+    return t;
+  });
   private AdminConnection current;
   private String leaderAddress;
 
@@ -75,6 +90,9 @@ public final class RaftdClient implements AutoCloseable {
   public AdminResponse callAt(String endpoint, AdminRequest.Builder request) throws RaftdException, InterruptedException {
     try (AdminConnection c = new AdminConnection(endpoint, connectTimeoutMs())) {
       AdminResponse r = exchange(c, request.setTimeoutMs(timeoutMs()), deadline(), true);
+      if (r.hasStatus()) {
+        limits.learn(r.getStatus());
+      }
       if (r.hasError()) {
         throw new RaftdException(r.getError().getCode(), r.getError().getMessage(),
             r.getError().hasLeader() ? r.getError().getLeader() : null);
@@ -118,10 +136,15 @@ public final class RaftdClient implements AutoCloseable {
    * {@link #call(AdminRequest.Builder, boolean, boolean)} giving up at {@code deadline} (a
    * {@link System#nanoTime()} value) rather than the client's timeout from now: for callers that make
    * several calls within one timeout.
+   *
+   * <p>Each attempt gets a share of what is left ({@link #attemptNanos}), never all of it: a member that
+   * does not answer within its attempt is remembered as hung (tried last, no redirect followed to it),
+   * its connection is dropped, and the next attempt goes to another member.
    */
   public AdminResponse call(AdminRequest.Builder request, boolean leaderOnly, boolean idempotent, long deadline)
       throws RaftdException, InterruptedException {
     RaftdException last = null;
+    Map<String, String> heard = new LinkedHashMap<>();  // member -> what became of the last attempt there
     int attempt = 0;
     while (System.nanoTime() - deadline < 0) {
       long left = deadline - System.nanoTime();
@@ -130,41 +153,63 @@ public final class RaftdClient implements AutoCloseable {
         // would then be unknown. Report the refusal instead.
         break;
       }
-      // The server gets a little less than what is left, so that its answer (a TIMEOUT, a status with
+      long attemptDeadline = System.nanoTime() + attemptNanos(left);
+      // The server gets a little less than the attempt, so that its answer (a TIMEOUT, a status with
       // members it could not reach) arrives before this client stops waiting for it.
-      long leftMs = TimeUnit.NANOSECONDS.toMillis(left);
-      request.setTimeoutMs((int) Math.max(1, leftMs - Math.min(leftMs / 5, 1000)));
+      long attemptMs = TimeUnit.NANOSECONDS.toMillis(attemptDeadline - System.nanoTime());
+      request.setTimeoutMs((int) Math.max(1, attemptMs - Math.min(attemptMs / 5, 1000)));
+      limits.check(request, request.build().getSerializedSize());
       AdminConnection c;
       try {
-        c = connection(leaderOnly, attempt);
+        c = connection(attemptDeadline);
       } catch (RaftdException e) {
         last = e;
+        heard.put("discovery", e.getMessage());
         pause(attempt++, deadline);
         continue;
       }
       try {
-        AdminResponse r = exchange(c, request, deadline, idempotent);
+        AdminResponse r = exchange(c, request, attemptDeadline, idempotent);
+        hung.answered(c.address);
         if (!r.hasError()) {
           return r;
         }
         ErrorCode code = r.getError().getCode();
         Member leader = r.getError().hasLeader() ? r.getError().getLeader() : null;
         last = new RaftdException(code, r.getError().getMessage(), leader);
+        heard.put(c.address, "answered " + code);
         if (code == ErrorCode.NOT_LEADER) {
           redirect(c, leader);
+        } else if (code == ErrorCode.TIMEOUT && idempotent) {
+          drop(c);  // it could not finish in time (cut off from the leader?): ask another
         } else if (code != ErrorCode.NO_QUORUM && code != ErrorCode.BUSY) {
           throw last;
         }
+      } catch (AttemptTimedOut e) {
+        hung.hung(c.address);
+        drop(c);
+        heard.put(c.address, "did not answer within " + e.attemptMs + " ms");
+        if (!idempotent) {
+          throw new RaftdException(ErrorCode.UNKNOWN_OUTCOME, e.getMessage() + ": the write may or may not have applied",
+              null);
+        }
+        last = new RaftdException(ErrorCode.TIMEOUT, e.getMessage(), null);
+        continue;  // no pause: the next attempt goes to another member
       } catch (RaftdException e) {
         if (!e.unreachable()) {
           throw e;
         }
         last = e;
+        heard.put(c.address, "unreachable");
         drop(c);
       }
       pause(attempt++, deadline);
     }
-    throw last != null ? last : new RaftdException(ErrorCode.TIMEOUT, "no answer within " + timeout.toMillis() + " ms", null);
+    if (last == null) {
+      throw new RaftdException(ErrorCode.TIMEOUT, "no answer within " + timeout.toMillis() + " ms", null);
+    }
+    throw last.withContext(heard.isEmpty() ? "" : "members: " + heard.entrySet().stream()
+        .map(h -> h.getKey() + " " + h.getValue()).collect(Collectors.joining(", ")));
   }
 
   private AdminResponse exchange(AdminConnection c, AdminRequest.Builder request, long deadline, boolean idempotent)
@@ -184,8 +229,9 @@ public final class RaftdClient implements AutoCloseable {
 
   private AdminResponse await(AdminConnection c, CompletableFuture<AdminResponse> f, long deadline, boolean idempotent)
       throws RaftdException, InterruptedException {
+    long wait = Math.max(1, deadline - System.nanoTime());
     try {
-      return f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return f.get(wait, TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       if (idempotent || e.getCause() instanceof AdminConnection.NotSent) {
         throw RaftdException.unreachable(c.address + ": " + e.getCause().getMessage(), e.getCause());
@@ -193,40 +239,62 @@ public final class RaftdClient implements AutoCloseable {
       throw new RaftdException(ErrorCode.UNKNOWN_OUTCOME, c.address + " went away after the write was sent ("
           + e.getCause().getMessage() + "): it may or may not have applied", null);
     } catch (TimeoutException e) {
-      throw new RaftdException(idempotent ? ErrorCode.TIMEOUT : ErrorCode.UNKNOWN_OUTCOME,
-          c.address + " did not answer within " + timeout.toMillis() + " ms", null);
+      throw new AttemptTimedOut(c.address, TimeUnit.NANOSECONDS.toMillis(wait));
     }
   }
 
-  private synchronized AdminConnection connection(boolean leaderOnly, int attempt) throws RaftdException {
-    if (current != null && !current.isBroken()) {
-      return current;
+  /** One attempt had no answer in its share of the time: the member may hang; the caller moves on. */
+  private static final class AttemptTimedOut extends RaftdException {
+    final long attemptMs;
+
+    AttemptTimedOut(String address, long attemptMs) {
+      super(ErrorCode.TIMEOUT, address + " did not answer within " + attemptMs + " ms", null);
+      this.attemptMs = attemptMs;
     }
-    List<String> order = new ArrayList<>();
-    if (leaderAddress != null) {
-      order.add(leaderAddress);
-    }
-    for (int i = 0; i < endpoints.size(); i++) {
-      order.add(endpoints.get((i + attempt) % endpoints.size()));
-    }
-    List<String> failures = new ArrayList<>();
-    for (String address : order) {
-      try {
-        current = new AdminConnection(address, connectTimeoutMs());
+  }
+
+  /**
+   * The connection requests go to: the current one; else the leader a member named; else the one
+   * {@link LeaderDiscovery} finds by asking every endpoint at once.
+   */
+  private AdminConnection connection(long attemptDeadline) throws RaftdException, InterruptedException {
+    String hinted;
+    synchronized (this) {
+      if (current != null && !current.isBroken()) {
         return current;
+      }
+      hinted = leaderAddress;
+      leaderAddress = null;
+    }
+    AdminConnection c = null;
+    if (hinted != null && !hung.isHung(hinted)) {
+      try {
+        c = new AdminConnection(hinted, connectTimeoutMs());
       } catch (IOException e) {
-        failures.add(address + " (" + e.getMessage() + ")");
+        // the hint is stale or the leader is down: ask everyone
       }
     }
-    throw RaftdException.unreachable("no member reachable: " + String.join(", ", failures), null);
+    if (c == null) {
+      List<String> asked = new ArrayList<>(endpoints);
+      if (hinted != null) {
+        asked.add(0, hinted);
+      }
+      c = new LeaderDiscovery(asked, hung, limits, connector, connectTimeoutMs()).find(attemptDeadline);
+    }
+    synchronized (this) {
+      if (current != null && !current.isBroken()) {
+        c.close();  // another thread found one meanwhile: use one connection
+        return current;
+      }
+      current = c;
+      return c;
+    }
   }
 
   private synchronized void redirect(AdminConnection from, Member leader) {
-    if (leader != null && !leader.getAdminAddress().isEmpty() && !leader.getAdminAddress().equals(from.address)) {
-      leaderAddress = leader.getAdminAddress();
-    } else {
-      leaderAddress = null;  // no leader known here: try the next member
-    }
+    String to = leader != null ? leader.getAdminAddress() : "";
+    // A member just found hung is not followed: the others may still name it until they elect another.
+    leaderAddress = !to.isEmpty() && !to.equals(from.address) && !hung.isHung(to) ? to : null;
     // Other threads may still await answers on it: close it only once they have them.
     if (current == from) {
       current = null;
@@ -238,6 +306,9 @@ public final class RaftdClient implements AutoCloseable {
     c.close();
     if (current == c) {
       current = null;
+    }
+    if (c.address.equals(leaderAddress)) {
+      leaderAddress = null;
     }
   }
 
@@ -254,6 +325,14 @@ public final class RaftdClient implements AutoCloseable {
     return TimeUnit.MILLISECONDS.toNanos(Math.max(50, Math.min(1000, timeout.toMillis() / 10)));
   }
 
+  /**
+   * One attempt's share of {@code left}: a third of it, but at least a second (or all of it, if less is
+   * left), so that with the default 10 s a hung member costs 3.3 s once and a new leader still has time.
+   */
+  static long attemptNanos(long left) {
+    return Math.max(left / 3, Math.min(left, MIN_ATTEMPT_NANOS));
+  }
+
   /** The client's timeout from now, as a {@link System#nanoTime()} deadline. */
   public long deadline() {
     return System.nanoTime() + timeout.toNanos();
@@ -267,8 +346,14 @@ public final class RaftdClient implements AutoCloseable {
     return (int) Math.min(2000, Math.max(100, timeout.toMillis() / 2));
   }
 
+  /** raft.max_entry_bytes as the members reported it, or 0 before any has. */
+  public long maxEntryBytes() {
+    return limits.maxEntryBytes();
+  }
+
   @Override
   public synchronized void close() {
+    connector.shutdownNow();
     if (current != null) {
       current.close();
       current = null;

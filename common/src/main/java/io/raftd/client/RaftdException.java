@@ -28,6 +28,14 @@ public class RaftdException extends Exception {
     return new RaftdException(ErrorCode.ERROR_UNSPECIFIED, message, null, true, cause);
   }
 
+  /** The same failure, its message followed by {@code context} (what each member did), one line still. */
+  RaftdException withContext(String context) {
+    if (context.isEmpty()) {
+      return this;
+    }
+    return new RaftdException(code, getMessage() + " (" + context + ")", leader, unreachable, this);
+  }
+
   public ErrorCode code() {
     return code;
   }

@@ -129,6 +129,15 @@ public final class ProcessCluster implements AutoCloseable {
     return processes.length;
   }
 
+  /** {@code java OPTIONS -XX:+ExitOnOutOfMemoryError -cp "lib/*" MAIN}: a program from the packaged jars. */
+  List<String> java(List<String> options, String mainClass) {
+    List<String> command = new ArrayList<>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(options);
+    command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-cp", lib + "/*", mainClass));
+    return command;
+  }
+
   /** Starts every member at once: on the first start the seeds must find each other to form the cluster. */
   public void startAll() throws IOException {
     for (int i = 0; i < processes.length; i++) {
@@ -141,12 +150,8 @@ public final class ProcessCluster implements AutoCloseable {
     if (processes[i] != null && processes[i].isAlive()) {
       throw new IllegalStateException(names.get(i) + " already runs (pid " + processes[i].pid() + ")");
     }
-    Path javaBin = Paths.get(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>();
-    command.add(javaBin.toString());
-    command.addAll(jvmOptions);
-    command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-cp", lib + "/*", "io.raftd.daemon.Main", "--config",
-        configs.get(i).toString()));
+    List<String> command = java(jvmOptions, "io.raftd.daemon.Main");
+    command.addAll(List.of("--config", configs.get(i).toString()));
     if (openFileLimit > 0) {
       // exec, so the member is bash's process itself: its pid is the one kill() and freeze() signal.
       List<String> limited = new ArrayList<>(List.of("bash", "-c", "ulimit -n " + openFileLimit + " && exec \"$@\"", "raftd"));
@@ -169,6 +174,17 @@ public final class ProcessCluster implements AutoCloseable {
    */
   void freeze(int i) throws IOException, InterruptedException {
     signal(i, "STOP");
+  }
+
+  /** SIGCONT to member {@code i}: it runs on from where {@link #freeze} stopped it. */
+  void thaw(int i) throws IOException, InterruptedException {
+    signal(i, "CONT");
+  }
+
+  /** Whether member {@code i} is stopped by a signal now (state T in /proc/PID/stat): the freeze took. */
+  boolean isFrozen(int i) throws IOException {
+    String stat = Files.readString(Paths.get("/proc", Long.toString(processes[i].pid()), "stat"));
+    return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
   }
 
   private void signal(int i, String signal) throws IOException, InterruptedException {

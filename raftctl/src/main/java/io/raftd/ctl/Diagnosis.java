@@ -49,6 +49,7 @@ final class Diagnosis {
       return e.getMessage();
     }
     List<String> reachable = new ArrayList<>();
+    List<String> silent = new ArrayList<>();
     String leader = null;
     for (Map.Entry<String, String> m : members.entrySet()) {
       NodeStatus s = answers.get(m.getKey());
@@ -57,6 +58,8 @@ final class Diagnosis {
         if (s.hasLeader()) {
           leader = s.getLeader().getName();
         }
+      } else {
+        silent.add(m.getValue());
       }
     }
     int n = members.size();
@@ -69,7 +72,13 @@ final class Diagnosis {
       return "no leader: " + counted + "; an election is under way: try again";
     }
     String what = e.code() == ErrorCode.TIMEOUT ? "no answer in time" : e.getMessage();
-    return what + ": " + counted + ", leader " + leader + " (try a longer --timeout)";
+    if (!silent.isEmpty()) {
+      // A longer timeout would not help: the client already moves past members that hang.
+      return what + ": " + counted + ", leader " + leader + "; " + String.join(", ", silent)
+          + " did not answer within " + PROBE.toMillis() + " ms (stopped or hung?): try again, it is tried last";
+    }
+    return what + ": " + counted + ", leader " + leader + "; every member answers, so the request itself is slow"
+        + " (a long write, a busy leader): try a longer --timeout";
   }
 
   /** The status of each address that answers within {@link #PROBE}. */

@@ -194,7 +194,7 @@ public final class Daemon implements AutoCloseable {
       StatusReporter status = new StatusReporter(this);
       probes.status = status;
       AdminService service = new AdminService(node, state, applier, reads, snapshots, status, Duration.ofSeconds(10),
-          Duration.ofSeconds(60));
+          Duration.ofSeconds(60), config.raft().maxEntryBytes());
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
           service::handle);
 
@@ -346,6 +346,9 @@ public final class Daemon implements AutoCloseable {
         d.snapshotChunkBytes(), d.snapshotIdleTimeout(), d.ioThreads(), d.epoll(), dataDir.resolve("native"));
   }
 
+  /** Room around a command in its log entry (LogCommand: stamp, session, seq, lowest pending): the admin port bounds the command. */
+  static final int LOG_COMMAND_ENVELOPE_BYTES = 1024;
+
   static Config coreConfig(RaftdConfig config, long id, long clusterId, long applied) {
     long tick = TICK.toMillis();
     RaftdConfig.Raft r = config.raft();
@@ -360,6 +363,7 @@ public final class Daemon implements AutoCloseable {
         .seed(new SecureRandom().nextLong())
         .maxInflight(r.maxInflight())
         .maxBatchBytes(r.maxAppendBytes())
+        .maxEntryBytes(r.maxEntryBytes() + LOG_COMMAND_ENVELOPE_BYTES)
         .applied(applied)
         .logger(new RaftLogger() {
           @Override

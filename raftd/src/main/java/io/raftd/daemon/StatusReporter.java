@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
 final class StatusReporter implements AdminService.StatusSource {
   static final String VERSION = versionOf();
 
+  /** The longest a cluster status waits for one member's probe. */
+  static final Duration PROBE_WAIT = Duration.ofSeconds(1);
+
   private final Daemon daemon;
 
   StatusReporter(Daemon daemon) {
@@ -60,7 +63,9 @@ final class StatusReporter implements AdminService.StatusSource {
         .setWalFsyncedWrites(daemon.walWriter().syncedWrites())
         .setWalFsyncedEntries(daemon.walWriter().syncedEntries())
         .setVoteBarrierIndex(s.voteBarrierIndex())
-        .setClusterId(daemon.cluster().getClusterId());
+        .setClusterId(daemon.cluster().getClusterId())
+        .setMaxEntryBytes(daemon.config().raft().maxEntryBytes())
+        .setMaxFrameBytes(daemon.config().transport().maxFrameBytes());
     if (s.leader() != 0) {
       b.setLeader(members.byId(s.leader()));
     }
@@ -114,10 +119,12 @@ final class StatusReporter implements AdminService.StatusSource {
             MemberStatus.newBuilder().setMember(m).setReachable(true).setStatus(nodeStatus()).build()));
         continue;
       }
-      // Half the request's time at most (2 s at most), and the backstop a quarter of that later: the answer,
-      // with silent members marked unreachable, goes out well before the request itself times out.
+      // Half the request's time at most (1 s at most: a member answers a probe in milliseconds, so one that
+      // has not in a second hangs), and the backstop a quarter of that later: the answer, with silent members
+      // marked unreachable, goes out well before the request itself times out, and a hung member costs the
+      // operator a second, not the timeout.
       Duration half = timeout.dividedBy(2);
-      Duration wait = half.compareTo(Duration.ofSeconds(2)) < 0 ? half : Duration.ofSeconds(2);
+      Duration wait = half.compareTo(PROBE_WAIT) < 0 ? half : PROBE_WAIT;
       answers.add(daemon.transport()
           .probe(Daemon.address(io.raftd.config.HostPort.parse(m.getPeerAddress())),
               ProbeRequest.newBuilder().setStatus(StatusProbe.getDefaultInstance()).build(), wait)

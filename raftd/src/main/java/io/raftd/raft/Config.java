@@ -30,6 +30,11 @@ public final class Config {
   public final long maxUncommittedBytes;
   /** Committed entry data handed out per Ready. */
   public final long maxApplyBytes;
+  /**
+   * The largest entry data a proposal may carry; a larger one is refused ({@link Proposal.Refusal#TOO_LARGE}),
+   * so that no single entry can outgrow a peer frame or a WAL segment, or stall replication.
+   */
+  public final long maxEntryBytes;
   /** The highest index the host's state machine has applied (0 for a new one). */
   public final long applied;
   /**
@@ -55,6 +60,9 @@ public final class Config {
     if (b.voteBarrierIndex < 0 || b.voteBarrierTerm < 0) {
       throw new IllegalArgumentException("vote barrier term and index must not be negative");
     }
+    if (b.maxEntryBytes < 1) {
+      throw new IllegalArgumentException("the largest entry must be at least 1 byte: " + b.maxEntryBytes);
+    }
     if (b.electionSpread < 0) {
       throw new IllegalArgumentException("election spread must not be negative: " + b.electionSpread);
     }
@@ -70,6 +78,7 @@ public final class Config {
     this.maxBatchBytes = b.maxBatchBytes;
     this.maxUncommittedBytes = b.maxUncommittedBytes;
     this.maxApplyBytes = b.maxApplyBytes;
+    this.maxEntryBytes = b.maxEntryBytes;
     this.applied = b.applied;
     this.voteBarrierIndex = b.voteBarrierIndex;
     this.voteBarrierTerm = b.voteBarrierTerm;
@@ -104,6 +113,7 @@ public final class Config {
     b.maxBatchBytes = maxBatchBytes;
     b.maxUncommittedBytes = maxUncommittedBytes;
     b.maxApplyBytes = maxApplyBytes;
+    b.maxEntryBytes = maxEntryBytes;
     b.applied = applied;
     b.voteBarrierIndex = voteBarrierIndex;
     b.voteBarrierTerm = voteBarrierTerm;
@@ -125,6 +135,7 @@ public final class Config {
     private long maxBatchBytes = 1 << 20;
     private long maxUncommittedBytes = 64L << 20;
     private long maxApplyBytes = 4L << 20;
+    private long maxEntryBytes = Long.MAX_VALUE;
     private long applied;
     private long voteBarrierIndex;
     private long voteBarrierTerm;
@@ -184,6 +195,12 @@ public final class Config {
 
     public Builder maxApplyBytes(long bytes) {
       this.maxApplyBytes = bytes;
+      return this;
+    }
+
+    /** Default: no limit (the host sets one; raftd sets raft.max_entry_bytes plus the LogCommand envelope). */
+    public Builder maxEntryBytes(long bytes) {
+      this.maxEntryBytes = bytes;
       return this;
     }
 

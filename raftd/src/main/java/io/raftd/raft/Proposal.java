@@ -14,7 +14,9 @@ public record Proposal(long index, long term, Refusal refusal) {
     /** The leader is handing leadership over; retry on the new leader. */
     TRANSFERRING,
     /** A membership change is still in progress (uncommitted, unapplied or joint); retry once it is done. */
-    CHANGE_IN_PROGRESS
+    CHANGE_IN_PROGRESS,
+    /** The entry is over {@link Config#maxEntryBytes}: no retry can succeed. */
+    TOO_LARGE
   }
 
   public boolean appended() {

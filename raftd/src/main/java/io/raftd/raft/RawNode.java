@@ -61,6 +61,11 @@ public final class RawNode {
       raft.counters.proposalsDropped++;
       return Proposal.refused(Proposal.Refusal.NOT_LEADER);
     }
+    if (data.size() > raft.cfg.maxEntryBytes) {
+      // Checked here, not only by the host: an entry over the limit would be replicated to every member.
+      raft.counters.proposalsDropped++;
+      return Proposal.refused(Proposal.Refusal.TOO_LARGE);
+    }
     Proposal p = ((LeaderRole) raft.behaviour).propose(data);
     if (!p.appended()) {
       raft.counters.proposalsDropped++;

@@ -21,6 +21,7 @@ import io.raftd.proto.SessionCommand;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.proto.TransferLeaderResponse;
 import io.raftd.proto.WriteResponse;
+import io.raftd.client.ServerLimits;
 import io.raftd.statemachine.SessionLayer;
 import io.raftd.storage.SnapshotStore;
 import java.io.IOException;
@@ -58,10 +59,14 @@ public final class AdminService {
   private final StatusSource status;
   private final Duration defaultTimeout;
   private final long defaultSessionTimeoutMs;
+  private final long maxCommandBytes;
 
-  /** @param reads runs the queries of linearizable reads (see {@link ReadPool}) */
+  /**
+   * @param reads runs the queries of linearizable reads (see {@link ReadPool})
+   * @param maxCommandBytes raft.max_entry_bytes: the largest command a write may carry
+   */
   public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, Executor reads, SnapshotStore snapshots,
-      StatusSource status, Duration defaultTimeout, Duration defaultSessionTimeout) {
+      StatusSource status, Duration defaultTimeout, Duration defaultSessionTimeout, long maxCommandBytes) {
     this.node = node;
     this.state = state;
     this.applier = applier;
@@ -70,6 +75,7 @@ public final class AdminService {
     this.status = status;
     this.defaultTimeout = defaultTimeout;
     this.defaultSessionTimeoutMs = defaultSessionTimeout.toMillis();
+    this.maxCommandBytes = maxCommandBytes;
   }
 
   public CompletableFuture<AdminResponse> handle(AdminRequest r) {
@@ -102,6 +108,11 @@ public final class AdminService {
   }
 
   private CompletableFuture<AdminResponse.Builder> write(io.raftd.proto.WriteRequest w) {
+    if (w.getCommand().size() > maxCommandBytes) {
+      // Refused before it reaches the log: an entry that large would be replicated (and fsynced) everywhere.
+      return CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.INVALID_ARGUMENT,
+          ServerLimits.overEntryLimit(w.getCommand().size(), maxCommandBytes)));
+    }
     LogCommand.Builder cmd = LogCommand.newBuilder();
     if (w.getSession() != 0) {
       cmd.setCommand(SessionCommand.newBuilder().setSession(w.getSession()).setSeq(w.getSeq())

@@ -180,6 +180,8 @@ public final class RaftNode implements Waiters {
     return switch (r) {
       case NOT_LEADER -> new Proposals.Failure(ErrorCode.NOT_LEADER, "not the leader");
       case TRANSFERRING -> new Proposals.Failure(ErrorCode.NOT_LEADER, "leadership is being transferred");
+      case TOO_LARGE -> new Proposals.Failure(ErrorCode.INVALID_ARGUMENT,
+          "the entry is over the core's limit (raft.max_entry_bytes and its envelope)");
       case TOO_MUCH_UNCOMMITTED, CHANGE_IN_PROGRESS -> new Proposals.Failure(ErrorCode.BUSY,
           r == Proposal.Refusal.TOO_MUCH_UNCOMMITTED ? "too many uncommitted writes: retry shortly"
               : "a membership change is in progress: retry shortly");

@@ -563,6 +563,22 @@ class RuleTest {
     assertTrue(n.raw.propose(ByteString.copyFrom(new byte[10])).appended(), "committing freed the budget");
   }
 
+  @Test
+  void leaderRefusesAnEntryOverTheLargestEntryAndAppendsUpToIt() {
+    Node n = node(config(1).maxEntryBytes(100), 0, 0);
+    n.elect();
+    long before = n.lastIndex();
+
+    assertTrue(n.raw.propose(ByteString.copyFrom(new byte[99])).appended(), "one under the limit");
+    assertTrue(n.raw.propose(ByteString.copyFrom(new byte[100])).appended(), "exactly at the limit");
+    Proposal refused = n.raw.propose(ByteString.copyFrom(new byte[101]));
+    n.drain();
+
+    assertEquals(Proposal.Refusal.TOO_LARGE, refused.refusal());
+    assertEquals(before + 2, n.lastIndex(), "the one over the limit is not appended");
+    assertEquals(1, n.raw.counters().proposalsDropped());
+  }
+
   // ---- messages that are dropped ----
 
   @Test
