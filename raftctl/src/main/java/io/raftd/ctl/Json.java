@@ -22,10 +22,11 @@ final class Json {
     return o;
   }
 
-  static JsonObject keyValue(KeyValue kv) {
+  /** A key and its value; bytes that are not text as {@link Encoding#addTo} says. */
+  static JsonObject keyValue(KeyValue kv, Encoding encoding) {
     JsonObject o = new JsonObject();
-    o.addProperty("key", kv.getKey().toStringUtf8());
-    o.addProperty("value", kv.getValue().toStringUtf8());
+    encoding.addTo(o, "key", kv.getKey());
+    encoding.addTo(o, "value", kv.getValue());
     o.addProperty("version", kv.getVersion());
     o.addProperty("create_index", kv.getCreateIndex());
     o.addProperty("mod_index", kv.getModIndex());

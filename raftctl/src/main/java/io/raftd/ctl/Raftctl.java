@@ -60,6 +60,8 @@ final class Raftctl implements Callable<Integer> {
   private final Raftctl script;
   private Connection connection;
   private boolean scripting;
+  /** Why the command line cannot run as given (an argument that is not UTF-8), or null. */
+  private CtlException refusal;
 
   /** What the process gives raftctl; tests pass their own. */
   record Io(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, boolean stdinTerminal,
@@ -77,6 +79,7 @@ final class Raftctl implements Callable<Integer> {
   /** No command: script mode if stdin is not a terminal (the interactive shell is raftctl part 2). */
   @Override
   public Integer call() throws Exception {
+    checkArguments();
     if (script != null) {
       throw new CtlException(ExitCode.USAGE, "a script line needs a command (see raftctl --help)");
     }
@@ -85,6 +88,18 @@ final class Raftctl implements Callable<Integer> {
       return ExitCode.USAGE;
     }
     return new ScriptMode(this).run();
+  }
+
+  /** Refuses this command line, before anything is sent, for the reason given (null: nothing to refuse). */
+  void refuse(CtlException why) {
+    refusal = why;
+  }
+
+  /** Throws the refusal, if there is one: every command calls this before it acts. */
+  void checkArguments() throws CtlException {
+    if (refusal != null) {
+      throw refusal;
+    }
   }
 
   Output output() {
