@@ -51,6 +51,7 @@ public final class Main {
   /** A command line with raftctl's error handling: one line on stderr, the exit code, a trace only with --debug. */
   static CommandLine commandLine(Raftctl raftctl) {
     CommandLine cli = new CommandLine(raftctl);
+    HelpLayout.apply(cli);
     cli.setOut(new java.io.PrintWriter(raftctl.io.out(), true));
     cli.setErr(new java.io.PrintWriter(raftctl.io.err(), true));
     cli.setParameterExceptionHandler((e, args) -> {
