@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 final class Reasons {
   private static final Pattern CLASS_NAME = Pattern.compile(
       "\\b(?:java|javax|jdk|sun|io\\.netty|io\\.grpc|com\\.google|io\\.raftd)(?:\\.[a-z_]\\w*)*\\.[A-Z][\\w$]*(?::\\s*|\\b)");
-  private static final Pattern NATIVE_CALL = Pattern.compile("\\b\\w+\\(\\.\\.\\) failed: ");
+  private static final Pattern NATIVE_CALL = Pattern.compile("\\b\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: ");
 
   private Reasons() {}
 
