@@ -100,10 +100,11 @@ public final class Main {
   /**
    * Reports a failure: one line on stderr, and with -o json also a document on stdout, so a program that reads
    * stdout gets JSON whatever happens: {"error": {"code": "not_found", "message": "...", "exit_code": 3}}.
+   * Not after the command's own document (one document per command): that one already says what failed.
    */
   static int fail(Raftctl raftctl, boolean json, int exitCode, String message) {
     raftctl.io.err().println("raftctl: " + message);
-    if (json) {
+    if (json && !raftctl.output().wroteJson()) {
       JsonObject error = new JsonObject();
       error.addProperty("code", ExitCode.name(exitCode));
       error.addProperty("message", message);

@@ -18,6 +18,8 @@ final class Output {
 
   final PrintStream out;
   final boolean json;
+  /** Whether a JSON document went out: a command that printed its result and then fails (wal verify finding damage) gets no second one. */
+  private boolean wroteJson;
 
   Output(PrintStream out, boolean json) {
     this.out = out;
@@ -26,6 +28,11 @@ final class Output {
 
   void json(JsonElement document) {
     out.println(GSON.toJson(document));
+    wroteJson = true;
+  }
+
+  boolean wroteJson() {
+    return wroteJson;
   }
 
   void line(String text) {

@@ -62,6 +62,7 @@ final class Raftctl implements Callable<Integer> {
   private boolean scripting;
   /** Why the command line cannot run as given (an argument that is not UTF-8), or null. */
   private CtlException refusal;
+  private Output output;
 
   /** What the process gives raftctl; tests pass their own. */
   record Io(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, boolean stdinTerminal,
@@ -102,9 +103,13 @@ final class Raftctl implements Callable<Integer> {
     }
   }
 
+  /** The command's output, made once the options are parsed: it remembers whether a JSON document went out. */
   Output output() {
-    Format f = format != null ? format : script != null && script.format != null ? script.format : Format.table;
-    return new Output(io.out(), f == Format.json);
+    if (output == null) {
+      Format f = format != null ? format : script != null && script.format != null ? script.format : Format.table;
+      output = new Output(io.out(), f == Format.json);
+    }
+    return output;
   }
 
   boolean color() {
