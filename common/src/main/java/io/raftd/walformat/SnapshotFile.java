@@ -38,8 +38,16 @@ public final class SnapshotFile {
     }
   }
 
+  /**
+   * A snapshot's id: its term and index in 16 hex digits each, the name of its file without {@link #SUFFIX},
+   * so an id raftctl prints is the file an operator finds in the data directory's snap/.
+   */
+  public static String id(long term, long index) {
+    return String.format("%016x-%016x", term, index);
+  }
+
   public static String fileName(long term, long index) {
-    return String.format("%016x-%016x%s", term, index, SUFFIX);
+    return id(term, index) + SUFFIX;
   }
 
   /** The trailer that follows {@code metadata}'s serialized form. */

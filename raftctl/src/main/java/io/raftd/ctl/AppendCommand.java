@@ -3,12 +3,9 @@ package io.raftd.ctl;
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
 import io.raftd.proto.KvCommandResult;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,28 +20,12 @@ final class AppendCommand extends CtlCommand {
   @Option(names = "--file", paramLabel = "F", description = "read the payload from file F")
   Path file;
 
+  @Mixin
+  EncodingOption encoding;
+
   @Override
   int run(Raftctl ctl) throws Exception {
-    if ((data == null) == (file == null)) {
-      throw new CtlException(ExitCode.USAGE, "give the payload as DATA, --file F or - (stdin), exactly one of them");
-    }
-    ByteString payload;
-    if (file != null) {
-      try {
-        payload = ByteString.copyFrom(Files.readAllBytes(file));
-      } catch (NoSuchFileException e) {
-        throw new CtlException(ExitCode.USAGE, "--file " + file + ": no such file");
-      } catch (IOException e) {
-        throw new CtlException(ExitCode.USAGE, "--file " + file + ": cannot read it: " + e.getMessage());
-      }
-    } else if (data.equals("-")) {
-      if (ctl.inScript()) {
-        throw new CtlException(ExitCode.USAGE, "append -: in script mode stdin is the script; give DATA or --file F");
-      }
-      payload = ByteString.readFrom(ctl.io.in());
-    } else {
-      payload = ByteString.copyFrom(data, StandardCharsets.UTF_8);
-    }
+    ByteString payload = Payload.read(ctl, "append DATA", data, file, encoding.encoding);
     KvCommandResult r = ctl.connection().kv().append(payload);
     Output out = ctl.output();
     if (out.json) {

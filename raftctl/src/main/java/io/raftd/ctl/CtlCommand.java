@@ -11,7 +11,9 @@ abstract class CtlCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    return run((Raftctl) spec.root().userObject());
+    Raftctl ctl = (Raftctl) spec.root().userObject();
+    ctl.checkArguments();
+    return run(ctl);
   }
 
   /** @return the exit code */

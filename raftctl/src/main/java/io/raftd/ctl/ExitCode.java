@@ -16,6 +16,20 @@ final class ExitCode {
 
   private ExitCode() {}
 
+  /** The code's name in JSON error documents ({@code "error": {"code": ...}}); part of the JSON contract. */
+  static String name(int exitCode) {
+    return switch (exitCode) {
+      case OK -> "ok";
+      case FAILURE -> "failure";
+      case USAGE -> "usage";
+      case NOT_FOUND -> "not_found";
+      case UNAVAILABLE -> "unavailable";
+      case AUTH -> "auth";
+      case OUTCOME_UNKNOWN -> "outcome_unknown";
+      default -> "exit_" + exitCode;
+    };
+  }
+
   /** What a failed request means for a script. */
   static int of(RaftdException e) {
     if (e.unreachable()) {

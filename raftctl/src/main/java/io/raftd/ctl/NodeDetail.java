@@ -33,12 +33,12 @@ final class NodeDetail {
     fields.put("commit", Long.toString(s.getCommit()));
     fields.put("applied", Long.toString(s.getApplied()));
     fields.put("log", s.getFirstIndex() + ".." + s.getLastIndex());
-    fields.put("snapshot", "index " + s.getSnapshotIndex() + ", " + s.getSnapshotBytes() + " bytes");
+    fields.put("snapshot", "index " + s.getSnapshotIndex() + ", " + Plural.of(s.getSnapshotBytes(), "byte"));
     fields.put("voters", names(s.getVotersList()) + (s.getJoint() ? " (joint)" : ""));
     fields.put("learners", s.getLearnersCount() == 0 ? "none" : names(s.getLearnersList()));
     fields.put("failure tolerance", "can lose " + s.getFailureTolerance() + " of " + s.getVotersCount() + " voters");
-    fields.put("wal", s.getWalBytes() + " bytes in " + s.getWalSegments() + " segments");
-    fields.put("wal fsyncs", s.getWalFsyncs() + " (" + s.getWalFsyncedEntries() + " entries)");
+    fields.put("wal", Plural.of(s.getWalBytes(), "byte") + " in " + Plural.of(s.getWalSegments(), "segment"));
+    fields.put("wal fsyncs", s.getWalFsyncs() + " (" + Plural.of(s.getWalFsyncedEntries(), "entry", "entries") + ")");
     if (s.getVoteBarrierIndex() != 0) {
       fields.put("vote barrier", "neither votes nor campaigns until caught up past index " + s.getVoteBarrierIndex());
     }

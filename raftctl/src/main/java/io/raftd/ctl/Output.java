@@ -3,7 +3,10 @@ package io.raftd.ctl;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
+import com.google.protobuf.ByteString;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -15,6 +18,8 @@ final class Output {
 
   final PrintStream out;
   final boolean json;
+  /** Whether a JSON document went out: a command that printed its result and then fails (wal verify finding damage) gets no second one. */
+  private boolean wroteJson;
 
   Output(PrintStream out, boolean json) {
     this.out = out;
@@ -23,10 +28,25 @@ final class Output {
 
   void json(JsonElement document) {
     out.println(GSON.toJson(document));
+    wroteJson = true;
+  }
+
+  boolean wroteJson() {
+    return wroteJson;
   }
 
   void line(String text) {
     out.println(text);
+  }
+
+  /** Bytes exactly as they are (not decoded, so not replaced), then a newline: {@code get}'s value. */
+  void bytesLine(ByteString bytes) {
+    try {
+      bytes.writeTo(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);  // a PrintStream does not throw; it sets its error flag
+    }
+    out.println();
   }
 
   /** Columns padded to their widest cell, two spaces apart; no trailing blanks. */

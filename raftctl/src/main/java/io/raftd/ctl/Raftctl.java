@@ -60,6 +60,9 @@ final class Raftctl implements Callable<Integer> {
   private final Raftctl script;
   private Connection connection;
   private boolean scripting;
+  /** Why the command line cannot run as given (an argument that is not UTF-8), or null. */
+  private CtlException refusal;
+  private Output output;
 
   /** What the process gives raftctl; tests pass their own. */
   record Io(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, boolean stdinTerminal,
@@ -77,6 +80,7 @@ final class Raftctl implements Callable<Integer> {
   /** No command: script mode if stdin is not a terminal (the interactive shell is raftctl part 2). */
   @Override
   public Integer call() throws Exception {
+    checkArguments();
     if (script != null) {
       throw new CtlException(ExitCode.USAGE, "a script line needs a command (see raftctl --help)");
     }
@@ -87,9 +91,25 @@ final class Raftctl implements Callable<Integer> {
     return new ScriptMode(this).run();
   }
 
+  /** Refuses this command line, before anything is sent, for the reason given (null: nothing to refuse). */
+  void refuse(CtlException why) {
+    refusal = why;
+  }
+
+  /** Throws the refusal, if there is one: every command calls this before it acts. */
+  void checkArguments() throws CtlException {
+    if (refusal != null) {
+      throw refusal;
+    }
+  }
+
+  /** The command's output, made once the options are parsed: it remembers whether a JSON document went out. */
   Output output() {
-    Format f = format != null ? format : script != null && script.format != null ? script.format : Format.table;
-    return new Output(io.out(), f == Format.json);
+    if (output == null) {
+      Format f = format != null ? format : script != null && script.format != null ? script.format : Format.table;
+      output = new Output(io.out(), f == Format.json);
+    }
+    return output;
   }
 
   boolean color() {

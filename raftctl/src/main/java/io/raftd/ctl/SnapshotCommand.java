@@ -40,15 +40,15 @@ final class SnapshotCommand {
         o.addProperty("node", m.getMember().getName());
         out.json(o);
       } else {
-        out.line(m.getMember().getName() + ": snapshot " + s.getId() + " at index " + s.getIndex() + ", term " + s.getTerm()
-            + ", " + s.getSize() + " bytes");
+        out.line(m.getMember().getName() + ": snapshot " + Json.snapshotId(s) + " at index " + s.getIndex() + ", term " + s.getTerm()
+            + ", " + Plural.of(s.getSize(), "byte"));
       }
       return ExitCode.OK;
     }
   }
 
-  @Command(name = "list", description = "Lists the snapshots kept by --node NAME (default: every reachable member); "
-      + "exit 1 if a member could not list them.")
+  @Command(name = "list", description = "Lists the snapshots kept by --node NAME (default: every member); "
+      + "exit 1 if a member could not list them (each is named, with why, on stderr and in \"errors\").")
   static final class List_ extends CtlCommand {
     @Option(names = "--node", paramLabel = "NAME")
     String node;
@@ -56,14 +56,18 @@ final class SnapshotCommand {
     @Override
     int run(Raftctl ctl) throws Exception {
       Cluster cluster = Cluster.ask(ctl.connection());
-      List<MemberStatus> asked = node != null ? List.of(cluster.member(node))
-          : cluster.members().stream().filter(MemberStatus::getReachable).toList();
+      List<MemberStatus> asked = node != null ? List.of(cluster.member(node)) : cluster.members();
       Output out = ctl.output();
       JsonArray all = new JsonArray();
       JsonArray errors = new JsonArray();
       List<List<String>> rows = new ArrayList<>();
       for (MemberStatus m : asked) {
         List<SnapshotMetadata> list;
+        if (node == null && !m.getReachable()) {
+          // A member that is down is not skipped in silence: its snapshots are not listed, and that is an error.
+          error(ctl, errors, m, "does not answer: " + Reasons.plain(m.getError()));
+          continue;
+        }
         try {
           list = ctl.connection().client().callAt(m.getMember().getAdminAddress(),
               AdminRequest.newBuilder().setListSnapshots(ListSnapshotsRequest.getDefaultInstance()))
@@ -72,18 +76,14 @@ final class SnapshotCommand {
           if (node != null) {
             throw e;
           }
-          ctl.io.err().println("raftctl: " + m.getMember().getName() + ": " + e.getMessage());
-          JsonObject err = new JsonObject();
-          err.addProperty("node", m.getMember().getName());
-          err.addProperty("error", e.getMessage());
-          errors.add(err);
+          error(ctl, errors, m, Reasons.plain(e));
           continue;
         }
         for (SnapshotMetadata s : list) {
           JsonObject o = Json.snapshot(s);
           o.addProperty("node", m.getMember().getName());
           all.add(o);
-          rows.add(List.of(m.getMember().getName(), s.getId(), Long.toString(s.getIndex()), Long.toString(s.getTerm()),
+          rows.add(List.of(m.getMember().getName(), Json.snapshotId(s), Long.toString(s.getIndex()), Long.toString(s.getTerm()),
               Long.toString(s.getSize())));
         }
       }
@@ -96,6 +96,15 @@ final class SnapshotCommand {
         out.table(List.of("NODE", "ID", "INDEX", "TERM", "BYTES"), rows);
       }
       return errors.isEmpty() ? ExitCode.OK : ExitCode.FAILURE;  // each failure was named on stderr
+    }
+
+    /** Names a member whose snapshots could not be listed: a line on stderr and an entry in "errors". */
+    private static void error(Raftctl ctl, JsonArray errors, MemberStatus m, String why) {
+      ctl.io.err().println("raftctl: " + m.getMember().getName() + ": " + why);
+      JsonObject err = new JsonObject();
+      err.addProperty("node", m.getMember().getName());
+      err.addProperty("error", why);
+      errors.add(err);
     }
   }
 }

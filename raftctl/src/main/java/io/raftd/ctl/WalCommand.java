@@ -188,7 +188,7 @@ final class WalCommand {
             SnapshotMetadata s = SnapshotMetadata.parseFrom(body);
             index = s.getIndex();
             term = s.getTerm();
-            snapshotId = s.getId();
+            snapshotId = Json.snapshotId(s);
           }
         }
       } catch (InvalidProtocolBufferException e) {
@@ -210,7 +210,8 @@ final class WalCommand {
 
     private static String detail(JsonObject r) {
       return switch (r.get("type").getAsString()) {
-        case "entry" -> text(r, "entry_type") + ", " + text(r, "data_bytes") + " bytes";
+        case "entry" -> text(r, "entry_type") + ", "
+            + (r.get("data_bytes").isJsonNull() ? "- bytes" : Plural.of(r.get("data_bytes").getAsLong(), "byte"));
         case "hard_state" -> "vote " + text(r, "voted_for") + ", commit " + text(r, "commit");
         case "segment_sealed" -> "continued in the next segment";
         default -> "snapshot " + text(r, "snapshot_id");

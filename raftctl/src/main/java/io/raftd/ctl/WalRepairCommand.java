@@ -87,7 +87,7 @@ final class WalRepairCommand extends CtlCommand {
     lines.add("data dir " + dataDir.dir + ": " + WalFindings.logLine(plan.wal()));
     lines.add(plan.dropped() == 0 ? "keeps every entry up to " + plan.lastIndex() + " (drops none)"
         : "keeps entries " + (base + 1) + ".." + index + " and drops " + (index + 1) + ".." + plan.lastIndex()
-            + " (" + plan.dropped() + " entries)");
+            + " (" + Plural.of(plan.dropped(), "entry", "entries") + ")");
     if (plan.newCommit() < plan.commit()) {
       lines.add("entries " + (plan.newCommit() + 1) + ".." + plan.commit() + " are committed: this member forgets"
           + " them; the other members hold them (a committed entry is on a majority) and send them back, but until"

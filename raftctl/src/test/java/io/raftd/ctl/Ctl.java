@@ -24,7 +24,8 @@ final class Ctl {
     this.env.putAll(env);
   }
 
-  record Result(int code, String out, String err) {
+  /** @param stdout stdout's bytes as written (out is them decoded as UTF-8) */
+  record Result(int code, String out, String err, byte[] stdout) {
     JsonObject json() {
       return JsonParser.parseString(out).getAsJsonObject();
     }
@@ -45,6 +46,11 @@ final class Ctl {
     return run(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), stdinTerminal, args);
   }
 
+  /** With these bytes as standard input, not a terminal. */
+  Result run(byte[] stdin, String... args) {
+    return run(new ByteArrayInputStream(stdin), false, args);
+  }
+
   /** With {@code stdin} as standard input, fed as the test goes (script mode). */
   Result run(InputStream stdin, boolean stdinTerminal, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -53,7 +59,7 @@ final class Ctl {
          PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       Raftctl.Io io = new Raftctl.Io(stdin, o, e, env, stdinTerminal, false);
       int code = Main.run(new Raftctl(io), args);
-      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), out.toByteArray());
     }
   }
 }

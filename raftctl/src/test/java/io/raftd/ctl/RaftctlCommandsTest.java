@@ -87,6 +87,8 @@ class RaftctlCommandsTest {
     assertTrue(n2.get("applied").getAsLong() >= 1);
     Ctl.Result table = ctl.run("status", "--node", "n2");
     assertTrue(table.out().contains("name:") && table.out().contains("n2") && table.out().contains("voters:"), table::toString);
+    String wal = table.out().lines().filter(l -> l.startsWith("wal:")).findFirst().orElseThrow();
+    assertTrue(wal.matches("wal: +\\d+ bytes in (1 segment|([02-9]|\\d\\d+) segments)"), "counts in the right number: " + wal);
     Ctl.Result missing = ctl.run("status", "--node", "n9");
     assertEquals(ExitCode.NOT_FOUND, missing.code(), missing::toString);
     assertTrue(missing.err().contains("no member named n9") && missing.err().contains("n1, n2, n3"), missing::toString);
@@ -120,6 +122,13 @@ class RaftctlCommandsTest {
     assertEquals(ExitCode.NOT_FOUND, gone.code(), gone::toString);
     assertEquals("", gone.out());
     assertEquals("raftctl: key not found: colour\n", gone.err());
+    Ctl.Result goneJson = ctl.run("-o", "json", "get", "colour");
+    assertEquals(ExitCode.NOT_FOUND, goneJson.code(), goneJson::toString);
+    JsonObject error = goneJson.json().getAsJsonObject("error");
+    assertEquals("not_found", error.get("code").getAsString());
+    assertEquals("key not found: colour", error.get("message").getAsString());
+    assertEquals(3, error.get("exit_code").getAsInt());
+    assertEquals("raftctl: key not found: colour\n", goneJson.err(), "and the one line on stderr");
     assertEquals(ExitCode.NOT_FOUND, ctl.run("delete", "colour").code());
     assertEquals(0, ctl.run("put", "colour", "red").code());
     assertEquals("deleted colour\n", ctl.run("delete", "colour").out());
@@ -134,6 +143,7 @@ class RaftctlCommandsTest {
     JsonObject ok = ctl.run("-o", "json", "cas", "lock", "--expect", "me", "you").json();
     assertTrue(ok.get("succeeded").getAsBoolean());
     assertEquals("you", ok.getAsJsonObject("current").get("value").getAsString());
+    assertTrue(ok.get("term").getAsLong() >= 1 && ok.get("index").getAsLong() >= 1, "the term it committed in: " + ok);
     Ctl.Result byVersion = ctl.run("-o", "json", "cas", "lock", "--expect-version", "1", "them");
     assertEquals(ExitCode.FAILURE, byVersion.code());
     assertFalse(byVersion.json().get("succeeded").getAsBoolean());
@@ -181,6 +191,10 @@ class RaftctlCommandsTest {
     JsonObject s = created.json();
     assertEquals("n3", s.get("node").getAsString());
     assertTrue(s.get("index").getAsLong() >= 1 && s.get("size").getAsLong() > 0, s::toString);
+    // One id everywhere: the file's name in the member's snap/ directory, without .snap.
+    assertTrue(Files.exists(cluster.dataDirs.get(2).resolve("snap").resolve(s.get("id").getAsString() + ".snap")),
+        "the id names its file: " + s);
+    assertEquals(String.format("%016x-%016x", s.get("term").getAsLong(), s.get("index").getAsLong()), s.get("id").getAsString());
     JsonArray listed = ctl.run("-o", "json", "snapshot", "list", "--node", "n3").json().getAsJsonArray("snapshots");
     assertTrue(listed.contains(s), "the snapshot just taken is listed: " + listed);
     Ctl.Result table = ctl.run("snapshot", "list");
@@ -303,6 +317,10 @@ class RaftctlCommandsTest {
     assertEquals(ExitCode.UNAVAILABLE, r.code(), r::toString);
     assertTrue(r.err().startsWith("raftctl: cannot reach the cluster") && r.err().contains("127.0.0.1:" + port), r::toString);
     assertEquals(1, r.err().lines().count(), "one line, no stack trace: " + r);
+    assertFalse(r.err().matches("(?s).*(Exception|io\\.netty|java\\.|\\(\\.\\.\\)).*"), "no exception text: " + r);
+    Ctl.Result json = ctl.run("--endpoints", "127.0.0.1:" + port, "--timeout", "1s", "-o", "json", "get", "x");
+    assertEquals("unavailable", json.json().getAsJsonObject("error").get("code").getAsString(), json::toString);
+    assertFalse(json.out().matches("(?s).*(Exception|io\\.netty|java\\.|\\(\\.\\.\\)).*"), "no exception text: " + json);
     Ctl.Result debug = ctl.run("--endpoints", "127.0.0.1:" + port, "--timeout", "1s", "--debug", "get", "x");
     assertTrue(debug.err().contains("\tat io.raftd."), "--debug shows the stack trace: " + debug);
     Ctl.Result wire = ctl.run("--debug", "get", "absent");

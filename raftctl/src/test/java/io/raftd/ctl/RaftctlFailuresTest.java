@@ -61,6 +61,16 @@ class RaftctlFailuresTest {
       }
       assertEquals(2, unreachable);
       assertTrue(ctl.run("status").out().contains("no leader among the reachable members"));
+      Ctl.Result snapshots = ctl.run("-o", "json", "--timeout", "3s", "snapshot", "list");
+      assertEquals(ExitCode.FAILURE, snapshots.code(), "members down, so not every snapshot is listed: " + snapshots);
+      com.google.gson.JsonArray errors = snapshots.json().getAsJsonArray("errors");
+      assertEquals(2, errors.size(), snapshots::toString);
+      for (JsonElement e : errors) {
+        String node = e.getAsJsonObject().get("node").getAsString();
+        assertTrue(!node.equals(name) && snapshots.err().contains("raftctl: " + node + ": does not answer"), snapshots::toString);
+        assertFalse(e.getAsJsonObject().get("error").getAsString().matches("(?s).*(Exception|io\\.netty|\\(\\.\\.\\)).*"),
+            "no exception text: " + e);
+      }
       String down = cluster.names.get(survivor == 0 ? 1 : 0);
       Ctl.Result one = ctl.run("--timeout", "3s", "status", "--node", down);
       assertEquals(ExitCode.UNAVAILABLE, one.code(), one::toString);

@@ -168,7 +168,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
     Snapshot ref = state.snapshot();
     bytesSinceSnapshot = 0;
     SnapshotMetadata meta = SnapshotMetadata.newBuilder().setIndex(applied).setTerm(appliedTerm)
-        .setConfiguration(configuration).setId(applied + "-" + appliedTerm).build();
+        .setConfiguration(configuration).setId(io.raftd.walformat.SnapshotFile.id(appliedTerm, applied)).build();
     lastSnapshotIndex = applied;
     snapshotWriter.execute(() -> {
       try {
