@@ -3,7 +3,6 @@ package io.raftd.daemon;
 import io.raftd.config.HostPort;
 import io.raftd.config.RaftdConfig;
 import io.raftd.datadir.DataDirFile;
-import io.raftd.datadir.PrivateFiles;
 import io.raftd.datadir.DataDirLock;
 import io.raftd.proto.ClusterRecord;
 import io.raftd.proto.Member;
@@ -89,14 +88,22 @@ public final class Daemon implements AutoCloseable {
   private Daemon(RaftdConfig config, Fatal fatal) throws IOException, StartupException, InterruptedException {
     this.config = config;
     Path dataDir = config.dataDir();
-    PrivateFiles.createDirectories(dataDir);
+    StartupCheck.access(config);  // before anything is made there: else a refusal would name only the path
+    // A start that fails puts the data directory back as it found it: a half-made first start would leave a
+    // member id and a cluster record that the corrected config's start would then be refused by.
+    DataDirFootprint footprint = DataDirFootprint.of(dataDir);
     this.lock = lock(dataDir);
     boolean started = false;
     PeerTransport created = null;
+    AdminServer adminCreated = null;
+    WriteAheadLog walOpened = null;
+    ExecutorService preallocating = null;
     try {
+      MemberIdentity stored = StartupCheck.contents(config);
       FileDescriptorBudget.check(config);  // before any port opens: connections must not take the WAL's files
       FileIO io = new NioFileIO();
-      this.identity = identity(dataDir, config.name());
+      // A new member's id is written only once its start can no longer fail (below), with its cluster record.
+      this.identity = stored != null ? stored : newIdentity(config.name());
       SnapshotStore snapshots = new SnapshotStore(io, dataDir.resolve("snap"), config.snapshot().retain());
       ClusterRecord known = DataDirFile.read(dataDir.resolve(DataDirFile.CLUSTER), ClusterRecord.parser());
       RaftNodeHolder holder = new RaftNodeHolder();
@@ -107,7 +114,7 @@ public final class Daemon implements AutoCloseable {
       created = transport;
       ProbeAnswers probes = new ProbeAnswers(identity);
       transport.setProbeHandler(probes::answer);
-      transport.start();
+      listen("peer_address", config.peerAddress(), transport::start);
       this.cluster = known != null ? checkStillValid(known) : bootstrap(dataDir);
       probes.cluster = cluster;
       transport.setClusterId(cluster.getClusterId());
@@ -117,14 +124,12 @@ public final class Daemon implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
+      preallocating = preallocator;
       WriteAheadLog.Options walOptions = new WriteAheadLog.Options(config.wal().segmentBytes(), config.wal().fsync(),
           64L << 20, preallocator);
       this.wal = WriteAheadLog.open(io, dataDir.resolve("wal"), walOptions, cluster.getBootstrap());
+      walOpened = wal;
       wal.createFirstSegment();
-      if (known == null) {
-        // Only once the WAL has its first segment: from here on an empty WAL is damage, never a fresh start.
-        DataDirFile.write(dataDir.resolve(DataDirFile.CLUSTER), cluster);
-      }
       Path barrierFile = dataDir.resolve(DataDirFile.VOTE_BARRIER);
       VoteBarrier barrier = DataDirFile.read(barrierFile, VoteBarrier.parser());
       if (barrier != null) {
@@ -133,12 +138,7 @@ public final class Daemon implements AutoCloseable {
             + " until it has committed up to index {} in term {} or later", barrierFile, barrier.getTruncatedAfter(),
             barrier.getIndex(), barrier.getTerm(), barrier.getIndex(), barrier.getTerm());
       }
-      SessionLayer state;
-      try {
-        state = new SessionLayer(StateMachines.load(config.stateMachine()).create());
-      } catch (IllegalArgumentException e) {
-        throw new StartupException("state_machine = \"" + config.stateMachine() + "\": " + e.getMessage());
-      }
+      SessionLayer state = new SessionLayer(StateMachines.load(config.stateMachine()).create());  // found: checked
       long restored = ApplyWorker.restoreAtStart(state, snapshots, wal.snapshot());
 
       Proposals proposals = new Proposals();
@@ -200,21 +200,72 @@ public final class Daemon implements AutoCloseable {
 
       // The admin port binds first: if it is taken, nothing has started that would need stopping. A request
       // arriving before the threads start waits in the RaftLoop's queue.
-      admin.start();
+      adminCreated = admin;
+      listen("admin_address", config.adminAddress(), admin::start);
+      if (known == null) {
+        // The start cannot fail any more: the new member's files go in. The cluster record only once the WAL
+        // has its first segment (from here on an empty WAL is damage, never a fresh start), and the identity
+        // last: a data directory with an identity is a member's.
+        DataDirFile.write(dataDir.resolve(DataDirFile.CLUSTER), cluster);
+      }
+      if (stored == null) {
+        DataDirFile.write(dataDir.resolve(DataDirFile.IDENTITY), identity);
+      }
       walWriter.start();
       applyThread.start();
       loop.start();
       started = true;
-      LOG.info("raftd {} (member {}) of cluster {} is up: peers on {}, clients on {}; {} entries in the log after {}",
-          config.name(), Long.toHexString(identity.getMemberId()), Long.toHexString(cluster.getClusterId()),
+      LOG.info("raftd {} of cluster {} is up: peers on {}, clients on {}; {} entries in the log after {}",
+          members.name(identity.getMemberId()), Long.toHexString(cluster.getClusterId()),
           config.peerAddress(), config.adminAddress(), wal.lastIndex() - wal.firstIndex() + 1, wal.firstIndex() - 1);
     } finally {
       if (!started) {
-        if (created != null) {
-          created.close();  // a refused start must not keep the peer port and its threads
-        }
-        lock.close();
+        undo(footprint, adminCreated, created, walOpened, preallocating);
       }
+    }
+  }
+
+  /**
+   * Stops what a refused start began (its ports and threads must not outlive it) and puts the data
+   * directory back as it was; then releases the lock.
+   */
+  private void undo(DataDirFootprint footprint, AdminServer admin, PeerTransport transport, WriteAheadLog wal,
+      ExecutorService preallocator) throws IOException, InterruptedException {
+    try {
+      if (admin != null) {
+        admin.close();
+      }
+      if (transport != null) {
+        transport.close();
+      }
+      if (preallocator != null) {
+        preallocator.shutdownNow();
+        preallocator.awaitTermination(10, TimeUnit.SECONDS);  // it writes the next segment in data_dir
+      }
+      if (wal != null) {
+        wal.close();
+      }
+      footprint.restore();
+    } finally {
+      lock.close();
+    }
+  }
+
+  /** Something that binds a port. */
+  private interface Binding {
+    void bind() throws IOException;
+  }
+
+  /** Binds, or refuses the start in one line naming the key, the address and what to do. */
+  private static void listen(String key, HostPort address, Binding binding) throws StartupException {
+    try {
+      binding.bind();
+    } catch (IOException e) {
+      String cause = String.valueOf((e.getCause() != null ? e.getCause() : e).getMessage());
+      // Netty's native transport prefixes the OS's reason with its call ("bind(..) failed with error(-98): ").
+      cause = cause.substring(cause.lastIndexOf(": ") + 1).strip();
+      throw new StartupException(key + " " + address + ": cannot listen there (" + cause
+          + "): stop what listens there (ss -ltnp 'sport = :" + address.port() + "') or choose another port");
     }
   }
 
@@ -279,23 +330,16 @@ public final class Daemon implements AutoCloseable {
     return new Daemon(config, fatal);
   }
 
-  private static MemberIdentity identity(Path dataDir, String name) throws IOException, StartupException {
-    Path file = dataDir.resolve(DataDirFile.IDENTITY);
-    MemberIdentity id = DataDirFile.read(file, MemberIdentity.parser());
-    if (id == null) {
-      long memberId = 0;
-      SecureRandom random = new SecureRandom();
-      while (memberId == 0) {
-        memberId = random.nextLong();
-      }
-      id = MemberIdentity.newBuilder().setMemberId(memberId).setName(name).setCreatedMs(System.currentTimeMillis()).build();
-      DataDirFile.write(file, id);
-      LOG.info("first start of {}: member id {}", name, Long.toHexString(memberId));
-    } else if (!id.getName().equals(name)) {
-      throw new StartupException("data_dir " + dataDir + " belongs to member " + id.getName() + ", but the config names "
-          + name + ": point this config at its own data_dir");
+  /** A new member's identity, in memory until its first start succeeds. */
+  private static MemberIdentity newIdentity(String name) {
+    long memberId = 0;
+    SecureRandom random = new SecureRandom();
+    while (memberId == 0) {
+      memberId = random.nextLong();
     }
-    return id;
+    LOG.info("first start of {}: member id {}", name, Members.hex(memberId));
+    return MemberIdentity.newBuilder().setMemberId(memberId).setName(name).setCreatedMs(System.currentTimeMillis())
+        .build();
   }
 
   /** Forms the cluster; the caller writes the record, once the WAL has its first segment. */

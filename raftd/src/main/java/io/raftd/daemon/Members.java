@@ -32,6 +32,20 @@ final class Members {
     return m != null ? m : Member.newBuilder().setId(id).setName(Long.toHexString(id)).build();
   }
 
+  /**
+   * How logs name a member: {@code name(id)}, the id as 16 hex digits (as raftctl shows it), so that a line
+   * can be found by either. One formatter for every log line that names a member.
+   */
+  String name(long id) {
+    Member m = byId.get(id);
+    return (m != null ? m.getName() : "unknown") + "(" + hex(id) + ")";
+  }
+
+  /** A member or cluster id as 16 hex digits, zero-padded: the one form ids take in logs. */
+  static String hex(long id) {
+    return String.format("%016x", id);
+  }
+
   boolean knows(long id) {
     return byId.containsKey(id);
   }
