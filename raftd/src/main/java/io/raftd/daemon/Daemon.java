@@ -12,6 +12,7 @@ import io.raftd.proto.ProbeRequest;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.VoteBarrier;
 import io.raftd.raft.Config;
+import io.raftd.raft.MemberId;
 import io.raftd.raft.RaftLogger;
 import io.raftd.raft.RawNode;
 import io.raftd.server.AdminService;
@@ -114,6 +115,17 @@ public final class Daemon implements AutoCloseable {
       created = transport;
       ProbeAnswers probes = new ProbeAnswers(identity);
       transport.setProbeHandler(probes::answer);
+      transport.setMembership(new PeerTransport.Membership() {  // until the cluster is known: only its own name
+        @Override
+        public boolean admits(long peer) {
+          return false;
+        }
+
+        @Override
+        public String nameOf(long peer) {
+          return peer == identity.getMemberId() ? identity.getName() : null;
+        }
+      });
       listen("peer_address", config.peerAddress(), transport::start);
       this.cluster = known != null ? checkStillValid(known) : bootstrap(dataDir);
       probes.cluster = cluster;
@@ -154,7 +166,7 @@ public final class Daemon implements AutoCloseable {
           new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
               config.snapshot().keepEntries()),
           node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal);
-      Config core = coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored);
+      Config core = coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored, members);
       if (barrier != null) {
         core = core.toBuilder().voteBarrier(barrier.getTerm(), barrier.getIndex()).build();
       }
@@ -170,6 +182,7 @@ public final class Daemon implements AutoCloseable {
           transport.sendSnapshot(installSnapshot);
         }
       }, applier);
+      node.reportChanges(new ClusterEvents(members, identity.getMemberId()), config.raft().electionTimeoutMin());
       node.setOnRemoved(() -> LOG.warn("this member was removed from the cluster; stop it and wipe its data_dir"));
       node.setOnVoteBarrierLifted(() -> liftVoteBarrier(barrierFile));
       holder.node = node;
@@ -216,7 +229,7 @@ public final class Daemon implements AutoCloseable {
       loop.start();
       started = true;
       LOG.info("raftd {} of cluster {} is up: peers on {}, clients on {}; {} entries in the log after {}",
-          members.name(identity.getMemberId()), Long.toHexString(cluster.getClusterId()),
+          members.name(identity.getMemberId()), MemberId.hex(cluster.getClusterId()),
           config.peerAddress(), config.adminAddress(), wal.lastIndex() - wal.firstIndex() + 1, wal.firstIndex() - 1);
     } finally {
       if (!started) {
@@ -337,7 +350,7 @@ public final class Daemon implements AutoCloseable {
     while (memberId == 0) {
       memberId = random.nextLong();
     }
-    LOG.info("first start of {}: member id {}", name, Members.hex(memberId));
+    LOG.info("first start of {}", MemberId.label(name, memberId));
     return MemberIdentity.newBuilder().setMemberId(memberId).setName(name).setCreatedMs(System.currentTimeMillis())
         .build();
   }
@@ -350,7 +363,7 @@ public final class Daemon implements AutoCloseable {
     if (c.members().isEmpty()) {
       record = Bootstrap.alone(identity.getMemberId(), new Bootstrap.Seed(config.name(), config.peerAddress().toString(),
           config.adminAddress().toString()), token);
-      LOG.info("forming a one-node cluster {}", Long.toHexString(record.getClusterId()));
+      LOG.info("forming a one-node cluster {}", MemberId.hex(record.getClusterId()));
     } else {
       List<Bootstrap.Seed> seeds = new ArrayList<>();
       Map<String, InetSocketAddress> addresses = new HashMap<>();
@@ -364,8 +377,8 @@ public final class Daemon implements AutoCloseable {
       } catch (Bootstrap.RefusedException e) {
         throw new StartupException(e.getMessage());
       }
-      LOG.info("formed cluster {} with {}", Long.toHexString(record.getClusterId()),
-          record.getMembersList().stream().map(Member::getName).toList());
+      LOG.info("formed cluster {} with {}", MemberId.hex(record.getClusterId()),
+          record.getMembersList().stream().map(m -> MemberId.label(m.getName(), m.getId())).toList());
     }
     return record;
   }
@@ -390,7 +403,7 @@ public final class Daemon implements AutoCloseable {
         d.snapshotChunkBytes(), d.snapshotIdleTimeout(), d.ioThreads(), d.epoll(), dataDir.resolve("native"));
   }
 
-  static Config coreConfig(RaftdConfig config, long id, long clusterId, long applied) {
+  static Config coreConfig(RaftdConfig config, long id, long clusterId, long applied, Members members) {
     long tick = TICK.toMillis();
     RaftdConfig.Raft r = config.raft();
     int heartbeat = (int) Math.max(1, r.heartbeat().toMillis() / tick);
@@ -414,6 +427,11 @@ public final class Daemon implements AutoCloseable {
           @Override
           public void warn(String message) {
             core.warn(message);
+          }
+
+          @Override
+          public String member(long id) {
+            return members.name(id);
           }
         })
         .build();
