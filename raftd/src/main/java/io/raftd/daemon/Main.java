@@ -70,6 +70,7 @@ public final class Main implements Callable<Integer> {
       System.err.println("raftd: " + e.getMessage());
       return 2;
     }
+    LogSettings.apply(c.log());
     Fatal fatal = (component, cause) -> {
       LOG.error("{} failed, stopping: {}", component, cause.toString(), debug ? cause : null);
       Runtime.getRuntime().halt(Fatal.EXIT_CODE);
