@@ -101,6 +101,9 @@ public final class Daemon implements AutoCloseable {
     ExecutorService preallocating = null;
     try {
       MemberIdentity stored = StartupCheck.contents(config);
+      if (stored == null) {
+        UnfinishedFirstStart.clear(dataDir);
+      }
       FileDescriptorBudget.check(config);  // before any port opens: connections must not take the WAL's files
       FileIO io = new NioFileIO();
       // A new member's id is written only once its start can no longer fail (below), with its cluster record.
@@ -258,7 +261,12 @@ public final class Daemon implements AutoCloseable {
       if (wal != null) {
         wal.close();
       }
-      footprint.restore();
+      try {
+        footprint.restore();
+      } catch (IOException e) {
+        // The refusal the operator sees is the start's own; this one only adds what is left to clean.
+        LOG.warn("could not put data_dir {} back as it was: {}", config.dataDir(), e.toString());
+      }
     } finally {
       lock.close();
     }

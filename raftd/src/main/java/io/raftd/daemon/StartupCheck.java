@@ -43,7 +43,9 @@ final class StartupCheck {
       throw new Daemon.StartupException(config.source() + ": state_machine = \"" + config.stateMachine() + "\": "
           + e.getMessage() + ": set state_machine to one of those, or put the jar providing it in raftd's lib/");
     }
-    StoredStateCheck.check(dataDir);
+    if (identity != null) {
+      StoredStateCheck.check(dataDir);  // without one, a first start that never finished left nothing of a member's
+    }
     if (config.peerTls().isPresent()) {
       RaftdConfig.Tls tls = config.peerTls().get();
       try {

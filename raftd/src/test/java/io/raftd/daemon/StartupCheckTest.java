@@ -155,6 +155,25 @@ class StartupCheckTest {
   }
 
   /**
+   * A first start killed while it waited for its seeds (Ctrl-C, kill -9: no clean-up runs) leaves the lock
+   * and a WAL begun for a member id never kept, but no identity: the next first start uses the directory.
+   */
+  @Test
+  void aFirstStartKilledBeforeItFinishedLeavesADirectoryTheNextOneUses() throws Exception {
+    Path data = dir.resolve("data");
+    Files.createDirectories(data.resolve("snap"));
+    Files.createDirectories(data.resolve("wal"));
+    Files.writeString(data.resolve("LOCK"), "12345\n");
+    Files.write(data.resolve("wal/0000000000000001-0000000000000001.wal"), new byte[4096]);  // half-made
+    Path file = config("n1", data, "");
+    MainTest.Run check = MainTest.run("--check-config", file.toString());
+    assertEquals(0, check.exit(), check.err());
+    Daemon.start(ConfigLoader.load(file), (component, cause) -> { }).close();
+    assertTrue(Files.isRegularFile(data.resolve("identity")));
+    Daemon.start(ConfigLoader.load(file), (component, cause) -> { }).close();  // and it is a member now
+  }
+
+  /**
    * n1 learns its seeds' ids over the peer port and forms the cluster with them (its start gets to the
    * admin port only after that), then cannot bind its admin port: its data directory is as it was (none).
    */
