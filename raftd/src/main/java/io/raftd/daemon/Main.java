@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
     exitCodeList = {
         "0:stopped cleanly (SIGTERM)",
         "1:could not start (data directory in use or damaged, bootstrap refused, ports taken)",
-        "2:bad configuration or usage",
+        "2:bad configuration or usage; for --check-config, anything that would stop a start",
         "70:stopped by an internal failure (one ERROR line says which thread and why)"})
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
