@@ -1,6 +1,7 @@
 package io.raftd.config;
 
 import io.raftd.config.RaftdConfig.Cluster;
+import io.raftd.config.RaftdConfig.Log;
 import io.raftd.config.RaftdConfig.Member;
 import io.raftd.config.RaftdConfig.Raft;
 import io.raftd.config.RaftdConfig.Snapshot;
@@ -13,7 +14,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -26,7 +29,7 @@ import java.util.regex.Pattern;
 final class ConfigReader {
   static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
       "metrics_address", "state_machine", "cluster", "peer_tls", "raft", "transport", "peer_port", "admin_port",
-      "snapshot", "wal");
+      "snapshot", "wal", "log");
   static final List<String> CLUSTER_KEYS = List.of("token", "previous_tokens", "members");
   static final List<String> TLS_KEYS = List.of("cert_file", "key_file", "ca_file");
   static final List<String> MEMBER_KEYS = List.of("name", "peer", "admin");
@@ -40,6 +43,10 @@ final class ConfigReader {
       "frame_buffer_bytes", "idle_timeout_ms");
   static final List<String> SNAPSHOT_KEYS = List.of("entries", "bytes", "keep_entries", "retain");
   static final List<String> WAL_KEYS = List.of("segment_bytes", "fsync");
+  static final List<String> LOG_KEYS = List.of("level", "levels", "format");
+  static final List<String> LOG_LEVELS = List.of("off", "error", "warn", "info", "debug", "trace");
+  /** A logger's name: a package or class, such as io.raftd.transport. */
+  private static final Pattern LOGGER_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
   private static final long KIB = 1024;
   private static final long MIB = 1024 * KIB;
@@ -72,6 +79,7 @@ final class ConfigReader {
         adminPort(root.table("admin_port")),
         snapshot(root.table("snapshot")),
         wal(root.table("wal")),
+        log(root.table("log")),
         source);
   }
 
@@ -243,5 +251,24 @@ final class ConfigReader {
     }
     String fsync = wal.choice("fsync", "always", List.of("always", "never"));
     return new Wal(segmentBytes, FsyncPolicy.valueOf(fsync.toUpperCase(Locale.ROOT)));
+  }
+
+  private static Log log(TomlTable log) throws ConfigException {
+    log.rejectUnknownKeys(LOG_KEYS);
+    String level = log.choice("level", "info", LOG_LEVELS);
+    TomlTable levels = log.table("levels");
+    Map<String, String> byLogger = new TreeMap<>();
+    for (String key : levels.keys()) {
+      // toml4j keeps a quoted key's quotes, and a logger name has dots, so it must be quoted.
+      String logger = key.length() > 1 && key.startsWith("\"") && key.endsWith("\"") ? key.substring(1, key.length() - 1)
+          : key;
+      if (!LOGGER_NAME.matcher(logger).matches()) {
+        throw levels.invalid(key, "is not a logger name: expected a package or class, quoted, such as"
+            + " \"io.raftd.transport\" = \"debug\"");
+      }
+      byLogger.put(logger, levels.choice(key, "info", LOG_LEVELS));
+    }
+    String format = log.choice("format", "text", List.of("text", "json"));
+    return new Log(level, byLogger, format);
   }
 }

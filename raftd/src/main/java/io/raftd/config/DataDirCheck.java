@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.TreeSet;
 
 /**
@@ -14,9 +15,15 @@ import java.util.TreeSet;
  * filesystem's {@value #LOST_AND_FOUND} is ignored, so a dedicated volume's mount point qualifies.
  * Only looks: creates and writes nothing.
  */
-final class DataDirCheck {
+public final class DataDirCheck {
   static final String IDENTITY = DataDirFile.IDENTITY;
   static final String LOST_AND_FOUND = "lost+found";
+  /**
+   * What a first start makes before it writes the identity, which it writes last: a first start killed
+   * before then (Ctrl-C while it waits for its seeds, say) leaves these and no member, so the next first
+   * start may use the directory, and clears them.
+   */
+  public static final List<String> UNFINISHED_FIRST_START = List.of("LOCK", "cluster", "native", "snap", "wal");
 
   private DataDirCheck() {}
 
@@ -41,7 +48,7 @@ final class DataDirCheck {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path entry : entries) {
         String name = entry.getFileName().toString();
-        if (!name.equals(LOST_AND_FOUND)) {
+        if (!name.equals(LOST_AND_FOUND) && !UNFINISHED_FIRST_START.contains(name)) {
           foreign.add(name);
         }
       }

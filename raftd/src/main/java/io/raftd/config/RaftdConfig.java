@@ -5,6 +5,7 @@ import io.raftd.transport.PortLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -20,6 +21,7 @@ import java.util.Optional;
  * @param stateMachine the name of the state machine to run (a {@code StateMachineProvider}'s name)
  * @param peerPort what the peer port's connections may hold: how many, from one address, bytes of frames
  * @param adminPort the same for the admin port, and how long a client connection may stay idle
+ * @param log what raftd logs and how
  * @param source the file this was read from, for messages about it
  */
 public record RaftdConfig(
@@ -37,6 +39,7 @@ public record RaftdConfig(
     PortLimits adminPort,
     Snapshot snapshot,
     Wal wal,
+    Log log,
     String source) {
 
   /**
@@ -96,4 +99,17 @@ public record RaftdConfig(
 
   /** @param segmentBytes the size WAL segments are preallocated to, a multiple of 512 */
   public record Wal(long segmentBytes, FsyncPolicy fsync) {}
+
+  /**
+   * @param level the level of every logger not named in {@code levels}: off, error, warn, info, debug, trace
+   * @param levels levels by logger name (a package or class: io.raftd.transport)
+   * @param format "text", one line per event, or "json", one JSON object per line
+   */
+  public record Log(String level, Map<String, String> levels, String format) {
+    public Log {
+      levels = Map.copyOf(levels);
+    }
+
+    public static final Log DEFAULT = new Log("info", Map.of(), "text");
+  }
 }

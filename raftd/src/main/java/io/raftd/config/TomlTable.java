@@ -41,6 +41,11 @@ final class TomlTable {
     }
   }
 
+  /** The keys the file sets here, sorted. */
+  List<String> keys() {
+    return new TreeSet<>(values.keySet().stream().map(String::valueOf).toList()).stream().toList();
+  }
+
   /** Whether the file sets this key (to anything). */
   boolean has(String key) {
     return values.containsKey(key);

@@ -6,6 +6,7 @@ import io.raftd.proto.Configuration;
 import io.raftd.proto.Member;
 import io.raftd.proto.ProbeReply;
 import io.raftd.proto.ProbeRequest;
+import io.raftd.raft.MemberId;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -106,11 +107,11 @@ public final class Bootstrap {
           continue;
         }
         if (reply.getClusterId() != 0 && reply.getClusterId() != clusterId) {
-          throw new RefusedException(s.name() + " already belongs to cluster " + Long.toHexString(reply.getClusterId())
+          throw new RefusedException(s.name() + " already belongs to cluster " + MemberId.hex(reply.getClusterId())
               + ": to replace a member, remove it and add a new one; to form a new cluster, use another cluster.token");
         }
         if (reply.getClusterId() == clusterId && reply.getAskerId() != selfId) {
-          throw new RefusedException(s.name() + " already belongs to cluster " + Long.toHexString(clusterId)
+          throw new RefusedException(s.name() + " already belongs to cluster " + MemberId.hex(clusterId)
               + " and knows " + selfName + " by another member id: this member's data directory was wiped."
               + " To replace a member, remove it and add a new one");
         }
@@ -122,7 +123,7 @@ public final class Bootstrap {
               + " did not answer on their peer addresses");
         }
         if (System.nanoTime() - lastLog > TimeUnit.SECONDS.toNanos(5)) {
-          LOG.info("forming cluster {}: waiting for {} to start", Long.toHexString(clusterId), missing(seeds, ids));
+          LOG.info("forming cluster {}: waiting for {} to start", MemberId.hex(clusterId), missing(seeds, ids));
           lastLog = System.nanoTime();
         }
         Thread.sleep(200);  // a retry period while the other seeds start, not synchronisation

@@ -3,7 +3,6 @@ package io.raftd.daemon;
 import io.raftd.config.HostPort;
 import io.raftd.config.RaftdConfig;
 import io.raftd.datadir.DataDirFile;
-import io.raftd.datadir.PrivateFiles;
 import io.raftd.datadir.DataDirLock;
 import io.raftd.proto.ClusterRecord;
 import io.raftd.proto.Member;
@@ -13,6 +12,7 @@ import io.raftd.proto.ProbeRequest;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.VoteBarrier;
 import io.raftd.raft.Config;
+import io.raftd.raft.MemberId;
 import io.raftd.raft.RaftLogger;
 import io.raftd.raft.RawNode;
 import io.raftd.server.AdminService;
@@ -89,14 +89,25 @@ public final class Daemon implements AutoCloseable {
   private Daemon(RaftdConfig config, Fatal fatal) throws IOException, StartupException, InterruptedException {
     this.config = config;
     Path dataDir = config.dataDir();
-    PrivateFiles.createDirectories(dataDir);
+    StartupCheck.access(config);  // before anything is made there: else a refusal would name only the path
+    // A start that fails puts the data directory back as it found it: a half-made first start would leave a
+    // member id and a cluster record that the corrected config's start would then be refused by.
+    DataDirFootprint footprint = DataDirFootprint.of(dataDir);
     this.lock = lock(dataDir);
     boolean started = false;
     PeerTransport created = null;
+    AdminServer adminCreated = null;
+    WriteAheadLog walOpened = null;
+    ExecutorService preallocating = null;
     try {
+      MemberIdentity stored = StartupCheck.contents(config);
+      if (stored == null) {
+        UnfinishedFirstStart.clear(dataDir);
+      }
       FileDescriptorBudget.check(config);  // before any port opens: connections must not take the WAL's files
       FileIO io = new NioFileIO();
-      this.identity = identity(dataDir, config.name());
+      // A new member's id is written only once its start can no longer fail (below), with its cluster record.
+      this.identity = stored != null ? stored : newIdentity(config.name());
       SnapshotStore snapshots = new SnapshotStore(io, dataDir.resolve("snap"), config.snapshot().retain());
       ClusterRecord known = DataDirFile.read(dataDir.resolve(DataDirFile.CLUSTER), ClusterRecord.parser());
       RaftNodeHolder holder = new RaftNodeHolder();
@@ -107,7 +118,18 @@ public final class Daemon implements AutoCloseable {
       created = transport;
       ProbeAnswers probes = new ProbeAnswers(identity);
       transport.setProbeHandler(probes::answer);
-      transport.start();
+      transport.setMembership(new PeerTransport.Membership() {  // until the cluster is known: only its own name
+        @Override
+        public boolean admits(long peer) {
+          return false;
+        }
+
+        @Override
+        public String nameOf(long peer) {
+          return peer == identity.getMemberId() ? identity.getName() : null;
+        }
+      });
+      listen("peer_address", config.peerAddress(), transport::start);
       this.cluster = known != null ? checkStillValid(known) : bootstrap(dataDir);
       probes.cluster = cluster;
       transport.setClusterId(cluster.getClusterId());
@@ -117,14 +139,12 @@ public final class Daemon implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
+      preallocating = preallocator;
       WriteAheadLog.Options walOptions = new WriteAheadLog.Options(config.wal().segmentBytes(), config.wal().fsync(),
           64L << 20, preallocator);
       this.wal = WriteAheadLog.open(io, dataDir.resolve("wal"), walOptions, cluster.getBootstrap());
+      walOpened = wal;
       wal.createFirstSegment();
-      if (known == null) {
-        // Only once the WAL has its first segment: from here on an empty WAL is damage, never a fresh start.
-        DataDirFile.write(dataDir.resolve(DataDirFile.CLUSTER), cluster);
-      }
       Path barrierFile = dataDir.resolve(DataDirFile.VOTE_BARRIER);
       VoteBarrier barrier = DataDirFile.read(barrierFile, VoteBarrier.parser());
       if (barrier != null) {
@@ -133,12 +153,7 @@ public final class Daemon implements AutoCloseable {
             + " until it has committed up to index {} in term {} or later", barrierFile, barrier.getTruncatedAfter(),
             barrier.getIndex(), barrier.getTerm(), barrier.getIndex(), barrier.getTerm());
       }
-      SessionLayer state;
-      try {
-        state = new SessionLayer(StateMachines.load(config.stateMachine()).create());
-      } catch (IllegalArgumentException e) {
-        throw new StartupException("state_machine = \"" + config.stateMachine() + "\": " + e.getMessage());
-      }
+      SessionLayer state = new SessionLayer(StateMachines.load(config.stateMachine()).create());  // found: checked
       long restored = ApplyWorker.restoreAtStart(state, snapshots, wal.snapshot());
 
       Proposals proposals = new Proposals();
@@ -154,7 +169,7 @@ public final class Daemon implements AutoCloseable {
           new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
               config.snapshot().keepEntries()),
           node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal);
-      Config core = coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored);
+      Config core = coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored, members);
       if (barrier != null) {
         core = core.toBuilder().voteBarrier(barrier.getTerm(), barrier.getIndex()).build();
       }
@@ -170,6 +185,7 @@ public final class Daemon implements AutoCloseable {
           transport.sendSnapshot(installSnapshot);
         }
       }, applier);
+      node.reportChanges(new ClusterEvents(members, identity.getMemberId()), config.raft().electionTimeoutMin());
       node.setOnRemoved(() -> LOG.warn("this member was removed from the cluster; stop it and wipe its data_dir"));
       node.setOnVoteBarrierLifted(() -> liftVoteBarrier(barrierFile));
       holder.node = node;
@@ -200,21 +216,77 @@ public final class Daemon implements AutoCloseable {
 
       // The admin port binds first: if it is taken, nothing has started that would need stopping. A request
       // arriving before the threads start waits in the RaftLoop's queue.
-      admin.start();
+      adminCreated = admin;
+      listen("admin_address", config.adminAddress(), admin::start);
+      if (known == null) {
+        // The start cannot fail any more: the new member's files go in. The cluster record only once the WAL
+        // has its first segment (from here on an empty WAL is damage, never a fresh start), and the identity
+        // last: a data directory with an identity is a member's.
+        DataDirFile.write(dataDir.resolve(DataDirFile.CLUSTER), cluster);
+      }
+      if (stored == null) {
+        DataDirFile.write(dataDir.resolve(DataDirFile.IDENTITY), identity);
+      }
       walWriter.start();
       applyThread.start();
       loop.start();
       started = true;
-      LOG.info("raftd {} (member {}) of cluster {} is up: peers on {}, clients on {}; {} entries in the log after {}",
-          config.name(), Long.toHexString(identity.getMemberId()), Long.toHexString(cluster.getClusterId()),
+      LOG.info("raftd {} of cluster {} is up: peers on {}, clients on {}; {} entries in the log after {}",
+          members.name(identity.getMemberId()), MemberId.hex(cluster.getClusterId()),
           config.peerAddress(), config.adminAddress(), wal.lastIndex() - wal.firstIndex() + 1, wal.firstIndex() - 1);
     } finally {
       if (!started) {
-        if (created != null) {
-          created.close();  // a refused start must not keep the peer port and its threads
-        }
-        lock.close();
+        undo(footprint, adminCreated, created, walOpened, preallocating);
       }
+    }
+  }
+
+  /**
+   * Stops what a refused start began (its ports and threads must not outlive it) and puts the data
+   * directory back as it was; then releases the lock.
+   */
+  private void undo(DataDirFootprint footprint, AdminServer admin, PeerTransport transport, WriteAheadLog wal,
+      ExecutorService preallocator) throws IOException, InterruptedException {
+    try {
+      if (admin != null) {
+        admin.close();
+      }
+      if (transport != null) {
+        transport.close();
+      }
+      if (preallocator != null) {
+        preallocator.shutdownNow();
+        preallocator.awaitTermination(10, TimeUnit.SECONDS);  // it writes the next segment in data_dir
+      }
+      if (wal != null) {
+        wal.close();
+      }
+      try {
+        footprint.restore();
+      } catch (IOException e) {
+        // The refusal the operator sees is the start's own; this one only adds what is left to clean.
+        LOG.warn("could not put data_dir {} back as it was: {}", config.dataDir(), e.toString());
+      }
+    } finally {
+      lock.close();
+    }
+  }
+
+  /** Something that binds a port. */
+  private interface Binding {
+    void bind() throws IOException;
+  }
+
+  /** Binds, or refuses the start in one line naming the key, the address and what to do. */
+  private static void listen(String key, HostPort address, Binding binding) throws StartupException {
+    try {
+      binding.bind();
+    } catch (IOException e) {
+      String cause = String.valueOf((e.getCause() != null ? e.getCause() : e).getMessage());
+      // Netty's native transport prefixes the OS's reason with its call ("bind(..) failed with error(-98): ").
+      cause = cause.substring(cause.lastIndexOf(": ") + 1).strip();
+      throw new StartupException(key + " " + address + ": cannot listen there (" + cause
+          + "): stop what listens there (ss -ltnp 'sport = :" + address.port() + "') or choose another port");
     }
   }
 
@@ -279,23 +351,16 @@ public final class Daemon implements AutoCloseable {
     return new Daemon(config, fatal);
   }
 
-  private static MemberIdentity identity(Path dataDir, String name) throws IOException, StartupException {
-    Path file = dataDir.resolve(DataDirFile.IDENTITY);
-    MemberIdentity id = DataDirFile.read(file, MemberIdentity.parser());
-    if (id == null) {
-      long memberId = 0;
-      SecureRandom random = new SecureRandom();
-      while (memberId == 0) {
-        memberId = random.nextLong();
-      }
-      id = MemberIdentity.newBuilder().setMemberId(memberId).setName(name).setCreatedMs(System.currentTimeMillis()).build();
-      DataDirFile.write(file, id);
-      LOG.info("first start of {}: member id {}", name, Long.toHexString(memberId));
-    } else if (!id.getName().equals(name)) {
-      throw new StartupException("data_dir " + dataDir + " belongs to member " + id.getName() + ", but the config names "
-          + name + ": point this config at its own data_dir");
+  /** A new member's identity, in memory until its first start succeeds. */
+  private static MemberIdentity newIdentity(String name) {
+    long memberId = 0;
+    SecureRandom random = new SecureRandom();
+    while (memberId == 0) {
+      memberId = random.nextLong();
     }
-    return id;
+    LOG.info("first start of {}", MemberId.label(name, memberId));
+    return MemberIdentity.newBuilder().setMemberId(memberId).setName(name).setCreatedMs(System.currentTimeMillis())
+        .build();
   }
 
   /** Forms the cluster; the caller writes the record, once the WAL has its first segment. */
@@ -306,7 +371,7 @@ public final class Daemon implements AutoCloseable {
     if (c.members().isEmpty()) {
       record = Bootstrap.alone(identity.getMemberId(), new Bootstrap.Seed(config.name(), config.peerAddress().toString(),
           config.adminAddress().toString()), token);
-      LOG.info("forming a one-node cluster {}", Long.toHexString(record.getClusterId()));
+      LOG.info("forming a one-node cluster {}", MemberId.hex(record.getClusterId()));
     } else {
       List<Bootstrap.Seed> seeds = new ArrayList<>();
       Map<String, InetSocketAddress> addresses = new HashMap<>();
@@ -320,8 +385,8 @@ public final class Daemon implements AutoCloseable {
       } catch (Bootstrap.RefusedException e) {
         throw new StartupException(e.getMessage());
       }
-      LOG.info("formed cluster {} with {}", Long.toHexString(record.getClusterId()),
-          record.getMembersList().stream().map(Member::getName).toList());
+      LOG.info("formed cluster {} with {}", MemberId.hex(record.getClusterId()),
+          record.getMembersList().stream().map(m -> MemberId.label(m.getName(), m.getId())).toList());
     }
     return record;
   }
@@ -349,7 +414,7 @@ public final class Daemon implements AutoCloseable {
   /** Room around a command in its log entry (LogCommand: stamp, session, seq, lowest pending): the admin port bounds the command. */
   static final int LOG_COMMAND_ENVELOPE_BYTES = 1024;
 
-  static Config coreConfig(RaftdConfig config, long id, long clusterId, long applied) {
+  static Config coreConfig(RaftdConfig config, long id, long clusterId, long applied, Members members) {
     long tick = TICK.toMillis();
     RaftdConfig.Raft r = config.raft();
     int heartbeat = (int) Math.max(1, r.heartbeat().toMillis() / tick);
@@ -374,6 +439,11 @@ public final class Daemon implements AutoCloseable {
           @Override
           public void warn(String message) {
             core.warn(message);
+          }
+
+          @Override
+          public String member(long id) {
+            return members.name(id);
           }
         })
         .build();

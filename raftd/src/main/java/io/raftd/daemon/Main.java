@@ -4,7 +4,6 @@ import io.raftd.config.ConfigException;
 import io.raftd.config.ConfigLoader;
 import io.raftd.config.RaftdConfig;
 import io.raftd.server.Fatal;
-import io.raftd.transport.PeerTls;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -22,7 +21,7 @@ import picocli.CommandLine.Option;
     exitCodeList = {
         "0:stopped cleanly (SIGTERM)",
         "1:could not start (data directory in use or damaged, bootstrap refused, ports taken)",
-        "2:bad configuration or usage",
+        "2:bad configuration or usage; for --check-config, anything that would stop a start",
         "70:stopped by an internal failure (one ERROR line says which thread and why)"})
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -30,7 +29,7 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "the member's raftd.toml")
   Path config;
 
-  @Option(names = "--check-config", paramLabel = "FILE", description = "check FILE and its data_dir, then exit")
+  @Option(names = "--check-config", paramLabel = "FILE", description = "check FILE, its data_dir (owner, mode, member, WAL, snapshots), its state machine and TLS files as a start would, short of binding ports; then exit")
   Path checkConfig;
 
   @Option(names = "--debug", description = "stack traces on errors")
@@ -51,13 +50,10 @@ public final class Main implements Callable<Integer> {
       try {
         RaftdConfig c = ConfigLoader.load(checkConfig);
         ConfigLoader.checkDataDir(c);
-        if (c.peerTls().isPresent()) {
-          RaftdConfig.Tls tls = c.peerTls().get();
-          PeerTls.load(tls.certFile(), tls.keyFile(), tls.caFile());  // the start loads them the same way
-        }
+        StartupCheck.run(c);  // what the start checks before it binds a port, with the same messages
         System.out.println(checkConfig + ": ok");
         return 0;
-      } catch (ConfigException | IOException e) {
+      } catch (ConfigException | Daemon.StartupException e) {
         System.err.println("raftd: " + e.getMessage());
         return 2;
       }
@@ -74,6 +70,7 @@ public final class Main implements Callable<Integer> {
       System.err.println("raftd: " + e.getMessage());
       return 2;
     }
+    LogSettings.apply(c.log());
     Fatal fatal = (component, cause) -> {
       LOG.error("{} failed, stopping: {}", component, cause.toString(), debug ? cause : null);
       Runtime.getRuntime().halt(Fatal.EXIT_CODE);

@@ -1,6 +1,7 @@
 package io.raftd.daemon;
 
 import io.raftd.proto.Member;
+import io.raftd.raft.MemberId;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -29,7 +30,15 @@ final class Members {
   /** The member with this id, or one named by its id if the directory does not know it. */
   Member byId(long id) {
     Member m = byId.get(id);
-    return m != null ? m : Member.newBuilder().setId(id).setName(Long.toHexString(id)).build();
+    return m != null ? m : Member.newBuilder().setId(id).setName(MemberId.hex(id)).build();
+  }
+
+  /**
+   * How logs name a member: {@code name(id)} ({@link MemberId#label}).
+   */
+  String name(long id) {
+    Member m = byId.get(id);
+    return MemberId.label(m != null ? m.getName() : null, id);
   }
 
   boolean knows(long id) {

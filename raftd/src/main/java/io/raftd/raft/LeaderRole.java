@@ -106,7 +106,8 @@ final class LeaderRole implements RoleBehaviour {
       if (r.cfg.checkQuorum) {
         if (!r.tracker.quorumActive(r.id)) {
           r.counters.checkQuorumStepDowns++;
-          r.cfg.logger.warn(r.id + " steps down at term " + r.term + ": no quorum heard from within an election timeout");
+          r.cfg.logger.warn(r.cfg.logger.member(r.id) + " steps down at term " + r.term
+              + ": no quorum heard from within an election timeout");
           r.becomeFollower(r.term, 0);
           return;
         }

@@ -41,7 +41,8 @@ final class LeadershipTransfer {
     elapsed = 0;
     timeoutNowSent = false;
     r.counters.transfersStarted++;
-    r.cfg.logger.info(r.id + " hands leadership of term " + r.term + " to " + target);
+    r.cfg.logger.info(r.cfg.logger.member(r.id) + " hands leadership of term " + r.term + " to "
+        + r.cfg.logger.member(target));
     onAcknowledged(target);
     leader.sendAppend(target, true);
     return TransferOutcome.STARTED;
@@ -79,7 +80,8 @@ final class LeadershipTransfer {
       return false;
     }
     r.counters.transfersAborted++;
-    r.cfg.logger.warn(r.id + " aborts the leadership transfer to " + transferee + ": it did not take over in time");
+    r.cfg.logger.warn(r.cfg.logger.member(r.id) + " aborts the leadership transfer to " + r.cfg.logger.member(transferee)
+        + ": it did not take over in time");
     transferee = 0;
     if (!r.tracker.isVoter(r.id)) {
       r.becomeFollower(r.term, 0);  // removed: it leads no longer, handed over or not

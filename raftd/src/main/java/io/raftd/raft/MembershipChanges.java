@@ -81,7 +81,7 @@ final class MembershipChanges {
     leader.broadcastAppend();
     if (!ConfChanges.isJoint(r.tracker.configuration()) && !r.tracker.isVoter(r.id)) {
       r.counters.leaderRemovals++;
-      r.cfg.logger.info(r.id + " is not a voter of the new configuration: handing leadership over");
+      r.cfg.logger.info(r.cfg.logger.member(r.id) + " is not a voter of the new configuration: handing leadership over");
       if (leader.transferLeadership(0) != TransferOutcome.STARTED) {
         r.becomeFollower(r.term, 0);
       }

@@ -108,7 +108,7 @@ final class Raft {
     this.voteBarrierTerm = cfg.voteBarrierTerm;
     becomeFollower(term, 0);
     if (voteBarrierIndex != 0) {
-      cfg.logger.info(id + " starts behind a vote barrier: it neither votes nor campaigns until it has committed up"
+      cfg.logger.info(cfg.logger.member(id) + " starts behind a vote barrier: it neither votes nor campaigns until it has committed up"
           + " to " + voteBarrierIndex + " in term " + voteBarrierTerm + " or later");
       maybeLiftVoteBarrier();
     }
@@ -203,7 +203,7 @@ final class Raft {
       counters.transfersCompleted++;
       campaignByTransfer = false;
     }
-    cfg.logger.info(id + " became leader at term " + term);
+    cfg.logger.info(cfg.logger.member(id) + " became leader at term " + term);
     LeaderRole lr = new LeaderRole(this);
     behaviour = lr;
     lr.start();
@@ -305,7 +305,7 @@ final class Raft {
     boolean alone = voters.length == 1 && voters[0] == id;
     boolean caughtUp = term >= voteBarrierTerm && log.committed >= voteBarrierIndex;
     if (caughtUp || alone || cfg.is(BrokenVariant.VOTE_BARRIER_IGNORED)) {
-      cfg.logger.info(id + " lifts its vote barrier at " + voteBarrierIndex + " (term " + voteBarrierTerm + "): "
+      cfg.logger.info(cfg.logger.member(id) + " lifts its vote barrier at " + voteBarrierIndex + " (term " + voteBarrierTerm + "): "
           + (alone ? "it is the only voter" : "it has committed up to " + log.committed + " in term " + term));
       voteBarrierIndex = 0;
       voteBarrierTerm = 0;

@@ -6,6 +6,11 @@ public interface RaftLogger {
 
   void warn(String message);
 
+  /** How messages name a member: the core knows only ids, the host knows their names. */
+  default String member(long id) {
+    return MemberId.hex(id);
+  }
+
   RaftLogger NONE = new RaftLogger() {
     @Override
     public void info(String message) {}

@@ -143,6 +143,8 @@ public final class ApplyWorker implements Applier, AutoCloseable {
       appliedIndex = applied;
       configuration = snapshot.getConfiguration();
       lastSnapshotIndex = Math.max(lastSnapshotIndex, applied);
+      LOG.info("installed snapshot {} of term {} ({} bytes) from the leader: the state machine now stands at index {}",
+          snapshot.getIndex(), snapshot.getTerm(), snapshot.getSize(), applied);
       long upTo = applied;
       raftLoop.post(() -> onApplied.accept(upTo));
     });
@@ -180,6 +182,8 @@ public final class ApplyWorker implements Applier, AutoCloseable {
         }
         long compactTo = Math.max(0, stored.getIndex() - policy.keepEntries());
         walWriter.snapshotTaken(stored, compactTo, () -> {
+          LOG.info("took snapshot {} of term {} ({} bytes); the log is compacted up to {}", stored.getIndex(),
+              stored.getTerm(), stored.getSize(), compactTo);
           onSnapshotDurable.accept(stored);
           snapshotWriter.execute(() -> prune(stored));
           applyThread.post(() -> snapshotInProgress = false);

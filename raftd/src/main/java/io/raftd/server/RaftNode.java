@@ -54,6 +54,37 @@ public final class RaftNode implements Waiters {
   private volatile io.raftd.proto.Configuration configuration = io.raftd.proto.Configuration.getDefaultInstance();
   private volatile Runnable onRemoved = () -> {};
   private volatile Runnable onVoteBarrierLifted = () -> {};
+  private Changes changes = Changes.NONE;
+  private ContactWatch contact;
+  /** The status and configuration last told to {@link #changes} (RaftLoop). */
+  private Status reported;
+  private io.raftd.proto.Configuration reportedConfiguration;
+
+  /**
+   * What the operator hears of the core's state, told on the RaftLoop after each input: the core only
+   * decides, and only this host knows members' names and the time.
+   */
+  public interface Changes extends ContactWatch.Listener {
+    Changes NONE = new Changes() {
+      @Override
+      public void statusChanged(Status before, Status now) {}
+
+      @Override
+      public void configurationChanged(io.raftd.proto.Configuration before, io.raftd.proto.Configuration now) {}
+
+      @Override
+      public void contactLost(long member, long silentMillis) {}
+
+      @Override
+      public void contactRegained(long member, long silentMillis) {}
+    };
+
+    /** The role, the term or the leader changed. */
+    void statusChanged(Status before, Status now);
+
+    /** A configuration took effect. */
+    void configurationChanged(io.raftd.proto.Configuration before, io.raftd.proto.Configuration now);
+  }
 
   public RaftNode(TaskThread loop, Proposals proposals, BooleanSupplier outOfSpace) {
     this.loop = loop;
@@ -74,6 +105,17 @@ public final class RaftNode implements Waiters {
     this.processor = new ReadyProcessor(node, writer, transport, applier, this);
     this.status = node.status();
     this.configuration = node.configuration();
+    this.reported = status;
+    this.reportedConfiguration = configuration;
+  }
+
+  /**
+   * Tells {@code changes} of role, term, leader and configuration changes, and of members silent for
+   * {@code silence} (an election timeout) and heard again. Before the RaftLoop starts.
+   */
+  public void reportChanges(Changes changes, Duration silence) {
+    this.changes = changes;
+    this.contact = new ContactWatch(silence.toNanos(), changes);
   }
 
   /** RaftLoop: one tick of logical time. */
@@ -88,6 +130,22 @@ public final class RaftNode implements Waiters {
     configuration = node.configuration();
     if (status.role() == io.raftd.raft.Role.LEADER) {
       progress = node.progress();
+    }
+    report();
+  }
+
+  private void report() {
+    Status now = status;
+    if (now.role() != reported.role() || now.term() != reported.term() || now.leader() != reported.leader()) {
+      changes.statusChanged(reported, now);
+    }
+    reported = now;
+    if (!configuration.equals(reportedConfiguration)) {
+      changes.configurationChanged(reportedConfiguration, configuration);
+      reportedConfiguration = configuration;
+    }
+    if (contact != null) {
+      contact.check(now, configuration, lastHeard, System.nanoTime());
     }
   }
 

@@ -1,5 +1,6 @@
 package io.raftd.transport;
 
+import io.raftd.raft.MemberId;
 /**
  * Who this member is on the peer port: its member id, its cluster id once bootstrap has decided it, the
  * keys it authenticates peers with, its TLS (if configured), and the members it knows: which ids may open
@@ -40,6 +41,11 @@ final class Identity {
   /** The name {@code memberId}'s certificate must hold, or null if this member does not know it. */
   String nameOf(long memberId) {
     return membership.nameOf(memberId);
+  }
+
+  /** How log lines name a member: {@code name(hex)}, the one form ({@link MemberId#label}). */
+  String label(long memberId) {
+    return MemberId.label(nameOf(memberId), memberId);
   }
 
   void setMembership(PeerTransport.Membership membership) {

@@ -1,5 +1,6 @@
 package io.raftd.transport;
 
+import io.raftd.raft.MemberId;
 import com.google.protobuf.ByteString;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -79,7 +80,7 @@ final class InboundHandshakeHandler extends ChannelInboundHandlerAdapter {
     HelloReply.Builder reply = HelloReply.newBuilder().setClusterId(identity.clusterId()).setMemberId(identity.selfId);
     String refusal = authenticatedRefusal(hello, ctx.pipeline());
     if (refusal != null) {
-      refuse(ctx, "refused Hello from member " + Long.toUnsignedString(hello.getFrom(), 16) + ": " + refusal,
+      refuse(ctx, "refused Hello from member " + MemberId.hex(hello.getFrom()) + ": " + refusal,
           reply.setReason(refusal));
       return;
     }
@@ -119,15 +120,15 @@ final class InboundHandshakeHandler extends ChannelInboundHandlerAdapter {
     long ours = identity.clusterId();
     // A probe is how a member outside any cluster (ours or its own is 0) learns whether to bootstrap.
     if (h.getClusterId() != ours && !(probe && (h.getClusterId() == 0 || ours == 0))) {
-      return "wrong cluster: " + Long.toUnsignedString(h.getClusterId(), 16) + ", this member is in cluster "
-          + Long.toUnsignedString(ours, 16);
+      return "wrong cluster: " + MemberId.hex(h.getClusterId()) + ", this member is in cluster "
+          + MemberId.hex(ours);
     }
     if (h.getTo() != identity.selfId && !(probe && h.getTo() == 0)) {
-      return "wrong member: addressed to " + Long.toUnsignedString(h.getTo(), 16) + ", this is member "
-          + Long.toUnsignedString(identity.selfId, 16);
+      return "wrong member: addressed to " + MemberId.hex(h.getTo()) + ", this is member "
+          + MemberId.hex(identity.selfId);
     }
     if (!probe && !identity.admits(h.getFrom())) {
-      return "member " + Long.toUnsignedString(h.getFrom(), 16) + " is not a member of this cluster's configuration";
+      return "member " + MemberId.hex(h.getFrom()) + " is not a member of this cluster's configuration";
     }
     // Under TLS a member speaks only for itself: its certificate must name the member it says Hello as. A
     // probe needs only a certificate of the cluster's CA (a member may probe before it knows any id).

@@ -81,7 +81,7 @@ final class PeerConnection {
       // The peer would close the connection over it; better that the core learns to send smaller batches.
       counters.messagesDropped.incrementAndGet();
       log.warn("dropped a {}-byte message to peer {}: over the {}-byte frame limit", frame.getSerializedSize(),
-          Long.toUnsignedString(peer), options.maxFrameBytes());
+          identity.label(peer), options.maxFrameBytes());
       return;
     }
     if (queued.incrementAndGet() > options.sendQueueBound()) {
@@ -162,7 +162,7 @@ final class PeerConnection {
       ch.close();
       return;
     }
-    log.info("connected to peer {} at {}", Long.toUnsignedString(peer), address);
+    log.info("connected to peer {} at {}", identity.label(peer), address);
     channel = ch;
     backoffMillis = options.backoffMin().toMillis();
     unreachableReported = false;
@@ -179,7 +179,7 @@ final class PeerConnection {
     }
     if (!unreachableReported) {
       unreachableReported = true;
-      log.warn("peer {} at {} unreachable{}; reconnecting with backoff up to {} ms", Long.toUnsignedString(peer), address,
+      log.warn("peer {} at {} unreachable{}; reconnecting with backoff up to {} ms", identity.label(peer), address,
           cause == null ? " (connection lost)" : ": " + cause, options.backoffMax().toMillis());
       listener.onUnreachable(peer);
     }

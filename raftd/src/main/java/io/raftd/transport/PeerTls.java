@@ -1,5 +1,6 @@
 package io.raftd.transport;
 
+import io.raftd.raft.MemberId;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -142,7 +143,7 @@ public final class PeerTls {
   static String certificateRefusal(io.netty.channel.ChannelPipeline pipeline, Identity identity, long memberId) {
     String name = identity.nameOf(memberId);
     if (name == null) {
-      return "no name is known for member " + Long.toUnsignedString(memberId, 16) + " to check its certificate against";
+      return "no name is known for member " + MemberId.hex(memberId) + " to check its certificate against";
     }
     List<String> names;
     try {
@@ -151,7 +152,7 @@ public final class PeerTls {
       return "no verified certificate";
     }
     return names.contains(name) ? null
-        : "the certificate names " + names + ", not member " + name + " (" + Long.toUnsignedString(memberId, 16) + ")";
+        : "the certificate names " + names + ", not member " + name + " (" + MemberId.hex(memberId) + ")";
   }
 
   /**

@@ -178,7 +178,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
     }
     server = bound.channel();
     ioKind = io.name();
-    log.info("member {} listening for peers on {} ({})", Long.toUnsignedString(identity.selfId), server.localAddress(),
+    log.info("member {} listening for peers on {} ({})", identity.label(identity.selfId), server.localAddress(),
         ioKind);
   }
 
@@ -254,7 +254,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
    */
   public void sendSnapshot(RaftMessage installSnapshot) {
     long to = installSnapshot.getTo();
-    SnapshotSender sender = new SnapshotSender(to, installSnapshot, store, snapshotIo, options.snapshotChunkBytes(),
+    SnapshotSender sender = new SnapshotSender(to, identity.label(to), installSnapshot, store, snapshotIo, options.snapshotChunkBytes(),
         counters, listener);
     EventLoop loop = nextLoop();
     if (loop == null) {
@@ -268,7 +268,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
     });
     InetSocketAddress address = peers.get(to);
     if (address == null) {
-      handshaken.setFailure(new IOException("member " + Long.toUnsignedString(to) + " has no known address"));
+      handshaken.setFailure(new IOException("member " + identity.label(to) + " has no known address"));
     } else {
       dialer.dial(loop, address, Hello.Purpose.SNAPSHOT, to, sender, handshaken, options.connectTimeout());
     }
@@ -340,7 +340,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    log.info("member {} peer transport closed ({})", Long.toUnsignedString(identity.selfId), counters);
+    log.info("member {} peer transport closed ({})", identity.label(identity.selfId), counters);
   }
 
   private ChannelHandler handlerFor(Hello hello) {

@@ -1,5 +1,6 @@
 package io.raftd.transport;
 
+import io.raftd.raft.MemberId;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.raftd.proto.PeerFrame;
@@ -32,14 +33,14 @@ final class RaftMessageHandler extends ChannelInboundHandlerAdapter {
     }
     RaftMessage m = frame.getRaft();
     if (m.getClusterId() != identity.clusterId()) {
-      throw new ProtocolViolation("RaftMessage for cluster " + Long.toUnsignedString(m.getClusterId(), 16));
+      throw new ProtocolViolation("RaftMessage for cluster " + MemberId.hex(m.getClusterId()));
     }
     if (m.getTo() != identity.selfId) {
-      throw new ProtocolViolation("RaftMessage addressed to member " + Long.toUnsignedString(m.getTo()));
+      throw new ProtocolViolation("RaftMessage addressed to member " + MemberId.hex(m.getTo()));
     }
     if (m.getFrom() != peer) {
-      throw new ProtocolViolation("RaftMessage from member " + Long.toUnsignedString(m.getFrom())
-          + " on member " + Long.toUnsignedString(peer) + "'s connection");
+      throw new ProtocolViolation("RaftMessage from member " + MemberId.hex(m.getFrom())
+          + " on member " + MemberId.hex(peer) + "'s connection");
     }
     if (m.getTerm() > RawNode.MAX_TERM) {
       throw new ProtocolViolation("RaftMessage at term " + Long.toUnsignedString(m.getTerm()) + ", beyond the highest"

@@ -1,5 +1,6 @@
 package io.raftd.transport;
 
+import io.raftd.raft.MemberId;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -110,7 +111,7 @@ final class SnapshotReceiver extends ChannelInboundHandlerAdapter {
           try {
             w.close();
           } catch (IOException closeFailed) {
-            log.warn("could not remove the partial snapshot from peer {}", Long.toUnsignedString(peer), closeFailed);
+            log.warn("could not remove the partial snapshot from peer {}", identity.label(peer), closeFailed);
           }
         });
         return null;
@@ -126,8 +127,8 @@ final class SnapshotReceiver extends ChannelInboundHandlerAdapter {
     }
     RaftMessage m = first.getInstall();
     if (m.getClusterId() != identity.clusterId() || m.getTo() != identity.selfId || m.getFrom() != peer) {
-      throw new ProtocolViolation("InstallSnapshot for cluster " + Long.toUnsignedString(m.getClusterId(), 16)
-          + " from member " + Long.toUnsignedString(m.getFrom()) + " to member " + Long.toUnsignedString(m.getTo()));
+      throw new ProtocolViolation("InstallSnapshot for cluster " + MemberId.hex(m.getClusterId())
+          + " from member " + MemberId.hex(m.getFrom()) + " to member " + MemberId.hex(m.getTo()));
     }
     if (m.getTerm() > RawNode.MAX_TERM) {
       throw new ProtocolViolation("InstallSnapshot at term " + Long.toUnsignedString(m.getTerm())
@@ -177,7 +178,7 @@ final class SnapshotReceiver extends ChannelInboundHandlerAdapter {
     }
     answer(ctx, true, null);
     log.info("snapshot {} of term {} ({} bytes) received from peer {}", stored.getIndex(), stored.getTerm(),
-        stored.getSize(), Long.toUnsignedString(peer));
+        stored.getSize(), identity.label(peer));
     listener.onSnapshotReady(install);
   }
 
@@ -194,7 +195,7 @@ final class SnapshotReceiver extends ChannelInboundHandlerAdapter {
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
       counters.snapshotsRejected.incrementAndGet();
       log.warn("snapshot {} from peer {} rejected: {}", install.getInstallSnapshot().getMetadata().getIndex(),
-          Long.toUnsignedString(peer), cause.toString());
+          identity.label(peer), cause.toString());
       reply.setReason(cause.toString());
     }
     ctx.writeAndFlush(PeerFrame.newBuilder().setSnapshotReply(reply).build()).addListener(ChannelFutureListener.CLOSE);

@@ -26,6 +26,8 @@ final class SnapshotSender extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(SnapshotSender.class);
 
   private final long peer;
+  /** How log lines name the peer ({@code name(hex)}). */
+  private final String peerLabel;
   private final RaftMessage install;
   private final SnapshotMetadata metadata;
   private final SnapshotStore store;
@@ -41,9 +43,10 @@ final class SnapshotSender extends ChannelInboundHandlerAdapter {
   private boolean lastSent;
   private boolean reported;
 
-  SnapshotSender(long peer, RaftMessage install, SnapshotStore store, Executor io, int chunkBytes, Counters counters,
-      PeerTransport.Listener listener) {
+  SnapshotSender(long peer, String peerLabel, RaftMessage install, SnapshotStore store, Executor io, int chunkBytes,
+      Counters counters, PeerTransport.Listener listener) {
     this.peer = peer;
+    this.peerLabel = peerLabel;
     this.install = install;
     this.metadata = install.getInstallSnapshot().getMetadata();
     this.store = store;
@@ -148,9 +151,9 @@ final class SnapshotSender extends ChannelInboundHandlerAdapter {
     if (delivered) {
       counters.snapshotsSent.incrementAndGet();
       log.info("snapshot {} ({} bytes) delivered to peer {}", metadata.getIndex(), metadata.getSize(),
-          Long.toUnsignedString(peer));
+          peerLabel);
     } else {
-      log.warn("snapshot {} not delivered to peer {}: {}", metadata.getIndex(), Long.toUnsignedString(peer), why);
+      log.warn("snapshot {} not delivered to peer {}: {}", metadata.getIndex(), peerLabel, why);
     }
     listener.onSnapshotSent(peer, delivered);
   }

@@ -135,6 +135,8 @@ class ConfigLoaderTest {
     assertEquals(defaults.adminPort(), example.adminPort());
     assertEquals(defaults.snapshot(), example.snapshot());
     assertEquals(defaults.wal(), example.wal());
+    assertEquals(defaults.log(), example.log());
+    assertEquals(RaftdConfig.Log.DEFAULT, defaults.log());
     assertEquals(3, example.cluster().members().size());
   }
 
@@ -159,6 +161,27 @@ class ConfigLoaderTest {
     assertHasKeys(table(example, "admin_port"), ConfigReader.ADMIN_PORT_KEYS, "[admin_port]");
     assertHasKeys(table(example, "snapshot"), ConfigReader.SNAPSHOT_KEYS, "[snapshot]");
     assertHasKeys(table(example, "wal"), ConfigReader.WAL_KEYS, "[wal]");
+    assertHasKeys(table(example, "log"), ConfigReader.LOG_KEYS, "[log]");
+  }
+
+  @Test
+  void logLevelsByLoggerAndTheJsonFormat() throws ConfigException {
+    RaftdConfig c = ConfigLoader.parse(MINIMAL + """
+        [log]
+        level = "warn"
+        levels = { "io.raftd.transport" = "debug", "io.raftd.raft.Raft" = "off" }
+        format = "json"
+        """, "log.toml");
+    assertEquals(new RaftdConfig.Log("warn", Map.of("io.raftd.transport", "debug", "io.raftd.raft.Raft", "off"), "json"),
+        c.log());
+  }
+
+  @Test
+  void aBadLogLevelNamesItsKey() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.parse(MINIMAL + "[log]\nlevels = { \"io.raftd.transport\" = \"loud\" }\n", "log.toml"));
+    assertTrue(e.getMessage().contains("log.levels.\"io.raftd.transport\" = \"loud\" is not valid"), e.getMessage());
+    assertTrue(e.getMessage().contains("\"debug\""), e.getMessage());
   }
 
   @Test

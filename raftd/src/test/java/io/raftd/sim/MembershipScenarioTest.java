@@ -453,7 +453,7 @@ class MembershipScenarioTest {
   /** The change throws IllegalArgumentException naming the member and saying what is wrong. */
   private static void assertInvalid(SimNode leader, ConfChange change, long member, String why) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> leader.node.proposeConfigChange(change));
-    String expected = "member " + Long.toUnsignedString(member) + " " + why;
+    String expected = "member " + io.raftd.raft.MemberId.hex(member) + " " + why;
     assertTrue(e.getMessage() != null && e.getMessage().contains(expected),
         "message: " + e.getMessage() + "; expected: " + expected);
     leader.processor.drain();

@@ -1,5 +1,6 @@
 package io.raftd.raft.confchange;
 
+import io.raftd.raft.MemberId;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftd.proto.ConfChange;
 import io.raftd.proto.Configuration;
@@ -41,7 +42,7 @@ public final class ConfChanges {
           throw new IllegalArgumentException("member id 0 is reserved");
         }
         if (!seen.add(id)) {
-          throw new IllegalArgumentException("member " + Long.toUnsignedString(id) + " appears twice in one change");
+          throw new IllegalArgumentException("member " + MemberId.hex(id) + " appears twice in one change");
         }
       }
     }
@@ -55,13 +56,13 @@ public final class ConfChanges {
     }
     for (long id : change.getPromoteLearnersList()) {
       if (!learners.remove(id)) {
-        throw new IllegalArgumentException("member " + Long.toUnsignedString(id) + " is not a learner: only learners are promoted");
+        throw new IllegalArgumentException("member " + MemberId.hex(id) + " is not a learner: only learners are promoted");
       }
       voters.add(id);
     }
     for (long id : change.getRemoveVotersList()) {
       if (!voters.remove(id) && !learners.remove(id)) {
-        throw new IllegalArgumentException("member " + Long.toUnsignedString(id) + " is not a member: nothing to remove");
+        throw new IllegalArgumentException("member " + MemberId.hex(id) + " is not a member: nothing to remove");
       }
       removed.add(id);
     }
@@ -78,10 +79,10 @@ public final class ConfChanges {
 
   private static void requireNew(long id, TreeSet<Long> voters, TreeSet<Long> learners, TreeSet<Long> removed) {
     if (removed.contains(id)) {
-      throw new IllegalArgumentException("member " + Long.toUnsignedString(id) + " was removed: ids are never reused");
+      throw new IllegalArgumentException("member " + MemberId.hex(id) + " was removed: ids are never reused");
     }
     if (voters.contains(id) || learners.contains(id)) {
-      throw new IllegalArgumentException("member " + Long.toUnsignedString(id) + " is already a member");
+      throw new IllegalArgumentException("member " + MemberId.hex(id) + " is already a member");
     }
   }
 

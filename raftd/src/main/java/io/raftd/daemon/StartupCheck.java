@@ -1,0 +1,73 @@
+package io.raftd.daemon;
+
+import io.raftd.config.RaftdConfig;
+import io.raftd.datadir.DataDirFile;
+import io.raftd.proto.MemberIdentity;
+import io.raftd.statemachine.StateMachines;
+import io.raftd.transport.PeerTls;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Every check a start makes before it writes anything or binds a port: the data directory's owner and
+ * mode, whose member it is, its WAL and snapshot files, the state machine, the peer TLS files. The start
+ * runs exactly these first and {@code raftd --check-config} runs them alone, so a config that checks ok
+ * fails to start only for what cannot be known without starting (a port taken, a seed that refuses).
+ * Reads only; the config itself and the data directory's shape ({@code ConfigLoader}) are checked before.
+ */
+final class StartupCheck {
+  private StartupCheck() {}
+
+  /** All of them ({@code --check-config}). */
+  static void run(RaftdConfig config) throws Daemon.StartupException {
+    access(config);
+    contents(config);
+  }
+
+  /** Whether raftd may create, read and write its data directory: the start checks this before it makes or locks it. */
+  static void access(RaftdConfig config) throws Daemon.StartupException {
+    DataDirAccess.check(config.dataDir());
+  }
+
+  /**
+   * The rest, once the start holds the lock (so no other raftd writes what it reads).
+   *
+   * @return the member's identity from its data directory, or null on its first start
+   */
+  static MemberIdentity contents(RaftdConfig config) throws Daemon.StartupException {
+    Path dataDir = config.dataDir();
+    MemberIdentity identity = identity(dataDir, config.name());
+    try {
+      StateMachines.load(config.stateMachine());
+    } catch (IllegalArgumentException e) {
+      throw new Daemon.StartupException(config.source() + ": state_machine = \"" + config.stateMachine() + "\": "
+          + e.getMessage() + ": set state_machine to one of those, or put the jar providing it in raftd's lib/");
+    }
+    if (identity != null) {
+      StoredStateCheck.check(dataDir);  // without one, a first start that never finished left nothing of a member's
+    }
+    if (config.peerTls().isPresent()) {
+      RaftdConfig.Tls tls = config.peerTls().get();
+      try {
+        PeerTls.load(tls.certFile(), tls.keyFile(), tls.caFile());
+      } catch (IOException e) {
+        throw new Daemon.StartupException(e.getMessage());
+      }
+    }
+    return identity;
+  }
+
+  private static MemberIdentity identity(Path dataDir, String name) throws Daemon.StartupException {
+    MemberIdentity id;
+    try {
+      id = DataDirFile.read(dataDir.resolve(DataDirFile.IDENTITY), MemberIdentity.parser());
+    } catch (IOException e) {
+      throw new Daemon.StartupException(e.getMessage());
+    }
+    if (id != null && !id.getName().equals(name)) {
+      throw new Daemon.StartupException("data_dir " + dataDir + " belongs to member " + id.getName()
+          + ", but the config names " + name + ": point this config at its own data_dir");
+    }
+    return id;
+  }
+}
