@@ -2,6 +2,7 @@ package io.raftd.ctl;
 
 import io.raftd.client.RaftdException;
 import io.raftd.proto.AdminRequest;
+import io.raftd.proto.AdminResponse;
 import io.raftd.proto.ClusterStatus;
 import io.raftd.proto.ClusterStatusRequest;
 import io.raftd.proto.MemberStatus;
@@ -27,6 +28,23 @@ record Cluster(List<MemberStatus> members) {
   Optional<NodeStatus> leader() {
     return members.stream().filter(MemberStatus::getReachable).map(MemberStatus::getStatus)
         .filter(s -> s.getRole().equals("leader")).max(Comparator.comparingLong(NodeStatus::getTerm));
+  }
+
+  /**
+   * Asks one member {@code request} at its admin address. If it alone does not answer, says so by name: the
+   * cluster answered (that is how we know the member), so "cannot reach the cluster" would mislead.
+   */
+  static AdminResponse callMember(Connection c, MemberStatus m, AdminRequest.Builder request)
+      throws RaftdException, InterruptedException, CtlException {
+    try {
+      return c.client().callAt(m.getMember().getAdminAddress(), request);
+    } catch (RaftdException e) {
+      if (!e.unreachable()) {
+        throw e;
+      }
+      throw new CtlException(ExitCode.UNAVAILABLE, m.getMember().getName() + " does not answer at "
+          + m.getMember().getAdminAddress() + " (" + Reasons.plain(e) + "); `raftctl status` shows the others");
+    }
   }
 
   /** The member with this name, or a NOT_FOUND failure listing the names there are. */

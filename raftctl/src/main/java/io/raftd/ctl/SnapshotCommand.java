@@ -31,7 +31,7 @@ final class SnapshotCommand {
       MemberStatus m = node != null ? cluster.member(node) : cluster.member(cluster.leader().orElseThrow(
           () -> new CtlException(ExitCode.UNAVAILABLE, "no leader to take the snapshot: name a member with --node"))
           .getSelf().getName());
-      SnapshotMetadata s = ctl.connection().client().callAt(m.getMember().getAdminAddress(),
+      SnapshotMetadata s = Cluster.callMember(ctl.connection(), m,
           AdminRequest.newBuilder().setCreateSnapshot(CreateSnapshotRequest.getDefaultInstance()))
           .getCreateSnapshot().getSnapshot();
       Output out = ctl.output();

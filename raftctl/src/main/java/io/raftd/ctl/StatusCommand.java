@@ -2,11 +2,12 @@ package io.raftd.ctl;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import io.raftd.client.RaftdException;
+import io.raftd.proto.AdminRequest;
 import io.raftd.proto.Member;
 import io.raftd.proto.MemberStatus;
 import io.raftd.proto.NodeStatus;
 import io.raftd.proto.PeerProgress;
+import io.raftd.proto.StatusRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +19,9 @@ import picocli.CommandLine.Option;
 /** {@code raftctl status}: every member in one table, or one member in full. */
 @Command(name = "status", description = {"One row per member: role, term, commit, applied, last index, lag, "
     + "snapshot index, last contact with the leader and health; then the cluster's failure tolerance. "
-    + "Members that do not answer show as unreachable (within --timeout, never hanging)."})
+    + "Members that do not answer show as unreachable (within --timeout, never hanging). "
+    + "Exits 0 when every member is healthy, 1 when the cluster takes writes but some member is not healthy, "
+    + "4 when it cannot (no leader, or fewer healthy voters than a quorum), with one line on stderr saying why."})
 final class StatusCommand extends CtlCommand {
   /** The leader has not heard from a follower for this long: it shows as out of contact. */
   static final long CONTACT_LOST_MS = 3000;
@@ -30,18 +33,8 @@ final class StatusCommand extends CtlCommand {
   int run(Raftctl ctl) throws Exception {
     Cluster cluster = Cluster.ask(ctl.connection());
     if (node != null) {
-      MemberStatus m = cluster.member(node);
-      NodeStatus s;
-      try {
-        s = ctl.connection().client().status(m.getMember().getAdminAddress());
-      } catch (RaftdException e) {
-        if (!e.unreachable()) {
-          throw e;
-        }
-        // The cluster answered; only this member did not: say that, not "cannot reach the cluster".
-        throw new CtlException(ExitCode.UNAVAILABLE, node + " does not answer at " + m.getMember().getAdminAddress()
-            + " (" + e.getMessage() + "); `raftctl status` shows the others");
-      }
+      NodeStatus s = Cluster.callMember(ctl.connection(), cluster.member(node),
+          AdminRequest.newBuilder().setStatus(StatusRequest.getDefaultInstance())).getStatus();
       NodeDetail.print(ctl.output(), s);
       return ExitCode.OK;
     }
@@ -67,8 +60,9 @@ final class StatusCommand extends CtlCommand {
       JsonArray members = new JsonArray();
       rows.forEach(r -> members.add(r.json()));
       o.add("members", members);
+      o.addProperty("healthy", exitCode(leader, rows, voters) == ExitCode.OK);
       out.json(o);
-      return ExitCode.OK;
+      return verdict(ctl, leader, rows, voters);
     }
     List<List<String>> table = new ArrayList<>();
     rows.forEach(r -> table.add(r.cells(ctl.color())));
@@ -78,7 +72,34 @@ final class StatusCommand extends CtlCommand {
     out.line(leader.map(l -> "leader " + l.getSelf().getName() + " (term " + l.getTerm() + "); can lose " + tolerance
         + " of " + voters + " voters, " + failuresLeft + " more now").orElse(
         "no leader among the reachable members: the cluster cannot take writes"));
-    return ExitCode.OK;
+    return verdict(ctl, leader, rows, voters);
+  }
+
+  /**
+   * Like etcdctl's endpoint health, the exit code says how the cluster is: 0 when every member is healthy,
+   * 4 when it cannot take writes (no leader, or fewer healthy voters than a quorum), 1 when it can but some
+   * member is not healthy.
+   */
+  private static int exitCode(Optional<NodeStatus> leader, List<Row> rows, int voters) {
+    long healthyVoters = rows.stream().filter(r -> r.health.equals("healthy") && r.voter).count();
+    if (leader.isEmpty() || healthyVoters < voters / 2 + 1) {
+      return ExitCode.UNAVAILABLE;
+    }
+    return rows.stream().allMatch(r -> r.health.equals("healthy")) ? ExitCode.OK : ExitCode.FAILURE;
+  }
+
+  /** The exit code, with one line on stderr saying why when it is not 0. */
+  private static int verdict(Raftctl ctl, Optional<NodeStatus> leader, List<Row> rows, int voters) {
+    int code = exitCode(leader, rows, voters);
+    List<String> unhealthy = rows.stream().filter(r -> !r.health.equals("healthy"))
+        .map(r -> r.member.getName() + " " + r.health).toList();
+    if (code == ExitCode.UNAVAILABLE) {
+      ctl.io.err().println("raftctl: the cluster cannot take writes: " + (leader.isEmpty() ? "no leader"
+          : "fewer healthy voters than a quorum") + (unhealthy.isEmpty() ? "" : " (" + String.join(", ", unhealthy) + ")"));
+    } else if (code == ExitCode.FAILURE) {
+      ctl.io.err().println("raftctl: not every member is healthy: " + String.join(", ", unhealthy));
+    }
+    return code;
   }
 
   /** One member's row, from its own status and the leader's view of it. */
@@ -128,7 +149,7 @@ final class StatusCommand extends CtlCommand {
     JsonObject json() {
       JsonObject o = Json.member(member);
       o.addProperty("reachable", status != null);
-      o.addProperty("error", error);
+      o.addProperty("error", error == null ? null : Reasons.plain(error));
       o.addProperty("leader", isLeader);
       o.addProperty("voter", voter);
       o.addProperty("role", status != null ? status.getRole() : null);

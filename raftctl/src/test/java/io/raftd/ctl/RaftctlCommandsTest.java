@@ -56,6 +56,7 @@ class RaftctlCommandsTest {
     assertTrue(table.out().contains("can lose 1 of 3 voters"), table::toString);
 
     JsonObject s = ctl.run("-o", "json", "status").json();
+    assertTrue(s.get("healthy").getAsBoolean(), s::toString);
     assertEquals(3, s.get("voters").getAsInt());
     assertEquals(1, s.get("failure_tolerance").getAsInt());
     JsonArray members = s.getAsJsonArray("members");

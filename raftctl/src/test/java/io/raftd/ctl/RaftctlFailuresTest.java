@@ -28,13 +28,20 @@ class RaftctlFailuresTest {
   Path dir;
 
   @Test
-  void withoutAQuorumWritesExitFourSayingWhoIsReachableAndStatusShowsTheRest() throws Exception {
+  void withoutAQuorumWritesAndStatusExitFourSayingWhoIsReachable() throws Exception {
     try (LocalCluster cluster = new LocalCluster(dir, 3, LocalCluster.FAST_WAL)) {
       cluster.startAll();
       int leader = cluster.awaitLeader();
       int survivor = cluster.followerOtherThan(leader);
-      stopAllBut(cluster, survivor);
       Ctl ctl = new Ctl(cluster.adminAddresses);
+      int other = 3 - leader - survivor;
+      cluster.stop(other);
+      // One follower down: the cluster still takes writes, but not every member is healthy (exit 1).
+      Ctl.Result degraded = ctl.run("--timeout", "3s", "status");
+      assertEquals(ExitCode.FAILURE, degraded.code(), degraded::toString);
+      assertEquals("raftctl: not every member is healthy: " + cluster.names.get(other) + " unreachable\n",
+          degraded.err());
+      stopAllBut(cluster, survivor);
       String name = cluster.names.get(survivor);
       // Until it notices, a survivor that leads takes the write and cannot commit it: that is exit 6, below.
       String survivorAdmin = cluster.adminAddresses.get(survivor);
@@ -47,9 +54,11 @@ class RaftctlFailuresTest {
       assertEquals("raftctl: no leader: 1 of 3 members reachable (" + name + "); the cluster has no quorum\n", put.err());
 
       Ctl.Result status = ctl.run("-o", "json", "--timeout", "3s", "status");
-      assertEquals(0, status.code(), status::toString);
+      assertEquals(ExitCode.UNAVAILABLE, status.code(), status::toString);
+      assertTrue(status.err().startsWith("raftctl: the cluster cannot take writes: no leader ("), status::toString);
       JsonObject s = status.json();
       assertTrue(s.get("leader").isJsonNull());
+      assertFalse(s.get("healthy").getAsBoolean());
       int unreachable = 0;
       for (JsonElement e : s.getAsJsonArray("members")) {
         JsonObject m = e.getAsJsonObject();
@@ -75,6 +84,9 @@ class RaftctlFailuresTest {
       Ctl.Result one = ctl.run("--timeout", "3s", "status", "--node", down);
       assertEquals(ExitCode.UNAVAILABLE, one.code(), one::toString);
       assertTrue(one.err().startsWith("raftctl: " + down + " does not answer at "), one::toString);
+      Ctl.Result snapshotOnDown = ctl.run("--timeout", "3s", "snapshot", "create", "--node", down);
+      assertEquals(ExitCode.UNAVAILABLE, snapshotOnDown.code(), snapshotOnDown::toString);
+      assertTrue(snapshotOnDown.err().startsWith("raftctl: " + down + " does not answer at "), snapshotOnDown::toString);
     }
   }
 
@@ -138,7 +150,7 @@ class RaftctlFailuresTest {
 
   private static void stopAllBut(LocalCluster cluster, int kept) throws Exception {
     for (int i = 0; i < cluster.names.size(); i++) {
-      if (i != kept) {
+      if (i != kept && cluster.daemons.get(i) != null) {
         cluster.stop(i);
       }
     }
