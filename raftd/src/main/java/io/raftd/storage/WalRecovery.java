@@ -40,7 +40,8 @@ public final class WalRecovery {
   public record Report(Damage torn, long lastGoodIndex, int segments, long entries) {
     public String describe() {
       if (torn == null) {
-        return "WAL recovered cleanly: " + segments + " segments, " + entries + " entries";
+        return "WAL recovered cleanly: " + segments + (segments == 1 ? " segment, " : " segments, ") + entries
+            + (entries == 1 ? " entry" : " entries");
       }
       // True by construction: WalScan calls damage torn only inside the newest segment's preallocated space.
       return "WAL torn tail dropped: " + torn.file() + " at offset " + torn.offset() + " (" + torn.what()
