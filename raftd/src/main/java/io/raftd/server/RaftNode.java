@@ -122,6 +122,11 @@ public final class RaftNode implements Waiters {
   public void tick() {
     node.tick();
     afterInput();
+    if (contact != null) {
+      // Once a tick, not after every input: silence is measured in election timeouts, and the check
+      // should cost the write path nothing.
+      contact.check(status, configuration, lastHeard, System.nanoTime());
+    }
   }
 
   private void afterInput() {
@@ -140,13 +145,10 @@ public final class RaftNode implements Waiters {
       changes.statusChanged(reported, now);
     }
     reported = now;
-    if (!configuration.equals(reportedConfiguration)) {
+    if (configuration != reportedConfiguration && !configuration.equals(reportedConfiguration)) {
       changes.configurationChanged(reportedConfiguration, configuration);
-      reportedConfiguration = configuration;
     }
-    if (contact != null) {
-      contact.check(now, configuration, lastHeard, System.nanoTime());
-    }
+    reportedConfiguration = configuration;
   }
 
   public void setOnRemoved(Runnable onRemoved) {
