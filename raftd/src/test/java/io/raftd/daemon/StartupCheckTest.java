@@ -14,12 +14,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -181,22 +185,39 @@ class StartupCheckTest {
   void aFirstStartThatFailsAfterTheBootstrapProbesLeavesNoDataDir() throws Exception {
     LocalCluster c = new LocalCluster(dir.resolve("cluster"), 3, LocalCluster.FAST_WAL);
     Path n1 = Files.writeString(dir.resolve("n1.toml"), c.tomls.get(0));
-    ExecutorService seeds = Executors.newFixedThreadPool(2);
+    ExecutorService members = Executors.newFixedThreadPool(3);
     try (ServerSocket taken = new ServerSocket(Integer.parseInt(c.adminAddresses.get(0).split(":")[1]), 1,
         InetAddress.getLoopbackAddress())) {
+      List<Future<?>> seeds = new ArrayList<>();
       for (int i = 1; i <= 2; i++) {
         RaftdConfig seed = c.config(i);
-        seeds.submit(() -> {
+        seeds.add(members.submit(() -> {
           Daemon.start(seed, c.recordFatal).close();  // answers n1's probes while it waits for n1's answer
           return null;
-        });
+        }));
       }
-      MainTest.Run start = MainTest.run("--config", n1.toString());
+      Future<MainTest.Run> first = members.submit(() -> MainTest.run("--config", n1.toString()));
+      // n1 waits for its seeds for minutes before it gives up: if one of them cannot start, say so now.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!first.isDone() && System.nanoTime() < deadline) {
+        for (Future<?> f : seeds) {
+          if (f.isDone()) {
+            f.get();  // a seed that failed to start fails the test with its reason
+          }
+        }
+        try {
+          first.get(100, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException notYet) {
+          // keep watching the seeds
+        }
+      }
+      assertTrue(first.isDone(), "n1's first start neither formed the cluster nor failed within 120 s");
+      MainTest.Run start = first.get();
       assertEquals(1, start.exit(), start.err());
       assertTrue(start.err().contains("admin_address"), "did not fail after bootstrap: " + start.err());
     } finally {
-      seeds.shutdownNow();  // the seeds may still wait for n1's answer: an interrupt makes them give up
-      assertTrue(seeds.awaitTermination(30, TimeUnit.SECONDS));
+      members.shutdownNow();  // the seeds may still wait for n1's answer: an interrupt makes them give up
+      assertTrue(members.awaitTermination(30, TimeUnit.SECONDS));
     }
     assertFalse(Files.exists(c.dataDirs.get(0)), "the failed first start left " + contents(c.dataDirs.get(0)));
   }
