@@ -66,14 +66,10 @@ public final class Session implements AutoCloseable {
           // and this loop, which may resend it, decides.
           return client.call(AdminRequest.newBuilder().setWrite(w), true, false, deadline).getWrite();
         } catch (RaftdException e) {
-          maybeApplied |= e.outcomeUnknown();
+          maybeApplied |= e.code() == ErrorCode.UNKNOWN_OUTCOME;
           boolean retry = e.outcomeUnknown() || e.unreachable();
           if (!retry || System.nanoTime() - deadline > 0) {
-            if (maybeApplied && !e.outcomeUnknown()) {
-              throw new RaftdException(ErrorCode.UNKNOWN_OUTCOME, e.getMessage()
-                  + "; an earlier attempt may have applied", null);
-            }
-            throw e;
+            throw givingUp(e, maybeApplied);
           }
           retries++;
         }
@@ -81,6 +77,19 @@ public final class Session implements AutoCloseable {
     } finally {
       sequence.end(seq);
     }
+  }
+
+  /**
+   * What a write that gives up reports: UNKNOWN_OUTCOME if any attempt may have applied, whatever the last
+   * one met. The last alone does not say: a call begun just as the deadline passes sends nothing and reports
+   * a plain TIMEOUT, though an earlier attempt reached the leader.
+   */
+  static RaftdException givingUp(RaftdException last, boolean anyMayHaveApplied) {
+    if (anyMayHaveApplied && last.code() != ErrorCode.UNKNOWN_OUTCOME) {
+      return new RaftdException(ErrorCode.UNKNOWN_OUTCOME, last.getMessage() + "; an earlier attempt may have applied",
+          null);
+    }
+    return last;
   }
 
   private void keepAlive() {
