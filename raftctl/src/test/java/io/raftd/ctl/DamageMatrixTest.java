@@ -84,6 +84,8 @@ class DamageMatrixTest {
           wal.snapshotTaken(taken, 30);
           wal.writeBatch();
           wal.sync();
+          wal.compact();
+          wal.deleteCompactedSegments();
         }
       }
     }

@@ -13,6 +13,12 @@ import java.util.List;
  * also defined at {@code firstIndex() - 1} (the entry a snapshot ends with, or index 0 of term 0).
  * Invariant: {@code firstIndex() - 1 <= snapshot().getIndex()}: a prefix is compacted only once a
  * durable snapshot covers it.
+ *
+ * <p><b>Threads.</b> The host may make entries durable (append, truncate a suffix the core no longer holds
+ * as stable, install a snapshot the core handed it) on another thread while the core steps: those change
+ * nothing the core reads from here during a step. Compaction does (the first index moves, entries and
+ * terms below it go), so it becomes visible only on the core's own thread, between steps, and only after
+ * the core has been told of the snapshot that covers it ({@link RawNode#snapshotTaken}).
  */
 public interface LogStorage {
   /** The hard state last made durable; a new member gets term 0. */

@@ -39,6 +39,7 @@ public final class RaftNode implements Waiters {
   private final TaskThread loop;
   private RawNode node;
   private ReadyProcessor processor;
+  private WalWriter writer;
   private final Proposals proposals;
   private final Map<ByteString, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
   private final AtomicLong readIds = new AtomicLong();
@@ -95,6 +96,7 @@ public final class RaftNode implements Waiters {
   /** Wires the core and its processor in (before the RaftLoop starts). */
   public void attach(RawNode node, WalWriter writer, PeerLink peers, ApplyWorker applier) {
     this.node = node;
+    this.writer = writer;
     Transport transport = m -> {
       if (m.hasInstallSnapshot()) {
         peers.sendSnapshot(m);
@@ -185,9 +187,14 @@ public final class RaftNode implements Waiters {
     status = node.status();
   }
 
-  /** A snapshot taken here is durable and recorded in the WAL (RaftLoop). */
+  /**
+   * A snapshot taken here is durable and recorded in the WAL (RaftLoop): the core hears of it, and only
+   * then is the log compacted, here, between two of its steps (the core reads the log's first index and
+   * then entries from it within a step; compaction on another thread could pull them from under it).
+   */
   public void snapshotTaken(io.raftd.proto.SnapshotMetadata snapshot) {
     node.snapshotTaken(snapshot.getIndex(), snapshot.getTerm());
+    writer.compact();
     afterInput();
   }
 

@@ -33,6 +33,9 @@ public final class WalWriter implements LogWriter, AutoCloseable {
 
   private record SnapshotRecord(SnapshotMetadata snapshot, long compactTo, Runnable whenDurable) implements Request {}
 
+  /** Delete the segments a compaction made visible on the RaftLoop freed. */
+  private record DeleteCompacted() implements Request {}
+
   /** Wakes the thread to stop: never an interrupt, which would close the WAL's channels under it. */
   private record Stop() implements Request {}
 
@@ -70,11 +73,28 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   }
 
   /**
-   * Records a snapshot taken here (its file durable): once the record is durable the log is compacted up
-   * to {@code compactTo} and {@code whenDurable} runs on the RaftLoop.
+   * Records a snapshot taken here (its file durable): once the record is durable {@code whenDurable} runs
+   * on the RaftLoop, which tells the core and then {@link #compact}s up to {@code compactTo}.
    */
   public void snapshotTaken(SnapshotMetadata snapshot, long compactTo, Runnable whenDurable) {
     queue.add(new SnapshotRecord(snapshot, compactTo, whenDurable));
+  }
+
+  /**
+   * RaftLoop, after the core has been told of the snapshot: compacts the log's view as far as durable
+   * snapshot records allow, then has this thread delete the segments that freed.
+   *
+   * @return the index the log is now compacted up to
+   */
+  public long compact() {
+    long to = wal.compact();
+    queue.add(new DeleteCompacted());
+    return to;
+  }
+
+  /** The newest snapshot whose WAL record is durable: what the log starts after on a restart (any thread). */
+  public SnapshotMetadata durableSnapshot() {
+    return wal.snapshot();
   }
 
   public boolean outOfSpace() {
@@ -127,6 +147,7 @@ public final class WalWriter implements LogWriter, AutoCloseable {
     int entries = 0;
     boolean needsSync = false;
     List<Runnable> snapshotCallbacks = new ArrayList<>();
+    boolean deleteCompacted = false;
     for (Request r : group) {
       if (r instanceof Write w) {
         wal.stage(w.snapshot(), w.hardState(), w.entries());
@@ -137,7 +158,12 @@ public final class WalWriter implements LogWriter, AutoCloseable {
         wal.snapshotTaken(s.snapshot(), s.compactTo());
         snapshotCallbacks.add(s.whenDurable());
         needsSync = true;
+      } else if (r instanceof DeleteCompacted) {
+        deleteCompacted = true;
       }
+    }
+    if (deleteCompacted) {
+      wal.deleteCompactedSegments();
     }
     if (needsSync) {
       writeWaitingForSpace();
@@ -145,6 +171,9 @@ public final class WalWriter implements LogWriter, AutoCloseable {
       batches++;
       writesPerBatchTotal += writes;
       entriesSynced += entries;
+    }
+    if (writes == 0 && snapshotCallbacks.isEmpty()) {
+      return;  // housekeeping only: nothing to report
     }
     int n = writes;
     raftLoop.post(() -> {

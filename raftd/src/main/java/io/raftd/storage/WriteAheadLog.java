@@ -31,9 +31,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Truncation</b> needs no record of its own: entries at an index at or below the last replace the
  * suffix from there, in the same frame, so the truncation is durable exactly when the entries are.
- * <b>Compaction</b> drops entries up to a point covered by a snapshot whose record is durable, and deletes
- * a closed segment once the next segment starts at or below that point + 1: every entry after the point
- * is then in later segments. Each new segment begins with a frame repeating the newest snapshot record
+ * <b>Compaction</b> drops entries up to a point covered by a snapshot whose record is durable, in two
+ * steps on two threads: {@link #compact} makes it visible in the {@link LogStorage} view, on the thread the
+ * core runs on, after the core has been told of the snapshot (so a step of the core never sees the log's
+ * first index move under it); then {@link #deleteCompactedSegments}, on the writer's thread, deletes a
+ * closed segment once the next segment starts at or below that point + 1: every entry after the point is
+ * then in later segments. Each new segment begins with a frame repeating the newest snapshot record
  * and hard state, so deleting older segments never loses them.
  *
  * <p><b>Rollover</b> makes the next segment durable first (preallocated to its full size and forced,
@@ -121,7 +124,7 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
 
   private record InstallOp(SnapshotMetadata snapshot) implements Op {}
 
-  /** A taken snapshot; once durable, the log is compacted up to {@code compactTo}. */
+  /** A taken snapshot; once durable, the log may be compacted up to {@code compactTo}. */
   private record TakenOp(SnapshotMetadata snapshot, long compactTo) implements Op {}
 
   private final FileIO io;
@@ -132,6 +135,8 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   private final BrokenStorage broken;
   private volatile HardState hardState;
   private volatile SnapshotMetadata snapshot;
+  /** Where {@link #compact} compacts the view to: the furthest durable snapshot record allows (guarded by index). */
+  private long compactable;
   private final FrameEncoder encoder = new FrameEncoder();
   private List<Op> staged = new ArrayList<>();
   /** The batch written and not yet synced, or null. */
@@ -313,8 +318,9 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   }
 
   /**
-   * Records a snapshot this member took, whose file is durable: once the record is durable the log is
-   * compacted up to {@code compactTo} (at most the snapshot's index; lower keeps a tail for slow followers).
+   * Records a snapshot this member took, whose file is durable: once the record is durable the log may be
+   * compacted ({@link #compact}) up to {@code compactTo} (at most the snapshot's index; lower keeps a tail
+   * for slow followers).
    */
   public void snapshotTaken(SnapshotMetadata taken, long compactTo) {
     checkUsable();
@@ -423,7 +429,6 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   }
 
   private void publish(List<Op> batch) {
-    long compactTo = -1;
     synchronized (index) {
       for (Op op : batch) {
         if (op instanceof EntryOp e) {
@@ -437,14 +442,42 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
           if (t.snapshot().getIndex() > snapshot.getIndex()) {
             snapshot = t.snapshot();
           }
-          compactTo = Math.max(compactTo, Math.min(t.compactTo(), index.last()));
-          index.compactTo(compactTo);
+          compactable = Math.max(compactable, Math.min(t.compactTo(), index.last()));
         }
       }
     }
-    if (compactTo >= 0) {
-      deleteSegmentsBefore(compactTo);
+  }
+
+  /**
+   * Makes the compaction that durable snapshot records allow visible in the {@link LogStorage} view. Call
+   * on the thread the core runs on, and only after the core has been told of the snapshot
+   * ({@code RawNode.snapshotTaken}): the core reads the view during a step (first index, then entries and
+   * terms from it), and the first index must not move under it. The files go later, in
+   * {@link #deleteCompactedSegments}.
+   *
+   * @return the index the log is now compacted up to
+   */
+  public long compact() {
+    synchronized (index) {
+      long to = Math.min(compactable, index.last());
+      if (to > index.base()) {
+        index.compactTo(to);
+      }
+      return index.base();
     }
+  }
+
+  /**
+   * Deletes the closed segments that hold nothing after the compaction {@link #compact} made visible. On
+   * the writer's thread, which owns the segments; no reader can need them any more.
+   */
+  public void deleteCompactedSegments() {
+    checkUsable();
+    long base;
+    synchronized (index) {
+      base = index.base();
+    }
+    deleteSegmentsBefore(base);
   }
 
   /**

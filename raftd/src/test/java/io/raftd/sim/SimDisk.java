@@ -160,6 +160,12 @@ final class SimDisk {
     storage().snapshotTaken(snapshot, compactTo);
   }
 
+  /** The core has been told of a durable snapshot record: the log is compacted and the freed segments go. */
+  void compact() {
+    storage().compact();
+    storage().deleteCompactedSegments();
+  }
+
   /** The newest staged write needs no sync (a commit-only hard state): it counts as durable already. */
   void noteDurableWithoutSync() {
     stagedWrites--;

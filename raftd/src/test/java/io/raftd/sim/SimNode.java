@@ -155,12 +155,16 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
     });
   }
 
-  /** Once the WAL record of a snapshot taken here is durable, the core hears of it and old files go. */
+  /**
+   * Once the WAL record of a snapshot taken here is durable, the core hears of it, then the log is
+   * compacted, and old files go.
+   */
   private void snapshotRecorded() {
     SnapshotMetadata s = snapshotRecording;
     if (s != null && disk.storage().snapshot().getIndex() >= s.getIndex()) {
       snapshotRecording = null;
       node.snapshotTaken(s.getIndex(), s.getTerm());
+      disk.compact();  // only now, as the daemon's RaftLoop does
       disk.pruneSnapshots();
       sim.stats.snapshotsTaken++;
     }

@@ -69,6 +69,8 @@ class WalBitFlipTest {
       wal.snapshotTaken(SnapshotMetadata.newBuilder().setIndex(8).setTerm(1).setConfiguration(WalFiles.BOOT).build(), 3);
       wal.writeBatch();
       wal.sync();
+      wal.compact();
+      wal.deleteCompactedSegments();
       wal.append(null, hs(1, 12), WalFiles.entries(17, 30, 1, 400, 3));
       wal.append(null, hs(2, 14), WalFiles.entries(25, 28, 2, 150, 4));
       wal.append(null, hs(2, 16), WalCrashStateTest.trailerAlone(WalFiles.entries(29, 29, 2, 200, 5), hs(2, 16)));

@@ -108,11 +108,18 @@ final class WalModel {
     return this;
   }
 
+  /** A snapshot taken here recorded and compacted up to {@code compactTo}. */
   WalModel taken(SnapshotMetadata s, long compactTo) {
+    recorded(s);
+    compactTo(Math.min(compactTo, last()));
+    return this;
+  }
+
+  /** A snapshot taken here recorded, the log not yet compacted (the core has not been told). */
+  WalModel recorded(SnapshotMetadata s) {
     if (s.getIndex() > snapshot.getIndex()) {
       snapshot = s;
     }
-    compactTo(Math.min(compactTo, last()));
     return this;
   }
 

@@ -108,6 +108,8 @@ final class WalWorkload {
         wal.snapshotTaken(s, compactTo);
         wal.writeBatch();
         wal.sync();
+        wal.compact();
+        wal.deleteCompactedSegments();
         acked = inflight;
         inflight = null;
         store.prune(s);
@@ -156,6 +158,8 @@ final class WalWorkload {
         }
         wal.writeBatch();
         wal.sync();
+        wal.compact();
+        wal.deleteCompactedSegments();
         acked = inflight;
         inflight = null;
         if (s != null) {

@@ -106,7 +106,12 @@ class WriteAheadLogTest {
       assertEquals(1, wal.firstIndex());
       wal.writeBatch();
       wal.sync();
+      assertEquals(1, wal.firstIndex(), "the view moves only when the core's thread compacts it");
+      assertEquals(150, wal.snapshot().getIndex());
+      assertEquals(140, wal.compact());
       assertEquals(141, wal.firstIndex());
+      assertEquals(before, wal.segmentFiles().size(), "files go on the writer's thread, after the view moved");
+      wal.deleteCompactedSegments();
       assertTrue(wal.segmentFiles().size() < before);
     }
     try (WriteAheadLog wal = open()) {
