@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -30,6 +31,7 @@ public final class SnapshotFile {
   /** The trailer's fixed part: metadata length, metadata CRC, magic. */
   public static final int TRAILER_FIXED = 8 + MAGIC.length;
   public static final String SUFFIX = ".snap";
+  private static final Pattern NAME = Pattern.compile("[0-9a-f]{16}-[0-9a-f]{16}\\.snap");
 
   /** A snapshot file does not match its trailer or checksum: the message names the file and what. */
   public static final class DamagedException extends IOException {
@@ -48,6 +50,14 @@ public final class SnapshotFile {
 
   public static String fileName(long term, long index) {
     return id(term, index) + SUFFIX;
+  }
+
+  /** The index in a snapshot file's name, or -1 if {@code name} is not one ({@link #fileName}'s form). */
+  public static long indexInName(String name) {
+    if (!NAME.matcher(name).matches()) {
+      return -1;
+    }
+    return Long.parseUnsignedLong(name.substring(17, 33), 16);
   }
 
   /** The trailer that follows {@code metadata}'s serialized form. */

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * The apply thread: applies committed entries to the session layer (and through it the state machine),
  * completes the proposals waiting for them, and takes snapshots every so many entries. Taking one only
  * takes a reference on this thread; the snapshot writer thread streams it into the snapshot store, then
- * the WAL records it, and only once that record is durable is the log compacted.
+ * the WAL records it, and only once that record is durable does the RaftLoop tell the core and compact
+ * the log ({@link RaftNode#snapshotTaken}).
  */
 public final class ApplyWorker implements Applier, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApplyWorker.class);
@@ -57,10 +59,12 @@ public final class ApplyWorker implements Applier, AutoCloseable {
   private long bytesSinceSnapshot;
   private boolean snapshotInProgress;
   private volatile long appliedIndex;
+  private final AtomicLong snapshotsFailed = new AtomicLong();
 
   /**
    * @param onApplied runs on the RaftLoop with the index applied so far
-   * @param onSnapshotDurable runs on the RaftLoop with a snapshot taken here once its WAL record is durable
+   * @param onSnapshotDurable runs on the RaftLoop with a snapshot taken here once its WAL record is durable:
+   *     it tells the core, then compacts the log
    */
   public ApplyWorker(SessionLayer state, SnapshotStore store, TaskThread applyThread, TaskThread raftLoop,
       LongConsumer onApplied, Proposals proposals, WalWriter walWriter, SnapshotPolicy policy,
@@ -182,17 +186,21 @@ public final class ApplyWorker implements Applier, AutoCloseable {
         }
         long compactTo = Math.max(0, stored.getIndex() - policy.keepEntries());
         walWriter.snapshotTaken(stored, compactTo, () -> {
+          onSnapshotDurable.accept(stored);
           LOG.info("took snapshot {} of term {} ({} bytes); the log is compacted up to {}", stored.getIndex(),
               stored.getTerm(), stored.getSize(), compactTo);
-          onSnapshotDurable.accept(stored);
-          snapshotWriter.execute(() -> prune(stored));
+          snapshotWriter.execute(this::prune);
           applyThread.post(() -> snapshotInProgress = false);
           if (done != null) {
             done.complete(stored);
           }
         });
-      } catch (IOException e) {
-        LOG.error("snapshot at {} failed: {}", meta.getIndex(), e.getMessage());
+      } catch (Exception e) {
+        // Whatever failed (the disk, or the state machine's own writeTo), the writer has deleted its
+        // temporary file, and the next snapshot must be able to run: the log would grow without bound.
+        snapshotsFailed.incrementAndGet();
+        LOG.error("snapshot at {} failed, the next one will be tried: {}", meta.getIndex(), String.valueOf(e.getMessage()),
+            e instanceof IOException ? null : e);
         applyThread.post(() -> snapshotInProgress = false);
         if (done != null) {
           done.completeExceptionally(e);
@@ -201,12 +209,21 @@ public final class ApplyWorker implements Applier, AutoCloseable {
     });
   }
 
-  private void prune(SnapshotMetadata newest) {
+  /**
+   * Deletes old snapshot files, keeping the one the WAL's log starts after as of now (which may be newer
+   * than the one just taken: a snapshot installed from the leader meanwhile) and any newer file.
+   */
+  private void prune() {
     try {
-      store.prune(newest);
+      store.prune(walWriter.durableSnapshot());
     } catch (IOException e) {
       LOG.warn("could not delete old snapshots: {}", e.getMessage());
     }
+  }
+
+  /** Snapshots that failed to be written (any thread). */
+  public long snapshotsFailed() {
+    return snapshotsFailed.get();
   }
 
   /** An OutputStream that hands the snapshot writer 256 KiB chunks. */

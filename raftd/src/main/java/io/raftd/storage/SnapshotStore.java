@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 
 /**
@@ -16,7 +18,8 @@ import java.util.zip.CRC32C;
  *
  * <p>Every file is written under a temporary name, forced, renamed into place and its directory synced
  * before it counts; a received snapshot is also checked against the size and checksum the leader
- * announced before it is put in place. The newest {@link #retain} files are kept. Owned by one thread.
+ * announced before it is put in place. Old files are pruned ({@link #prune}). Writers may run on several
+ * threads at once (a snapshot taken here, streams from the leader), each on its own temporary file.
  */
 public final class SnapshotStore {
   static final String SUFFIX = SnapshotFile.SUFFIX;
@@ -25,6 +28,8 @@ public final class SnapshotStore {
   private final FileIO io;
   private final Path dir;
   private final int retain;
+  /** Writers started, for their temporary files' names. */
+  private final AtomicLong writers = new AtomicLong();
 
   public SnapshotStore(FileIO io, Path dir, int retain) throws IOException {
     if (retain < 1) {
@@ -58,10 +63,10 @@ public final class SnapshotStore {
     private Writer(SnapshotMetadata metadata, boolean received) throws IOException {
       this.metadata = metadata;
       this.received = received;
-      this.temp = dir.resolve(String.format("%016x-%016x%s", metadata.getTerm(), metadata.getIndex(), TEMP_SUFFIX));
-      if (io.exists(temp)) {
-        io.delete(temp);
-      }
+      // One temporary file per writer: two streams of the same snapshot (a retry while the first still runs)
+      // must not write into, or delete, each other's file.
+      this.temp = dir.resolve(String.format("%016x-%016x.%d%s", metadata.getTerm(), metadata.getIndex(),
+          writers.incrementAndGet(), TEMP_SUFFIX));
       this.handle = io.open(temp, true);
     }
 
@@ -190,24 +195,24 @@ public final class SnapshotStore {
   }
 
   /**
-   * Deletes all but the newest {@link #retain} snapshots, never the one the WAL's log starts after
-   * ({@code inUse}), then syncs the directory. Call only once the WAL's record of the newest is durable.
+   * Deletes snapshots older than {@code base}, the one the WAL's log starts after (its newest durable
+   * snapshot record), keeping the newest {@link #retain} - 1 of them beside it; then syncs the directory.
+   * Never deletes {@code base} or a newer file: a newer one is a snapshot from the leader being installed
+   * (its WAL record not yet durable), which may become the base at any moment.
    */
-  public void prune(SnapshotMetadata inUse) throws IOException {
-    List<String> names = new ArrayList<>();
+  public void prune(SnapshotMetadata base) throws IOException {
+    List<String> older = new ArrayList<>();
     for (String name : io.list(dir)) {
-      if (name.endsWith(SUFFIX)) {
-        names.add(name);
+      long index = SnapshotFile.indexInName(name);
+      if (index >= 0 && index < base.getIndex()) {
+        older.add(name);
       }
     }
-    names.sort((a, b) -> a.substring(17).compareTo(b.substring(17)));  // by index
-    String keep = fileName(inUse.getTerm(), inUse.getIndex());
+    older.sort(Comparator.comparingLong(SnapshotFile::indexInName));
     boolean deleted = false;
-    for (int i = 0; i < names.size() - retain; i++) {
-      if (!names.get(i).equals(keep)) {
-        io.delete(dir.resolve(names.get(i)));
-        deleted = true;
-      }
+    for (int i = 0; i < older.size() - (retain - 1); i++) {
+      io.delete(dir.resolve(older.get(i)));
+      deleted = true;
     }
     if (deleted) {
       io.syncDirectory(dir);

@@ -77,16 +77,53 @@ class SnapshotStoreTest {
   }
 
   @Test
-  void pruningKeepsTheNewestAndTheOneInUse() throws IOException {
-    SnapshotStore s = store();
+  void pruningKeepsTheBaseTheNewestOlderOnesAndEverythingNewer() throws IOException {
+    SnapshotStore s = store();  // retain 2: the base and one older
     SnapshotMetadata first = s.save(meta(10, 1), data(10, 1));
-    s.save(meta(20, 1), data(10, 2));
+    SnapshotMetadata second = s.save(meta(20, 1), data(10, 2));
     SnapshotMetadata third = s.save(meta(30, 1), data(10, 3));
     SnapshotMetadata fourth = s.save(meta(40, 2), data(10, 4));
-    s.prune(first);
-    assertEquals(java.util.List.of(first, third, fourth), s.list());
+    s.prune(second);
+    assertEquals(java.util.List.of(first, second, third, fourth), s.list(), "the base 20 keeps 10, and 30 and 40 are newer");
     s.prune(fourth);
     assertEquals(java.util.List.of(third, fourth), s.list());
+  }
+
+  /**
+   * The base is the WAL's newest durable snapshot record; a newer file is one being installed from the
+   * leader, or one a crash left before its record. Pruning by "the newest N" once deleted the one being
+   * installed when an even newer file was there, and it became the base a moment later (issue 12, bug 3).
+   */
+  @Test
+  void pruningNeverDeletesASnapshotNewerThanTheBase() throws IOException {
+    SnapshotStore s = new SnapshotStore(new NioFileIO(), dir, 1);
+    SnapshotMetadata base = s.save(meta(200, 2), data(10, 1));
+    SnapshotMetadata installing = s.save(meta(300, 3), data(10, 2));
+    SnapshotMetadata leftOver = s.save(meta(900, 3), data(10, 3));
+    s.prune(base);
+    assertEquals(java.util.List.of(base, installing, leftOver), s.list());
+    s.prune(installing);  // its record became durable: now it is the base
+    assertEquals(java.util.List.of(installing, leftOver), s.list());
+  }
+
+  /** Two streams of one snapshot (a retry while the first still runs) each write their own temporary file. */
+  @Test
+  void twoWritersOfTheSameSnapshotDoNotShareAFile() throws IOException {
+    byte[] d = data(5000, 7);
+    SnapshotMetadata announced = store().save(meta(10, 2), d);
+    Files.delete(dir.resolve(SnapshotStore.fileName(2, 10)));
+    SnapshotStore s = store();
+    try (SnapshotStore.Writer first = s.receive(announced); SnapshotStore.Writer second = s.receive(announced)) {
+      first.write(ByteBuffer.wrap(d, 0, 2500));
+      second.write(ByteBuffer.wrap(d, 0, 5000));
+      assertEquals(announced, second.finish());
+      first.write(ByteBuffer.wrap(d, 2500, 2500));
+      assertEquals(announced, first.finish());
+    }
+    assertArrayEquals(d, s.load(announced));
+    try (var files = Files.list(dir)) {
+      assertEquals(1, files.count(), "no temporary file is left");
+    }
   }
 
   @Test
