@@ -161,7 +161,7 @@ public final class Daemon implements AutoCloseable {
       RaftNode[] nodeRef = new RaftNode[1];
       this.loop = new TaskThread("raft-loop", TICK.toNanos(), () -> nodeRef[0].tick(), fatal);
       this.applyThread = new TaskThread("apply", 0, null, fatal);
-      this.node = new RaftNode(loop, proposals, () -> writerRef[0].outOfSpace());
+      this.node = new RaftNode(loop, proposals, () -> writerRef[0].outOfSpace(), new SecureRandom().nextLong());
       nodeRef[0] = node;
       this.walWriter = new WalWriter(wal, loop, node::writesDurable, fatal);
       writerRef[0] = walWriter;

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -42,7 +41,7 @@ public final class RaftNode implements Waiters {
   private WalWriter writer;
   private final Proposals proposals;
   private final Map<ByteString, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
-  private final AtomicLong readIds = new AtomicLong();
+  private final ReadContexts readContexts;
   /**
    * System.nanoTime() of the last message from each member, any kind. The core's check-quorum keeps only
    * a heard-this-timeout flag and may read no clock, so the time it takes for status is kept here.
@@ -87,8 +86,10 @@ public final class RaftNode implements Waiters {
     void configurationChanged(io.raftd.proto.Configuration before, io.raftd.proto.Configuration now);
   }
 
-  public RaftNode(TaskThread loop, Proposals proposals, BooleanSupplier outOfSpace) {
+  /** @param incarnation a random number drawn when this process starts: read contexts begin with it */
+  public RaftNode(TaskThread loop, Proposals proposals, BooleanSupplier outOfSpace, long incarnation) {
     this.loop = loop;
+    this.readContexts = new ReadContexts(incarnation);
     this.proposals = proposals;
     this.outOfSpace = outOfSpace;
   }
@@ -261,7 +262,7 @@ public final class RaftNode implements Waiters {
    * if the core has not answered within {@code timeout}.
    */
   public CompletableFuture<Long> readIndex(Duration timeout) {
-    ByteString context = ByteString.copyFromUtf8(Long.toString(readIds.incrementAndGet()));
+    ByteString context = readContexts.next();
     CompletableFuture<Long> f = new CompletableFuture<>();
     reads.put(context, f);
     // The core may answer long after the caller gave up (a leader cut off from its quorum fails its reads
