@@ -9,6 +9,7 @@ import io.raftd.walformat.FrameEncoder;
 import io.raftd.walformat.RecordType;
 import io.raftd.walformat.WalFormat;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -336,7 +337,11 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
         to = Math.min(compactTo, index.last());
         index.compactTo(to);
       }
-      deleteSegmentsBefore(to);
+      try {
+        deleteSegmentsBefore(to);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 
@@ -471,7 +476,7 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
    * Deletes the closed segments that hold nothing after the compaction {@link #compact} made visible. On
    * the writer's thread, which owns the segments; no reader can need them any more.
    */
-  public void deleteCompactedSegments() {
+  public void deleteCompactedSegments() throws IOException {
     checkUsable();
     long base;
     synchronized (index) {
@@ -481,24 +486,25 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   }
 
   /**
-   * Deletes the closed segments that hold nothing after {@code compacted} (the published compaction
-   * point), oldest first, followed by a directory fsync.
+   * Deletes the closed segments that hold nothing after {@code compacted} (the compaction made visible),
+   * oldest first, each followed by a directory fsync: whatever a crash keeps of the deletions, the segments
+   * left form one run, never a gap (a file system may persist a later unlink before an earlier one, and
+   * recovery reads a gap as damage). A failed deletion or directory fsync fails the log: what the directory
+   * holds is then unknown, and deleting later segments could leave a gap.
    */
-  private void deleteSegmentsBefore(long compacted) {
-    boolean deleted = false;
-    try {
-      while (segments.size() > 1 && segments.get(1).firstIndex <= compacted + 1) {
-        Segment s = segments.remove(0);
+  private void deleteSegmentsBefore(long compacted) throws IOException {
+    while (segments.size() > 1 && segments.get(1).firstIndex <= compacted + 1) {
+      Segment s = segments.get(0);
+      try {
         s.handle.close();
         io.delete(s.path);
-        deleted = true;
+        if (broken != BrokenStorage.SKIP_DIRECTORY_FSYNC) {
+          io.syncDirectory(dir);
+        }
+      } catch (IOException e) {
+        throw fail("deleting the compacted segment " + s.name() + " (and syncing its directory)", e);
       }
-      if (deleted && broken != BrokenStorage.SKIP_DIRECTORY_FSYNC) {
-        io.syncDirectory(dir);
-      }
-    } catch (IOException e) {
-      // A segment left behind is only replayed and compacted again: not worth stopping for.
-      LOG.warn("could not delete compacted WAL segments in {}: {}", dir, e.getMessage());
+      segments.remove(0);
     }
   }
 

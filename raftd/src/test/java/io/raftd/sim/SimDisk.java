@@ -163,7 +163,11 @@ final class SimDisk {
   /** The core has been told of a durable snapshot record: the log is compacted and the freed segments go. */
   void compact() {
     storage().compact();
-    storage().deleteCompactedSegments();
+    try {
+      storage().deleteCompactedSegments();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);  // the simulated file system fails no call
+    }
   }
 
   /** The newest staged write needs no sync (a commit-only hard state): it counts as durable already. */

@@ -16,8 +16,9 @@ import java.util.TreeMap;
  * forced; names (creations, renames, deletions) once their directory is synced. On {@link #crash}, each
  * file keeps its durable content plus, of each write since its last force, none, all, or a random subset
  * of the 512-byte sectors it touched (sector writes are atomic); an unforced truncation may or may not
- * survive; every name change since its directory's last sync is undone. Directories themselves are
- * durable once created. Owned by one thread.
+ * survive; each deletion since its directory's last sync survives or not, independently of the others (a
+ * file system may persist a later unlink before an earlier one); every other name change since then
+ * (creations, renames) is undone. Directories themselves are durable once created. Owned by one thread.
  */
 public final class SimFileSystem implements FileIO {
   static final int SECTOR = 512;
@@ -114,13 +115,22 @@ public final class SimFileSystem implements FileIO {
         undone++;
       }
     }
+    List<String> deletionsKept = new ArrayList<>();
     for (String n : durableNames.keySet()) {
       if (!names.containsKey(n)) {
-        undone++;
+        if (rnd.nextBoolean()) {
+          deletionsKept.add(n);
+        } else {
+          undone++;
+        }
       }
     }
     names.clear();
     names.putAll(durableNames);
+    for (String n : deletionsKept) {
+      names.remove(n);
+      durableNames.remove(n);
+    }
     int pending = 0;
     int full = 0;
     int partial = 0;

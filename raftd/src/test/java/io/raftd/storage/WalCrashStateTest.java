@@ -426,7 +426,7 @@ class WalCrashStateTest {
         if (coverage != null) {
           String op = io.crashedBefore() == null ? "end" : io.crashedBefore()
               .replaceAll("[0-9a-f]{16}-[0-9a-f]{16}\\.wal", "segment").replaceAll("[0-9a-f]{16}\\.tmp", "segment.tmp")
-              .replaceAll("[0-9a-f]{16}-[0-9a-f]{16}\\.snap", "snapshot").replaceAll(" [@0-9+]+$", "");
+              .replaceAll("[0-9a-f]{16}-[0-9a-f]{16}(\\.[0-9]+)?\\.snap", "snapshot").replaceAll(" [@0-9+]+$", "");
           coverage.add(run.phase + (run.inflightTruncates ? "(truncating)" : "") + ": " + op, out.writesPartlyKept());
         }
         String fail = recover(fs, run, rnd, (at + c) % 2 == 1);
