@@ -204,6 +204,22 @@ class DamageMatrixTest {
     assertRefused(d, "wal", "the WAL is missing");
   }
 
+  /** Amnesia: the identity and cluster record remain, the wal directory is gone. Never a voter with term 0. */
+  @Test
+  void deletingTheWalDirectoryIsAMissingWal() throws IOException {
+    Path d = copy("no-wal-dir");
+    for (Path p : segments(d)) {
+      Files.delete(p);
+    }
+    try (var rest = Files.list(d.resolve("wal"))) {
+      for (Path p : rest.toList()) {
+        Files.delete(p);
+      }
+    }
+    Files.delete(d.resolve("wal"));
+    assertRefused(d, "wal", "the WAL is missing");
+  }
+
   @Test
   void truncatingTheNewestSegmentAtItsLastFrameLosesAnAcknowledgedBatch() throws IOException {
     Path d = copy("frame-cut");
