@@ -36,6 +36,8 @@ public final class Counters {
   long campaignsBarred;
   long droppedBeyondMaxTerm;
   long timeoutNowIgnored;
+  long transfersAfterPromotion;
+  long transfersNeverPromoted;
 
   /** Elections this member started (pre-vote or real). */
   public long campaigns() {
@@ -73,6 +75,16 @@ public final class Counters {
   /** TimeoutNow messages not from the leader this member follows in its term: no election started. */
   public long timeoutNowIgnored() {
     return timeoutNowIgnored;
+  }
+
+  /** Hand-overs (TimeoutNow) that arrived before this member's promotion applied, and campaigned once it did. */
+  public long transfersAfterPromotion() {
+    return transfersAfterPromotion;
+  }
+
+  /** Hand-overs that arrived before this member's promotion applied and expired waiting for it. */
+  public long transfersNeverPromoted() {
+    return transfersNeverPromoted;
   }
 
   /** Lower-term AppendEntries or heartbeats answered with this member's term, to free a stuck node. */

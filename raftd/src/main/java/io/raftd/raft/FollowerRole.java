@@ -22,6 +22,7 @@ final class FollowerRole implements RoleBehaviour {
   @Override
   public void tick() {
     r.electionElapsed++;
+    r.tickTransferWait();
     if (r.promotable() && r.pastElectionTimeout()) {
       r.electionElapsed = 0;
       r.campaign(false);
@@ -41,8 +42,8 @@ final class FollowerRole implements RoleBehaviour {
       handleInstallSnapshot(m);
     } else if (m.hasTimeoutNow() && m.getFrom() == r.leader) {
       // Thesis §3.10: the leader hands over; campaign at once, with the flag that lets voters
-      // waive their lease.
-      r.campaign(true);
+      // waive their lease (or as soon as this member's promotion takes effect).
+      r.leaderHandsOver();
     } else if (m.hasTimeoutNow()) {
       // Only the leader we follow in our term may start an election out of turn: from anyone else it
       // would be a way to force elections on a healthy cluster.

@@ -65,6 +65,14 @@ final class Raft {
   Ready.LeadershipLost leadershipLost;
   /** This member campaigns because its leader handed over (TimeoutNow). */
   private boolean campaignByTransfer;
+  /**
+   * Ticks left in which this member, asked by its leader to take over (TimeoutNow) before it applied the
+   * configuration that makes it a voter, campaigns as soon as that configuration applies; 0: not asked.
+   * The leader has committed the promotion (it hands over only to its voters) and waits an election
+   * timeout for the transfer, so the wait here is half of one: after that a late campaign would only
+   * disrupt a leader that gave up.
+   */
+  private int transferAwaitingPromotion;
   /** The newest snapshot the host reported durable or this member installed. */
   long snapshotIndex;
   /** Every member id seen in any configuration, applied or only in the log: messages from others are dropped. */
@@ -140,6 +148,11 @@ final class Raft {
   void applyConfiguration(Configuration c) {
     tracker.setConfiguration(c, log.lastIndex());
     knownMembers.addAll(ConfChanges.members(c));
+    if (transferAwaitingPromotion > 0 && role == Role.FOLLOWER && promotable()) {
+      transferAwaitingPromotion = 0;
+      counters.transfersAfterPromotion++;
+      campaign(true);
+    }
     if ((role == Role.CANDIDATE || role == Role.PRE_CANDIDATE) && !promotable()) {
       becomeFollower(term, 0);  // no longer a voter: its election must not make it leader
     }
@@ -218,6 +231,7 @@ final class Raft {
     leader = 0;
     electionElapsed = 0;
     heartbeatElapsed = 0;
+    transferAwaitingPromotion = 0;
     resetRandomizedElectionTimeout();
     tracker.resetVotes();
   }
@@ -228,6 +242,25 @@ final class Raft {
 
   boolean pastElectionTimeout() {
     return electionElapsed >= randomizedElectionTimeout;
+  }
+
+  /**
+   * The leader this member follows hands over to it (TimeoutNow). Before the configuration that makes it a
+   * voter has applied here it cannot campaign yet: it does as soon as that applies, if that is soon.
+   */
+  void leaderHandsOver() {
+    if (promotable()) {
+      campaign(true);
+    } else {
+      transferAwaitingPromotion = Math.max(1, cfg.electionTicks / 2);
+    }
+  }
+
+  /** A tick of a follower: an unanswered hand-over request expires (see {@link #transferAwaitingPromotion}). */
+  void tickTransferWait() {
+    if (transferAwaitingPromotion > 0 && --transferAwaitingPromotion == 0) {
+      counters.transfersNeverPromoted++;
+    }
   }
 
   /** A member that may start elections: a voter of the current configuration. */

@@ -362,6 +362,44 @@ class MembershipRuleTest {
     assertEquals(2, m.getAppendEntries().getEntries(0).getIndex());
   }
 
+  /**
+   * A leader hands over to a learner it has promoted once the learner holds the whole log; the learner may
+   * not yet know that the promotion committed, and a configuration takes effect only when it has. It once
+   * ignored the TimeoutNow (it could not campaign yet), so the transfer timed out for nothing (issue 12).
+   * Now it campaigns as soon as the promotion takes effect, within half an election timeout, and not after.
+   */
+  @Test
+  void aHandOverThatArrivesBeforeThePromotionTakesEffectStartsTheElectionOnceItDoes() {
+    Node n = learnerHoldingItsPromotion();
+    n.raw.step(timeoutNow(1, 4, 1));
+    assertTrue(voteRequestsTo(n.drain()).isEmpty(), "a learner campaigned");
+    List<RaftMessage> sent = n.deliver(heartbeat(1, 4, 1, 1));  // the promotion committed: it takes effect
+    assertEquals(ids(1, 2, 3), voteRequestsTo(sent), sent.toString());
+    assertTrue(sent.stream().filter(RaftMessage::hasRequestVote).allMatch(m -> m.getRequestVote().getTransfer()),
+        "the election was not the hand-over's");
+    assertEquals(1, n.raw.counters().transfersAfterPromotion());
+  }
+
+  @Test
+  void aHandOverWhosePromotionTakesEffectTooLateStartsNoElection() {
+    Node n = learnerHoldingItsPromotion();
+    n.raw.step(timeoutNow(1, 4, 1));
+    n.tick(config(4).build().electionTicks / 2);  // the leader gives up on the transfer meanwhile
+    assertTrue(voteRequestsTo(n.deliver(heartbeat(1, 4, 1, 1))).isEmpty(),
+        "a hand-over the leader gave up on started an election");
+    assertTrue(n.raw.configuration().getVotersList().contains(4L), "the promotion did not take effect");
+    assertEquals(1, n.raw.counters().transfersNeverPromoted());
+  }
+
+  /** Learner 4 of leader 1 (term 1) holds the entry that promotes it, not yet known to be committed. */
+  private static Node learnerHoldingItsPromotion() {
+    Node n = member(config(4), WITH_LEARNER);
+    n.deliver(append(1, 4, 1, 0, 0, 0, List.of(configEntry(1, 1, voters().toBuilder().addVoters(4).build()))));
+    assertEquals(1, n.lastIndex());
+    assertEquals(0, n.status().commit());
+    return n;
+  }
+
   @Test
   void learnerNeverCampaigns() {
     Node n = member(config(4), WITH_LEARNER);
