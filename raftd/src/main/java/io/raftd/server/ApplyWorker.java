@@ -146,6 +146,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
       appliedTerm = snapshot.getTerm();
       appliedIndex = applied;
       configuration = snapshot.getConfiguration();
+      proposals.snapshotInstalled(applied);
       lastSnapshotIndex = Math.max(lastSnapshotIndex, applied);
       LOG.info("installed snapshot {} of term {} ({} bytes) from the leader: the state machine now stands at index {}",
           snapshot.getIndex(), snapshot.getTerm(), snapshot.getSize(), applied);

@@ -62,6 +62,21 @@ public final class Proposals {
     });
   }
 
+  /**
+   * Apply thread: a snapshot up to {@code index} replaced the state machine, so the entries up to there
+   * will never be applied here one by one. A proposal among them may be in the snapshot or may have been
+   * overwritten: its outcome is unknown here (a session's retry learns it).
+   */
+  public void snapshotInstalled(long index) {
+    waiting.forEach((at, w) -> {
+      if (at <= index && waiting.remove(at, w)) {
+        w.future().completeExceptionally(new Failure(io.raftd.proto.ErrorCode.UNKNOWN_OUTCOME,
+            "a snapshot from the leader replaced this member's state before the write applied here: it may or may"
+                + " not have applied"));
+      }
+    });
+  }
+
   /** Stopping: every proposal still waiting has an unknown outcome. */
   public void failAll(String why) {
     waiting.forEach((index, w) -> w.future().completeExceptionally(
