@@ -30,9 +30,14 @@ import java.io.InputStream;
  *   <li>{@code plain} is applied as is, outside any session: a retry applies it again.
  * </ul>
  *
- * <p><b>Time</b> comes only from the log: log time is the largest {@code stamp_ms} applied so far (the
- * leader's clock when it proposed), and before each entry is carried out every session whose last activity
- * plus its timeout is before log time expires. Every replica therefore expires a session at the same index.
+ * <p><b>Time</b> comes only from the log: each entry carries {@code stamp_ms}, its leader's clock when it
+ * proposed. Log time advances by how far a stamp is ahead of the largest earlier stamp of the same term
+ * (for a term's first stamp: of log time), never back and at most {@link #MAX_STEP_MS} per entry; before
+ * each entry is carried out every session whose last activity plus its timeout is before log time expires.
+ * Every replica therefore expires a session at the same index. Steps rather than stamps count so that one
+ * leader's clock far ahead cannot expire every session at once and then stop expiry until the others'
+ * clocks catch up: it adds at most one step, then its own clock's progress, and a leader whose clock is
+ * behind adds its own progress from the start.
  *
  * <p><b>Replays</b>: the index of the last entry applied is part of the state and of every snapshot, and an
  * entry at or below it is ignored, so an entry is applied once even if a restart hands it over again.
@@ -43,11 +48,19 @@ import java.io.InputStream;
 public final class SessionLayer {
   /** The default bound on responses a session keeps (and so on commands it may have in flight). */
   public static final int DEFAULT_MAX_RESPONSES_PER_SESSION = 1024;
+  /**
+   * The most log time advances per entry: more than the gap between keep-alives of a session timing out
+   * after 90 s (they come every third of it), so with such sessions log time keeps pace with the clocks.
+   */
+  public static final long MAX_STEP_MS = 30_000;
 
   private final StateMachine machine;
   private final int maxResponsesPerSession;
   private Sessions sessions = new Sessions();
   private long logTimeMs;
+  /** The term of the newest stamped entry applied, and the largest stamp of that term. */
+  private long stampTerm;
+  private long stampMaxMs;
   /** Written after the machine publishes the entry's state, so a reader that sees n queries a state >= n. */
   private volatile long lastApplied;
 
@@ -94,8 +107,7 @@ public final class SessionLayer {
     if (index <= lastApplied) {
       return replayed(command);
     }
-    // A stamp above Long.MAX_VALUE (a uint64 no clock produces) reads as negative here and is ignored.
-    logTimeMs = Math.max(logTimeMs, command.getStampMs());
+    advanceLogTime(term, command.getStampMs());
     sessions.expire(logTimeMs);
     CommandResult result = switch (command.getBodyCase()) {
       case OPEN_SESSION -> open(index, command.getOpenSession().getTimeoutMs());
@@ -130,6 +142,8 @@ public final class SessionLayer {
     SessionsSnapshot table = SessionsSnapshot.newBuilder()
         .setLastApplied(lastApplied)
         .setLogTimeMs(logTimeMs)
+        .setStampTerm(stampTerm)
+        .setStampMaxMs(stampMaxMs)
         .addAllSessions(sessions.toProto())
         .build();
     Snapshot machineSnapshot = machine.snapshot();
@@ -154,7 +168,23 @@ public final class SessionLayer {
     machine.restore(in);
     sessions = Sessions.fromProto(table.getSessionsList());
     logTimeMs = table.getLogTimeMs();
+    stampTerm = table.getStampTerm();
+    stampMaxMs = table.getStampMaxMs();
     lastApplied = table.getLastApplied();
+  }
+
+  private void advanceLogTime(long term, long stampMs) {
+    if (stampMs < 0) {
+      return;  // above Long.MAX_VALUE: a uint64 no clock produces
+    }
+    if (stampTerm == 0) {
+      logTimeMs = Math.max(logTimeMs, stampMs);  // the first stamp ever (or since a snapshot of an older format)
+    } else {
+      long from = term == stampTerm ? stampMaxMs : logTimeMs;
+      logTimeMs += Math.min(Math.max(0, stampMs - from), MAX_STEP_MS);
+    }
+    stampMaxMs = term == stampTerm ? Math.max(stampMaxMs, stampMs) : stampMs;
+    stampTerm = term;
   }
 
   private CommandResult open(long index, long timeoutMs) {

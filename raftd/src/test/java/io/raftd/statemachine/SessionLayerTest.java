@@ -138,6 +138,35 @@ class SessionLayerTest {
     assertEquals(4, machine.applies);
   }
 
+  /**
+   * Log time was the largest stamp: one leader whose clock was a year ahead expired every session at once,
+   * and log time then stood still for a year under leaders with right clocks (issue 12). Now a term's
+   * first stamp moves log time at most {@link SessionLayer#MAX_STEP_MS}, and each leader's own progress
+   * counts from there.
+   */
+  @Test
+  void aLeaderWhoseClockIsFarAheadNeitherExpiresEverySessionNorStopsExpiry() {
+    long now = 1_000_000;
+    long idle = layer.apply(++index, 1, open(now, 60_000)).getSession();
+    long busy = layer.apply(++index, 1, open(now, 60_000)).getSession();
+    long yearAhead = now + 365L * 24 * 3600 * 1000;
+    layer.apply(++index, 2, plain(yearAhead, put("a", "1")));  // term 2's leader: its clock is a year ahead
+    assertEquals(now + SessionLayer.MAX_STEP_MS, table(layer).getLogTimeMs());
+    assertEquals(List.of(idle, busy), sessionIds(layer), "a clock far ahead expired the sessions");
+    layer.apply(++index, 2, keepAlive(yearAhead + 10_000, busy, 0));  // its own clock moves on 10 s
+
+    // Term 3's leader has a right clock, behind log time: it adds only its own progress, which expires
+    // the idle session once 60 s of it have passed, and keeps the busy one that keeps alive.
+    long t = now + 1_000;
+    layer.apply(++index, 3, keepAlive(t, busy, 0));
+    for (int i = 0; i < 12; i++) {
+      t += 10_000;
+      layer.apply(++index, 3, keepAlive(t, busy, 0));
+    }
+    assertEquals(List.of(busy), sessionIds(layer), "expiry stopped after the leader whose clock was ahead");
+    assertEquals(now + SessionLayer.MAX_STEP_MS + 10_000 + 120_000, table(layer).getLogTimeMs());
+  }
+
   @Test
   void aSessionExpiresWhenLogTimePassesItsLastActivityPlusTimeout() {
     long s = apply(open(1_000, 500)).getSession();
