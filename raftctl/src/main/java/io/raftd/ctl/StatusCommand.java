@@ -117,7 +117,9 @@ final class StatusCommand extends CtlCommand {
       Long lag = isLeader ? Long.valueOf(0) : p != null ? p.getLag() : null;
       Long contact = isLeader || p == null ? null : p.getLastContactMs();
       String health;
-      if (!s.hasLeader()) {
+      if (s.getDiskFull()) {
+        health = "disk full";
+      } else if (!s.hasLeader()) {
         health = "no leader";
       } else if (isLeader) {
         health = "healthy";

@@ -86,7 +86,7 @@ public final class Daemon implements AutoCloseable {
   private final AdminServer admin;
   private final long startedAt = System.currentTimeMillis();
 
-  private Daemon(RaftdConfig config, Fatal fatal) throws IOException, StartupException, InterruptedException {
+  private Daemon(RaftdConfig config, Fatal fatal, FileIO io) throws IOException, StartupException, InterruptedException {
     this.config = config;
     Path dataDir = config.dataDir();
     StartupCheck.access(config);  // before anything is made there: else a refusal would name only the path
@@ -105,7 +105,6 @@ public final class Daemon implements AutoCloseable {
         UnfinishedFirstStart.clear(dataDir);
       }
       FileDescriptorBudget.check(config);  // before any port opens: connections must not take the WAL's files
-      FileIO io = new NioFileIO();
       // A new member's id is written only once its start can no longer fail (below), with its cluster record.
       this.identity = stored != null ? stored : newIdentity(config.name());
       SnapshotStore snapshots = new SnapshotStore(io, dataDir.resolve("snap"), config.snapshot().retain());
@@ -348,7 +347,16 @@ public final class Daemon implements AutoCloseable {
 
   /** Starts a member; the caller has checked the config and the data directory. */
   public static Daemon start(RaftdConfig config, Fatal fatal) throws IOException, StartupException, InterruptedException {
-    return new Daemon(config, fatal);
+    return new Daemon(config, fatal, new NioFileIO());
+  }
+
+  /**
+   * Starts a member whose WAL and snapshots go through {@code io}: the file system seam, for tests that
+   * need a disk that fills up or fails.
+   */
+  public static Daemon start(RaftdConfig config, Fatal fatal, FileIO io)
+      throws IOException, StartupException, InterruptedException {
+    return new Daemon(config, fatal, io);
   }
 
   /** A new member's identity, in memory until its first start succeeds. */

@@ -65,7 +65,8 @@ final class StatusReporter implements AdminService.StatusSource {
         .setVoteBarrierIndex(s.voteBarrierIndex())
         .setClusterId(daemon.cluster().getClusterId())
         .setMaxEntryBytes(daemon.config().raft().maxEntryBytes())
-        .setMaxFrameBytes(daemon.config().transport().maxFrameBytes());
+        .setMaxFrameBytes(daemon.config().transport().maxFrameBytes())
+        .setDiskFull(daemon.walWriter().outOfSpace());
     if (s.leader() != 0) {
       b.setLeader(members.byId(s.leader()));
     }

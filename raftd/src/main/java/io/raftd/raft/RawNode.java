@@ -135,6 +135,11 @@ public final class RawNode {
     }
   }
 
+  /** The minimum election timeout, in ticks. */
+  public int electionTicks() {
+    return raft.cfg.electionTicks;
+  }
+
   /**
    * Starts an election now (with pre-vote, if configured), as if the election timer had fired; not while
    * a vote barrier holds ({@link Config#voteBarrierIndex}).

@@ -20,6 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One member at run time: the RaftLoop thread owning the {@link RawNode} and running the foundation's
@@ -28,6 +30,8 @@ import java.util.function.Function;
  * posting to the RaftLoop through the methods here, which are thread-safe and answer with futures.
  */
 public final class RaftNode implements Waiters {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+
   /** Sends Raft messages to peers: the peer transport (snapshots on their own connection). */
   public interface PeerLink {
     void send(RaftMessage m);
@@ -42,6 +46,8 @@ public final class RaftNode implements Waiters {
   private final Proposals proposals;
   private final Map<ByteString, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
   private final ReadContexts readContexts;
+  /** RaftLoop: ticks since this leader, its disk full, last tried to hand over; -1 when it is not trying. */
+  private int ticksSinceSpaceHandOver = -1;
   /**
    * System.nanoTime() of the last message from each member, any kind. The core's check-quorum keeps only
    * a heard-this-timeout flag and may read no clock, so the time it takes for status is kept here.
@@ -124,12 +130,32 @@ public final class RaftNode implements Waiters {
   /** RaftLoop: one tick of logical time. */
   public void tick() {
     node.tick();
+    handOverIfDiskFull();
     afterInput();
     if (contact != null) {
       // Once a tick, not after every input: silence is measured in election timeouts, and the check
       // should cost the write path nothing.
       contact.check(status, configuration, lastHeard, System.nanoTime());
     }
+  }
+
+  /**
+   * A leader whose disk is full takes no writes, and the cluster with it, while a voter with space could
+   * lead: it hands leadership to the most up-to-date voter, trying again every two election timeouts (a
+   * transfer gives up after one) for as long as it leads and the disk stays full.
+   */
+  private void handOverIfDiskFull() {
+    if (node.status().role() != io.raftd.raft.Role.LEADER || !outOfSpace.getAsBoolean()) {
+      ticksSinceSpaceHandOver = -1;
+      return;
+    }
+    if (ticksSinceSpaceHandOver >= 0 && ++ticksSinceSpaceHandOver < 2 * node.electionTicks()) {
+      return;
+    }
+    ticksSinceSpaceHandOver = 0;
+    TransferOutcome outcome = node.transferLeadership(0);
+    LOG.warn("the disk is full: this leader takes no writes, so it hands leadership to the most up-to-date voter ({})",
+        outcome == TransferOutcome.STARTED ? "under way" : outcome);
   }
 
   private void afterInput() {
@@ -223,7 +249,9 @@ public final class RaftNode implements Waiters {
   public CompletableFuture<Proposals.Outcome> propose(LogCommand.Builder command) {
     CompletableFuture<Proposals.Outcome> result = new CompletableFuture<>();
     loop.post(() -> {
-      if (outOfSpace.getAsBoolean()) {
+      // Only a leader refuses for space: a follower's refusal would be taken as the cluster's, and the
+      // client must be redirected to the leader instead.
+      if (outOfSpace.getAsBoolean() && node.status().role() == io.raftd.raft.Role.LEADER) {
         result.completeExceptionally(new Proposals.Failure(ErrorCode.NO_SPACE, "the leader's disk is full"));
         return;
       }

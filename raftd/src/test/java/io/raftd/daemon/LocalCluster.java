@@ -4,6 +4,8 @@ import io.raftd.config.ConfigLoader;
 import io.raftd.config.RaftdConfig;
 import io.raftd.raft.Role;
 import io.raftd.server.Fatal;
+import io.raftd.storage.FileIO;
+import io.raftd.storage.NioFileIO;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -40,6 +42,8 @@ public final class LocalCluster implements AutoCloseable {
   public final List<String> adminAddresses = new ArrayList<>();
   public final List<Integer> peerPorts = new ArrayList<>();
   public final List<Path> dataDirs = new ArrayList<>();
+  /** Each member's file system (the real one unless a test puts a faulty one in before starting it). */
+  public final List<FileIO> fileSystems = new ArrayList<>();
   public final List<Throwable> fatal = new CopyOnWriteArrayList<>();
   public final Fatal recordFatal = (component, cause) -> fatal.add(new IllegalStateException(component + " failed", cause));
 
@@ -75,6 +79,7 @@ public final class LocalCluster implements AutoCloseable {
           """, i + 1, root.resolve("n" + (i + 1)), ports[2 * i], ports[2 * i + 1], metricsPorts[i], extraToml, token,
           members));
       daemons.add(null);
+      fileSystems.add(new NioFileIO());
     }
   }
 
@@ -97,7 +102,7 @@ public final class LocalCluster implements AutoCloseable {
         RaftdConfig c = config(i);
         int at = i;
         done.submit(() -> {
-          started[at] = Daemon.start(c, recordFatal);
+          started[at] = Daemon.start(c, recordFatal, fileSystems.get(at));
           return at;
         });
       }
@@ -126,7 +131,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public void start(int i) throws Exception {
-    daemons.set(i, Daemon.start(config(i), recordFatal));
+    daemons.set(i, Daemon.start(config(i), recordFatal, fileSystems.get(i)));
   }
 
   /** The running member that leads, once one does and every other running member agrees (polls up to 60 s). */

@@ -12,10 +12,16 @@ import java.util.List;
 public final class FaultyFileIO implements FileIO {
   private final FileIO real = new NioFileIO();
   boolean failForce;
-  boolean diskFull;
+  volatile boolean diskFull;
   int forcesFailed;
   int writesRefused;
   private volatile Path deniedOpen;
+
+  /** From now on the disk is full (or has space again): preallocating a new segment fails. */
+  public FaultyFileIO fillDisk(boolean full) {
+    diskFull = full;
+    return this;
+  }
 
   /** Opens of {@code file} fail with permission denied from now on. */
   public FaultyFileIO denyOpen(Path file) {
