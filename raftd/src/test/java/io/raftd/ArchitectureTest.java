@@ -17,7 +17,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
-import io.raftd.node.ReadyProcessor;
+import io.raftd.driver.ReadyProcessor;
 import io.raftd.proto.Entry;
 import io.raftd.raft.RaftLogger;
 import io.raftd.raft.RawNode;
@@ -48,7 +48,7 @@ import org.junit.jupiter.api.TestFactory;
  * The dependency rules of ARCHITECTURE.md ("Dependency rules"), checked on the production classes so they
  * cannot rot. The core ({@code io.raftd.raft..}) is a pure, deterministic state machine: no I/O, threads,
  * clocks, unseeded randomness, logging frameworks, Netty, or {@code io.raftd} package other than
- * {@code io.raftd.proto}. The driver ({@code io.raftd.node}) uses storage and transport only through
+ * {@code io.raftd.proto}. The driver ({@code io.raftd.driver}) uses storage and transport only through
  * interfaces: no Netty, no {@code FileChannel}.
  *
  * <p>Each rule is a factory over the classes it constrains, so that {@link #everyRuleBites()} can run the
@@ -65,7 +65,7 @@ class ArchitectureTest {
   static final DescribedPredicate<JavaClass> CORE =
       resideInAPackage("io.raftd.raft..").as("classes of the core (io.raftd.raft..)");
   static final DescribedPredicate<JavaClass> DRIVER =
-      resideInAPackage("io.raftd.node..").as("classes of the driver (io.raftd.node..)");
+      resideInAPackage("io.raftd.driver..").as("classes of the driver (io.raftd.driver..)");
 
   // ---- The rules -------------------------------------------------------------------------------------
 
@@ -227,7 +227,7 @@ class ArchitectureTest {
         new Canary(ArchitectureTest::coreUsesNoLoggingFrameworkOrNetty, UsesNetty.class,
             "io.netty.buffer.Unpooled"),
         new Canary(ArchitectureTest::coreUsesNoOtherRaftdPackage, UsesTheDriver.class,
-            "io.raftd.node.ReadyProcessor"),
+            "io.raftd.driver.ReadyProcessor"),
         new Canary(ArchitectureTest::driverUsesNoNettyOrFileChannel, OpensAFileChannel.class,
             "java.nio.channels.FileChannel"),
         new Canary(ArchitectureTest::driverUsesNoNettyOrFileChannel, UsesNetty.class, "io.netty.buffer.Unpooled"))

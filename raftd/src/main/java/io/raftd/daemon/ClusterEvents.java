@@ -3,7 +3,7 @@ package io.raftd.daemon;
 import io.raftd.proto.Configuration;
 import io.raftd.raft.Role;
 import io.raftd.raft.Status;
-import io.raftd.server.RaftNode;
+import io.raftd.host.RaftNode;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;

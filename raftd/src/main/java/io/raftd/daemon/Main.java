@@ -3,7 +3,7 @@ package io.raftd.daemon;
 import io.raftd.config.ConfigException;
 import io.raftd.config.ConfigLoader;
 import io.raftd.config.RaftdConfig;
-import io.raftd.server.Fatal;
+import io.raftd.host.Fatal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -10,7 +10,7 @@ import io.raftd.proto.ProbeRequest;
 import io.raftd.proto.StatusProbe;
 import io.raftd.raft.Role;
 import io.raftd.raft.Status;
-import io.raftd.server.AdminService;
+import io.raftd.host.AdminService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * contract the host keeps). Time enters only through {@link #tick()}; randomness only through
  * {@link Config#seed}. Not thread-safe: one thread owns a RawNode and calls every method.
  *
- * <p>Typical use, as {@code io.raftd.node.ReadyProcessor} does it: feed inputs; while
+ * <p>Typical use, as {@code io.raftd.driver.ReadyProcessor} does it: feed inputs; while
  * {@link #hasReady()}, take {@link #ready()}, call {@link #advance} and carry the Ready out, reporting
  * durable writes through {@link #onPersisted} and applied entries through {@link #onApplied}.
  */

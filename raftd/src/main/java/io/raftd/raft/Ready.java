@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Everything the host must do after one or more inputs to a {@link RawNode}: the core's only output.
  * Obtain it with {@link RawNode#ready()}, hand it to the host at once with {@link RawNode#advance}, then
- * carry it out. The <b>Ready contract</b>, which the host ({@code io.raftd.node.ReadyProcessor}) keeps:
+ * carry it out. The <b>Ready contract</b>, which the host ({@code io.raftd.driver.ReadyProcessor}) keeps:
  * <ol>
  *   <li><b>Order.</b> {@link #snapshot}, {@link #hardState} and {@link #entries} are persisted in Ready
  *       order: a Ready's writes become durable after, never before, those of every earlier Ready. A

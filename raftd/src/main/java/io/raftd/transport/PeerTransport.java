@@ -17,7 +17,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
-import io.raftd.node.Transport;
+import io.raftd.driver.Transport;
 import io.raftd.proto.Hello;
 import io.raftd.proto.ProbeReply;
 import io.raftd.proto.ProbeRequest;

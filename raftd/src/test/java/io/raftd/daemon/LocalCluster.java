@@ -3,7 +3,7 @@ package io.raftd.daemon;
 import io.raftd.config.ConfigLoader;
 import io.raftd.config.RaftdConfig;
 import io.raftd.raft.Role;
-import io.raftd.server.Fatal;
+import io.raftd.host.Fatal;
 import io.raftd.storage.FileIO;
 import io.raftd.storage.NioFileIO;
 import java.io.IOException;

@@ -24,7 +24,7 @@ import io.raftd.config.RaftdConfig;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
 import io.raftd.proto.StatusRequest;
-import io.raftd.server.Fatal;
+import io.raftd.host.Fatal;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

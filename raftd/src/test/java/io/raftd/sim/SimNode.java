@@ -1,11 +1,11 @@
 package io.raftd.sim;
 
 import com.google.protobuf.ByteString;
-import io.raftd.node.Applier;
-import io.raftd.node.LogWriter;
-import io.raftd.node.ReadyProcessor;
-import io.raftd.node.Transport;
-import io.raftd.node.Waiters;
+import io.raftd.driver.Applier;
+import io.raftd.driver.LogWriter;
+import io.raftd.driver.ReadyProcessor;
+import io.raftd.driver.Transport;
+import io.raftd.driver.Waiters;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.RaftMessage;

@@ -1,4 +1,4 @@
-package io.raftd.server;
+package io.raftd.host;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;

@@ -1,4 +1,4 @@
-package io.raftd.node;
+package io.raftd.driver;
 
 import io.raftd.proto.Entry;
 import io.raftd.proto.SnapshotMetadata;

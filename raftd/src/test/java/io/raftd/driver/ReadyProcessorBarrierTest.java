@@ -1,4 +1,4 @@
-package io.raftd.node;
+package io.raftd.driver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.raftd.server;
+package io.raftd.host;
 
 import io.raftd.proto.Configuration;
 import io.raftd.raft.Role;

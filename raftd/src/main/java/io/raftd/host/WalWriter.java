@@ -1,6 +1,6 @@
-package io.raftd.server;
+package io.raftd.host;
 
-import io.raftd.node.LogWriter;
+import io.raftd.driver.LogWriter;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;

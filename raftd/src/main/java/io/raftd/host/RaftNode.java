@@ -1,9 +1,9 @@
-package io.raftd.server;
+package io.raftd.host;
 
 import com.google.protobuf.ByteString;
-import io.raftd.node.ReadyProcessor;
-import io.raftd.node.Transport;
-import io.raftd.node.Waiters;
+import io.raftd.driver.ReadyProcessor;
+import io.raftd.driver.Transport;
+import io.raftd.driver.Waiters;
 import io.raftd.proto.ErrorCode;
 import io.raftd.proto.LogCommand;
 import io.raftd.proto.RaftMessage;

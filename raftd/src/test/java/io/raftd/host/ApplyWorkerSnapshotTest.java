@@ -1,4 +1,4 @@
-package io.raftd.server;
+package io.raftd.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,4 +1,4 @@
-package io.raftd.server;
+package io.raftd.host;
 
 import java.util.ArrayList;
 import java.util.List;

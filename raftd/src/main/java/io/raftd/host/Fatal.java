@@ -1,4 +1,4 @@
-package io.raftd.server;
+package io.raftd.host;
 
 /**
  * What happens when a thread the node cannot run without (RaftLoop, WAL writer, apply thread, snapshot

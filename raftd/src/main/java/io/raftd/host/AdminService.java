@@ -1,4 +1,4 @@
-package io.raftd.server;
+package io.raftd.host;
 
 import com.google.protobuf.ByteString;
 import io.raftd.proto.AdminRequest;

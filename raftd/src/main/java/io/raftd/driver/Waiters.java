@@ -1,4 +1,4 @@
-package io.raftd.node;
+package io.raftd.driver;
 
 import com.google.protobuf.ByteString;
 import io.raftd.raft.Ready;

@@ -1,4 +1,4 @@
-package io.raftd.server;
+package io.raftd.host;
 
 import io.raftd.proto.CommandResult;
 import io.raftd.proto.Entry;

@@ -1,6 +1,6 @@
-package io.raftd.server;
+package io.raftd.host;
 
-import io.raftd.node.Applier;
+import io.raftd.driver.Applier;
 import io.raftd.proto.CommandResult;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
