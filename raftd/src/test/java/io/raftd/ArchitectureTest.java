@@ -18,6 +18,9 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import io.raftd.driver.ReadyProcessor;
+import io.raftd.host.RaftNode;
+import io.raftd.host.ReadPool;
+import io.raftd.host.ThreadRuntime;
 import io.raftd.proto.Entry;
 import io.raftd.raft.RaftLogger;
 import io.raftd.raft.RawNode;
@@ -36,9 +39,13 @@ import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -66,6 +73,14 @@ class ArchitectureTest {
       resideInAPackage("io.raftd.raft..").as("classes of the core (io.raftd.raft..)");
   static final DescribedPredicate<JavaClass> DRIVER =
       resideInAPackage("io.raftd.driver..").as("classes of the driver (io.raftd.driver..)");
+  /**
+   * The threaded host, but for the production runtime itself and the read pool (a pool of threads until the
+   * host simulator gives it a lane of its own).
+   */
+  static final DescribedPredicate<JavaClass> HOST = resideInAPackage("io.raftd.host..")
+      .and(not(belongToAnyOf(ThreadRuntime.class, ReadPool.class)))
+      .and(not(JavaClass.Predicates.simpleName("ThreadLane")))
+      .as("classes of the host (io.raftd.host..) but ThreadRuntime, ThreadLane and ReadPool");
 
   // ---- The rules -------------------------------------------------------------------------------------
 
@@ -135,6 +150,18 @@ class ArchitectureTest {
         .because("the driver uses storage and transport only through their interfaces");
   }
 
+  /** The host reads clocks and runs tasks only through its HostRuntime, which the host simulator replaces. */
+  static ArchRule hostUsesOnlyTheRuntimesClocksAndThreads(DescribedPredicate<? super JavaClass> host) {
+    return noClasses().that(host)
+        .should().callMethod(System.class, "nanoTime")
+        .orShould().callMethod(System.class, "currentTimeMillis")
+        .orShould().callMethod(Thread.class, "sleep", long.class)
+        .orShould().callMethod(CompletableFuture.class, "orTimeout", long.class, TimeUnit.class)
+        .orShould().dependOnClassesThat(assignableTo(Thread.class).as("are Threads"))
+        .orShould().dependOnClassesThat(belongToAnyOf(Executors.class, ExecutorService.class))
+        .because("the host's time and threads come from its HostRuntime, so the host simulator can replay them");
+  }
+
   // ---- The rules, on the production classes -----------------------------------------------------------
 
   @Test
@@ -178,6 +205,12 @@ class ArchitectureTest {
   @Test
   void driverUsesNoNettyOrFileChannel() {
     driverUsesNoNettyOrFileChannel(DRIVER).check(PRODUCTION);
+  }
+
+  @Test
+  void hostUsesOnlyTheRuntimesClocksAndThreads() {
+    assertTrue(PRODUCTION.contain(RaftNode.class), "the host not imported");
+    hostUsesOnlyTheRuntimesClocksAndThreads(HOST).check(PRODUCTION);
   }
 
   // ---- The rules still bite: each one, on a class that breaks it ------------------------------------
@@ -230,7 +263,16 @@ class ArchitectureTest {
             "io.raftd.driver.ReadyProcessor"),
         new Canary(ArchitectureTest::driverUsesNoNettyOrFileChannel, OpensAFileChannel.class,
             "java.nio.channels.FileChannel"),
-        new Canary(ArchitectureTest::driverUsesNoNettyOrFileChannel, UsesNetty.class, "io.netty.buffer.Unpooled"))
+        new Canary(ArchitectureTest::driverUsesNoNettyOrFileChannel, UsesNetty.class, "io.netty.buffer.Unpooled"),
+        new Canary(ArchitectureTest::hostUsesOnlyTheRuntimesClocksAndThreads, ReadsNanoTime.class, "System.nanoTime()"),
+        new Canary(ArchitectureTest::hostUsesOnlyTheRuntimesClocksAndThreads, ReadsCurrentTimeMillis.class,
+            "System.currentTimeMillis()"),
+        new Canary(ArchitectureTest::hostUsesOnlyTheRuntimesClocksAndThreads, StartsAThread.class, "java.lang.Thread"),
+        new Canary(ArchitectureTest::hostUsesOnlyTheRuntimesClocksAndThreads, SleepsAThread.class, "Thread.sleep(long)"),
+        new Canary(ArchitectureTest::hostUsesOnlyTheRuntimesClocksAndThreads, TimesOutAFuture.class,
+            "CompletableFuture.orTimeout"),
+        new Canary(ArchitectureTest::hostUsesOnlyTheRuntimesClocksAndThreads, MakesAnExecutor.class,
+            "java.util.concurrent.Executors"))
         .map(c -> dynamicTest(c.violator().getSimpleName() + " is caught (" + c.expected() + ")", () -> {
           EvaluationResult result = evaluateOn(c.rule(), c.violator());
           assertTrue(result.hasViolation(), "the rule let " + c.violator().getName() + " through");
@@ -293,6 +335,27 @@ class ArchitectureTest {
   }
 
   private static final class ExtendsThread extends Thread {}
+
+  @SuppressWarnings("unused")
+  private static final class SleepsAThread {
+    void f() throws InterruptedException {
+      Thread.sleep(1000);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  private static final class TimesOutAFuture {
+    CompletableFuture<Void> f(CompletableFuture<Void> v) {
+      return v.orTimeout(1, TimeUnit.SECONDS);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  private static final class MakesAnExecutor {
+    Executor f() {
+      return Executors.newSingleThreadExecutor();
+    }
+  }
 
   @SuppressWarnings("unused")
   private static final class HoldsAThreadLocal {

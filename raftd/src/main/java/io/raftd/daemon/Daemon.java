@@ -21,7 +21,9 @@ import io.raftd.host.Fatal;
 import io.raftd.host.Proposals;
 import io.raftd.host.RaftNode;
 import io.raftd.host.ReadPool;
-import io.raftd.host.TaskThread;
+import io.raftd.host.Lane;
+import io.raftd.host.ThreadRuntime;
+import io.raftd.host.Ticker;
 import io.raftd.host.WalWriter;
 import io.raftd.statemachine.SessionLayer;
 import io.raftd.statemachine.StateMachines;
@@ -77,8 +79,13 @@ public final class Daemon implements AutoCloseable {
   private final WriteAheadLog wal;
   private final ExecutorService preallocator;
   private final PeerTransport transport;
-  private final TaskThread loop;
-  private final TaskThread applyThread;
+  /** Every lane, clock and timer the host uses (see HostRuntime). */
+  private final ThreadRuntime runtime = new ThreadRuntime();
+  private final Lane loop;
+  private final Lane applyThread;
+  private final Lane walLane;
+  private final Lane snapshotLane;
+  private Ticker ticker;
   private final WalWriter walWriter;
   private final ApplyWorker applier;
   private final RaftNode node;
@@ -157,14 +164,14 @@ public final class Daemon implements AutoCloseable {
 
       Proposals proposals = new Proposals();
       WalWriter[] writerRef = new WalWriter[1];
-      RaftNode[] nodeRef = new RaftNode[1];
-      this.loop = new TaskThread("raft-loop", TICK.toNanos(), () -> nodeRef[0].tick(), fatal);
-      this.applyThread = new TaskThread("apply", 0, null, fatal);
-      this.node = new RaftNode(loop, proposals, () -> writerRef[0].outOfSpace(), new SecureRandom().nextLong());
-      nodeRef[0] = node;
-      this.walWriter = new WalWriter(wal, loop, node::writesDurable, fatal);
+      this.loop = runtime.lane("raft-loop", fatal);
+      this.applyThread = runtime.lane("apply", fatal);
+      this.walLane = runtime.lane("wal-writer", fatal);
+      this.snapshotLane = runtime.lane("snapshot-writer", fatal);
+      this.node = new RaftNode(runtime, loop, proposals, () -> writerRef[0].outOfSpace(), new SecureRandom().nextLong());
+      this.walWriter = new WalWriter(wal, walLane, loop, node::writesDurable);
       writerRef[0] = walWriter;
-      this.applier = new ApplyWorker(state, snapshots, applyThread, loop, node::applied, proposals, walWriter,
+      this.applier = new ApplyWorker(state, snapshots, applyThread, loop, snapshotLane, node::applied, proposals, walWriter,
           new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
               config.snapshot().keepEntries()),
           node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal);
@@ -208,7 +215,7 @@ public final class Daemon implements AutoCloseable {
       });
       StatusReporter status = new StatusReporter(this);
       probes.status = status;
-      AdminService service = new AdminService(node, state, applier, reads, snapshots, status, Duration.ofSeconds(10),
+      AdminService service = new AdminService(node, state, applier, reads, snapshots, status, loop, Duration.ofSeconds(10),
           Duration.ofSeconds(60), config.raft().maxEntryBytes());
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
           service::handle);
@@ -227,14 +234,17 @@ public final class Daemon implements AutoCloseable {
         DataDirFile.write(dataDir.resolve(DataDirFile.IDENTITY), identity);
       }
       walWriter.start();
+      snapshotLane.start();
       applyThread.start();
       loop.start();
+      this.ticker = Ticker.every(runtime, loop, TICK.toNanos(), node::tick);
       started = true;
       LOG.info("raftd {} of cluster {} is up: peers on {}, clients on {}; {} entries in the log after {}",
           members.name(identity.getMemberId()), MemberId.hex(cluster.getClusterId()),
           config.peerAddress(), config.adminAddress(), wal.lastIndex() - wal.firstIndex() + 1, wal.firstIndex() - 1);
     } finally {
       if (!started) {
+        runtime.close();  // no lane has started: only its timer thread may have
         undo(footprint, adminCreated, created, walOpened, preallocating);
       }
     }
@@ -545,10 +555,12 @@ public final class Daemon implements AutoCloseable {
     admin.close();
     reads.close();
     transport.close();
+    ticker.stop();
     loop.close();
     applyThread.close();
     walWriter.close();
     applier.close();
+    runtime.close();
     wal.close();
     preallocator.shutdownNow();
     lock.close();

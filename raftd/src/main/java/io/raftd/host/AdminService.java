@@ -58,16 +58,20 @@ public final class AdminService {
   private final SnapshotStore snapshots;
   private final StatusSource status;
   private final Duration defaultTimeout;
+  /** Where requests' deadlines are kept (the RaftLoop: timing out a request is one small task there). */
+  private final Lane timers;
   private final long defaultSessionTimeoutMs;
   private final long maxCommandBytes;
 
   /**
    * @param reads runs the queries of linearizable reads (see {@link ReadPool})
+   * @param timers the lane whose timer fails requests that take longer than their timeout
    * @param maxCommandBytes raft.max_entry_bytes: the largest command a write may carry
    */
   public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, Executor reads, SnapshotStore snapshots,
-      StatusSource status, Duration defaultTimeout, Duration defaultSessionTimeout, long maxCommandBytes) {
+      StatusSource status, Lane timers, Duration defaultTimeout, Duration defaultSessionTimeout, long maxCommandBytes) {
     this.node = node;
+    this.timers = timers;
     this.state = state;
     this.applier = applier;
     this.reads = reads;
@@ -103,7 +107,7 @@ public final class AdminService {
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
-    return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+    return Deadline.within(timers, timeout, answer)
         .handle((b, e) -> (e == null ? b : error(r, e)).setId(r.getId()).build());
   }
 

@@ -16,8 +16,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -42,15 +40,16 @@ public final class ApplyWorker implements Applier, AutoCloseable {
 
   private final SessionLayer state;
   private final SnapshotStore store;
-  private final TaskThread applyThread;
-  private final TaskThread raftLoop;
+  private final Lane applyThread;
+  private final Lane raftLoop;
   private final LongConsumer onApplied;
   private final Proposals proposals;
   private final WalWriter walWriter;
   private final SnapshotPolicy policy;
   private final Consumer<SnapshotMetadata> onSnapshotDurable;
   private final Fatal fatal;
-  private final ExecutorService snapshotWriter;
+  /** Writes snapshot files while applies go on; then prunes old ones. */
+  private final Lane snapshotWriter;
   /** Apply thread only: the raft index applied (NOOP and CONFIG entries too), its term, the configuration. */
   private long applied;
   private long appliedTerm;
@@ -66,7 +65,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
    * @param onSnapshotDurable runs on the RaftLoop with a snapshot taken here once its WAL record is durable:
    *     it tells the core, then compacts the log
    */
-  public ApplyWorker(SessionLayer state, SnapshotStore store, TaskThread applyThread, TaskThread raftLoop,
+  public ApplyWorker(SessionLayer state, SnapshotStore store, Lane applyThread, Lane raftLoop, Lane snapshotWriter,
       LongConsumer onApplied, Proposals proposals, WalWriter walWriter, SnapshotPolicy policy,
       Consumer<SnapshotMetadata> onSnapshotDurable, SnapshotMetadata startsAfter, Configuration configuration, Fatal fatal) {
     this.state = state;
@@ -84,11 +83,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
     this.appliedIndex = applied;
     this.lastSnapshotIndex = startsAfter.getIndex();
     this.configuration = configuration;
-    this.snapshotWriter = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "snapshot-writer");
-      t.setDaemon(true);
-      return t;
-    });
+    this.snapshotWriter = snapshotWriter;
   }
 
   /**
@@ -177,7 +172,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
     SnapshotMetadata meta = SnapshotMetadata.newBuilder().setIndex(applied).setTerm(appliedTerm)
         .setConfiguration(configuration).setId(io.raftd.walformat.SnapshotFile.id(appliedTerm, applied)).build();
     lastSnapshotIndex = applied;
-    snapshotWriter.execute(() -> {
+    snapshotWriter.post(() -> {
       try {
         SnapshotMetadata stored;
         try (SnapshotStore.Writer w = store.create(meta); OutputStream out = chunks(w)) {
@@ -190,7 +185,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
           onSnapshotDurable.accept(stored);
           LOG.info("took snapshot {} of term {} ({} bytes); the log is compacted up to {}", stored.getIndex(),
               stored.getTerm(), stored.getSize(), compactTo);
-          snapshotWriter.execute(this::prune);
+          snapshotWriter.post(this::prune);
           applyThread.post(() -> snapshotInProgress = false);
           if (done != null) {
             done.complete(stored);
@@ -217,7 +212,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
   private void prune() {
     try {
       store.prune(walWriter.durableSnapshot());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       LOG.warn("could not delete old snapshots: {}", e.getMessage());
     }
   }
@@ -264,7 +259,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
   }
 
   @Override
-  public void close() {
-    snapshotWriter.shutdownNow();
+  public void close() throws InterruptedException {
+    snapshotWriter.close();
   }
 }

@@ -39,7 +39,8 @@ public final class RaftNode implements Waiters {
     void sendSnapshot(RaftMessage installSnapshot);
   }
 
-  private final TaskThread loop;
+  private final Lane loop;
+  private final HostRuntime runtime;
   private RawNode node;
   private ReadyProcessor processor;
   private WalWriter writer;
@@ -49,11 +50,11 @@ public final class RaftNode implements Waiters {
   /** RaftLoop: ticks since this leader, its disk full, last tried to hand over; -1 when it is not trying. */
   private int ticksSinceSpaceHandOver = -1;
   /**
-   * System.nanoTime() of the last message from each member, any kind. The core's check-quorum keeps only
+   * The runtime's nanoTime() of the last message from each member, any kind. The core's check-quorum keeps only
    * a heard-this-timeout flag and may read no clock, so the time it takes for status is kept here.
    */
   private final Map<Long, Long> lastHeard = new ConcurrentHashMap<>();
-  private final long createdNanos = System.nanoTime();
+  private final long createdNanos;
   private final BooleanSupplier outOfSpace;
   private volatile Status status;
   private volatile Map<Long, String> progress = Map.of();
@@ -93,8 +94,10 @@ public final class RaftNode implements Waiters {
   }
 
   /** @param incarnation a random number drawn when this process starts: read contexts begin with it */
-  public RaftNode(TaskThread loop, Proposals proposals, BooleanSupplier outOfSpace, long incarnation) {
+  public RaftNode(HostRuntime runtime, Lane loop, Proposals proposals, BooleanSupplier outOfSpace, long incarnation) {
+    this.runtime = runtime;
     this.loop = loop;
+    this.createdNanos = runtime.nanoTime();
     this.readContexts = new ReadContexts(incarnation);
     this.proposals = proposals;
     this.outOfSpace = outOfSpace;
@@ -135,7 +138,7 @@ public final class RaftNode implements Waiters {
     if (contact != null) {
       // Once a tick, not after every input: silence is measured in election timeouts, and the check
       // should cost the write path nothing.
-      contact.check(status, configuration, lastHeard, System.nanoTime());
+      contact.check(status, configuration, lastHeard, runtime.nanoTime());
     }
   }
 
@@ -193,7 +196,7 @@ public final class RaftNode implements Waiters {
 
   /** A message from a peer (any thread). */
   public void receive(RaftMessage m) {
-    lastHeard.put(m.getFrom(), System.nanoTime());
+    lastHeard.put(m.getFrom(), runtime.nanoTime());
     loop.post(() -> {
       node.step(m);
       afterInput();
@@ -227,7 +230,7 @@ public final class RaftNode implements Waiters {
 
   public void snapshotSent(long peer, boolean delivered) {
     if (delivered) {
-      lastHeard.put(peer, System.nanoTime());  // it confirmed the snapshot: contact, as the core counts it
+      lastHeard.put(peer, runtime.nanoTime());  // it confirmed the snapshot: contact, as the core counts it
     }
     loop.post(() -> {
       node.onSnapshotStatus(peer, delivered);
@@ -255,7 +258,7 @@ public final class RaftNode implements Waiters {
         result.completeExceptionally(new Proposals.Failure(ErrorCode.NO_SPACE, "the leader's disk is full"));
         return;
       }
-      Proposal p = node.propose(command.setStampMs(System.currentTimeMillis()).build().toByteString());
+      Proposal p = node.propose(command.setStampMs(runtime.currentTimeMillis()).build().toByteString());
       if (!p.appended()) {
         result.completeExceptionally(refusal(p.refusal()));
         return;
@@ -296,7 +299,7 @@ public final class RaftNode implements Waiters {
     // The core may answer long after the caller gave up (a leader cut off from its quorum fails its reads
     // only once check-quorum steps it down, election timeouts later), and this map must stay bounded
     // whatever the core does: a read is forgotten here as soon as it ends, however it ends.
-    f.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((index, e) -> reads.remove(context, f));
+    Deadline.within(loop, timeout, f).whenComplete((index, e) -> reads.remove(context, f));
     loop.post(() -> {
       node.readIndex(context);
       afterInput();
@@ -338,7 +341,7 @@ public final class RaftNode implements Waiters {
 
   /** Milliseconds since a message from {@code member} last arrived (since this node was created if none did). */
   public long lastContactMs(long member) {
-    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastHeard.getOrDefault(member, createdNanos));
+    return TimeUnit.NANOSECONDS.toMillis(runtime.nanoTime() - lastHeard.getOrDefault(member, createdNanos));
   }
 
   /** On a leader: each member's replication state as of the last input. */

@@ -6,26 +6,32 @@ import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.storage.NoSpaceException;
 import io.raftd.storage.WriteAheadLog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WAL writer thread: group commit. Writes the RaftLoop starts queue up while the previous batch is
+ * The WAL writer's lane: group commit. Writes the RaftLoop starts queue up while the previous batch is
  * being written and fsynced; each turn takes everything queued, stages it as one frame, writes it, syncs
  * it once, and reports the whole group durable to the RaftLoop in one task. A group of commit-only
  * writes needs no fsync: it is staged (to go out with the next frame) and reported at once.
  *
- * <p>A full disk is not fatal: the group waits, retried every second, and {@link #outOfSpace()} tells the
- * server to refuse new proposals meanwhile. Any other failure stops the node.
+ * <p>A full disk is not fatal: the group waits, retried every second (later requests queue behind it),
+ * and {@link #outOfSpace()} tells the host to refuse new proposals and hand leadership over meanwhile.
+ * Any other failure stops the node (the lane's).
  */
 public final class WalWriter implements LogWriter, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WalWriter.class);
+  private static final long SPACE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  /** A write, or a snapshot record, waiting for the writer thread. */
+  /** A write, or a snapshot record, waiting for the writer. */
   private sealed interface Request {}
 
   private record Write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries, boolean sync)
@@ -36,40 +42,49 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   /** Delete the segments a compaction made visible on the RaftLoop freed. */
   private record DeleteCompacted() implements Request {}
 
-  /** Wakes the thread to stop: never an interrupt, which would close the WAL's channels under it. */
-  private record Stop() implements Request {}
+  /** A group staged in the WAL, to be written, synced and reported. */
+  private record Group(int writes, int entries, List<Runnable> snapshotCallbacks) {}
 
   private final WriteAheadLog wal;
-  private final TaskThread raftLoop;
+  private final Lane lane;
+  private final Lane raftLoop;
   private final IntConsumer durable;
-  private final Fatal fatal;
   private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
-  private final Thread thread;
-  private volatile boolean running = true;
+  /** A drain of the queue is posted to the lane and has not started yet. */
+  private final AtomicBoolean drainPosted = new AtomicBoolean();
+  /** Lane: the group refused for space, retried before anything queued after it; null if none. */
+  private Group waitingForSpace;
+  private volatile boolean closing;
   private volatile boolean outOfSpace;
   private volatile long batches;
   private volatile long writesPerBatchTotal;
   private volatile long entriesSynced;
 
   /**
+   * @param lane the writer's own lane: it alone touches the WAL's write side
    * @param durable run on the RaftLoop with the number of writes that became durable, in order
    */
-  public WalWriter(WriteAheadLog wal, TaskThread raftLoop, IntConsumer durable, Fatal fatal) {
+  public WalWriter(WriteAheadLog wal, Lane lane, Lane raftLoop, IntConsumer durable) {
     this.wal = wal;
+    this.lane = lane;
     this.raftLoop = raftLoop;
     this.durable = durable;
-    this.fatal = fatal;
-    this.thread = new Thread(this::run, "wal-writer");
-    this.thread.setDaemon(true);
   }
 
   public void start() {
-    thread.start();
+    lane.start();
   }
 
   @Override
   public void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries, boolean sync) {
-    queue.add(new Write(snapshot, hardState, entries, sync));
+    submit(new Write(snapshot, hardState, entries, sync));
+  }
+
+  private void submit(Request r) {
+    queue.add(r);
+    if (drainPosted.compareAndSet(false, true)) {
+      lane.post(() -> unchecked(this::drain));
+    }
   }
 
   /**
@@ -77,7 +92,7 @@ public final class WalWriter implements LogWriter, AutoCloseable {
    * on the RaftLoop, which tells the core and then {@link #compact}s up to {@code compactTo}.
    */
   public void snapshotTaken(SnapshotMetadata snapshot, long compactTo, Runnable whenDurable) {
-    queue.add(new SnapshotRecord(snapshot, compactTo, whenDurable));
+    submit(new SnapshotRecord(snapshot, compactTo, whenDurable));
   }
 
   /**
@@ -88,7 +103,7 @@ public final class WalWriter implements LogWriter, AutoCloseable {
    */
   public long compact() {
     long to = wal.compact();
-    queue.add(new DeleteCompacted());
+    submit(new DeleteCompacted());
     return to;
   }
 
@@ -122,33 +137,26 @@ public final class WalWriter implements LogWriter, AutoCloseable {
     return entriesSynced;
   }
 
-  private void run() {
-    List<Request> group = new ArrayList<>();
-    try {
-      while (running || !queue.isEmpty()) {
-        Request first = queue.take();
-        group.add(first);
-        queue.drainTo(group);
-        group.removeIf(r -> r instanceof Stop);
-        if (!group.isEmpty()) {
-          commit(group);
-          group.clear();
-        }
-      }
-    } catch (Throwable t) {
-      if (running) {
-        fatal.stop("wal-writer", t);
-      }
+  /** Lane: takes everything queued as one group, unless a group refused for space still waits. */
+  private void drain() throws IOException {
+    drainPosted.set(false);  // before taking: a request queued from here on posts a drain of its own
+    if (waitingForSpace != null) {
+      return;  // its retry drains the queue once it is through
+    }
+    List<Request> requests = new ArrayList<>();
+    queue.drainTo(requests);
+    if (!requests.isEmpty()) {
+      commit(requests);
     }
   }
 
-  private void commit(List<Request> group) throws Exception {
+  private void commit(List<Request> requests) throws IOException {
     int writes = 0;
     int entries = 0;
     boolean needsSync = false;
     List<Runnable> snapshotCallbacks = new ArrayList<>();
     boolean deleteCompacted = false;
-    for (Request r : group) {
+    for (Request r : requests) {
       if (r instanceof Write w) {
         wal.stage(w.snapshot(), w.hardState(), w.entries());
         writes++;
@@ -165,52 +173,79 @@ public final class WalWriter implements LogWriter, AutoCloseable {
     if (deleteCompacted) {
       wal.deleteCompactedSegments();
     }
+    Group group = new Group(writes, entries, snapshotCallbacks);
     if (needsSync) {
-      writeWaitingForSpace();
-      wal.sync();
-      batches++;
-      writesPerBatchTotal += writes;
-      entriesSynced += entries;
+      writeAndSync(group);
+    } else {
+      report(group);
     }
-    if (writes == 0 && snapshotCallbacks.isEmpty()) {
+  }
+
+  /** Lane: writes and syncs the staged group, or, the disk being full, retries it in a second. */
+  private void writeAndSync(Group group) throws IOException {
+    try {
+      wal.writeBatch();
+    } catch (NoSpaceException e) {
+      if (!outOfSpace) {
+        LOG.warn("{}: refusing new proposals until space returns", e.getMessage());
+        outOfSpace = true;
+      }
+      waitingForSpace = group;
+      if (!closing) {  // stopping: the group was never acknowledged, and nothing waits for it
+        lane.schedule(SPACE_RETRY_NANOS, () -> unchecked(this::retryWaitingGroup));
+      }
+      return;
+    }
+    if (outOfSpace) {
+      LOG.info("space is back: the WAL writes again");
+      outOfSpace = false;
+    }
+    wal.sync();
+    batches++;
+    writesPerBatchTotal += group.writes();
+    entriesSynced += group.entries();
+    report(group);
+  }
+
+  private void retryWaitingGroup() throws IOException {
+    Group group = waitingForSpace;
+    waitingForSpace = null;
+    writeAndSync(group);
+    if (waitingForSpace == null) {
+      drain();  // what queued behind it
+    }
+  }
+
+  private void report(Group group) {
+    if (group.writes() == 0 && group.snapshotCallbacks().isEmpty()) {
       return;  // housekeeping only: nothing to report
     }
-    int n = writes;
     raftLoop.post(() -> {
-      if (n > 0) {
-        durable.accept(n);
+      if (group.writes() > 0) {
+        durable.accept(group.writes());
       }
-      snapshotCallbacks.forEach(Runnable::run);
+      group.snapshotCallbacks().forEach(Runnable::run);
     });
   }
 
-  private void writeWaitingForSpace() throws Exception {
-    while (true) {
-      try {
-        wal.writeBatch();
-        if (outOfSpace) {
-          LOG.info("space is back: the WAL writes again");
-          outOfSpace = false;
-        }
-        return;
-      } catch (NoSpaceException e) {
-        if (!outOfSpace) {
-          LOG.warn("{}: refusing new proposals until space returns", e.getMessage());
-          outOfSpace = true;
-        }
-        Thread.sleep(1000);  // a retry period, not synchronisation: nothing else can free the disk
-        if (!running) {
-          throw e;  // stopping: the queued writes were never acknowledged
-        }
-      }
+  private interface WalStep {
+    void run() throws IOException;
+  }
+
+  /** An I/O failure on the lane stops the node (the lane's {@link Fatal}): durability is unknown after it. */
+  private static void unchecked(WalStep step) {
+    try {
+      step.run();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
-  /** Stops once the writes queued so far are durable. */
+  /** Stops once the writes queued so far are durable (unless the disk is full: then they never were acknowledged). */
   @Override
   public void close() throws InterruptedException {
-    running = false;
-    queue.add(new Stop());
-    thread.join(10_000);
+    closing = true;
+    lane.post(() -> { });  // the lane runs what is queued before it, then stops
+    lane.close();
   }
 }

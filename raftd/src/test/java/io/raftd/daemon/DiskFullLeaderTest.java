@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A leader whose disk fills up kept leading and refused every write (NO_SPACE) while both followers had
  * space: a probe on real processes saw no write taken for 58 s, and status called the leader healthy
- * (issue 12). Now it hands leadership to a voter with space, and its status says disk full.
+ * (issue 12). Now it hands leadership to a voter with space, and its status says disk full; once space is
+ * back, it writes what waited and catches up.
  */
 class DiskFullLeaderTest {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -57,6 +58,14 @@ class DiskFullLeaderTest {
         assertNotEquals(leader, c.awaitLeader(), "the cluster did not settle on another leader");
         kv.put(ByteString.copyFromUtf8("after"), ByteString.copyFromUtf8("the hand-over"));
         assertEquals("the hand-over", kv.get(ByteString.copyFromUtf8("after"), true).getKvs(0).getValue().toStringUtf8());
+
+        // Space comes back: the old leader's WAL writes the batch it held, and what queued behind it, and
+        // the member catches up.
+        disks.get(leader).fillDisk(false);
+        Daemon old = c.daemons.get(leader);
+        long commit = c.daemons.get(c.awaitLeader()).node().status().commit();
+        LocalCluster.await("the member whose disk filled to catch up", PATIENCE,
+            () -> !old.walWriter().outOfSpace() && old.applier().appliedIndex() >= commit);
       }
     }
   }

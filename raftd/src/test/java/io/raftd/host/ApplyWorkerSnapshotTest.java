@@ -48,8 +48,10 @@ class ApplyWorkerSnapshotTest {
 
   private final AtomicReference<Throwable> fatal = new AtomicReference<>();
   private final HeldMachine machine = new HeldMachine();
-  private TaskThread raftLoop;
-  private TaskThread applyThread;
+  private final ThreadRuntime runtime = new ThreadRuntime();
+  private Lane raftLoop;
+  private Lane applyThread;
+  private Lane snapshotWriter;
   private WriteAheadLog wal;
   private WalWriter walWriter;
   private SnapshotStore store;
@@ -58,17 +60,20 @@ class ApplyWorkerSnapshotTest {
   @BeforeEach
   void start() throws Exception {
     Fatal stop = (component, cause) -> fatal.set(cause);
-    raftLoop = new TaskThread("raft-loop", 0, null, stop);
-    applyThread = new TaskThread("apply", 0, null, stop);
+    raftLoop = runtime.lane("raft-loop", stop);
+    applyThread = runtime.lane("apply", stop);
+    snapshotWriter = runtime.lane("snapshot-writer", stop);
     wal = WriteAheadLog.open(new NioFileIO(), dir.resolve("wal"), new WriteAheadLog.Options(64 << 10,
         WriteAheadLog.FsyncPolicy.ALWAYS, 1 << 20, Runnable::run), VOTERS);
-    walWriter = new WalWriter(wal, raftLoop, n -> { }, stop);
+    walWriter = new WalWriter(wal, runtime.lane("wal-writer", stop), raftLoop, n -> { });
     store = new SnapshotStore(new NioFileIO(), dir.resolve("snap"), 1);
-    worker = new ApplyWorker(new SessionLayer(machine), store, applyThread, raftLoop, index -> { }, new Proposals(),
+    worker = new ApplyWorker(new SessionLayer(machine), store, applyThread, raftLoop, snapshotWriter, index -> { },
+        new Proposals(),
         walWriter, new ApplyWorker.SnapshotPolicy(Long.MAX_VALUE, Long.MAX_VALUE, 0), s -> walWriter.compact(),
         SnapshotMetadata.getDefaultInstance(), VOTERS, stop);
     raftLoop.start();
     applyThread.start();
+    snapshotWriter.start();
     walWriter.start();
   }
 
@@ -78,6 +83,7 @@ class ApplyWorkerSnapshotTest {
     applyThread.close();
     walWriter.close();
     raftLoop.close();
+    runtime.close();
     wal.close();
     assertEquals(null, fatal.get(), "the node was stopped");
   }

@@ -24,12 +24,14 @@ class ReadContextsTest {
     SplittableRandom incarnations = new SplittableRandom(12);
     ByteString previousLifesFirstRead = new ReadContexts(incarnations.nextLong()).next();
 
-    TaskThread loop = new TaskThread("raft-loop", 0, null, (component, cause) -> { });  // never started
-    RaftNode thisLife = new RaftNode(loop, new Proposals(), () -> false, incarnations.nextLong());
+    ThreadRuntime runtime = new ThreadRuntime();
+    Lane loop = runtime.lane("raft-loop", (component, cause) -> { });  // never started: reads wait
+    RaftNode thisLife = new RaftNode(runtime, loop, new Proposals(), () -> false, incarnations.nextLong());
     CompletableFuture<Long> read = thisLife.readIndex(Duration.ofMinutes(1));  // this process's first read
     thisLife.readReady(new ReadState(previousLifesFirstRead, 7));
     assertFalse(read.isDone(), "the previous process's answer served this process's read");
     assertEquals(1, thisLife.pendingReads());
+    runtime.close();
   }
 
   @Test
