@@ -85,6 +85,8 @@ public final class Daemon implements AutoCloseable {
   private final Lane applyThread;
   private final Lane walLane;
   private final Lane snapshotLane;
+  /** Fails requests past their deadline: a lane of its own, so a busy RaftLoop cannot delay the answer. */
+  private final Lane deadlines;
   private Ticker ticker;
   private final WalWriter walWriter;
   private final ApplyWorker applier;
@@ -168,6 +170,7 @@ public final class Daemon implements AutoCloseable {
       this.applyThread = runtime.lane("apply", fatal);
       this.walLane = runtime.lane("wal-writer", fatal);
       this.snapshotLane = runtime.lane("snapshot-writer", fatal);
+      this.deadlines = runtime.lane("request-deadlines", fatal);
       this.node = new RaftNode(runtime, loop, proposals, () -> writerRef[0].outOfSpace(), new SecureRandom().nextLong());
       this.walWriter = new WalWriter(wal, walLane, loop, node::writesDurable);
       writerRef[0] = walWriter;
@@ -215,7 +218,8 @@ public final class Daemon implements AutoCloseable {
       });
       StatusReporter status = new StatusReporter(this);
       probes.status = status;
-      AdminService service = new AdminService(node, state, applier, reads, snapshots, status, loop, Duration.ofSeconds(10),
+      AdminService service = new AdminService(node, state, applier, reads, snapshots, status, deadlines,
+          Duration.ofSeconds(10),
           Duration.ofSeconds(60), config.raft().maxEntryBytes());
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
           service::handle);
@@ -235,6 +239,7 @@ public final class Daemon implements AutoCloseable {
       }
       walWriter.start();
       snapshotLane.start();
+      deadlines.start();
       applyThread.start();
       loop.start();
       this.ticker = Ticker.every(runtime, loop, TICK.toNanos(), node::tick);
@@ -560,6 +565,7 @@ public final class Daemon implements AutoCloseable {
     applyThread.close();
     walWriter.close();
     applier.close();
+    deadlines.close();
     runtime.close();
     wal.close();
     preallocator.shutdownNow();

@@ -58,14 +58,15 @@ public final class AdminService {
   private final SnapshotStore snapshots;
   private final StatusSource status;
   private final Duration defaultTimeout;
-  /** Where requests' deadlines are kept (the RaftLoop: timing out a request is one small task there). */
+  /** The lane whose timer fails requests past their deadline. */
   private final Lane timers;
   private final long defaultSessionTimeoutMs;
   private final long maxCommandBytes;
 
   /**
    * @param reads runs the queries of linearizable reads (see {@link ReadPool})
-   * @param timers the lane whose timer fails requests that take longer than their timeout
+   * @param timers the lane whose timer fails requests that take longer than their timeout (one of its own:
+   *     a request must get its answer in time even while the RaftLoop is busy)
    * @param maxCommandBytes raft.max_entry_bytes: the largest command a write may carry
    */
   public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, Executor reads, SnapshotStore snapshots,
