@@ -1,5 +1,7 @@
 package io.raftd.host;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -42,9 +44,17 @@ final class ThreadLane implements Lane {
   }
 
   private void run() {
+    List<Runnable> batch = new ArrayList<>();
     try {
       while (running) {
-        inbox.take().run();
+        // Everything queued at once, under one take of the queue's lock: the RaftLoop gets a task per
+        // message, read and durable write, and posters should not contend for the lock once per task.
+        batch.add(inbox.take());
+        inbox.drainTo(batch);
+        for (Runnable task : batch) {
+          task.run();
+        }
+        batch.clear();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
