@@ -174,6 +174,9 @@ public final class ProcessCluster implements AutoCloseable {
    */
   void freeze(int i) throws IOException, InterruptedException {
     signal(i, "STOP");
+    // kill returns once the signal is sent; the process shows as stopped only once the kernel has stopped
+    // it, a moment later (a check right after kill once failed in CI).
+    await(Duration.ofSeconds(10), names.get(i) + " to be stopped by SIGSTOP", () -> isFrozen(i));
   }
 
   /** SIGCONT to member {@code i}: it runs on from where {@link #freeze} stopped it. */
