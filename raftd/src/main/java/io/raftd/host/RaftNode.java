@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One member at run time: the RaftLoop thread owning the {@link RawNode} and running the foundation's
+ * One member at run time: the RaftLoop lane owning the {@link RawNode} and running the foundation's
  * {@link ReadyProcessor} unchanged, over the threaded {@link WalWriter}, {@link ApplyWorker} and the peer
  * transport. Everything else (the admin server, the transport's listeners) reaches the core only by
  * posting to the RaftLoop through the methods here, which are thread-safe and answer with futures.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.raftd.daemon.LocalCluster;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
@@ -110,18 +111,18 @@ class ApplyWorkerSnapshotTest {
     machine.hold = new CountDownLatch(1);
     CompletableFuture<SnapshotMetadata> taken = new CompletableFuture<>();
     worker.snapshotNow(taken);  // at 200, held in the state machine's writeTo
-    await("the snapshot at 200 to start writing", () -> machine.writing.getCount() == 0);
+    LocalCluster.await("the snapshot at 200 to start writing", PATIENCE, () -> machine.writing.getCount() == 0);
 
     // Meanwhile the leader's snapshot at 300 is received and made durable: the WAL now starts after it.
     // A file at 900 is also there (received, never recorded: a crash came first).
     SnapshotMetadata installed = store.save(meta(300), new byte[] {1});
     store.save(meta(900), new byte[] {2});
     walWriter.write(installed, HardState.newBuilder().setTerm(3).setCommit(300).build(), List.of(), true);
-    await("the install to be durable", () -> wal.snapshot().getIndex() == 300);
+    LocalCluster.await("the install to be durable", PATIENCE, () -> wal.snapshot().getIndex() == 300);
 
     machine.hold.countDown();
     assertEquals(200, taken.get(PATIENCE.toSeconds(), TimeUnit.SECONDS).getIndex());
-    await("old snapshots to be pruned", () -> !store.has(meta(200)) || !store.has(installed));
+    LocalCluster.await("old snapshots to be pruned", PATIENCE, () -> !store.has(meta(200)) || !store.has(installed));
     assertTrue(store.has(installed), "pruning deleted the snapshot the WAL starts from: " + snapFiles());
   }
 
@@ -141,20 +142,6 @@ class ApplyWorkerSnapshotTest {
     try (Stream<Path> files = Files.list(dir.resolve("snap"))) {
       return files.map(p -> p.getFileName().toString()).sorted().toList();
     }
-  }
-
-  private static void await(String what, ThrowingCondition condition) throws Exception {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (!condition.holds()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(5);  // polling with a deadline
-    }
-  }
-
-  private interface ThrowingCondition {
-    boolean holds() throws Exception;
   }
 
   /** A machine with no state whose snapshot writing can be held, or made to fail once. */

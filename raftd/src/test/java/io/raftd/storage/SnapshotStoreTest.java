@@ -34,6 +34,13 @@ class SnapshotStoreTest {
     return new SnapshotStore(new NioFileIO(), dir, 2);
   }
 
+  /** What a leader announces for {@code d} at index 10, term 2 (size, checksum), with no file here yet. */
+  private SnapshotMetadata announced(byte[] d) throws IOException {
+    SnapshotMetadata announced = store().save(meta(10, 2), d);
+    Files.delete(dir.resolve(SnapshotStore.fileName(2, 10)));
+    return announced;
+  }
+
   @Test
   void savedSnapshotsLoadBackWithSizeAndChecksumAndStreamInChunks() throws IOException {
     byte[] d = data(100_000, 1);
@@ -55,8 +62,7 @@ class SnapshotStoreTest {
   @Test
   void aReceivedSnapshotThatDoesNotMatchWhatWasAnnouncedIsNotPutInPlace() throws IOException {
     byte[] d = data(5000, 2);
-    SnapshotMetadata announced = store().save(meta(10, 2), d);
-    Files.delete(dir.resolve(SnapshotStore.fileName(2, 10)));
+    SnapshotMetadata announced = announced(d);
     SnapshotStore s = store();
     try (SnapshotStore.Writer w = s.receive(announced)) {
       byte[] altered = d.clone();
@@ -110,8 +116,7 @@ class SnapshotStoreTest {
   @Test
   void twoWritersOfTheSameSnapshotDoNotShareAFile() throws IOException {
     byte[] d = data(5000, 7);
-    SnapshotMetadata announced = store().save(meta(10, 2), d);
-    Files.delete(dir.resolve(SnapshotStore.fileName(2, 10)));
+    SnapshotMetadata announced = announced(d);
     SnapshotStore s = store();
     try (SnapshotStore.Writer first = s.receive(announced); SnapshotStore.Writer second = s.receive(announced)) {
       first.write(ByteBuffer.wrap(d, 0, 2500));
