@@ -18,12 +18,11 @@ import io.raftd.raft.RawNode;
 import io.raftd.host.AdminService;
 import io.raftd.host.ApplyWorker;
 import io.raftd.host.Fatal;
-import io.raftd.host.Proposals;
 import io.raftd.host.RaftNode;
 import io.raftd.host.ReadPool;
 import io.raftd.host.Lane;
+import io.raftd.host.MemberHost;
 import io.raftd.host.ThreadRuntime;
-import io.raftd.host.Ticker;
 import io.raftd.host.WalWriter;
 import io.raftd.statemachine.SessionLayer;
 import io.raftd.statemachine.StateMachines;
@@ -81,15 +80,10 @@ public final class Daemon implements AutoCloseable {
   private final PeerTransport transport;
   /** Every lane, clock and timer the host uses (see HostRuntime). */
   private final ThreadRuntime runtime = new ThreadRuntime();
-  private final Lane loop;
-  private final Lane applyThread;
-  private final Lane walLane;
-  private final Lane snapshotLane;
   /** Fails requests past their deadline: a lane of its own, so a busy RaftLoop cannot delay the answer. */
   private final Lane deadlines;
-  private Ticker ticker;
-  private final WalWriter walWriter;
-  private final ApplyWorker applier;
+  /** The RaftLoop, WAL writer, apply and snapshot lanes and what runs on them. */
+  private final MemberHost host;
   private final RaftNode node;
   private final ReadPool reads = new ReadPool();
   private final AdminServer admin;
@@ -164,26 +158,18 @@ public final class Daemon implements AutoCloseable {
       SessionLayer state = new SessionLayer(StateMachines.load(config.stateMachine()).create());  // found: checked
       long restored = ApplyWorker.restoreAtStart(state, snapshots, wal.snapshot());
 
-      Proposals proposals = new Proposals();
-      WalWriter[] writerRef = new WalWriter[1];
-      this.loop = runtime.lane("raft-loop", fatal);
-      this.applyThread = runtime.lane("apply", fatal);
-      this.walLane = runtime.lane("wal-writer", fatal);
-      this.snapshotLane = runtime.lane("snapshot-writer", fatal);
       this.deadlines = runtime.lane("request-deadlines", fatal);
-      this.node = new RaftNode(runtime, loop, proposals, () -> writerRef[0].outOfSpace(), new SecureRandom().nextLong());
-      this.walWriter = new WalWriter(wal, walLane, loop, node::writesDurable);
-      writerRef[0] = walWriter;
-      this.applier = new ApplyWorker(state, snapshots, applyThread, loop, snapshotLane, node::applied, proposals, walWriter,
+      this.host = new MemberHost(runtime, "", fatal, wal, snapshots, state,
           new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
               config.snapshot().keepEntries()),
-          node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal);
+          new SecureRandom().nextLong());
+      this.node = host.node();
       Config core = coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored, members);
       if (barrier != null) {
         core = core.toBuilder().voteBarrier(barrier.getTerm(), barrier.getIndex()).build();
       }
       RawNode raw = new RawNode(core, wal);
-      node.attach(raw, walWriter, new RaftNode.PeerLink() {
+      host.attach(raw, new RaftNode.PeerLink() {
         @Override
         public void send(RaftMessage m) {
           transport.send(m);
@@ -193,7 +179,7 @@ public final class Daemon implements AutoCloseable {
         public void sendSnapshot(RaftMessage installSnapshot) {
           transport.sendSnapshot(installSnapshot);
         }
-      }, applier);
+      });
       node.reportChanges(new ClusterEvents(members, identity.getMemberId()), config.raft().electionTimeoutMin());
       node.setOnRemoved(() -> LOG.warn("this member was removed from the cluster; stop it and wipe its data_dir"));
       node.setOnVoteBarrierLifted(() -> liftVoteBarrier(barrierFile));
@@ -218,7 +204,7 @@ public final class Daemon implements AutoCloseable {
       });
       StatusReporter status = new StatusReporter(this);
       probes.status = status;
-      AdminService service = new AdminService(node, state, applier, reads, snapshots, status, deadlines,
+      AdminService service = new AdminService(node, state, host.applier(), reads, snapshots, status, deadlines,
           Duration.ofSeconds(10),
           Duration.ofSeconds(60), config.raft().maxEntryBytes());
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
@@ -237,12 +223,8 @@ public final class Daemon implements AutoCloseable {
       if (stored == null) {
         DataDirFile.write(dataDir.resolve(DataDirFile.IDENTITY), identity);
       }
-      walWriter.start();
-      snapshotLane.start();
       deadlines.start();
-      applyThread.start();
-      loop.start();
-      this.ticker = Ticker.every(runtime, loop, TICK.toNanos(), node::tick);
+      host.start(TICK.toNanos());
       started = true;
       LOG.info("raftd {} of cluster {} is up: peers on {}, clients on {}; {} entries in the log after {}",
           members.name(identity.getMemberId()), MemberId.hex(cluster.getClusterId()),
@@ -500,7 +482,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   ApplyWorker applier() {
-    return applier;
+    return host.applier();
   }
 
   WriteAheadLog wal() {
@@ -508,7 +490,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   WalWriter walWriter() {
-    return walWriter;
+    return host.walWriter();
   }
 
   PeerTransport transport() {
@@ -560,11 +542,7 @@ public final class Daemon implements AutoCloseable {
     admin.close();
     reads.close();
     transport.close();
-    ticker.stop();
-    loop.close();
-    applyThread.close();
-    walWriter.close();
-    applier.close();
+    host.close();
     deadlines.close();
     runtime.close();
     wal.close();

@@ -1,0 +1,83 @@
+package io.raftd.host;
+
+import io.raftd.raft.RawNode;
+import io.raftd.statemachine.SessionLayer;
+import io.raftd.storage.SnapshotStore;
+import io.raftd.storage.WriteAheadLog;
+
+/**
+ * One member's host, assembled: the RaftLoop, WAL writer, apply and snapshot writer lanes of a
+ * {@link HostRuntime}, and the {@link RaftNode}, {@link WalWriter} and {@link ApplyWorker} that run on them,
+ * wired to each other. The daemon builds one over real threads; the host simulator builds several over its
+ * seeded scheduler, so the wiring it tests is this one, not a copy.
+ */
+public final class MemberHost implements AutoCloseable {
+  private final HostRuntime runtime;
+  private final Lane loop;
+  private final Lane apply;
+  private final Lane snapshotWriter;
+  private final RaftNode node;
+  private final WalWriter walWriter;
+  private final ApplyWorker applier;
+  private Ticker ticker;
+
+  /**
+   * @param lanePrefix put before each lane's name ("raft-loop", "apply", "wal-writer", "snapshot-writer")
+   * @param wal opened and recovered, with its first segment
+   * @param state restored from the snapshot the WAL starts after ({@link ApplyWorker#restoreAtStart})
+   * @param incarnation a random number drawn when this process starts (see {@link RaftNode})
+   */
+  public MemberHost(HostRuntime runtime, String lanePrefix, Fatal fatal, WriteAheadLog wal, SnapshotStore snapshots,
+      SessionLayer state, ApplyWorker.SnapshotPolicy policy, long incarnation) {
+    this.runtime = runtime;
+    this.loop = runtime.lane(lanePrefix + "raft-loop", fatal);
+    this.apply = runtime.lane(lanePrefix + "apply", fatal);
+    this.snapshotWriter = runtime.lane(lanePrefix + "snapshot-writer", fatal);
+    Lane walLane = runtime.lane(lanePrefix + "wal-writer", fatal);
+    Proposals proposals = new Proposals();
+    WalWriter[] writer = new WalWriter[1];  // the node asks it about space; it tells the node what is durable
+    this.node = new RaftNode(runtime, loop, proposals, () -> writer[0].outOfSpace(), incarnation);
+    this.walWriter = new WalWriter(wal, walLane, loop, node::writesDurable);
+    writer[0] = walWriter;
+    this.applier = new ApplyWorker(state, snapshots, apply, loop, snapshotWriter, node::applied, proposals, walWriter,
+        policy, node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal);
+  }
+
+  /** Wires the core in, built over this host's WAL; before {@link #start}. */
+  public void attach(RawNode core, RaftNode.PeerLink peers) {
+    node.attach(core, walWriter, peers, applier);
+  }
+
+  /** Starts the lanes, the RaftLoop last, and its tick every {@code tickNanos}. */
+  public void start(long tickNanos) {
+    walWriter.start();
+    snapshotWriter.start();
+    apply.start();
+    loop.start();
+    ticker = Ticker.every(runtime, loop, tickNanos, node::tick);
+  }
+
+  public RaftNode node() {
+    return node;
+  }
+
+  public WalWriter walWriter() {
+    return walWriter;
+  }
+
+  public ApplyWorker applier() {
+    return applier;
+  }
+
+  /** Stops ticking, then each lane once what it has queued has run; the WAL's queued writes become durable. */
+  @Override
+  public void close() throws InterruptedException {
+    if (ticker != null) {
+      ticker.stop();
+    }
+    loop.close();
+    apply.close();
+    walWriter.close();
+    applier.close();
+  }
+}
