@@ -19,7 +19,6 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import io.raftd.driver.ReadyProcessor;
 import io.raftd.host.RaftNode;
-import io.raftd.host.ReadPool;
 import io.raftd.host.ThreadRuntime;
 import io.raftd.proto.Entry;
 import io.raftd.raft.RaftLogger;
@@ -78,9 +77,9 @@ class ArchitectureTest {
    * host simulator gives it a lane of its own).
    */
   static final DescribedPredicate<JavaClass> HOST = resideInAPackage("io.raftd.host..")
-      .and(not(belongToAnyOf(ThreadRuntime.class, ReadPool.class)))
+      .and(not(belongToAnyOf(ThreadRuntime.class)))
       .and(not(JavaClass.Predicates.simpleName("ThreadLane")))
-      .as("classes of the host (io.raftd.host..) but ThreadRuntime, ThreadLane and ReadPool");
+      .as("classes of the host (io.raftd.host..) but ThreadRuntime and ThreadLane");
 
   // ---- The rules -------------------------------------------------------------------------------------
 

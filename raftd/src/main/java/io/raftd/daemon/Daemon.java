@@ -44,8 +44,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +74,8 @@ public final class Daemon implements AutoCloseable {
   private final ClusterRecord cluster;
   private final Members members;
   private final WriteAheadLog wal;
-  private final ExecutorService preallocator;
+  /** Zero-fills the WAL's next segment off the write path. */
+  private final Lane preallocator;
   private final PeerTransport transport;
   /** Every lane, clock and timer the host uses (see HostRuntime). */
   private final ThreadRuntime runtime = new ThreadRuntime();
@@ -85,9 +84,9 @@ public final class Daemon implements AutoCloseable {
   /** The RaftLoop, WAL writer, apply and snapshot lanes and what runs on them. */
   private final MemberHost host;
   private final RaftNode node;
-  private final ReadPool reads = new ReadPool();
+  private final ReadPool reads;
   private final AdminServer admin;
-  private final long startedAt = System.currentTimeMillis();
+  private final long startedAt = runtime.currentTimeMillis();
 
   private Daemon(RaftdConfig config, Fatal fatal, FileIO io) throws IOException, StartupException, InterruptedException {
     this.config = config;
@@ -101,7 +100,7 @@ public final class Daemon implements AutoCloseable {
     PeerTransport created = null;
     AdminServer adminCreated = null;
     WriteAheadLog walOpened = null;
-    ExecutorService preallocating = null;
+    Lane preallocating = null;
     try {
       MemberIdentity stored = StartupCheck.contents(config);
       if (stored == null) {
@@ -109,7 +108,7 @@ public final class Daemon implements AutoCloseable {
       }
       FileDescriptorBudget.check(config);  // before any port opens: connections must not take the WAL's files
       // A new member's id is written only once its start can no longer fail (below), with its cluster record.
-      this.identity = stored != null ? stored : newIdentity(config.name());
+      this.identity = stored != null ? stored : newIdentity(config.name(), runtime.currentTimeMillis());
       SnapshotStore snapshots = new SnapshotStore(io, dataDir.resolve("snap"), config.snapshot().retain());
       ClusterRecord known = DataDirFile.read(dataDir.resolve(DataDirFile.CLUSTER), ClusterRecord.parser());
       RaftNodeHolder holder = new RaftNodeHolder();
@@ -136,14 +135,11 @@ public final class Daemon implements AutoCloseable {
       probes.cluster = cluster;
       transport.setClusterId(cluster.getClusterId());
       this.members = new Members(cluster.getMembersList());
-      this.preallocator = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "wal-preallocate");
-        t.setDaemon(true);
-        return t;
-      });
+      this.preallocator = runtime.lane("wal-preallocate", fatal);
+      preallocator.start();
       preallocating = preallocator;
       WriteAheadLog.Options walOptions = new WriteAheadLog.Options(config.wal().segmentBytes(), config.wal().fsync(),
-          64L << 20, preallocator);
+          64L << 20, preallocator::post);
       this.wal = WriteAheadLog.open(io, dataDir.resolve("wal"), walOptions, cluster.getBootstrap());
       walOpened = wal;
       wal.createFirstSegment();
@@ -159,6 +155,7 @@ public final class Daemon implements AutoCloseable {
       long restored = ApplyWorker.restoreAtStart(state, snapshots, wal.snapshot());
 
       this.deadlines = runtime.lane("request-deadlines", fatal);
+      this.reads = new ReadPool(runtime, fatal);
       this.host = new MemberHost(runtime, "", fatal, wal, snapshots, state,
           new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
               config.snapshot().keepEntries()),
@@ -224,6 +221,7 @@ public final class Daemon implements AutoCloseable {
         DataDirFile.write(dataDir.resolve(DataDirFile.IDENTITY), identity);
       }
       deadlines.start();
+      reads.start();
       host.start(TICK.toNanos());
       started = true;
       LOG.info("raftd {} of cluster {} is up: peers on {}, clients on {}; {} entries in the log after {}",
@@ -231,7 +229,7 @@ public final class Daemon implements AutoCloseable {
           config.peerAddress(), config.adminAddress(), wal.lastIndex() - wal.firstIndex() + 1, wal.firstIndex() - 1);
     } finally {
       if (!started) {
-        runtime.close();  // no lane has started: only its timer thread may have
+        runtime.close();  // its timer thread; of the lanes, only wal-preallocate may have started (undo stops it)
         undo(footprint, adminCreated, created, walOpened, preallocating);
       }
     }
@@ -242,7 +240,7 @@ public final class Daemon implements AutoCloseable {
    * directory back as it was; then releases the lock.
    */
   private void undo(DataDirFootprint footprint, AdminServer admin, PeerTransport transport, WriteAheadLog wal,
-      ExecutorService preallocator) throws IOException, InterruptedException {
+      Lane preallocator) throws IOException, InterruptedException {
     try {
       if (admin != null) {
         admin.close();
@@ -251,8 +249,7 @@ public final class Daemon implements AutoCloseable {
         transport.close();
       }
       if (preallocator != null) {
-        preallocator.shutdownNow();
-        preallocator.awaitTermination(10, TimeUnit.SECONDS);  // it writes the next segment in data_dir
+        preallocator.close();  // waits for it: it writes the next segment in data_dir
       }
       if (wal != null) {
         wal.close();
@@ -357,14 +354,14 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** A new member's identity, in memory until its first start succeeds. */
-  private static MemberIdentity newIdentity(String name) {
+  private static MemberIdentity newIdentity(String name, long nowMs) {
     long memberId = 0;
     SecureRandom random = new SecureRandom();
     while (memberId == 0) {
       memberId = random.nextLong();
     }
     LOG.info("first start of {}", MemberId.label(name, memberId));
-    return MemberIdentity.newBuilder().setMemberId(memberId).setName(name).setCreatedMs(System.currentTimeMillis())
+    return MemberIdentity.newBuilder().setMemberId(memberId).setName(name).setCreatedMs(nowMs)
         .build();
   }
 
@@ -497,8 +494,9 @@ public final class Daemon implements AutoCloseable {
     return transport;
   }
 
-  long startedAt() {
-    return startedAt;
+  /** Milliseconds since this member started. */
+  long uptimeMs() {
+    return runtime.currentTimeMillis() - startedAt;
   }
 
   /** The threads serving linearizable reads (for tests). */
@@ -530,8 +528,8 @@ public final class Daemon implements AutoCloseable {
     if (node.status().role() == io.raftd.raft.Role.LEADER && members.size() > 1) {
       try {
         node.transferLeadership(0).get(2, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        while (node.status().role() == io.raftd.raft.Role.LEADER && System.nanoTime() < deadline) {
+        long deadline = runtime.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (node.status().role() == io.raftd.raft.Role.LEADER && runtime.nanoTime() < deadline) {
           Thread.sleep(20);  // polling the hand-over with a deadline, not synchronisation
         }
       } catch (Exception e) {
@@ -545,8 +543,8 @@ public final class Daemon implements AutoCloseable {
     host.close();
     deadlines.close();
     runtime.close();
+    preallocator.close();  // before the WAL: nothing writes in data_dir once it is closed
     wal.close();
-    preallocator.shutdownNow();
     lock.close();
     LOG.info("raftd {} stopped", config.name());
   }

@@ -48,7 +48,7 @@ final class StatusReporter implements AdminService.StatusSource {
     NodeStatus.Builder b = NodeStatus.newBuilder()
         .setSelf(members.byId(daemon.memberId()))
         .setVersion(VERSION)
-        .setUptimeMs(System.currentTimeMillis() - daemon.startedAt())
+        .setUptimeMs(daemon.uptimeMs())
         .setRole(s.role().name().toLowerCase(Locale.ROOT).replace('_', '-'))
         .setTerm(s.term())
         .setCommit(s.commit())

@@ -48,7 +48,9 @@ class HostSimulationTest {
         s.schedules, s.tasks, s.laneSwitches, s.preemptions, s.crashes, s.partitions, s.messagesLost, s.snapshotFaults,
         s.snapshotsInstalled, s.writesAcknowledged, s.readsServed, s.followerReads, failed.size(),
         (System.nanoTime() - startedNanos) / 1e9);
-    failed.stream().limit(3).forEach(r -> System.out.println("host seed " + r.seed() + " failed: " + r.violations()));
+    failed.stream().limit(3).forEach(r -> System.out.println("host seed " + r.seed() + " failed: " + r.violations()
+        + "\n  replay: mvn -B -pl common,raftd test -Dtest='HostSimulationTest#randomSchedulesKeepEveryInvariant'"
+        + " -Dsurefire.failIfNoSpecifiedTests=false -Dsim.hostSeed=" + r.seed()));
     assertEquals(0, failed.size(), () -> "host seed " + failed.get(0).seed() + ": " + failed.get(0).violations());
 
     double scale = SCHEDULES / 400.0;
