@@ -11,7 +11,10 @@ import io.raftd.kv.KvStore;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.ErrorCode;
 import io.raftd.proto.KvQueryResult;
+import io.raftd.proto.CommandResult;
 import io.raftd.proto.LogCommand;
+import io.raftd.proto.OpenSession;
+import io.raftd.proto.SessionCommand;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.raft.Config;
@@ -30,6 +33,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 
 /**
  * One schedule of the host simulator: three members, each the daemon's own {@link MemberHost} (RaftLoop,
@@ -38,11 +42,12 @@ import java.util.concurrent.CompletionException;
  * how the members' threads interleave, down to preemption points inside a RaftLoop step and at every disk
  * operation. Around them, by the same seed: a network with delays, slow messages, losses and partitions;
  * power losses and restarts; snapshot writes that fail; snapshots taken often and streamed to members that
- * fall behind. Clients write (one sequential writer per key, each value new) and read linearizably from
- * every member, and the history is checked: no read older than a write acknowledged before it began, none
- * older than a read that ended before it began, no value that was refused; then, with the faults healed,
- * every member restarts, converges on the same state holding every acknowledged write, and keeps its log
- * bounded by its snapshots.
+ * fall behind. Clients write (one sequential writer per key, each value new), read linearizably from
+ * every member, and append within sessions (retrying each append until it is acknowledged), and the
+ * history is checked: no read older than a write acknowledged before it began, none older than a read
+ * that ended before it began, no value that was refused; then, with the faults healed, every member
+ * restarts, converges on the same state holding every acknowledged write, each acknowledged append exactly
+ * once and none twice, and keeps its log bounded by its snapshots.
  *
  * <p>{@link Variant}s put back, around the real classes, what issue 12's first four bugs did, so the
  * random search is shown to catch each.
@@ -58,6 +63,8 @@ final class HostSimulation {
   private static final long HEAL = 3_000 * MS;
   private static final long WRITES_UNTIL = 4_000 * MS;
   private static final long END = 5_500 * MS;
+  /** Clients that append within a session, retrying each append until its outcome is known. */
+  private static final int APPENDERS = 2;
   /** A client waits up to this long between two of its requests. */
   private static final int THINK_MS = 10;
   private static final Configuration VOTERS;
@@ -70,7 +77,7 @@ final class HostSimulation {
     VOTERS = c.build();
   }
 
-  /** Issue 12's bugs 1 to 4, put back around the real classes. */
+  /** Issue 12's bugs 1 to 4, put back around the real classes; and one that proves the session check can fail. */
   enum Variant {
     NONE,
     /** Bug 1: the WAL writer compacts the log's view as soon as a snapshot record is durable. */
@@ -80,7 +87,9 @@ final class HostSimulation {
     /** Bug 3: pruning keeps the newest snapshots by index, whichever the WAL starts from. */
     PRUNE_KEEPS_NEWEST_BY_INDEX,
     /** Bug 4: once a snapshot fails to be written, the snapshot writer never finishes another. */
-    SNAPSHOTS_STOP_AFTER_A_FAILURE
+    SNAPSHOTS_STOP_AFTER_A_FAILURE,
+    /** Not a host bug: appends sent outside their session, so the exactly-once check must see a retry apply twice. */
+    APPENDS_OUTSIDE_THE_SESSION
   }
 
   /** What one schedule, or many, exercised. */
@@ -195,6 +204,8 @@ final class HostSimulation {
   private final int lossPercent;
   private final List<List<Write>> writes = new ArrayList<>();
   private final List<Read> reads = new ArrayList<>();
+  /** Each session appender's acknowledged sequence numbers, in order. */
+  private final List<List<Long>> appended = new ArrayList<>();
 
   HostSimulation(long seed, Variant variant) {
     this.seed = seed;
@@ -224,6 +235,11 @@ final class HostSimulation {
       clients.schedule(FAULTS_FROM, () -> write(key));
       clients.schedule(FAULTS_FROM, this::read);
       clients.schedule(FAULTS_FROM, this::read);
+    }
+    for (int a = 0; a < APPENDERS; a++) {
+      appended.add(new ArrayList<>());
+      int appender = a;
+      clients.schedule(FAULTS_FROM, () -> openSession(appender));
     }
     runtime.runUntil(END);
     check();
@@ -538,6 +554,72 @@ final class HostSimulation {
     }));
   }
 
+  /**
+   * Proposes {@code command} at the leader (or any member) and hands {@code then} the outcome, or null if
+   * it is unknown: refused, failed, or not answered within a second.
+   */
+  private void propose(LogCommand.Builder command, Consumer<Proposals.Outcome> then) {
+    Member m = leaderOrAny();
+    if (m == null) {
+      clients.schedule(5 * MS, () -> then.accept(null));
+      return;
+    }
+    boolean[] ended = {false};
+    Runnable timeout = clients.schedule(1_000 * MS, () -> {
+      if (!ended[0]) {
+        ended[0] = true;
+        then.accept(null);
+      }
+    });
+    m.node().propose(command).whenComplete((o, e) -> clients.post(() -> {
+      if (!ended[0]) {
+        ended[0] = true;
+        timeout.run();
+        then.accept(e == null ? o : null);
+      }
+    }));
+  }
+
+  /** A session appender opens its session (again, until it has one). */
+  private void openSession(int appender) {
+    if (runtime.nanoTime() >= WRITES_UNTIL) {
+      return;
+    }
+    propose(LogCommand.newBuilder().setOpenSession(OpenSession.newBuilder().setTimeoutMs(600_000)), o -> {
+      if (o == null) {
+        clients.schedule(5 * MS, () -> openSession(appender));
+      } else {
+        append(appender, o.result().getSession(), 1);
+      }
+    });
+  }
+
+  /**
+   * Appends "a{appender}:{seq}" within the session, retrying the same sequence number until it is
+   * acknowledged: the session layer must apply it exactly once, whatever crashes, snapshots and new
+   * leaders happened between the tries.
+   */
+  private void append(int appender, long session, long seq) {
+    if (runtime.nanoTime() >= WRITES_UNTIL) {
+      return;
+    }
+    SessionCommand.Builder command = SessionCommand.newBuilder().setSession(session).setSeq(seq).setLowestPending(seq)
+        .setCommand(Kv.append("a" + appender + ":" + seq));
+    LogCommand.Builder entry = variant == Variant.APPENDS_OUTSIDE_THE_SESSION
+        ? LogCommand.newBuilder().setPlain(command.getCommand()) : LogCommand.newBuilder().setCommand(command);
+    propose(entry, o -> {
+      if (o == null) {
+        clients.schedule(5 * MS, () -> append(appender, session, seq));
+      } else if (o.result().getStatus() != CommandResult.Status.OK) {
+        violations.add("append " + seq + " of session " + session + " answered " + o.result().getStatus());
+      } else {
+        appended.get(appender).add(seq);
+        stats.writesAcknowledged++;
+        clients.schedule(rnd.nextInt(THINK_MS) * MS, () -> append(appender, session, seq + 1));
+      }
+    });
+  }
+
   private static ErrorCode code(Throwable e) {
     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     return cause instanceof Proposals.Failure f ? f.code : ErrorCode.UNKNOWN_OUTCOME;
@@ -636,10 +718,44 @@ final class HostSimulation {
         }
       }
     }
+    checkAppends();
     boolean progress = writes.stream().flatMap(List::stream)
         .anyMatch(w -> w.outcome == Outcome.ACKNOWLEDGED && w.invoked > HEAL);
     if (!progress) {
       violations.add("no write was acknowledged after the faults healed");
+    }
+  }
+
+  /**
+   * Every member's record of appends holds each appender's acknowledged appends exactly once, none twice,
+   * in the order appended, and the members' records are the same.
+   */
+  private void checkAppends() {
+    List<String> first = null;
+    for (Member m : members) {
+      List<String> records = Kv.queryResult(m.state.query(Kv.readLog(0, Integer.MAX_VALUE))).getRecordsList().stream()
+          .map(r -> r.getPayload().toStringUtf8()).toList();
+      if (first == null) {
+        first = records;
+      } else if (!first.equals(records)) {
+        violations.add("member " + m.id + " holds other appends than member 1");
+      }
+      for (int a = 0; a < APPENDERS; a++) {
+        String prefix = "a" + a + ":";
+        List<Long> seqs = records.stream().filter(r -> r.startsWith(prefix))
+            .map(r -> Long.parseLong(r.substring(prefix.length()))).toList();
+        for (int i = 1; i < seqs.size(); i++) {
+          if (seqs.get(i) <= seqs.get(i - 1)) {
+            violations.add("member " + m.id + " applied append " + seqs.get(i) + " of appender " + a + " after "
+                + seqs.get(i - 1) + ": applied twice or out of order");
+            break;
+          }
+        }
+        List<Long> acknowledged = appended.get(a);
+        if (!acknowledged.isEmpty() && !seqs.containsAll(acknowledged)) {
+          violations.add("member " + m.id + " lost acknowledged appends of appender " + a);
+        }
+      }
     }
   }
 

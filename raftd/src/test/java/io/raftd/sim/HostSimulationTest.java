@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class HostSimulationTest {
   private static final int SCHEDULES = Integer.getInteger("sim.hostSchedules", 400);
   private static final int THREADS = Integer.getInteger("sim.threads", 2);
-  private static final int VARIANT_MAX_SCHEDULES = Integer.getInteger("sim.hostVariantMaxSchedules", 3000);
+  private static final int VARIANT_MAX_SCHEDULES = Integer.getInteger("sim.hostVariantMaxSchedules", 10_000);
 
   @Test
   void randomSchedulesKeepEveryInvariant() throws Exception {
