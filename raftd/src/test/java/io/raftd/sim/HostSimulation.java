@@ -177,11 +177,6 @@ final class HostSimulation {
       this.value = value;
       this.invoked = invoked;
     }
-
-    @Override
-    public String toString() {
-      return value + ":" + outcome.name().charAt(0);
-    }
   }
 
   private enum Outcome { ACKNOWLEDGED, MAYBE, REFUSED }
@@ -258,7 +253,7 @@ final class HostSimulation {
     return new Result(seed, violations, stats, trace);
   }
 
-  /** A digest of every write's and read's outcome and times: equal only if the runs were the same. */
+  /** A digest of every write's and read's outcome and times, and the appends: equal only if the runs were the same. */
   private long historyDigest() {
     long h = 17;
     for (List<Write> history : writes) {
@@ -270,6 +265,9 @@ final class HostSimulation {
     for (Read r : reads) {
       h = h * 31 + r.value * 5 + r.member;
       h = h * 31 + r.ended;
+    }
+    for (List<Long> seqs : appended) {
+      h = h * 31 + seqs.size();
     }
     return h;
   }
@@ -329,14 +327,14 @@ final class HostSimulation {
     stats.crashes++;
   }
 
-  /** Adds what this incarnation of the member counted to the schedule's figures. */
+  /** Adds what this incarnation of the member counted to the schedule's figures, once. */
   private void collect(Member m) {
     if (m.host == null) {
       return;
     }
     stats.snapshotsMidStep += m.log.snapshotsMidStep;
     stats.snapshotWritesFailed += m.host.applier().snapshotsFailed();
-    m.log.snapshotsMidStep = 0;
+    m.host = null;
   }
 
   /**
@@ -689,6 +687,7 @@ final class HostSimulation {
 
   private void check() {
     checkReads();
+    checkAppends();
     List<Member> up = members.stream().filter(m -> m.up).toList();
     if (up.size() < MEMBERS) {
       violations.add("members down at the end: " + members.stream().filter(m -> !m.up).map(m -> m.id).toList());
@@ -718,7 +717,6 @@ final class HostSimulation {
         }
       }
     }
-    checkAppends();
     boolean progress = writes.stream().flatMap(List::stream)
         .anyMatch(w -> w.outcome == Outcome.ACKNOWLEDGED && w.invoked > HEAL);
     if (!progress) {
