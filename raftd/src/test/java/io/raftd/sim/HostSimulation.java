@@ -310,11 +310,19 @@ final class HostSimulation {
     }
   }
 
-  /** A lane of the member failed: in the daemon, the process halts. */
+  /**
+   * A lane of the member failed: in the daemon, the process halts. Here the member crashes once the task
+   * now running is done (the failed one may have run at a preemption point inside another of its tasks,
+   * which must not go on writing to a disk that has already crashed).
+   */
   private void stopped(Member m, int incarnation, String component, Throwable failure) {
     if (m.incarnation == incarnation && m.up) {
       violations.add("member " + m.id + " stopped at " + runtime.nanoTime() / MS + " ms: " + component + ": " + failure);
-      crash(m);
+      faults.post(() -> {
+        if (m.incarnation == incarnation && m.up) {
+          crash(m);
+        }
+      });
     }
   }
 
