@@ -104,53 +104,22 @@ class CompactionWindowTest {
   }
 
   /** The WAL as the core sees it, with something to run right after the next first-index check. */
-  private static final class Window implements LogStorage {
-    private final WriteAheadLog wal;
+  private static final class Window extends ForwardingLogStorage {
     Runnable afterNextFirstIndex;
 
     Window(WriteAheadLog wal) {
-      this.wal = wal;
-    }
-
-    @Override
-    public HardState hardState() {
-      return wal.hardState();
-    }
-
-    @Override
-    public Configuration configuration() {
-      return wal.configuration();
-    }
-
-    @Override
-    public SnapshotMetadata snapshot() {
-      return wal.snapshot();
+      super(wal);
     }
 
     @Override
     public long firstIndex() {
-      long first = wal.firstIndex();
+      long first = log.firstIndex();
       Runnable r = afterNextFirstIndex;
       afterNextFirstIndex = null;
       if (r != null) {
         r.run();
       }
       return first;
-    }
-
-    @Override
-    public long lastIndex() {
-      return wal.lastIndex();
-    }
-
-    @Override
-    public long term(long index) {
-      return wal.term(index);
-    }
-
-    @Override
-    public List<Entry> entries(long lo, long hi, long maxBytes) {
-      return wal.entries(lo, hi, maxBytes);
     }
   }
 }

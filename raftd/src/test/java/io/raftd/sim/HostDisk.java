@@ -1,6 +1,6 @@
 package io.raftd.sim;
 
-import io.raftd.storage.FileIO;
+import io.raftd.storage.ForwardingFileIO;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -9,12 +9,12 @@ import java.util.SplittableRandom;
 
 /**
  * A member's disk in the host simulator: its {@link SimFileSystem} (which outlives the member's crashes),
- * whose fsyncs take time, with a {@link SimHostRuntime#preempt} point before every operation, where another lane of the member may
- * run as a second thread would while this one waits on the disk; and writes under the snapshot directory
- * failing while {@link #failSnapshotWrites} is set.
+ * whose fsyncs take time, with a {@link SimHostRuntime#preempt} point before every operation, where another
+ * lane of the member may run as a second thread would while this one waits on the disk; and writes under
+ * the snapshot directory failing while {@link #failSnapshotWrites} is set.
  */
-final class HostDisk implements FileIO {
-  final SimFileSystem fs = new SimFileSystem();
+final class HostDisk extends ForwardingFileIO {
+  final SimFileSystem fs;
   private final SimHostRuntime runtime;
   private final String snapshotDir;
   private final SplittableRandom random;
@@ -23,6 +23,12 @@ final class HostDisk implements FileIO {
   long snapshotWritesFailed;
 
   HostDisk(SimHostRuntime runtime, Path snapshotDir, SplittableRandom random) {
+    this(new SimFileSystem(), runtime, snapshotDir, random);
+  }
+
+  private HostDisk(SimFileSystem fs, SimHostRuntime runtime, Path snapshotDir, SplittableRandom random) {
+    super(fs);
+    this.fs = fs;
     this.runtime = runtime;
     this.snapshotDir = snapshotDir.toString() + "/";
     this.random = random;
@@ -36,19 +42,13 @@ final class HostDisk implements FileIO {
   @Override
   public Handle open(Path file, boolean create) throws IOException {
     runtime.preempt();
-    Handle h = fs.open(file, create);
+    return super.open(file, create);
+  }
+
+  @Override
+  protected Handle handle(Path file, Handle opened) {
     boolean snapshotFile = file.toString().startsWith(snapshotDir);
-    return new Handle() {
-      @Override
-      public long size() throws IOException {
-        return h.size();
-      }
-
-      @Override
-      public int read(long position, ByteBuffer dst) throws IOException {
-        return h.read(position, dst);
-      }
-
+    return new ForwardingHandle(opened) {
       @Override
       public void write(long position, ByteBuffer src) throws IOException {
         runtime.preempt();
@@ -71,17 +71,7 @@ final class HostDisk implements FileIO {
         runtime.preempt();
         h.truncate(size);
       }
-
-      @Override
-      public void close() throws IOException {
-        h.close();
-      }
     };
-  }
-
-  @Override
-  public boolean exists(Path file) throws IOException {
-    return fs.exists(file);
   }
 
   @Override
@@ -100,11 +90,6 @@ final class HostDisk implements FileIO {
   public void delete(Path file) throws IOException {
     runtime.preempt();
     fs.delete(file);
-  }
-
-  @Override
-  public void createDirectories(Path dir) throws IOException {
-    fs.createDirectories(dir);
   }
 
   @Override

@@ -1,9 +1,8 @@
 package io.raftd.sim;
 
-import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
-import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;
+import io.raftd.raft.ForwardingLogStorage;
 import io.raftd.raft.LogStorage;
 import java.util.List;
 
@@ -13,61 +12,45 @@ import java.util.List;
  * publish between two reads of one RaftLoop step. Counts the points at which the writer made a snapshot
  * record durable in the middle of a step (the window of issue 12's first bug).
  */
-final class PreemptingLog implements LogStorage {
-  private final LogStorage wal;
+final class PreemptingLog extends ForwardingLogStorage {
   private final SimHostRuntime runtime;
   /** Preemption points at which the durable snapshot changed under the step. */
   long snapshotsMidStep;
 
   PreemptingLog(LogStorage wal, SimHostRuntime runtime) {
-    this.wal = wal;
+    super(wal);
     this.runtime = runtime;
   }
 
   private void preempt() {
-    SnapshotMetadata before = wal.snapshot();
+    SnapshotMetadata before = log.snapshot();
     runtime.preempt();
-    if (wal.snapshot() != before) {
+    if (log.snapshot() != before) {
       snapshotsMidStep++;
     }
   }
 
   @Override
-  public HardState hardState() {
-    return wal.hardState();
-  }
-
-  @Override
-  public Configuration configuration() {
-    return wal.configuration();
-  }
-
-  @Override
-  public SnapshotMetadata snapshot() {
-    return wal.snapshot();
-  }
-
-  @Override
   public long firstIndex() {
     preempt();
-    return wal.firstIndex();
+    return log.firstIndex();
   }
 
   @Override
   public long lastIndex() {
     preempt();
-    return wal.lastIndex();
+    return log.lastIndex();
   }
 
   @Override
   public long term(long index) {
     preempt();
-    return wal.term(index);
+    return log.term(index);
   }
 
   @Override
   public List<Entry> entries(long lo, long hi, long maxBytes) {
     preempt();
-    return wal.entries(lo, hi, maxBytes);
+    return log.entries(lo, hi, maxBytes);
   }
 }

@@ -3,19 +3,21 @@ package io.raftd.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * A FileIO over the real one that fails on demand: fsyncs, writes to new segments (a full disk), or opens
  * of one file (as the kernel's EACCES reaches Java: for tests that run as root, where chmod stops nothing).
  */
-public final class FaultyFileIO implements FileIO {
-  private final FileIO real = new NioFileIO();
+public final class FaultyFileIO extends ForwardingFileIO {
   boolean failForce;
   volatile boolean diskFull;
   int forcesFailed;
   int writesRefused;
   private volatile Path deniedOpen;
+
+  public FaultyFileIO() {
+    super(new NioFileIO());
+  }
 
   /** From now on the disk is full (or has space again): preallocating a new segment fails. */
   public FaultyFileIO fillDisk(boolean full) {
@@ -34,19 +36,13 @@ public final class FaultyFileIO implements FileIO {
     if (file.equals(deniedOpen)) {
       throw new java.nio.file.AccessDeniedException(file.toString());
     }
-    Handle h = real.open(file, create);
+    return super.open(file, create);
+  }
+
+  @Override
+  protected Handle handle(Path file, Handle opened) {
     boolean preallocation = file.getFileName().toString().endsWith(".tmp");
-    return new Handle() {
-      @Override
-      public long size() throws IOException {
-        return h.size();
-      }
-
-      @Override
-      public int read(long position, ByteBuffer dst) throws IOException {
-        return h.read(position, dst);
-      }
-
+    return new ForwardingHandle(opened) {
       @Override
       public void write(long position, ByteBuffer src) throws IOException {
         if (diskFull && preallocation) {
@@ -64,46 +60,6 @@ public final class FaultyFileIO implements FileIO {
         }
         h.force();
       }
-
-      @Override
-      public void truncate(long size) throws IOException {
-        h.truncate(size);
-      }
-
-      @Override
-      public void close() throws IOException {
-        h.close();
-      }
     };
-  }
-
-  @Override
-  public boolean exists(Path file) throws IOException {
-    return real.exists(file);
-  }
-
-  @Override
-  public List<String> list(Path dir) throws IOException {
-    return real.list(dir);
-  }
-
-  @Override
-  public void rename(Path from, Path to) throws IOException {
-    real.rename(from, to);
-  }
-
-  @Override
-  public void delete(Path file) throws IOException {
-    real.delete(file);
-  }
-
-  @Override
-  public void createDirectories(Path dir) throws IOException {
-    real.createDirectories(dir);
-  }
-
-  @Override
-  public void syncDirectory(Path dir) throws IOException {
-    real.syncDirectory(dir);
   }
 }
