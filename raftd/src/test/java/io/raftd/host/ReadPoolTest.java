@@ -24,17 +24,10 @@ class ReadPoolTest {
 
   @Test
   void aFullQueueRefusesAtOnceAndClosingFinishesTheQueuedReads() throws Exception {
-    ReadPool pool = new ReadPool(runtime, (c, t) -> failures.add(t), 1, 2);
-    pool.start();
+    ReadPool pool = started(1, 2);
     CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch running = new CountDownLatch(1);
     List<String> threads = new CopyOnWriteArrayList<>();
-    pool.execute(() -> {
-      running.countDown();
-      threads.add(Thread.currentThread().getName());
-      awaitQuietly(release);
-    });
-    assertTrue(running.await(20, TimeUnit.SECONDS), "the first read never started");
+    startLongRead(pool, release, threads);
     pool.execute(() -> threads.add(Thread.currentThread().getName()));
     pool.execute(() -> threads.add(Thread.currentThread().getName()));
     assertThrows(RejectedExecutionException.class, () -> pool.execute(() -> { }), "one thread busy, two queued");
@@ -48,18 +41,12 @@ class ReadPoolTest {
   }
 
   @Test
-  void aReadGoesToTheLaneWithTheFewestWaitingSoALongOneHoldsUpNoOther() throws Exception {
-    ReadPool pool = new ReadPool(runtime, (c, t) -> failures.add(t), 2, 10);
-    pool.start();
+  void aLongReadHoldsUpNoOtherWhileAnotherLaneIsFree() throws Exception {
+    ReadPool pool = started(2, 10);
     CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch running = new CountDownLatch(1);
-    pool.execute(() -> {
-      running.countDown();
-      awaitQuietly(release);
-    });
-    assertTrue(running.await(20, TimeUnit.SECONDS), "the long read never started");
-    CountDownLatch served = new CountDownLatch(3);
     List<String> threads = new CopyOnWriteArrayList<>();
+    startLongRead(pool, release, threads);
+    CountDownLatch served = new CountDownLatch(3);
     for (int i = 0; i < 3; i++) {
       pool.execute(() -> {
         threads.add(Thread.currentThread().getName());
@@ -67,10 +54,27 @@ class ReadPoolTest {
       });
     }
     assertTrue(served.await(20, TimeUnit.SECONDS), "reads queued behind the long one: " + threads);
-    assertEquals(List.of("raftd-read-2", "raftd-read-2", "raftd-read-2"), threads);
+    assertEquals(List.of("raftd-read-1", "raftd-read-2", "raftd-read-2", "raftd-read-2"), threads);
     release.countDown();
     pool.close();
     assertEquals(4, pool.completed());
+  }
+
+  private ReadPool started(int threads, int queue) {
+    ReadPool pool = new ReadPool(runtime, (c, t) -> failures.add(t), threads, queue);
+    pool.start();
+    return pool;
+  }
+
+  /** Starts a read that holds its lane until {@code release}, and waits until it runs. */
+  private static void startLongRead(ReadPool pool, CountDownLatch release, List<String> threads) throws InterruptedException {
+    CountDownLatch running = new CountDownLatch(1);
+    pool.execute(() -> {
+      threads.add(Thread.currentThread().getName());
+      running.countDown();
+      awaitQuietly(release);
+    });
+    assertTrue(running.await(20, TimeUnit.SECONDS), "the long read never started");
   }
 
   private static void awaitQuietly(CountDownLatch latch) {
