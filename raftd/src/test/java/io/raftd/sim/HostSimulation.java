@@ -166,24 +166,6 @@ final class HostSimulation {
     }
   }
 
-  /** A write of one value: when it began and ended (never, while under way), and how. */
-  private static final class Write {
-    final long value;
-    final long invoked;
-    long ended = Long.MAX_VALUE;
-    Outcome outcome = Outcome.MAYBE;
-
-    Write(long value, long invoked) {
-      this.value = value;
-      this.invoked = invoked;
-    }
-  }
-
-  private enum Outcome { ACKNOWLEDGED, MAYBE, REFUSED }
-
-  /** A read that returned: its key, when it began and ended, the value seen (0: none), where. */
-  private record Read(int key, long invoked, long ended, long value, int member) {}
-
   private final long seed;
   private final Variant variant;
   private final SimHostRuntime runtime;
@@ -197,8 +179,7 @@ final class HostSimulation {
   private final ApplyWorker.SnapshotPolicy policy;
   private final int retain;
   private final int lossPercent;
-  private final List<List<Write>> writes = new ArrayList<>();
-  private final List<Read> reads = new ArrayList<>();
+  private final RegisterHistory registers = new RegisterHistory(MEMBERS);
   /** Each session appender's acknowledged sequence numbers, in order. */
   private final List<List<Long>> appended = new ArrayList<>();
 
@@ -225,7 +206,6 @@ final class HostSimulation {
     }
     planFaults();
     for (int k = 0; k < MEMBERS; k++) {
-      writes.add(new ArrayList<>());
       int key = k;
       clients.schedule(FAULTS_FROM, () -> write(key));
       clients.schedule(FAULTS_FROM, this::read);
@@ -247,25 +227,15 @@ final class HostSimulation {
       stats.snapshotFaults += m.disk.snapshotWritesFailed;
     }
     String trace = runtime.tasksRun + " tasks, " + runtime.laneSwitches + " switches, " + runtime.preemptions
-        + " preemptions, " + stats.crashes + " crashes, " + writes.stream().mapToInt(List::size).sum() + " writes ("
-        + stats.writesAcknowledged + " acknowledged), " + reads.size() + " reads, history digest "
+        + " preemptions, " + stats.crashes + " crashes, " + registers.writeCount() + " writes ("
+        + stats.writesAcknowledged + " acknowledged, appends too), " + registers.readCount() + " reads, history digest "
         + Long.toHexString(historyDigest());
     return new Result(seed, violations, stats, trace);
   }
 
   /** A digest of every write's and read's outcome and times, and the appends: equal only if the runs were the same. */
   private long historyDigest() {
-    long h = 17;
-    for (List<Write> history : writes) {
-      for (Write w : history) {
-        h = h * 31 + w.value * 7 + w.outcome.ordinal();
-        h = h * 31 + w.ended;
-      }
-    }
-    for (Read r : reads) {
-      h = h * 31 + r.value * 5 + r.member;
-      h = h * 31 + r.ended;
-    }
+    long h = registers.digest();
     for (List<Long> seqs : appended) {
       h = h * 31 + seqs.size();
     }
@@ -531,16 +501,14 @@ final class HostSimulation {
       clients.schedule(5 * MS, () -> write(key));
       return;
     }
-    List<Write> history = writes.get(key);
-    Write w = new Write(history.size() + 1, runtime.nanoTime());
-    history.add(w);
+    RegisterHistory.Write w = registers.write(key, runtime.nanoTime());
     boolean[] ended = {false};
     CompletableFuture<Proposals.Outcome> f = m.node()
         .propose(LogCommand.newBuilder().setPlain(Kv.put("k" + key, Long.toString(w.value))));
     Runnable timeout = clients.schedule(1_000 * MS, () -> {
       if (!ended[0]) {
         ended[0] = true;
-        w.ended = runtime.nanoTime();
+        w.end(runtime.nanoTime(), RegisterHistory.Outcome.MAYBE);
         clients.schedule(rnd.nextInt(THINK_MS) * MS, () -> write(key));
       }
     });
@@ -550,13 +518,13 @@ final class HostSimulation {
       }
       ended[0] = true;
       timeout.run();
-      w.outcome = e == null ? Outcome.ACKNOWLEDGED : code(e) == ErrorCode.UNKNOWN_OUTCOME ? Outcome.MAYBE
-          : Outcome.REFUSED;
-      w.ended = runtime.nanoTime();
-      if (w.outcome == Outcome.ACKNOWLEDGED) {
+      boolean acknowledged = e == null;
+      w.end(runtime.nanoTime(), acknowledged ? RegisterHistory.Outcome.ACKNOWLEDGED
+          : code(e) == ErrorCode.UNKNOWN_OUTCOME ? RegisterHistory.Outcome.MAYBE : RegisterHistory.Outcome.REFUSED);
+      if (acknowledged) {
         stats.writesAcknowledged++;
       }
-      clients.schedule((w.outcome == Outcome.ACKNOWLEDGED ? rnd.nextInt(THINK_MS) : 5) * MS, () -> write(key));
+      clients.schedule((acknowledged ? rnd.nextInt(THINK_MS) : 5) * MS, () -> write(key));
     }));
   }
 
@@ -681,7 +649,7 @@ final class HostSimulation {
     }
     KvQueryResult r = Kv.queryResult(state.query(Kv.get("k" + key)));
     long value = r.getKvsCount() == 0 ? 0 : Long.parseLong(r.getKvs(0).getValue().toStringUtf8());
-    reads.add(new Read(key, invoked, runtime.nanoTime(), value, m.id));
+    registers.read(key, invoked, runtime.nanoTime(), value, m.id);
     stats.readsServed++;
     if (follower) {
       stats.followerReads++;
@@ -694,7 +662,7 @@ final class HostSimulation {
   // ---- the checks ----
 
   private void check() {
-    checkReads();
+    registers.check(violations);
     checkAppends();
     List<Member> up = members.stream().filter(m -> m.up).toList();
     if (up.size() < MEMBERS) {
@@ -715,8 +683,7 @@ final class HostSimulation {
       }
       for (int k = 0; k < MEMBERS; k++) {
         long value = valueOf(m, k);
-        long acknowledged = writes.get(k).stream().filter(w -> w.outcome == Outcome.ACKNOWLEDGED)
-            .mapToLong(w -> w.value).max().orElse(0);
+        long acknowledged = registers.lastAcknowledged(k);
         if (value < acknowledged) {
           violations.add("member " + m.id + " holds k" + k + "=" + value + ", but " + acknowledged + " was acknowledged");
         }
@@ -725,9 +692,7 @@ final class HostSimulation {
         }
       }
     }
-    boolean progress = writes.stream().flatMap(List::stream)
-        .anyMatch(w -> w.outcome == Outcome.ACKNOWLEDGED && w.invoked > HEAL);
-    if (!progress) {
+    if (!registers.acknowledgedAfter(HEAL)) {
       violations.add("no write was acknowledged after the faults healed");
     }
   }
@@ -768,66 +733,5 @@ final class HostSimulation {
   private static long valueOf(Member m, int key) {
     KvQueryResult r = Kv.queryResult(m.state.query(Kv.get("k" + key)));
     return r.getKvsCount() == 0 ? 0 : Long.parseLong(r.getKvs(0).getValue().toStringUtf8());
-  }
-
-  /**
-   * Each key has one writer, whose values rise and apply in the order written; so a linearizable read
-   * sees at least every value acknowledged before it began, at least what any read that ended before it
-   * began saw, at most the last value invoked before it ended, and never a refused one.
-   */
-  private void checkReads() {
-    List<Read> byEnd = new ArrayList<>(reads);
-    byEnd.sort((a, b) -> Long.compare(a.ended, b.ended));
-    for (int k = 0; k < MEMBERS; k++) {
-      int key = k;
-      List<Write> history = writes.get(k);
-      // The writer is sequential: its writes' invocations and ends rise with their values.
-      long[] ends = history.stream().mapToLong(w -> w.ended).toArray();
-      long[] invocations = history.stream().mapToLong(w -> w.invoked).toArray();
-      long[] acknowledgedUpTo = new long[history.size()];
-      for (int i = 0; i < history.size(); i++) {
-        boolean acknowledged = history.get(i).outcome == Outcome.ACKNOWLEDGED;
-        acknowledgedUpTo[i] = Math.max(i == 0 ? 0 : acknowledgedUpTo[i - 1], acknowledged ? history.get(i).value : 0);
-      }
-      List<Read> keyReads = byEnd.stream().filter(r -> r.key == key).toList();
-      long[] readEnds = keyReads.stream().mapToLong(Read::ended).toArray();
-      long[] seenUpTo = new long[keyReads.size()];
-      for (int i = 0; i < keyReads.size(); i++) {
-        seenUpTo[i] = Math.max(i == 0 ? 0 : seenUpTo[i - 1], keyReads.get(i).value);
-      }
-      for (Read r : keyReads) {
-        int endedBefore = countBelow(ends, r.invoked);
-        long acknowledgedBefore = endedBefore == 0 ? 0 : acknowledgedUpTo[endedBefore - 1];
-        long invokedBefore = countBelow(invocations, r.ended);
-        int readsBefore = countBelow(readEnds, r.invoked);
-        long seenBefore = readsBefore == 0 ? 0 : seenUpTo[readsBefore - 1];
-        String read = "read of k" + k + " at member " + r.member + " in [" + r.invoked / MS + ", " + r.ended / MS
-            + "] ms saw " + r.value;
-        if (r.value < acknowledgedBefore) {
-          violations.add("stale " + read + ": " + acknowledgedBefore + " was acknowledged before it began");
-        } else if (r.value < seenBefore) {
-          violations.add("stale " + read + ": a read that ended before it began saw " + seenBefore);
-        } else if (r.value > invokedBefore) {
-          violations.add(read + ", which was not yet written");
-        } else if (r.value > 0 && history.get((int) r.value - 1).outcome == Outcome.REFUSED) {
-          violations.add(read + ", a value whose write was refused");
-        }
-      }
-    }
-  }
-
-  /** How many of the rising {@code values} are below {@code limit}. */
-  private static int countBelow(long[] values, long limit) {
-    int lo = 0;
-    int hi = values.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (values[mid] < limit) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
   }
 }
