@@ -1,6 +1,5 @@
 package io.raftd.sim;
 
-import com.google.protobuf.ByteString;
 import io.raftd.host.ApplyWorker;
 import io.raftd.host.Lane;
 import io.raftd.host.MemberHost;
