@@ -35,7 +35,10 @@ final class ContactWatch {
     this.listener = listener;
   }
 
-  /** @param lastHeard System.nanoTime() of the last message from each member */
+  /**
+   * @param lastHeard the runtime's nanoTime() of the last message from each member
+   * @param now the runtime's nanoTime() now
+   */
   void check(Status s, Configuration c, Map<Long, Long> lastHeard, long now) {
     Set<Long> watched = new HashSet<>();
     if (s.role() == Role.LEADER) {
