@@ -14,6 +14,14 @@ public interface Lane extends AutoCloseable {
   /** Posts {@code task} to this lane once {@code delayNanos} have passed; the returned action cancels that. */
   Runnable schedule(long delayNanos, Runnable task);
 
+  /**
+   * Runs {@code task} on this lane every {@code periodNanos} (the RaftLoop's tick), between posted tasks and
+   * as regularly as they allow; a lane far behind (a long pause) does not tick in a burst but starts again
+   * from now. One such task per lane. The returned action stops it: no run starts after it returns (one
+   * running may finish).
+   */
+  Runnable every(long periodNanos, Runnable task);
+
   /** Whether the caller runs on this lane. */
   boolean isCurrent();
 

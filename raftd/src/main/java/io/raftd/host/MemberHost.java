@@ -12,14 +12,14 @@ import io.raftd.storage.WriteAheadLog;
  * seeded scheduler, so the wiring it tests is this one, not a copy.
  */
 public final class MemberHost implements AutoCloseable {
-  private final HostRuntime runtime;
   private final Lane loop;
   private final Lane apply;
   private final Lane snapshotWriter;
   private final RaftNode node;
   private final WalWriter walWriter;
   private final ApplyWorker applier;
-  private Ticker ticker;
+  /** Stops the RaftLoop's tick; null until started. */
+  private Runnable stopTicking;
 
   /**
    * @param lanePrefix put before each lane's name ("raft-loop", "apply", "wal-writer", "snapshot-writer")
@@ -29,7 +29,6 @@ public final class MemberHost implements AutoCloseable {
    */
   public MemberHost(HostRuntime runtime, String lanePrefix, Fatal fatal, WriteAheadLog wal, SnapshotStore snapshots,
       SessionLayer state, ApplyWorker.SnapshotPolicy policy, long incarnation) {
-    this.runtime = runtime;
     this.loop = runtime.lane(lanePrefix + "raft-loop", fatal);
     this.apply = runtime.lane(lanePrefix + "apply", fatal);
     this.snapshotWriter = runtime.lane(lanePrefix + "snapshot-writer", fatal);
@@ -54,7 +53,7 @@ public final class MemberHost implements AutoCloseable {
     snapshotWriter.start();
     apply.start();
     loop.start();
-    ticker = Ticker.every(runtime, loop, tickNanos, node::tick);
+    stopTicking = loop.every(tickNanos, node::tick);
   }
 
   public RaftNode node() {
@@ -72,8 +71,8 @@ public final class MemberHost implements AutoCloseable {
   /** Stops ticking, then each lane once what it has queued has run; the WAL's queued writes become durable. */
   @Override
   public void close() throws InterruptedException {
-    if (ticker != null) {
-      ticker.stop();
+    if (stopTicking != null) {
+      stopTicking.run();
     }
     loop.close();
     apply.close();

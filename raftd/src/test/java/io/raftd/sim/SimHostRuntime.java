@@ -229,6 +229,39 @@ final class SimHostRuntime implements HostRuntime {
     return timers.peek();
   }
 
+  /** A lane's periodic task, as {@link Lane#every} describes it, over this runtime's timers and virtual clock. */
+  private final class Periodic {
+    final SimLane lane;
+    final long period;
+    final Runnable task;
+    long next;
+    Runnable cancel;
+    boolean stopped;
+
+    Periodic(SimLane lane, long period, Runnable task) {
+      this.lane = lane;
+      this.period = period;
+      this.task = task;
+    }
+
+    void run() {
+      if (stopped) {
+        return;
+      }
+      task.run();
+      next += period;
+      if (nowNanos - next > 10 * period) {
+        next = nowNanos + period;
+      }
+      cancel = lane.schedule(Math.max(0, next - nowNanos), this::run);
+    }
+
+    void stop() {
+      stopped = true;
+      cancel.run();
+    }
+  }
+
   /** A lane of this runtime: a queue the scheduler draws from. */
   private final class SimLane implements Lane {
     final String name;
@@ -263,6 +296,15 @@ final class SimHostRuntime implements HostRuntime {
       boolean[] cancelled = {false};
       timers.add(new Timer(nowNanos + Math.max(0, delayNanos), timerSeq++, this, task, cancelled));
       return () -> cancelled[0] = true;
+    }
+
+    /** A timer that posts the task and, once it has run, the next one: lanes here have no thread to wait with. */
+    @Override
+    public Runnable every(long periodNanos, Runnable task) {
+      Periodic p = new Periodic(this, periodNanos, task);
+      p.next = nowNanos + periodNanos;
+      p.cancel = schedule(periodNanos, p::run);
+      return p::stop;
     }
 
     @Override
