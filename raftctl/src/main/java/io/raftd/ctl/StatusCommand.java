@@ -119,6 +119,10 @@ final class StatusCommand extends CtlCommand {
       String health;
       if (s.getDiskFull()) {
         health = "disk full";
+      } else if (s.getDiskLow()) {
+        health = "disk low";
+      } else if (s.getWalStalled()) {
+        health = "disk stalled";
       } else if (!s.hasLeader()) {
         health = "no leader";
       } else if (isLeader) {

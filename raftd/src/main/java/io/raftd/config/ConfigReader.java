@@ -1,6 +1,7 @@
 package io.raftd.config;
 
 import io.raftd.config.RaftdConfig.Cluster;
+import io.raftd.config.RaftdConfig.Disk;
 import io.raftd.config.RaftdConfig.Log;
 import io.raftd.config.RaftdConfig.Member;
 import io.raftd.config.RaftdConfig.Raft;
@@ -29,7 +30,7 @@ import java.util.regex.Pattern;
 final class ConfigReader {
   static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
       "metrics_address", "state_machine", "cluster", "peer_tls", "raft", "transport", "peer_port", "admin_port",
-      "snapshot", "wal", "log");
+      "snapshot", "wal", "disk", "log");
   static final List<String> CLUSTER_KEYS = List.of("token", "previous_tokens", "members");
   static final List<String> TLS_KEYS = List.of("cert_file", "key_file", "ca_file");
   static final List<String> MEMBER_KEYS = List.of("name", "peer", "admin");
@@ -43,6 +44,7 @@ final class ConfigReader {
       "frame_buffer_bytes", "idle_timeout_ms");
   static final List<String> SNAPSHOT_KEYS = List.of("entries", "bytes", "keep_entries", "retain");
   static final List<String> WAL_KEYS = List.of("segment_bytes", "fsync");
+  static final List<String> DISK_KEYS = List.of("min_free_bytes", "slow_fsync_ms");
   static final List<String> LOG_KEYS = List.of("level", "levels", "format");
   static final List<String> LOG_LEVELS = List.of("off", "error", "warn", "info", "debug", "trace");
   /** A logger's name: a package or class, such as io.raftd.transport. */
@@ -79,6 +81,7 @@ final class ConfigReader {
         adminPort(root.table("admin_port")),
         snapshot(root.table("snapshot")),
         wal(root.table("wal")),
+        disk(root.table("disk")),
         log(root.table("log")),
         source);
   }
@@ -251,6 +254,12 @@ final class ConfigReader {
     }
     String fsync = wal.choice("fsync", "always", List.of("always", "never"));
     return new Wal(segmentBytes, FsyncPolicy.valueOf(fsync.toUpperCase(Locale.ROOT)));
+  }
+
+  private static Disk disk(TomlTable disk) throws ConfigException {
+    disk.rejectUnknownKeys(DISK_KEYS);
+    long minFree = disk.atLeast("min_free_bytes", 256 * MIB, 0);
+    return new Disk(minFree, Duration.ofMillis(disk.integer("slow_fsync_ms", 1_000, 1, 600_000)));
   }
 
   private static Log log(TomlTable log) throws ConfigException {

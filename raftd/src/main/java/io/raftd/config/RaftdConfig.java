@@ -39,6 +39,7 @@ public record RaftdConfig(
     PortLimits adminPort,
     Snapshot snapshot,
     Wal wal,
+    Disk disk,
     Log log,
     String source) {
 
@@ -99,6 +100,13 @@ public record RaftdConfig(
 
   /** @param segmentBytes the size WAL segments are preallocated to, a multiple of 512 */
   public record Wal(long segmentBytes, FsyncPolicy fsync) {}
+
+  /**
+   * @param minFreeBytes below this much free space on data_dir's file system a member takes no new writes
+   *     (and a leader hands over) until space returns; 0: no such guard
+   * @param slowFsync an fsync slower than this is counted and logged
+   */
+  public record Disk(long minFreeBytes, Duration slowFsync) {}
 
   /**
    * @param level the level of every logger not named in {@code levels}: off, error, warn, info, debug, trace

@@ -17,6 +17,7 @@ import io.raftd.raft.RaftLogger;
 import io.raftd.raft.RawNode;
 import io.raftd.host.AdminService;
 import io.raftd.host.ApplyWorker;
+import io.raftd.host.DiskGuard;
 import io.raftd.host.Fatal;
 import io.raftd.host.RaftNode;
 import io.raftd.host.ReadPool;
@@ -24,6 +25,9 @@ import io.raftd.host.Lane;
 import io.raftd.host.MemberHost;
 import io.raftd.host.ThreadRuntime;
 import io.raftd.host.WalWriter;
+import io.raftd.metrics.HealthChecks;
+import io.raftd.metrics.MetricsServer;
+import io.raftd.metrics.RaftdMetrics;
 import io.raftd.statemachine.SessionLayer;
 import io.raftd.statemachine.StateMachines;
 import io.raftd.storage.FileIO;
@@ -58,6 +62,8 @@ public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
   /** The RaftLoop's tick: timeouts in the config are whole multiples of it in effect. */
   static final Duration TICK = Duration.ofMillis(10);
+  /** A RaftLoop that has not ticked for this long is stuck: /livez fails, so that a supervisor restarts it. */
+  static final Duration STUCK_LOOP = Duration.ofSeconds(30);
   /** Tokens shorter than this get a WARN at start: 16 random printable characters are about 100 bits. */
   static final int MIN_SAFE_TOKEN_LENGTH = 16;
 
@@ -86,6 +92,12 @@ public final class Daemon implements AutoCloseable {
   private final RaftNode node;
   private final ReadPool reads;
   private final AdminServer admin;
+  /** The state machine under its session layer. */
+  private final SessionLayer state;
+  /** What the hot paths report, and what /metrics serves. */
+  private final RaftdMetrics metrics = new RaftdMetrics();
+  /** /metrics and the health endpoints, on metrics_address. */
+  private final MetricsServer metricsServer;
   private final long startedAt = runtime.currentTimeMillis();
 
   private Daemon(RaftdConfig config, Fatal fatal, FileIO io) throws IOException, StartupException, InterruptedException {
@@ -99,6 +111,7 @@ public final class Daemon implements AutoCloseable {
     boolean started = false;
     PeerTransport created = null;
     AdminServer adminCreated = null;
+    MetricsServer metricsCreated = null;
     WriteAheadLog walOpened = null;
     Lane preallocating = null;
     try {
@@ -151,15 +164,16 @@ public final class Daemon implements AutoCloseable {
             + " until it has committed up to index {} in term {} or later", barrierFile, barrier.getTruncatedAfter(),
             barrier.getIndex(), barrier.getTerm(), barrier.getIndex(), barrier.getTerm());
       }
-      SessionLayer state = new SessionLayer(StateMachines.load(config.stateMachine()).create());  // found: checked
+      this.state = new SessionLayer(StateMachines.load(config.stateMachine()).create());  // found: checked
       long restored = ApplyWorker.restoreAtStart(state, snapshots, wal.snapshot());
 
       this.deadlines = runtime.lane("request-deadlines", fatal);
       this.reads = new ReadPool(runtime, fatal);
-      this.host = new MemberHost(runtime, "", fatal, wal, snapshots, state,
+      this.host = new MemberHost(runtime, fatal, wal, snapshots, state, new MemberHost.Settings("",
           new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
               config.snapshot().keepEntries()),
-          new SecureRandom().nextLong());
+          new DiskGuard.Limits(io, dataDir, config.disk().minFreeBytes(), config.raft().electionTimeoutMax().toNanos()),
+          config.disk().slowFsync(), new SecureRandom().nextLong()), metrics);
       this.node = host.node();
       Config core = coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored, members);
       if (barrier != null) {
@@ -203,7 +217,7 @@ public final class Daemon implements AutoCloseable {
       probes.status = status;
       AdminService service = new AdminService(node, state, host.applier(), reads, snapshots, status, deadlines,
           Duration.ofSeconds(10),
-          Duration.ofSeconds(60), config.raft().maxEntryBytes());
+          Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics);
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
           service::handle);
 
@@ -211,6 +225,11 @@ public final class Daemon implements AutoCloseable {
       // arriving before the threads start waits in the RaftLoop's queue.
       adminCreated = admin;
       listen("admin_address", config.adminAddress(), admin::start);
+      metrics.watch(status);
+      this.metricsServer = new MetricsServer(address(config.metricsAddress()), metrics.registry(),
+          new HealthChecks(status, config.raft().electionTimeoutMax().toMillis(), STUCK_LOOP.toMillis()));
+      metricsCreated = metricsServer;
+      listen("metrics_address", config.metricsAddress(), metricsServer::start);
       if (known == null) {
         // The start cannot fail any more: the new member's files go in. The cluster record only once the WAL
         // has its first segment (from here on an empty WAL is damage, never a fresh start), and the identity
@@ -230,7 +249,7 @@ public final class Daemon implements AutoCloseable {
     } finally {
       if (!started) {
         runtime.close();  // its timer thread; of the lanes, only wal-preallocate may have started (undo stops it)
-        undo(footprint, adminCreated, created, walOpened, preallocating);
+        undo(footprint, adminCreated, metricsCreated, created, walOpened, preallocating);
       }
     }
   }
@@ -239,11 +258,14 @@ public final class Daemon implements AutoCloseable {
    * Stops what a refused start began (its ports and threads must not outlive it) and puts the data
    * directory back as it was; then releases the lock.
    */
-  private void undo(DataDirFootprint footprint, AdminServer admin, PeerTransport transport, WriteAheadLog wal,
-      Lane preallocator) throws IOException, InterruptedException {
+  private void undo(DataDirFootprint footprint, AdminServer admin, MetricsServer metricsServer, PeerTransport transport,
+      WriteAheadLog wal, Lane preallocator) throws IOException, InterruptedException {
     try {
       if (admin != null) {
         admin.close();
+      }
+      if (metricsServer != null) {
+        metricsServer.close();
       }
       if (transport != null) {
         transport.close();
@@ -490,6 +512,10 @@ public final class Daemon implements AutoCloseable {
     return host.walWriter();
   }
 
+  DiskGuard disk() {
+    return host.disk();
+  }
+
   PeerTransport transport() {
     return transport;
   }
@@ -500,6 +526,10 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** The threads serving linearizable reads (for tests). */
+  SessionLayer state() {
+    return state;
+  }
+
   ReadPool reads() {
     return reads;
   }
@@ -538,6 +568,7 @@ public final class Daemon implements AutoCloseable {
     }
     node.failAll("this member is shutting down");
     admin.close();
+    metricsServer.close();
     reads.close();
     transport.close();
     host.close();

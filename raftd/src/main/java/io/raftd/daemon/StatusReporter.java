@@ -11,6 +11,9 @@ import io.raftd.proto.StatusProbe;
 import io.raftd.raft.Role;
 import io.raftd.raft.Status;
 import io.raftd.host.AdminService;
+import io.raftd.metrics.HealthChecks;
+import io.raftd.metrics.MemberReadings;
+import io.raftd.raft.Counters;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * by asking every member over the peer port at once: a member that does not answer in time is reported
  * unreachable, never waited for.
  */
-final class StatusReporter implements AdminService.StatusSource {
+final class StatusReporter implements AdminService.StatusSource, MemberReadings, HealthChecks.Readings {
   static final String VERSION = versionOf();
 
   /** The longest a cluster status waits for one member's probe. */
@@ -66,7 +69,12 @@ final class StatusReporter implements AdminService.StatusSource {
         .setClusterId(daemon.cluster().getClusterId())
         .setMaxEntryBytes(daemon.config().raft().maxEntryBytes())
         .setMaxFrameBytes(daemon.config().transport().maxFrameBytes())
-        .setDiskFull(daemon.walWriter().outOfSpace());
+        .setDiskFull(daemon.walWriter().outOfSpace())
+        .setDiskLow(daemon.disk().lowOnSpace())
+        .setDiskFreeBytes(daemon.disk().freeBytes())
+        .setWalWritingMs(TimeUnit.NANOSECONDS.toMillis(daemon.disk().walWritingNanos()))
+        .setWalStalled(daemon.disk().walStalled())
+        .setWalSlowFsyncs(daemon.walWriter().slowFsyncs());
     if (s.leader() != 0) {
       b.setLeader(members.byId(s.leader()));
     }
@@ -101,9 +109,71 @@ final class StatusReporter implements AdminService.StatusSource {
         p.setMatch(match).setLag(Math.max(0, lastIndex - match));
       } else if (part.startsWith("next=")) {
         p.setNext(Long.parseLong(part.substring(5)));
+      } else if (part.startsWith("inflight=")) {
+        p.setInflight(Integer.parseInt(part.substring(9)));
       }
     }
     return p;
+  }
+
+  @Override
+  public NodeStatus status() {
+    return nodeStatus();
+  }
+
+  @Override
+  public Counters core() {
+    return daemon.node().counters();
+  }
+
+  @Override
+  public io.raftd.transport.Counters peerPort() {
+    return daemon.transport().counters();
+  }
+
+  @Override
+  public io.raftd.transport.Counters adminPort() {
+    return daemon.admin().counters();
+  }
+
+  @Override
+  public int peerConnections() {
+    return daemon.transport().openConnections();
+  }
+
+  @Override
+  public int adminConnections() {
+    return daemon.admin().openConnections();
+  }
+
+  @Override
+  public int openSessions() {
+    return daemon.state().openSessions();
+  }
+
+  @Override
+  public long expiredSessions() {
+    return daemon.state().expiredSessions();
+  }
+
+  @Override
+  public long leaderChanges() {
+    return daemon.node().leaderChanges();
+  }
+
+  @Override
+  public long snapshotsFailed() {
+    return daemon.applier().snapshotsFailed();
+  }
+
+  @Override
+  public long msSinceContact(long member) {
+    return daemon.node().lastContactMs(member);
+  }
+
+  @Override
+  public long msSinceTick() {
+    return daemon.node().msSinceTick();
   }
 
   @Override

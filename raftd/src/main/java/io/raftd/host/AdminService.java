@@ -61,16 +61,20 @@ public final class AdminService {
   private final Lane timers;
   private final long defaultSessionTimeoutMs;
   private final long maxCommandBytes;
+  private final HostMetrics metrics;
 
   /**
    * @param reads runs the queries of linearizable reads (see {@link ReadPool})
    * @param timers the lane whose timer fails requests that take longer than their timeout (one of its own:
    *     a request must get its answer in time even while the RaftLoop is busy)
    * @param maxCommandBytes raft.max_entry_bytes: the largest command a write may carry
+   * @param metrics told how each request was answered
    */
   public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, Executor reads, SnapshotStore snapshots,
-      StatusSource status, Lane timers, Duration defaultTimeout, Duration defaultSessionTimeout, long maxCommandBytes) {
+      StatusSource status, Lane timers, Duration defaultTimeout, Duration defaultSessionTimeout, long maxCommandBytes,
+      HostMetrics metrics) {
     this.node = node;
+    this.metrics = metrics;
     this.timers = timers;
     this.state = state;
     this.applier = applier;
@@ -107,8 +111,11 @@ public final class AdminService {
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
-    return Deadline.within(timers, timeout, answer)
-        .handle((b, e) -> (e == null ? b : error(r, e)).setId(r.getId()).build());
+    return Deadline.within(timers, timeout, answer).handle((b, e) -> {
+      AdminResponse.Builder out = e == null ? b : error(r, e);
+      metrics.answered(r.getBodyCase(), out.hasError() ? out.getError().getCode() : null);
+      return out.setId(r.getId()).build();
+    });
   }
 
   private CompletableFuture<AdminResponse.Builder> write(io.raftd.proto.WriteRequest w) {

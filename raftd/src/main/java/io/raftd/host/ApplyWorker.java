@@ -48,6 +48,8 @@ public final class ApplyWorker implements Applier, AutoCloseable {
   private final SnapshotPolicy policy;
   private final Consumer<SnapshotMetadata> onSnapshotDurable;
   private final Fatal fatal;
+  private final HostRuntime runtime;
+  private final HostMetrics metrics;
   /** Writes snapshot files while applies go on; then prunes old ones. */
   private final Lane snapshotWriter;
   /** Apply thread only: the raft index applied (NOOP and CONFIG entries too), its term, the configuration. */
@@ -64,10 +66,14 @@ public final class ApplyWorker implements Applier, AutoCloseable {
    * @param onApplied runs on the RaftLoop with the index applied so far
    * @param onSnapshotDurable runs on the RaftLoop with a snapshot taken here once its WAL record is durable:
    *     it tells the core, then compacts the log
+   * @param runtime the clock that times snapshot writes, for {@code metrics}
    */
   public ApplyWorker(SessionLayer state, SnapshotStore store, Lane applyThread, Lane raftLoop, Lane snapshotWriter,
       LongConsumer onApplied, Proposals proposals, WalWriter walWriter, SnapshotPolicy policy,
-      Consumer<SnapshotMetadata> onSnapshotDurable, SnapshotMetadata startsAfter, Configuration configuration, Fatal fatal) {
+      Consumer<SnapshotMetadata> onSnapshotDurable, SnapshotMetadata startsAfter, Configuration configuration, Fatal fatal,
+      HostRuntime runtime, HostMetrics metrics) {
+    this.runtime = runtime;
+    this.metrics = metrics;
     this.state = state;
     this.store = store;
     this.applyThread = applyThread;
@@ -173,6 +179,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
         .setConfiguration(configuration).setId(io.raftd.walformat.SnapshotFile.id(appliedTerm, applied)).build();
     lastSnapshotIndex = applied;
     snapshotWriter.post(() -> {
+      long started = runtime.nanoTime();
       try {
         SnapshotMetadata stored;
         try (SnapshotStore.Writer w = store.create(meta); OutputStream out = chunks(w)) {
@@ -180,6 +187,7 @@ public final class ApplyWorker implements Applier, AutoCloseable {
           out.flush();
           stored = w.finish();
         }
+        metrics.snapshotWritten(runtime.nanoTime() - started, stored.getSize());
         long compactTo = Math.max(0, stored.getIndex() - policy.keepEntries());
         walWriter.snapshotTaken(stored, compactTo, () -> {
           onSnapshotDurable.accept(stored);

@@ -4,6 +4,7 @@ import io.raftd.raft.RawNode;
 import io.raftd.statemachine.SessionLayer;
 import io.raftd.storage.SnapshotStore;
 import io.raftd.storage.WriteAheadLog;
+import java.time.Duration;
 
 /**
  * One member's host, assembled: the RaftLoop, WAL writer, apply and snapshot writer lanes of a
@@ -18,28 +19,40 @@ public final class MemberHost implements AutoCloseable {
   private final RaftNode node;
   private final WalWriter walWriter;
   private final ApplyWorker applier;
+  private final DiskGuard disk;
   /** Stops the RaftLoop's tick; null until started. */
   private Runnable stopTicking;
 
   /**
+   * How a member's host is set up.
+   *
    * @param lanePrefix put before each lane's name ("raft-loop", "apply", "wal-writer", "snapshot-writer")
+   * @param incarnation a random number drawn when this process starts (see {@link RaftNode})
+   * @param slowFsync an fsync slower than this is counted and logged
+   */
+  public record Settings(String lanePrefix, ApplyWorker.SnapshotPolicy snapshots, DiskGuard.Limits disk,
+      Duration slowFsync, long incarnation) {}
+
+  /**
    * @param wal opened and recovered, with its first segment
    * @param state restored from the snapshot the WAL starts after ({@link ApplyWorker#restoreAtStart})
-   * @param incarnation a random number drawn when this process starts (see {@link RaftNode})
+   * @param metrics where the hot paths report durations
    */
-  public MemberHost(HostRuntime runtime, String lanePrefix, Fatal fatal, WriteAheadLog wal, SnapshotStore snapshots,
-      SessionLayer state, ApplyWorker.SnapshotPolicy policy, long incarnation) {
+  public MemberHost(HostRuntime runtime, Fatal fatal, WriteAheadLog wal, SnapshotStore snapshots, SessionLayer state,
+      Settings settings, HostMetrics metrics) {
+    String lanePrefix = settings.lanePrefix();
     this.loop = runtime.lane(lanePrefix + "raft-loop", fatal);
     this.apply = runtime.lane(lanePrefix + "apply", fatal);
     this.snapshotWriter = runtime.lane(lanePrefix + "snapshot-writer", fatal);
     Lane walLane = runtime.lane(lanePrefix + "wal-writer", fatal);
     Proposals proposals = new Proposals();
-    WalWriter[] writer = new WalWriter[1];  // the node asks it about space; it tells the node what is durable
-    this.node = new RaftNode(runtime, loop, proposals, () -> writer[0].outOfSpace(), incarnation);
-    this.walWriter = new WalWriter(wal, walLane, loop, node::writesDurable);
+    WalWriter[] writer = new WalWriter[1];  // the guard asks it about space and stalls; it tells the node what is durable
+    this.disk = new DiskGuard(runtime, settings.disk(), () -> writer[0].outOfSpace(), () -> writer[0].writingNanos());
+    this.node = new RaftNode(runtime, loop, proposals, disk, settings.incarnation(), metrics);
+    this.walWriter = new WalWriter(wal, runtime, walLane, loop, node::writesDurable, metrics, settings.slowFsync());
     writer[0] = walWriter;
     this.applier = new ApplyWorker(state, snapshots, apply, loop, snapshotWriter, node::applied, proposals, walWriter,
-        policy, node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal);
+        settings.snapshots(), node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal, runtime, metrics);
   }
 
   /** Wires the core in, built over this host's WAL; before {@link #start}. */
@@ -66,6 +79,10 @@ public final class MemberHost implements AutoCloseable {
 
   public ApplyWorker applier() {
     return applier;
+  }
+
+  public DiskGuard disk() {
+    return disk;
   }
 
   /** Stops ticking, then each lane once what it has queued has run; the WAL's queued writes become durable. */

@@ -8,6 +8,7 @@ import io.raftd.proto.ErrorCode;
 import io.raftd.proto.LogCommand;
 import io.raftd.proto.RaftMessage;
 import io.raftd.raft.Proposal;
+import io.raftd.raft.Counters;
 import io.raftd.raft.RawNode;
 import io.raftd.raft.ReadState;
 import io.raftd.raft.Ready;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,23 +41,31 @@ public final class RaftNode implements Waiters {
 
   private final Lane loop;
   private final HostRuntime runtime;
+  private final HostMetrics metrics;
   private RawNode node;
   private ReadyProcessor processor;
   private WalWriter writer;
   private final Proposals proposals;
   private final Map<ByteString, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
   private final ReadContexts readContexts;
-  /** RaftLoop: ticks since this leader, its disk full, last tried to hand over; -1 when it is not trying. */
-  private int ticksSinceSpaceHandOver = -1;
+  /** RaftLoop: ticks since this leader, its disk unfit to write, last tried to hand over; -1 when it is not trying. */
+  private int ticksSinceDiskHandOver = -1;
   /**
    * The runtime's nanoTime() of the last message from each member, any kind. The core's check-quorum keeps only
    * a heard-this-timeout flag and may read no clock, so the time it takes for status is kept here.
    */
   private final Map<Long, Long> lastHeard = new ConcurrentHashMap<>();
   private final long createdNanos;
-  private final BooleanSupplier outOfSpace;
+  private final DiskGuard disk;
+  private ApplyWorker applier;
   private volatile Status status;
   private volatile Map<Long, String> progress = Map.of();
+  /** The runtime's nanoTime() of the last tick, for the liveness check. */
+  private volatile long lastTick;
+  /** Times the leader this member knows of changed (to none, too), for metrics. */
+  private volatile long leaderChanges;
+  /** The core's counters as of the last tick, for metrics. */
+  private volatile Counters counters = new Counters();
   private volatile io.raftd.proto.Configuration configuration = io.raftd.proto.Configuration.getDefaultInstance();
   private volatile Runnable onRemoved = () -> {};
   private volatile Runnable onVoteBarrierLifted = () -> {};
@@ -93,19 +101,26 @@ public final class RaftNode implements Waiters {
     void configurationChanged(io.raftd.proto.Configuration before, io.raftd.proto.Configuration now);
   }
 
-  /** @param incarnation a random number drawn when this process starts: read contexts begin with it */
-  public RaftNode(HostRuntime runtime, Lane loop, Proposals proposals, BooleanSupplier outOfSpace, long incarnation) {
+  /**
+   * @param incarnation a random number drawn when this process starts: read contexts begin with it
+   * @param metrics told how long proposals took to apply and reads to be confirmed
+   */
+  public RaftNode(HostRuntime runtime, Lane loop, Proposals proposals, DiskGuard disk, long incarnation,
+      HostMetrics metrics) {
     this.runtime = runtime;
+    this.metrics = metrics;
     this.loop = loop;
     this.createdNanos = runtime.nanoTime();
+    this.lastTick = createdNanos;
     this.readContexts = new ReadContexts(incarnation);
     this.proposals = proposals;
-    this.outOfSpace = outOfSpace;
+    this.disk = disk;
   }
 
   /** Wires the core and its processor in (before the RaftLoop starts). */
   public void attach(RawNode node, WalWriter writer, PeerLink peers, ApplyWorker applier) {
     this.node = node;
+    this.applier = applier;
     this.writer = writer;
     Transport transport = m -> {
       if (m.hasInstallSnapshot()) {
@@ -132,14 +147,19 @@ public final class RaftNode implements Waiters {
 
   /** RaftLoop: one tick of logical time. */
   public void tick() {
+    lastTick = runtime.nanoTime();
     node.tick();
-    handOverIfDiskFull();
+    if (disk.check()) {
+      applier.snapshotNow(null);  // low on space: compacting the log frees some
+    }
+    handOverIfDiskUnfit();
     afterInput();
     if (status.role() == io.raftd.raft.Role.LEADER) {
       // Once a tick, not after every input: the status it is for can be a tick old, and building it for
       // every member after every message and proposal was a measurable share of a leader's CPU.
       progress = node.progress();
     }
+    counters = node.counters().copy();
     if (contact != null) {
       // Once a tick, not after every input: silence is measured in election timeouts, and the check
       // should cost the write path nothing.
@@ -148,21 +168,23 @@ public final class RaftNode implements Waiters {
   }
 
   /**
-   * A leader whose disk is full takes no writes, and the cluster with it, while a voter with space could
-   * lead: it hands leadership to the most up-to-date voter, trying again every two election timeouts (a
-   * transfer gives up after one) for as long as it leads and the disk stays full.
+   * A leader whose disk is full or low takes no writes, and the cluster with it, while a voter with space
+   * could lead; one whose WAL write has stalled holds every write up to its fsync: it hands leadership to the
+   * most up-to-date voter, trying again every two election timeouts (a transfer gives up after one) for as
+   * long as it leads and its disk stays so.
    */
-  private void handOverIfDiskFull() {
-    if (node.status().role() != io.raftd.raft.Role.LEADER || !outOfSpace.getAsBoolean()) {
-      ticksSinceSpaceHandOver = -1;
+  private void handOverIfDiskUnfit() {
+    String reason = node.status().role() == io.raftd.raft.Role.LEADER ? disk.handOverReason() : null;
+    if (reason == null) {
+      ticksSinceDiskHandOver = -1;
       return;
     }
-    if (ticksSinceSpaceHandOver >= 0 && ++ticksSinceSpaceHandOver < 2 * node.electionTicks()) {
+    if (ticksSinceDiskHandOver >= 0 && ++ticksSinceDiskHandOver < 2 * node.electionTicks()) {
       return;
     }
-    ticksSinceSpaceHandOver = 0;
+    ticksSinceDiskHandOver = 0;
     TransferOutcome outcome = node.transferLeadership(0);
-    LOG.warn("the disk is full: this leader takes no writes, so it hands leadership to the most up-to-date voter ({})",
+    LOG.warn("{}: this leader hands leadership to the most up-to-date voter ({})", reason,
         outcome == TransferOutcome.STARTED ? "under way" : outcome);
   }
 
@@ -179,6 +201,9 @@ public final class RaftNode implements Waiters {
   private void report() {
     Status now = status;
     if (now.role() != reported.role() || now.term() != reported.term() || now.leader() != reported.leader()) {
+      if (now.leader() != reported.leader()) {
+        leaderChanges++;  // the RaftLoop alone writes it
+      }
       changes.statusChanged(reported, now);
     }
     reported = now;
@@ -255,12 +280,14 @@ public final class RaftNode implements Waiters {
    * with a {@link Proposals.Failure} whose code says whether it is safe to retry).
    */
   public CompletableFuture<Proposals.Outcome> propose(LogCommand.Builder command) {
+    long proposed = runtime.nanoTime();
     CompletableFuture<Proposals.Outcome> result = new CompletableFuture<>();
     loop.post(() -> {
       // Only a leader refuses for space: a follower's refusal would be taken as the cluster's, and the
       // client must be redirected to the leader instead.
-      if (outOfSpace.getAsBoolean() && node.status().role() == io.raftd.raft.Role.LEADER) {
-        result.completeExceptionally(new Proposals.Failure(ErrorCode.NO_SPACE, "the leader's disk is full"));
+      String noSpace = disk.refusal();  // first: it is two volatile reads, the status is a walk of the core
+      if (noSpace != null && node.status().role() == io.raftd.raft.Role.LEADER) {
+        result.completeExceptionally(new Proposals.Failure(ErrorCode.NO_SPACE, noSpace));
         return;
       }
       Proposal p = node.propose(command.setStampMs(runtime.currentTimeMillis()).build().toByteString());
@@ -272,6 +299,7 @@ public final class RaftNode implements Waiters {
         if (e != null) {
           result.completeExceptionally(e);
         } else {
+          metrics.proposalApplied(runtime.nanoTime() - proposed);
           result.complete(o);
         }
       });
@@ -304,7 +332,13 @@ public final class RaftNode implements Waiters {
     // The core may answer long after the caller gave up (a leader cut off from its quorum fails its reads
     // only once check-quorum steps it down, election timeouts later), and this map must stay bounded
     // whatever the core does: a read is forgotten here as soon as it ends, however it ends.
-    Deadline.within(loop, timeout, f).whenComplete((index, e) -> reads.remove(context, f));
+    long asked = runtime.nanoTime();
+    Deadline.within(loop, timeout, f).whenComplete((index, e) -> {
+      reads.remove(context, f);
+      if (e == null) {
+        metrics.readIndexConfirmed(runtime.nanoTime() - asked);
+      }
+    });
     loop.post(() -> {
       node.readIndex(context);
       afterInput();
@@ -347,6 +381,21 @@ public final class RaftNode implements Waiters {
   /** Milliseconds since a message from {@code member} last arrived (since this node was created if none did). */
   public long lastContactMs(long member) {
     return TimeUnit.NANOSECONDS.toMillis(runtime.nanoTime() - lastHeard.getOrDefault(member, createdNanos));
+  }
+
+  /** Milliseconds since the RaftLoop last ticked (since this node was created if it has not yet). */
+  public long msSinceTick() {
+    return TimeUnit.NANOSECONDS.toMillis(runtime.nanoTime() - lastTick);
+  }
+
+  /** Times the leader this member knows of changed (to none, too). */
+  public long leaderChanges() {
+    return leaderChanges;
+  }
+
+  /** What the core has counted, as of the last tick. */
+  public Counters counters() {
+    return counters;
   }
 
   /** On a leader: each member's replication state as of the last tick. */

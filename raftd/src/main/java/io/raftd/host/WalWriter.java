@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
 public final class WalWriter implements LogWriter, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WalWriter.class);
   private static final long SPACE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** Slow fsyncs are logged at most this often, with how many there were since the last line. */
+  private static final long SLOW_LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+  /** {@link #writingSince} when no write is outstanding. */
+  private static final long IDLE = Long.MIN_VALUE;
 
   /** A write, or a snapshot record, waiting for the writer. */
   private sealed interface Request {}
@@ -46,6 +50,8 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   private record Group(int writes, int entries, List<Runnable> snapshotCallbacks) {}
 
   private final WriteAheadLog wal;
+  private final HostRuntime runtime;
+  private final HostMetrics metrics;
   private final Lane lane;
   private final Lane raftLoop;
   private final IntConsumer durable;
@@ -59,13 +65,26 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   private volatile long batches;
   private volatile long writesPerBatchTotal;
   private volatile long entriesSynced;
+  /** The runtime's nanoTime() when the outstanding group's write began, {@link #IDLE} if none is outstanding. */
+  private volatile long writingSince = IDLE;
+  private final long slowFsyncNanos;
+  private volatile long slowFsyncs;
+  /** Lane: slow fsyncs not logged yet, and when the last line went out. */
+  private long slowUnlogged;
+  private long slowLoggedAt = IDLE;
 
   /**
+   * @param runtime the clock that times each fsync
    * @param lane the writer's own lane: it alone touches the WAL's write side
    * @param durable run on the RaftLoop with the number of writes that became durable, in order
+   * @param slowFsync an fsync slower than this is counted and logged (disk.slow_fsync_ms)
    */
-  public WalWriter(WriteAheadLog wal, Lane lane, Lane raftLoop, IntConsumer durable) {
+  public WalWriter(WriteAheadLog wal, HostRuntime runtime, Lane lane, Lane raftLoop, IntConsumer durable,
+      HostMetrics metrics, java.time.Duration slowFsync) {
     this.wal = wal;
+    this.slowFsyncNanos = slowFsync.toNanos();
+    this.runtime = runtime;
+    this.metrics = metrics;
     this.lane = lane;
     this.raftLoop = raftLoop;
     this.durable = durable;
@@ -183,9 +202,12 @@ public final class WalWriter implements LogWriter, AutoCloseable {
 
   /** Lane: writes and syncs the staged group, or, the disk being full, retries it in a second. */
   private void writeAndSync(Group group) throws IOException {
+    int bytes;
+    writingSince = runtime.nanoTime();
     try {
-      wal.writeBatch();
+      bytes = wal.writeBatch();
     } catch (NoSpaceException e) {
+      writingSince = IDLE;  // not stalled: refused, and retried
       if (!outOfSpace) {
         LOG.warn("{}: refusing new proposals until space returns", e.getMessage());
         outOfSpace = true;
@@ -200,11 +222,42 @@ public final class WalWriter implements LogWriter, AutoCloseable {
       LOG.info("space is back: the WAL writes again");
       outOfSpace = false;
     }
+    long start = runtime.nanoTime();
     wal.sync();
+    long end = runtime.nanoTime();
+    writingSince = IDLE;
+    metrics.fsynced(end - start, group.entries(), bytes);
+    if (end - start > slowFsyncNanos) {
+      slowFsync(end - start, end);
+    }
     batches++;
     writesPerBatchTotal += group.writes();
     entriesSynced += group.entries();
     report(group);
+  }
+
+  /** Lane: counts a slow fsync, and logs it unless one was logged in the last minute (then the next line counts it). */
+  private void slowFsync(long took, long now) {
+    slowFsyncs++;
+    slowUnlogged++;
+    if (slowLoggedAt == IDLE || now - slowLoggedAt >= SLOW_LOG_EVERY_NANOS) {
+      LOG.warn("a WAL fsync took {} ms, over disk.slow_fsync_ms ({} ms); {} slow fsync(s) since the last such line:"
+          + " the disk holds up every write of this member", TimeUnit.NANOSECONDS.toMillis(took),
+          TimeUnit.NANOSECONDS.toMillis(slowFsyncNanos), slowUnlogged);
+      slowLoggedAt = now;
+      slowUnlogged = 0;
+    }
+  }
+
+  /** fsyncs slower than disk.slow_fsync_ms so far. */
+  public long slowFsyncs() {
+    return slowFsyncs;
+  }
+
+  /** How long the outstanding group's write and fsync have taken so far, 0 if none is outstanding. Any thread. */
+  public long writingNanos() {
+    long since = writingSince;
+    return since == IDLE ? 0 : Math.max(0, runtime.nanoTime() - since);
   }
 
   private void retryWaitingGroup() throws IOException {

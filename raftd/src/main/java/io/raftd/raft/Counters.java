@@ -4,8 +4,9 @@ package io.raftd.raft;
  * What the core has counted since it was created: read by the host for metrics and by the simulator for
  * its coverage floors. Only the core increments them.
  */
-public final class Counters {
+public final class Counters implements Cloneable {
   long campaigns;
+  long preVotesRefused;
   long leadersElected;
   long droppedStaleTerm;
   long droppedUnknownMember;
@@ -39,9 +40,23 @@ public final class Counters {
   long transfersAfterPromotion;
   long transfersNeverPromoted;
 
+  /** A copy, as of now, for another thread to read (these fields are the core's alone, and not volatile). */
+  public Counters copy() {
+    try {
+      return (Counters) clone();
+    } catch (CloneNotSupportedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   /** Elections this member started (pre-vote or real). */
   public long campaigns() {
     return campaigns;
+  }
+
+  /** Pre-votes this member refused or, in contact with a leader, ignored: elections it kept from starting. */
+  public long preVotesRefused() {
+    return preVotesRefused;
   }
 
   public long leadersElected() {

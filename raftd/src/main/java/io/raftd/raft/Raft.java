@@ -433,6 +433,9 @@ final class Raft {
         // Thesis §4.2.3: a member in contact with a leader ignores elections (no term change, no reply),
         // so a partitioned or removed member cannot disrupt a healthy cluster.
         counters.ignoredInLease++;
+        if (m.getRequestVote().getPreVote()) {
+          counters.preVotesRefused++;
+        }
         return false;
       }
       if (m.getRequestVote().getPreVote()) {
@@ -463,6 +466,7 @@ final class Raft {
       send(message(m.getFrom()).setAppendEntriesResponse(
           io.raftd.proto.AppendEntriesResponse.newBuilder().setSuccess(false)));
     } else if (m.hasRequestVote() && m.getRequestVote().getPreVote()) {
+      counters.preVotesRefused++;
       send(message(m.getFrom()).setRequestVoteResponse(
           RequestVoteResponse.newBuilder().setPreVote(true).setGranted(false)));
     } else {
@@ -499,6 +503,9 @@ final class Raft {
         sendAfterPersist(out);
       }
     } else {
+      if (preVote) {
+        counters.preVotesRefused++;
+      }
       send(message(m.getFrom()).setRequestVoteResponse(resp.setGranted(false)));
     }
   }

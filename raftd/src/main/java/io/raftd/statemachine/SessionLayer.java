@@ -63,6 +63,9 @@ public final class SessionLayer {
   private long stampMaxMs;
   /** Written after the machine publishes the entry's state, so a reader that sees n queries a state >= n. */
   private volatile long lastApplied;
+  /** For metrics: sessions open as of the last apply or restore, and expired by this process. */
+  private volatile int openSessions;
+  private volatile long expiredSessions;
 
   public SessionLayer(StateMachine machine) {
     this(machine, DEFAULT_MAX_RESPONSES_PER_SESSION);
@@ -108,7 +111,10 @@ public final class SessionLayer {
       return replayed(command);
     }
     advanceLogTime(term, command.getStampMs());
-    sessions.expire(logTimeMs);
+    int expired = sessions.expire(logTimeMs);
+    if (expired > 0) {
+      expiredSessions += expired;
+    }
     CommandResult result = switch (command.getBodyCase()) {
       case OPEN_SESSION -> open(index, command.getOpenSession().getTimeoutMs());
       case COMMAND -> command(index, term, command.getCommand());
@@ -118,8 +124,19 @@ public final class SessionLayer {
       // A body this version does not know (a newer version's?) is not carried out; its stamp counted above.
       case BODY_NOT_SET -> status(Status.INVALID);
     };
+    openSessions = sessions.size();
     lastApplied = index;
     return result;
+  }
+
+  /** Sessions open as of the last entry applied. Any thread. */
+  public int openSessions() {
+    return openSessions;
+  }
+
+  /** Sessions this process expired (as every replica does, at the same index). Any thread. */
+  public long expiredSessions() {
+    return expiredSessions;
   }
 
   /** Answers a query from the machine's current state; see {@link StateMachine#query}. Any thread. */
@@ -167,6 +184,7 @@ public final class SessionLayer {
     }
     machine.restore(in);
     sessions = Sessions.fromProto(table.getSessionsList());
+    openSessions = sessions.size();
     logTimeMs = table.getLogTimeMs();
     stampTerm = table.getStampTerm();
     stampMaxMs = table.getStampMaxMs();

@@ -39,11 +39,18 @@ final class Sessions {
     byId.remove(session.id);
   }
 
-  /** Closes every session whose last activity plus timeout is before {@code nowMs}. */
-  void expire(long nowMs) {
+  /** Closes every session whose last activity plus timeout is before {@code nowMs}; returns how many. */
+  int expire(long nowMs) {
+    int expired = 0;
     while (!byExpiry.isEmpty() && byExpiry.first().expiresAtMs() < nowMs) {
       byId.remove(byExpiry.pollFirst().id);
+      expired++;
     }
+    return expired;
+  }
+
+  int size() {
+    return byId.size();
   }
 
   List<SessionState> toProto() {

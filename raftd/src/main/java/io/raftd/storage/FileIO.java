@@ -53,4 +53,7 @@ public interface FileIO {
 
   /** Makes the directory's entries (creations, renames, deletions) durable. */
   void syncDirectory(Path dir) throws IOException;
+
+  /** Bytes this process may still write on the file system that holds {@code dir}. */
+  long usableSpace(Path dir) throws IOException;
 }

@@ -60,6 +60,11 @@ public final class NioFileIO implements FileIO {
   }
 
   @Override
+  public long usableSpace(Path dir) throws IOException {
+    return Files.getFileStore(dir).getUsableSpace();
+  }
+
+  @Override
   public void syncDirectory(Path dir) throws IOException {
     // On Linux a directory opened for reading can be fsynced, which makes its entries durable.
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -366,15 +366,16 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   /**
    * Writes everything staged as one frame, starting a new segment first if it does not fit. No fsync.
    *
+   * @return the frame's bytes, 0 if nothing was staged
    * @throws NoSpaceException if a new segment is needed and the disk is full: nothing changed; retry later
    */
-  public void writeBatch() throws IOException {
+  public int writeBatch() throws IOException {
     checkUsable();
     if (written != null) {
       throw new IllegalStateException("the previous batch is not synced yet");
     }
     if (staged.isEmpty()) {
-      return;
+      return 0;
     }
     Segment open = segments.isEmpty() ? null : segments.get(segments.size() - 1);
     int frameBytes = encoder.frameBytes();
@@ -405,6 +406,7 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     written = staged;
     staged = new ArrayList<>();
     encoder.clear();
+    return frameBytes;
   }
 
   /** Forces the written batch (unless the policy is never), then makes it visible as durable. */

@@ -5,7 +5,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.AttributeKey;
@@ -37,11 +39,11 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
    * Rejects a connection for bad input: counts it, logs it, sends {@code lastWords} (if not null) and
    * closes. Only the first rejection of a connection counts.
    */
-  void reject(Channel ch, String why, Object lastWords) {
+  void reject(Channel ch, RejectReason reason, String why, Object lastWords) {
     if (ch.attr(REJECTED).setIfAbsent(Boolean.TRUE) != null) {
       return;
     }
-    counters.framesRejected.incrementAndGet();
+    counters.countRejected(reason);
     counters.connectionsClosedForBadInput.incrementAndGet();
     warn.warn("closed connection " + ch.remoteAddress() + ": " + why);
     if (lastWords == null) {
@@ -54,9 +56,9 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof ProtocolViolation || cause instanceof DecoderException) {
-      reject(ctx.channel(), describe(cause), null);
+      reject(ctx.channel(), reasonFor(cause), describe(cause), null);
     } else if (cause instanceof ReadTimeoutException) {
-      reject(ctx.channel(), "silent past the handshake timeout", null);
+      reject(ctx.channel(), RejectReason.HANDSHAKE_TIMEOUT, "silent past the handshake timeout", null);
     } else if (cause instanceof IOException) {
       log.debug("peer connection {} failed", ctx.channel().remoteAddress(), cause);
       ctx.close();
@@ -74,6 +76,16 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     } else {
       super.userEventTriggered(ctx, evt);
     }
+  }
+
+  private static RejectReason reasonFor(Throwable cause) {
+    if (cause instanceof ProtocolViolation v) {
+      return v.reason;
+    }
+    if (cause instanceof TooLongFrameException) {
+      return RejectReason.TOO_LONG;
+    }
+    return cause instanceof CorruptedFrameException ? RejectReason.CUT_SHORT : RejectReason.UNDECODABLE;
   }
 
   private static String describe(Throwable cause) {

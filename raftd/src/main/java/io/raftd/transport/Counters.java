@@ -1,6 +1,7 @@
 package io.raftd.transport;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /** What the transport has counted since it was created, for metrics and tests. Updated from any thread. */
 public final class Counters {
@@ -16,6 +17,18 @@ public final class Counters {
   final AtomicLong framesOverBudget = new AtomicLong();
   final AtomicLong idleConnectionsClosed = new AtomicLong();
   final AtomicLong acceptPauses = new AtomicLong();
+  private final AtomicLongArray rejectedByReason = new AtomicLongArray(RejectReason.values().length);
+
+  /** A connection's input rejected (it is being closed): counted as a rejected frame and by its reason. */
+  void countRejected(RejectReason reason) {
+    framesRejected.incrementAndGet();
+    rejectedByReason.incrementAndGet(reason.ordinal());
+  }
+
+  /** Connections rejected for bad input of this kind (their sum is {@link #framesRejected()}). */
+  public long rejected(RejectReason reason) {
+    return rejectedByReason.get(reason.ordinal());
+  }
 
   /**
    * Frames refused: too long, undecodable, cut short, left unfinished past the frame timeout, out of place,

@@ -37,7 +37,7 @@ final class FrameBudget {
       long before = held.get();
       if (before + length > limits.frameBufferBytes()) {
         counters.framesOverBudget.incrementAndGet();
-        throw new ProtocolViolation("a frame of " + length + " bytes does not fit " + limits.name()
+        throw new ProtocolViolation(RejectReason.OVER_BUDGET, "a frame of " + length + " bytes does not fit " + limits.name()
             + ".frame_buffer_bytes = " + limits.frameBufferBytes() + " (" + before
             + " bytes are held by frames still arriving on other connections)");
       }

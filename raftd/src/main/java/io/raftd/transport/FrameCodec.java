@@ -131,7 +131,7 @@ final class FrameCodec {
       }
       long quiet = now - lastProgress;
       if (quiet >= frameTimeoutNanos) {
-        ctx.fireExceptionCaught(new ProtocolViolation("a frame left unfinished: " + internalBuffer().readableBytes()
+        ctx.fireExceptionCaught(new ProtocolViolation(RejectReason.UNFINISHED, "a frame left unfinished: " + internalBuffer().readableBytes()
             + " bytes of it received, then nothing for " + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms"));
       } else {
         stallCheck = ctx.executor().schedule(() -> checkStall(ctx), frameTimeoutNanos - quiet, TimeUnit.NANOSECONDS);

@@ -90,7 +90,7 @@ final class InboundHandshakeHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void refuse(ChannelHandlerContext ctx, String why, HelloReply.Builder reply) {
-    guard.reject(ctx.channel(), why, PeerFrame.newBuilder().setHelloReply(reply.setAccepted(false)).build());
+    guard.reject(ctx.channel(), RejectReason.HANDSHAKE_REFUSED, why, PeerFrame.newBuilder().setHelloReply(reply.setAccepted(false)).build());
   }
 
   /** Why this Hello is refused before the connector has proved anything (naming no id of ours), or null. */

@@ -221,6 +221,11 @@ public final class PeerTransport implements Transport, AutoCloseable {
     this.probeHandler = handler;
   }
 
+  /** Peer connections open now, accepted and dialed (snapshot streams and probes too). */
+  public int openConnections() {
+    return channels.size();
+  }
+
   public Counters counters() {
     return counters;
   }

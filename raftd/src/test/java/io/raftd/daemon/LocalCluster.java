@@ -41,6 +41,8 @@ public final class LocalCluster implements AutoCloseable {
   public final List<Daemon> daemons = new ArrayList<>();
   public final List<String> adminAddresses = new ArrayList<>();
   public final List<Integer> peerPorts = new ArrayList<>();
+  /** Each member's metrics_address port (/metrics and the health endpoints). */
+  public final List<Integer> metricsPorts = new ArrayList<>();
   public final List<Path> dataDirs = new ArrayList<>();
   /** Each member's file system (the real one unless a test puts a faulty one in before starting it). */
   public final List<FileIO> fileSystems = new ArrayList<>();
@@ -54,12 +56,13 @@ public final class LocalCluster implements AutoCloseable {
   /** @param token the cluster.token: clusters built with different tokens never talk to each other */
   public LocalCluster(Path root, int size, String extraToml, String token) throws IOException {
     int[] ports = freePorts(3 * size);  // peer, admin and metrics of each member, all distinct
-    int[] metricsPorts = Arrays.copyOfRange(ports, 2 * size, 3 * size);
+    int[] metrics = Arrays.copyOfRange(ports, 2 * size, 3 * size);
     StringBuilder members = new StringBuilder();
     for (int i = 0; i < size; i++) {
       names.add("n" + (i + 1));
       adminAddresses.add("127.0.0.1:" + ports[2 * i + 1]);
       peerPorts.add(ports[2 * i]);
+      metricsPorts.add(metrics[i]);
       dataDirs.add(root.resolve("n" + (i + 1)));
       members.append(String.format("  { name = \"n%d\", peer = \"127.0.0.1:%d\", admin = \"127.0.0.1:%d\" },%n",
           i + 1, ports[2 * i], ports[2 * i + 1]));
@@ -76,7 +79,7 @@ public final class LocalCluster implements AutoCloseable {
           token = "%s"
           members = [
           %s]
-          """, i + 1, root.resolve("n" + (i + 1)), ports[2 * i], ports[2 * i + 1], metricsPorts[i], extraToml, token,
+          """, i + 1, root.resolve("n" + (i + 1)), ports[2 * i], ports[2 * i + 1], metrics[i], extraToml, token,
           members));
       daemons.add(null);
       fileSystems.add(new NioFileIO());

@@ -66,12 +66,13 @@ class ApplyWorkerSnapshotTest {
     snapshotWriter = runtime.lane("snapshot-writer", stop);
     wal = WriteAheadLog.open(new NioFileIO(), dir.resolve("wal"), new WriteAheadLog.Options(64 << 10,
         WriteAheadLog.FsyncPolicy.ALWAYS, 1 << 20, Runnable::run), VOTERS);
-    walWriter = new WalWriter(wal, runtime.lane("wal-writer", stop), raftLoop, n -> { });
+    walWriter = new WalWriter(wal, runtime, runtime.lane("wal-writer", stop), raftLoop, n -> { }, HostMetrics.NONE,
+        java.time.Duration.ofDays(1));
     store = new SnapshotStore(new NioFileIO(), dir.resolve("snap"), 1);
     worker = new ApplyWorker(new SessionLayer(machine), store, applyThread, raftLoop, snapshotWriter, index -> { },
         new Proposals(),
         walWriter, new ApplyWorker.SnapshotPolicy(Long.MAX_VALUE, Long.MAX_VALUE, 0), s -> walWriter.compact(),
-        SnapshotMetadata.getDefaultInstance(), VOTERS, stop);
+        SnapshotMetadata.getDefaultInstance(), VOTERS, stop, runtime, HostMetrics.NONE);
     raftLoop.start();
     applyThread.start();
     snapshotWriter.start();

@@ -1,6 +1,8 @@
 package io.raftd.sim;
 
 import io.raftd.host.ApplyWorker;
+import io.raftd.host.DiskGuard;
+import io.raftd.host.HostMetrics;
 import io.raftd.host.Lane;
 import io.raftd.host.MemberHost;
 import io.raftd.host.Proposals;
@@ -255,9 +257,12 @@ final class HostSimulation {
       m.state = new SessionLayer(new KvStore());
       long restored = ApplyWorker.restoreAtStart(m.state, m.snapshots, m.wal.snapshot());
       wrapLanes(m);
-      m.host = new MemberHost(runtime, m.lanes(), (component, failure) -> stopped(m, incarnation, component, failure),
-          m.wal, m.snapshots, m.state, policy,
-          variant == Variant.READ_CONTEXTS_REPEAT_AFTER_RESTART ? 0 : rnd.nextLong());
+      // No disk guard: the simulated disk never runs low, and a hand-over for a slow simulated fsync would
+      // only add transfers, which the schedules already have.
+      DiskGuard.Limits unguarded = new DiskGuard.Limits(m.disk, m.dir, 0, Long.MAX_VALUE);
+      m.host = new MemberHost(runtime, (component, failure) -> stopped(m, incarnation, component, failure),
+          m.wal, m.snapshots, m.state, new MemberHost.Settings(m.lanes(), policy, unguarded, Duration.ofDays(1),
+              variant == Variant.READ_CONTEXTS_REPEAT_AFTER_RESTART ? 0 : rnd.nextLong()), HostMetrics.NONE);
       m.log = new PreemptingLog(m.wal, runtime);
       RawNode core = new RawNode(Config.builder(m.id, CLUSTER).electionTicks(10).heartbeatTicks(1)
           .seed(rnd.nextLong()).applied(restored).build(), m.log);

@@ -95,6 +95,12 @@ public final class SimFileSystem implements FileIO {
     }
   }
 
+  /** Space is not modelled: the simulated disk never runs low (a full disk is simulated by its writes). */
+  @Override
+  public long usableSpace(Path dir) {
+    return Long.MAX_VALUE;
+  }
+
   @Override
   public void syncDirectory(Path dir) throws IOException {
     requireDirectory(dir);

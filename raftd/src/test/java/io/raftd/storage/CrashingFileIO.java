@@ -126,6 +126,11 @@ final class CrashingFileIO implements FileIO {
     inner.syncDirectory(dir);
   }
 
+  @Override
+  public long usableSpace(Path dir) throws IOException {
+    return inner.usableSpace(dir);
+  }
+
   private final class CrashingHandle implements Handle {
     private final Handle inner;
     private Path path;

@@ -95,4 +95,9 @@ public class ForwardingFileIO implements FileIO {
   public void syncDirectory(Path dir) throws IOException {
     io.syncDirectory(dir);
   }
+
+  @Override
+  public long usableSpace(Path dir) throws IOException {
+    return io.usableSpace(dir);
+  }
 }
