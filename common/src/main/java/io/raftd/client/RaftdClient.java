@@ -180,8 +180,8 @@ public final class RaftdClient implements AutoCloseable {
         heard.put(c.address, "answered " + code);
         if (code == ErrorCode.NOT_LEADER) {
           redirect(c, leader);
-        } else if (code == ErrorCode.TIMEOUT && idempotent) {
-          drop(c);  // it could not finish in time (cut off from the leader?): ask another
+        } else if ((code == ErrorCode.TIMEOUT || code == ErrorCode.DIVERGED) && idempotent) {
+          drop(c);  // it could not finish in time (cut off from the leader?), or its state is bad: ask another
         } else if (code != ErrorCode.NO_QUORUM && code != ErrorCode.BUSY) {
           throw last;
         }

@@ -117,7 +117,9 @@ final class StatusCommand extends CtlCommand {
       Long lag = isLeader ? Long.valueOf(0) : p != null ? p.getLag() : null;
       Long contact = isLeader || p == null ? null : p.getLastContactMs();
       String health;
-      if (s.getDiskFull()) {
+      if (s.getDivergedAt() != 0) {
+        health = "diverged";
+      } else if (s.getDiskFull()) {
         health = "disk full";
       } else if (s.getDiskLow()) {
         health = "disk low";
@@ -177,7 +179,7 @@ final class StatusCommand extends CtlCommand {
     private static String colored(String health) {
       String code = switch (health) {
         case "healthy" -> "32";
-        case "unreachable", "no leader", "out of contact" -> "31";
+        case "unreachable", "no leader", "out of contact", "diverged" -> "31";
         default -> "33";
       };
       return "\u001b[" + code + "m" + health + "\u001b[0m";

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 final class ConfigReader {
   static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
       "metrics_address", "state_machine", "cluster", "peer_tls", "raft", "transport", "peer_port", "admin_port",
-      "snapshot", "wal", "disk", "log");
+      "snapshot", "wal", "disk", "divergence", "log");
   static final List<String> CLUSTER_KEYS = List.of("token", "previous_tokens", "members");
   static final List<String> TLS_KEYS = List.of("cert_file", "key_file", "ca_file");
   static final List<String> MEMBER_KEYS = List.of("name", "peer", "admin");
@@ -45,6 +45,7 @@ final class ConfigReader {
   static final List<String> SNAPSHOT_KEYS = List.of("entries", "bytes", "keep_entries", "retain");
   static final List<String> WAL_KEYS = List.of("segment_bytes", "fsync");
   static final List<String> DISK_KEYS = List.of("min_free_bytes", "slow_fsync_ms");
+  static final List<String> DIVERGENCE_KEYS = List.of("check_interval_ms");
   static final List<String> LOG_KEYS = List.of("level", "levels", "format");
   static final List<String> LOG_LEVELS = List.of("off", "error", "warn", "info", "debug", "trace");
   /** A logger's name: a package or class, such as io.raftd.transport. */
@@ -82,6 +83,7 @@ final class ConfigReader {
         snapshot(root.table("snapshot")),
         wal(root.table("wal")),
         disk(root.table("disk")),
+        divergence(root.table("divergence")),
         log(root.table("log")),
         source);
   }
@@ -260,6 +262,16 @@ final class ConfigReader {
     disk.rejectUnknownKeys(DISK_KEYS);
     long minFree = disk.atLeast("min_free_bytes", 256 * MIB, 0);
     return new Disk(minFree, Duration.ofMillis(disk.integer("slow_fsync_ms", 1_000, 1, 600_000)));
+  }
+
+  /** 0 turns the check off; the least is 100 ms (a test's), though each check digests the whole state. */
+  private static Duration divergence(TomlTable divergence) throws ConfigException {
+    divergence.rejectUnknownKeys(DIVERGENCE_KEYS);
+    long ms = divergence.integer("check_interval_ms", 600_000, 0, 86_400_000);
+    if (ms != 0 && ms < 100) {
+      throw divergence.invalid("check_interval_ms", "is too short: expected 0 (no check) or 100..86400000");
+    }
+    return Duration.ofMillis(ms);
   }
 
   private static Log log(TomlTable log) throws ConfigException {

@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param stateMachine the name of the state machine to run (a {@code StateMachineProvider}'s name)
  * @param peerPort what the peer port's connections may hold: how many, from one address, bytes of frames
  * @param adminPort the same for the admin port, and how long a client connection may stay idle
+ * @param divergenceCheckInterval how often a leader has every member compare a digest of its state with its
+ *     own (divergence detection); zero: never
  * @param log what raftd logs and how
  * @param source the file this was read from, for messages about it
  */
@@ -40,6 +42,7 @@ public record RaftdConfig(
     Snapshot snapshot,
     Wal wal,
     Disk disk,
+    Duration divergenceCheckInterval,
     Log log,
     String source) {
 

@@ -18,6 +18,7 @@ import io.raftd.raft.RawNode;
 import io.raftd.host.AdminService;
 import io.raftd.host.ApplyWorker;
 import io.raftd.host.DiskGuard;
+import io.raftd.host.DivergenceCheck;
 import io.raftd.host.Fatal;
 import io.raftd.host.RaftNode;
 import io.raftd.host.ReadPool;
@@ -173,7 +174,7 @@ public final class Daemon implements AutoCloseable {
           new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
               config.snapshot().keepEntries()),
           new DiskGuard.Limits(io, dataDir, config.disk().minFreeBytes(), config.raft().electionTimeoutMax().toNanos()),
-          config.disk().slowFsync(), new SecureRandom().nextLong()), metrics);
+          config.disk().slowFsync(), config.divergenceCheckInterval(), new SecureRandom().nextLong()), metrics);
       this.node = host.node();
       Config core = coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored, members);
       if (barrier != null) {
@@ -217,7 +218,7 @@ public final class Daemon implements AutoCloseable {
       probes.status = status;
       AdminService service = new AdminService(node, state, host.applier(), reads, snapshots, status, deadlines,
           Duration.ofSeconds(10),
-          Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics);
+          Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics, host.divergence());
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
           service::handle);
 
@@ -514,6 +515,10 @@ public final class Daemon implements AutoCloseable {
 
   DiskGuard disk() {
     return host.disk();
+  }
+
+  DivergenceCheck divergence() {
+    return host.divergence();
   }
 
   PeerTransport transport() {

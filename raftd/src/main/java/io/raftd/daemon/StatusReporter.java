@@ -74,7 +74,9 @@ final class StatusReporter implements AdminService.StatusSource, MemberReadings,
         .setDiskFreeBytes(daemon.disk().freeBytes())
         .setWalWritingMs(TimeUnit.NANOSECONDS.toMillis(daemon.disk().walWritingNanos()))
         .setWalStalled(daemon.disk().walStalled())
-        .setWalSlowFsyncs(daemon.walWriter().slowFsyncs());
+        .setWalSlowFsyncs(daemon.walWriter().slowFsyncs())
+        .setDivergedAt(daemon.divergence().divergence() == null ? 0 : daemon.divergence().divergence().markIndex())
+        .setChecksumsCompared(daemon.divergence().compared());
     if (s.leader() != 0) {
       b.setLeader(members.byId(s.leader()));
     }

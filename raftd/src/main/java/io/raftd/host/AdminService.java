@@ -62,6 +62,7 @@ public final class AdminService {
   private final long defaultSessionTimeoutMs;
   private final long maxCommandBytes;
   private final HostMetrics metrics;
+  private final DivergenceCheck divergence;
 
   /**
    * @param reads runs the queries of linearizable reads (see {@link ReadPool})
@@ -69,10 +70,12 @@ public final class AdminService {
    *     a request must get its answer in time even while the RaftLoop is busy)
    * @param maxCommandBytes raft.max_entry_bytes: the largest command a write may carry
    * @param metrics told how each request was answered
+   * @param divergence whether this member's state differs from the leader's: it then serves no reads
    */
   public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, Executor reads, SnapshotStore snapshots,
       StatusSource status, Lane timers, Duration defaultTimeout, Duration defaultSessionTimeout, long maxCommandBytes,
-      HostMetrics metrics) {
+      HostMetrics metrics, DivergenceCheck divergence) {
+    this.divergence = divergence;
     this.node = node;
     this.metrics = metrics;
     this.timers = timers;
@@ -151,6 +154,11 @@ public final class AdminService {
   }
 
   private CompletableFuture<AdminResponse.Builder> read(io.raftd.proto.ReadRequest q, Duration timeout) {
+    DivergenceCheck.Divergence d = divergence.divergence();
+    if (d != null) {
+      return CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.DIVERGED, "this member's state differs from"
+          + " the leader's since the checksum at index " + d.markIndex() + ": it serves no reads; ask another member"));
+    }
     if (q.getStale()) {
       return CompletableFuture.completedFuture(answer(q.getQuery(), applier.appliedIndex()));
     }

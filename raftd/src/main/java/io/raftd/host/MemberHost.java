@@ -20,6 +20,7 @@ public final class MemberHost implements AutoCloseable {
   private final WalWriter walWriter;
   private final ApplyWorker applier;
   private final DiskGuard disk;
+  private final DivergenceCheck divergence;
   /** Stops the RaftLoop's tick; null until started. */
   private Runnable stopTicking;
 
@@ -29,9 +30,10 @@ public final class MemberHost implements AutoCloseable {
    * @param lanePrefix put before each lane's name ("raft-loop", "apply", "wal-writer", "snapshot-writer")
    * @param incarnation a random number drawn when this process starts (see {@link RaftNode})
    * @param slowFsync an fsync slower than this is counted and logged
+   * @param checksumInterval how often a leader proposes a checksum mark ({@link DivergenceCheck}); zero: never
    */
   public record Settings(String lanePrefix, ApplyWorker.SnapshotPolicy snapshots, DiskGuard.Limits disk,
-      Duration slowFsync, long incarnation) {}
+      Duration slowFsync, Duration checksumInterval, long incarnation) {}
 
   /**
    * @param wal opened and recovered, with its first segment
@@ -48,11 +50,14 @@ public final class MemberHost implements AutoCloseable {
     Proposals proposals = new Proposals();
     WalWriter[] writer = new WalWriter[1];  // the guard asks it about space and stalls; it tells the node what is durable
     this.disk = new DiskGuard(runtime, settings.disk(), () -> writer[0].outOfSpace(), () -> writer[0].writingNanos());
-    this.node = new RaftNode(runtime, loop, proposals, disk, settings.incarnation(), metrics);
+    this.node = new RaftNode(runtime, loop, proposals, disk, settings.incarnation(), metrics,
+        settings.checksumInterval().toNanos());
     this.walWriter = new WalWriter(wal, runtime, walLane, loop, node::writesDurable, metrics, settings.slowFsync());
     writer[0] = walWriter;
     this.applier = new ApplyWorker(state, snapshots, apply, loop, snapshotWriter, node::applied, proposals, walWriter,
         settings.snapshots(), node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal, runtime, metrics);
+    this.divergence = new DivergenceCheck(state, snapshotWriter, node::reportChecksum);
+    state.setChecksumListener(divergence);
   }
 
   /** Wires the core in, built over this host's WAL; before {@link #start}. */
@@ -83,6 +88,10 @@ public final class MemberHost implements AutoCloseable {
 
   public DiskGuard disk() {
     return disk;
+  }
+
+  public DivergenceCheck divergence() {
+    return divergence;
   }
 
   /** Stops ticking, then each lane once what it has queued has run; the WAL's queued writes become durable. */

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.raftd.driver.ReadyProcessor;
 import io.raftd.driver.Transport;
 import io.raftd.driver.Waiters;
+import io.raftd.proto.ChecksumMark;
+import io.raftd.proto.ChecksumReport;
 import io.raftd.proto.ErrorCode;
 import io.raftd.proto.LogCommand;
 import io.raftd.proto.RaftMessage;
@@ -58,6 +60,14 @@ public final class RaftNode implements Waiters {
   private final long createdNanos;
   private final DiskGuard disk;
   private ApplyWorker applier;
+  /** How often a leader proposes a checksum mark (divergence.check_interval_ms), 0 for never. */
+  private final long checksumEveryNanos;
+  /** A mark and its report: the entries a check adds itself, which alone call for no other. */
+  private static final int CHECK_ENTRIES = 2;
+  /** RaftLoop: when this member last considered proposing a mark. */
+  private long markedAt;
+  /** RaftLoop: the commit index as of the last check, its own entries included; -1 before the first tick as leader. */
+  private long checkedUpTo = -1;
   private volatile Status status;
   private volatile Map<Long, String> progress = Map.of();
   /** The runtime's nanoTime() of the last tick, for the liveness check. */
@@ -104,9 +114,11 @@ public final class RaftNode implements Waiters {
   /**
    * @param incarnation a random number drawn when this process starts: read contexts begin with it
    * @param metrics told how long proposals took to apply and reads to be confirmed
+   * @param checksumEveryNanos how often, as leader, to propose a checksum mark ({@link DivergenceCheck}); 0: never
    */
   public RaftNode(HostRuntime runtime, Lane loop, Proposals proposals, DiskGuard disk, long incarnation,
-      HostMetrics metrics) {
+      HostMetrics metrics, long checksumEveryNanos) {
+    this.checksumEveryNanos = checksumEveryNanos;
     this.runtime = runtime;
     this.metrics = metrics;
     this.loop = loop;
@@ -153,6 +165,7 @@ public final class RaftNode implements Waiters {
       applier.snapshotNow(null);  // low on space: compacting the log frees some
     }
     handOverIfDiskUnfit();
+    proposeChecksumMarkIfDue();
     afterInput();
     if (status.role() == io.raftd.raft.Role.LEADER) {
       // Once a tick, not after every input: the status it is for can be a tick old, and building it for
@@ -186,6 +199,38 @@ public final class RaftNode implements Waiters {
     TransferOutcome outcome = node.transferLeadership(0);
     LOG.warn("{}: this leader hands leadership to the most up-to-date voter ({})", reason,
         outcome == TransferOutcome.STARTED ? "under way" : outcome);
+  }
+
+  /**
+   * A leader proposes a checksum mark every checksumEveryNanos, if anything but the last mark and its report
+   * committed since: an idle cluster's state does not change, and its marks would only fill the log.
+   */
+  private void proposeChecksumMarkIfDue() {
+    if (checksumEveryNanos == 0 || status.role() != io.raftd.raft.Role.LEADER) {
+      return;
+    }
+    long now = runtime.nanoTime();
+    if (checkedUpTo < 0) {  // the interval starts with the first tick as leader
+      markedAt = now;
+      checkedUpTo = status.commit();
+      return;
+    }
+    if (now - markedAt < checksumEveryNanos) {
+      return;
+    }
+    markedAt = now;
+    if (status.commit() > checkedUpTo) {
+      checkedUpTo = status.commit() + CHECK_ENTRIES;
+      propose(LogCommand.newBuilder().setChecksumMark(ChecksumMark.getDefaultInstance()));
+    }
+  }
+
+  /** If this member leads, proposes its digest of the state at the mark {@code markIndex}. Any thread. */
+  public void reportChecksum(long markIndex, ByteString digest) {
+    if (status.role() == io.raftd.raft.Role.LEADER) {
+      propose(LogCommand.newBuilder().setChecksumReport(
+          ChecksumReport.newBuilder().setMarkIndex(markIndex).setDigest(digest)));
+    }
   }
 
   private void afterInput() {

@@ -60,7 +60,7 @@ public final class HealthChecks {
    */
   public Report readiness() {
     NodeStatus s = member.status();
-    return new Report(List.of(leader(s), membership(s), wal(s), disk(s)));
+    return new Report(List.of(leader(s), membership(s), wal(s), disk(s), state(s)));
   }
 
   /** Liveness and readiness together, for {@code /healthz}. */
@@ -106,6 +106,13 @@ public final class HealthChecks {
           + " ms, over the election timeout: the disk has stalled");
     }
     return new Check("wal", true, "writable");
+  }
+
+  private static Check state(NodeStatus s) {
+    return s.getDivergedAt() != 0
+        ? new Check("state", false, "differs from the leader's since the checksum at index " + s.getDivergedAt()
+            + ": this member serves no reads")
+        : new Check("state", true, s.getChecksumsCompared() + " checksums compared with the leader's, all equal");
   }
 
   private static Check disk(NodeStatus s) {

@@ -163,6 +163,10 @@ public final class RaftdMetrics implements HostMetrics {
     gauge("raftd_wal_stalled", "1 while a WAL write has been outstanding for longer than an election timeout",
         () -> member.status().getWalStalled() ? 1 : 0);
     counter("raftd_wal_slow_fsyncs", "WAL fsyncs slower than disk.slow_fsync_ms", m -> m.status().getWalSlowFsyncs(), member);
+    gauge("raftd_state_diverged", "1 once this member's state differed from the leader's at a checksum (no reads served)",
+        () -> member.status().getDivergedAt() != 0 ? 1 : 0);
+    counter("raftd_checksums_compared", "Checksum marks at which this member compared its state's digest with the leader's",
+        m -> m.status().getChecksumsCompared(), member);
     gauge("raftd_sessions_open", "Client sessions open (as of the last entry applied)", () -> member.openSessions());
     perPeer("raftd_peer_match_lag_entries", "On a leader: entries of its log each peer does not hold yet",
         PeerProgress::getLag, member);

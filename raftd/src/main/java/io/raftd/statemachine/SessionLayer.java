@@ -66,6 +66,7 @@ public final class SessionLayer {
   /** For metrics: sessions open as of the last apply or restore, and expired by this process. */
   private volatile int openSessions;
   private volatile long expiredSessions;
+  private ChecksumListener checksums = ChecksumListener.NONE;
 
   public SessionLayer(StateMachine machine) {
     this(machine, DEFAULT_MAX_RESPONSES_PER_SESSION);
@@ -121,12 +122,23 @@ public final class SessionLayer {
       case KEEP_ALIVE -> keepAlive(command.getKeepAlive());
       case CLOSE_SESSION -> close(command.getCloseSession());
       case PLAIN -> ok(machine.apply(index, term, command.getPlain()));
+      case CHECKSUM_MARK, CHECKSUM_REPORT -> CommandResult.getDefaultInstance();
       // A body this version does not know (a newer version's?) is not carried out; its stamp counted above.
       case BODY_NOT_SET -> status(Status.INVALID);
     };
     openSessions = sessions.size();
     lastApplied = index;
+    if (command.hasChecksumMark()) {
+      checksums.markApplied(index);
+    } else if (command.hasChecksumReport()) {
+      checksums.reportApplied(command.getChecksumReport().getMarkIndex(), command.getChecksumReport().getDigest());
+    }
     return result;
+  }
+
+  /** Who is told of divergence detection's entries as they apply (before the apply thread starts). */
+  public void setChecksumListener(ChecksumListener listener) {
+    this.checksums = listener;
   }
 
   /** Sessions open as of the last entry applied. Any thread. */

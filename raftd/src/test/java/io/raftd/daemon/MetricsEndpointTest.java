@@ -116,7 +116,7 @@ class MetricsEndpointTest {
       assertTrue(healthy.get("healthy").getAsBoolean(), healthy.toString());
       List<String> checks = new ArrayList<>();
       healthy.getAsJsonArray("checks").forEach(e -> checks.add(e.getAsJsonObject().get("name").getAsString()));
-      assertEquals(List.of("raft_loop", "leader", "member", "wal", "disk"), checks);
+      assertEquals(List.of("raft_loop", "leader", "member", "wal", "disk", "state"), checks);
 
       // Cut off from both others: no leader it hears from, so not ready; still alive.
       for (int i = 0; i < 3; i++) {

@@ -28,7 +28,7 @@ class ReadContextsTest {
     Lane loop = runtime.lane("raft-loop", (component, cause) -> { });  // never started: reads wait
     RaftNode thisLife = new RaftNode(runtime, loop, new Proposals(),
         new DiskGuard(runtime, new DiskGuard.Limits(null, null, 0, Long.MAX_VALUE), () -> false, () -> 0),
-        incarnations.nextLong(), HostMetrics.NONE);
+        incarnations.nextLong(), HostMetrics.NONE, 0);
     CompletableFuture<Long> read = thisLife.readIndex(Duration.ofMinutes(1));  // this process's first read
     thisLife.readReady(new ReadState(previousLifesFirstRead, 7));
     assertFalse(read.isDone(), "the previous process's answer served this process's read");

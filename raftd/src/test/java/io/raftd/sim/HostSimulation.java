@@ -261,7 +261,7 @@ final class HostSimulation {
       // only add transfers, which the schedules already have.
       DiskGuard.Limits unguarded = new DiskGuard.Limits(m.disk, m.dir, 0, Long.MAX_VALUE);
       m.host = new MemberHost(runtime, (component, failure) -> stopped(m, incarnation, component, failure),
-          m.wal, m.snapshots, m.state, new MemberHost.Settings(m.lanes(), policy, unguarded, Duration.ofDays(1),
+          m.wal, m.snapshots, m.state, new MemberHost.Settings(m.lanes(), policy, unguarded, Duration.ofDays(1), Duration.ZERO,
               variant == Variant.READ_CONTEXTS_REPEAT_AFTER_RESTART ? 0 : rnd.nextLong()), HostMetrics.NONE);
       m.log = new PreemptingLog(m.wal, runtime);
       RawNode core = new RawNode(Config.builder(m.id, CLUSTER).electionTicks(10).heartbeatTicks(1)
