@@ -27,6 +27,7 @@ final class ClusterEvents implements RaftNode.Changes {
 
   @Override
   public void statusChanged(Status before, Status now) {
+    LogSettings.term(members.byId(self).getName(), now.term());
     LOG.info("{} is {}; was {}", members.name(self), state(now), state(before));
   }
 

@@ -15,10 +15,45 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies raftd.toml's {@code [log]} to Logback once the file is read: the root level, levels by logger,
  * and for {@code format = "json"} logback's own JSON-lines encoder on the appenders of logback.xml, whose
- * text pattern stays the one place the text format is defined.
+ * text pattern stays the one place the text format is defined. Every line names the member and its
+ * current term: logger-context properties, which the text pattern prints and the JSON lines carry.
  */
 final class LogSettings {
+  /** The context properties every line carries: this process's member, and its current term. */
+  static final String MEMBER = "raftd.member";
+  static final String TERM = "raftd.term";
+  /** The member this process logs as (set once, by Main): only its term changes are the lines' term. */
+  private static volatile String member;
+
   private LogSettings() {}
+
+  /** From now on every line names {@code name} as its member. */
+  static void member(String name) {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      member(name, context);
+    }
+  }
+
+  static void member(String name, LoggerContext context) {
+    member = name;
+    context.putProperty(MEMBER, name);
+  }
+
+  /**
+   * Member {@code name} is at term {@code term}: if it is the member this process logs as, the lines from
+   * now on say so. (Tests run several members in one process, and no member is this process's there.)
+   */
+  static void term(String name, long term) {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      term(name, term, context);
+    }
+  }
+
+  static void term(String name, long term, LoggerContext context) {
+    if (name.equals(member)) {
+      context.putProperty(TERM, Long.toString(term));
+    }
+  }
 
   /** Applies to the logging backend in use; a no-op where it is not Logback (a test's slf4j-nop, say). */
   static void apply(RaftdConfig.Log log) {
@@ -44,13 +79,16 @@ final class LogSettings {
     }
   }
 
-  /** One JSON object per line: time, level, thread, logger, the message as written, and any stack trace. */
+  /**
+   * One JSON object per line: time, level, thread, logger, the member and its term (under context.properties),
+   * the message as written, and any stack trace.
+   */
   private static JsonEncoder json(LoggerContext context) {
     JsonEncoder encoder = new JsonEncoder();
     encoder.setContext(context);
     encoder.setWithSequenceNumber(false);
     encoder.setWithNanoseconds(false);
-    encoder.setWithContext(false);
+    encoder.setWithContext(true);  // its properties: the member and its term
     encoder.setWithMessage(false);  // the pattern with {} holes; the formatted one is what an operator reads
     encoder.setWithArguments(false);
     encoder.setWithFormattedMessage(true);

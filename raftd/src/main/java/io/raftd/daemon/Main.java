@@ -71,6 +71,7 @@ public final class Main implements Callable<Integer> {
       return 2;
     }
     LogSettings.apply(c.log());
+    LogSettings.member(c.name());
     Fatal fatal = (component, cause) -> {
       LOG.error("{} failed, stopping: {}", component, cause.toString(), debug ? cause : null);
       Runtime.getRuntime().halt(Fatal.EXIT_CODE);

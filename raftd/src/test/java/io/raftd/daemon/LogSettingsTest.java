@@ -69,4 +69,17 @@ class LogSettingsTest {
     JsonObject second = JsonParser.parseString(lines.get(1)).getAsJsonObject();
     assertEquals("why", second.getAsJsonObject("throwable").get("message").getAsString());
   }
+
+  @Test
+  void everyLineNamesTheMemberAndItsTermOnceKnown() {
+    LogSettings.apply(new RaftdConfig.Log("info", Map.of(), "json"), context);
+    LogSettings.member("n2", context);
+    LogSettings.term("n2", 7, context);
+    LogSettings.term("n3", 9, context);  // another member's change (several in one test process): not this one's
+    context.getLogger("io.raftd.host.RaftNode").info("a line");
+    JsonObject line = JsonParser.parseString(lines().get(0)).getAsJsonObject();
+    JsonObject properties = line.getAsJsonObject("context").getAsJsonObject("properties");
+    assertEquals("n2", properties.get(LogSettings.MEMBER).getAsString());
+    assertEquals("7", properties.get(LogSettings.TERM).getAsString());
+  }
 }
