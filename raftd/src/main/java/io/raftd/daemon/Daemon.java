@@ -97,8 +97,9 @@ public final class Daemon implements AutoCloseable {
   private final SessionLayer state;
   /** What the hot paths report, and what /metrics serves. */
   private final RaftdMetrics metrics = new RaftdMetrics();
-  /** /metrics and the health endpoints, on metrics_address. */
+  /** /metrics and the health endpoints, on metrics_address; their requests run on metricsLane. */
   private final MetricsServer metricsServer;
+  private final Lane metricsLane;
   private final long startedAt = runtime.currentTimeMillis();
 
   private Daemon(RaftdConfig config, Fatal fatal, FileIO io) throws IOException, StartupException, InterruptedException {
@@ -227,8 +228,10 @@ public final class Daemon implements AutoCloseable {
       adminCreated = admin;
       listen("admin_address", config.adminAddress(), admin::start);
       metrics.watch(status);
+      this.metricsLane = runtime.lane("raftd-metrics", fatal);  // started with the others: a scrape before waits
       this.metricsServer = new MetricsServer(address(config.metricsAddress()), metrics.registry(),
-          new HealthChecks(status, config.raft().electionTimeoutMax().toMillis(), STUCK_LOOP.toMillis()));
+          new HealthChecks(status, config.raft().electionTimeoutMax().toMillis(), STUCK_LOOP.toMillis()),
+          metricsLane::post);
       metricsCreated = metricsServer;
       listen("metrics_address", config.metricsAddress(), metricsServer::start);
       if (known == null) {
@@ -241,6 +244,7 @@ public final class Daemon implements AutoCloseable {
         DataDirFile.write(dataDir.resolve(DataDirFile.IDENTITY), identity);
       }
       deadlines.start();
+      metricsLane.start();
       reads.start();
       host.start(TICK.toNanos());
       started = true;
@@ -574,6 +578,7 @@ public final class Daemon implements AutoCloseable {
     node.failAll("this member is shutting down");
     admin.close();
     metricsServer.close();
+    metricsLane.close();
     reads.close();
     transport.close();
     host.close();

@@ -6,6 +6,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * A {@link Lane} on a thread of its own: {@link ThreadRuntime}'s. Its periodic task runs on its own thread
@@ -20,14 +21,17 @@ final class ThreadLane implements Lane {
   private final Thread thread;
   private final ScheduledExecutorService timer;
   private final Fatal fatal;
+  private final LongSupplier clock;
   private volatile boolean running = true;
   /** The periodic task, null if none; {@link #period} and {@link #nextRun} are written before it. */
   private volatile Runnable periodic;
   private long period;
-  /** System.nanoTime() when the periodic task is next due (the lane's thread alone writes it once set). */
+  /** The clock's time when the periodic task is next due (the lane's thread alone writes it once set). */
   private long nextRun;
 
-  ThreadLane(String name, Fatal fatal, ScheduledExecutorService timer) {
+  /** @param clock the runtime's monotonic clock, for the periodic task */
+  ThreadLane(String name, Fatal fatal, ScheduledExecutorService timer, LongSupplier clock) {
+    this.clock = clock;
     this.fatal = fatal;
     this.timer = timer;
     this.thread = new Thread(this::run, name);
@@ -56,7 +60,7 @@ final class ThreadLane implements Lane {
       throw new IllegalStateException(thread.getName() + " already runs a periodic task");
     }
     period = periodNanos;
-    nextRun = System.nanoTime() + periodNanos;
+    nextRun = clock.getAsLong() + periodNanos;
     periodic = task;
     inbox.add(WAKE);  // a lane waiting without a timeout must start counting
     return () -> periodic = null;
@@ -75,7 +79,7 @@ final class ThreadLane implements Lane {
         if (periodic == null) {
           first = inbox.take();
         } else {
-          long wait = nextRun - System.nanoTime();
+          long wait = nextRun - clock.getAsLong();
           first = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
         }
         if (first != null) {
@@ -101,11 +105,11 @@ final class ThreadLane implements Lane {
 
   private void runPeriodicIfDue() {
     Runnable task = periodic;
-    if (task == null || System.nanoTime() - nextRun < 0) {
+    if (task == null || clock.getAsLong() - nextRun < 0) {
       return;
     }
     task.run();
-    long now = System.nanoTime();
+    long now = clock.getAsLong();
     nextRun += period;
     if (now - nextRun > 10 * period) {
       nextRun = now + period;  // far behind (a long pause): start again from now rather than run in a burst

@@ -29,7 +29,7 @@ public final class ThreadRuntime implements HostRuntime, AutoCloseable {
 
   @Override
   public Lane lane(String name, Fatal fatal) {
-    return new ThreadLane(name, fatal, timer);
+    return new ThreadLane(name, fatal, timer, this::nanoTime);
   }
 
   @Override

@@ -12,15 +12,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
  * The HTTP endpoints on metrics_address: {@code /metrics} (Prometheus text, or OpenMetrics when the scraper
  * asks for it, written by the Prometheus client), {@code /livez}, {@code /readyz} (200 or 503, one line per
- * check, as Kubernetes' own endpoints answer) and {@code /healthz} (the same checks as JSON). One thread
+ * check, as Kubernetes' own endpoints answer) and {@code /healthz} (the same checks as JSON). One lane
  * serves them: a scrape or a probe is small and rare.
  */
 public final class MetricsServer implements AutoCloseable {
@@ -28,18 +26,17 @@ public final class MetricsServer implements AutoCloseable {
 
   private final InetSocketAddress bind;
   private final HttpServer server;
-  private final ExecutorService thread;
   private volatile boolean started;
 
-  public MetricsServer(InetSocketAddress bind, PrometheusRegistry registry, HealthChecks health) throws IOException {
+  /**
+   * @param exchanges runs each request's handler: a lane of the daemon's runtime (the server's own thread
+   *     only accepts and reads requests), which its owner closes after this
+   */
+  public MetricsServer(InetSocketAddress bind, PrometheusRegistry registry, HealthChecks health, Executor exchanges)
+      throws IOException {
     this.bind = bind;
     this.server = HttpServer.create();
-    this.thread = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "raftd-metrics");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(thread);
+    server.setExecutor(exchanges);
     server.createContext("/metrics", getOnly(new MetricsHandler(registry)));
     server.createContext("/livez", getOnly(x -> probe(x, health::liveness, "livez")));
     server.createContext("/readyz", getOnly(x -> probe(x, health::readiness, "readyz")));
@@ -113,11 +110,9 @@ public final class MetricsServer implements AutoCloseable {
 
   /** Stops listening, and answering (a scrape cut off is retried by the scraper). */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     if (started) {
       server.stop(0);  // JDK 17 waits the whole delay even when nothing is in progress
     }
-    thread.shutdown();
-    thread.awaitTermination(5, TimeUnit.SECONDS);
   }
 }
