@@ -108,6 +108,9 @@ public final class AdminService {
         case CREATE_SNAPSHOT -> createSnapshot();
         case LIST_SNAPSHOTS -> listSnapshots();
         case TRANSFER_LEADER -> transfer(r.getTransferLeader().getTargetName());
+        case LIST_MEMBERS, ADD_MEMBER, PROMOTE_MEMBER, REMOVE_MEMBER, CHANGE_MEMBERSHIP, SAVE_SNAPSHOT ->
+            CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.INVALID_ARGUMENT,
+                "this member does not serve " + r.getBodyCase() + " yet"));
         case BODY_NOT_SET -> CompletableFuture.failedFuture(
             new Proposals.Failure(ErrorCode.INVALID_ARGUMENT, "empty request: no operation given"));
       };
