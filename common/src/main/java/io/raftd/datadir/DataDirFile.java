@@ -26,6 +26,8 @@ public final class DataDirFile {
   public static final String CLUSTER = "cluster";
   /** {@code VoteBarrier}: written by {@code raftctl wal repair}, deleted by raftd once it has caught up. */
   public static final String VOTE_BARRIER = "vote-barrier";
+  /** Written when the member learns it was removed from its cluster: raftd refuses to start on the directory again. */
+  public static final String REMOVED = "removed";
 
   private DataDirFile() {}
 

@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
 final class ConfigReader {
   static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
       "metrics_address", "state_machine", "cluster", "peer_tls", "raft", "transport", "peer_port", "admin_port",
-      "snapshot", "wal", "disk", "divergence", "log");
-  static final List<String> CLUSTER_KEYS = List.of("token", "previous_tokens", "members");
+      "snapshot", "wal", "disk", "divergence", "membership", "log");
+  static final List<String> CLUSTER_KEYS = List.of("token", "previous_tokens", "members", "join");
+  static final List<String> MEMBERSHIP_KEYS = List.of("catch_up_entries", "catch_up_ms");
   static final List<String> TLS_KEYS = List.of("cert_file", "key_file", "ca_file");
   static final List<String> MEMBER_KEYS = List.of("name", "peer", "admin");
   static final List<String> RAFT_KEYS = List.of("heartbeat_ms", "election_timeout_ms", "max_entry_bytes",
@@ -55,10 +56,7 @@ final class ConfigReader {
   private static final long MIB = 1024 * KIB;
   private static final long GIB = 1024 * MIB;
 
-  /** Names appear in paths, logs and DNS-like contexts: keep them to one lower-case label. */
-  private static final Pattern MEMBER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-  private static final String MEMBER_NAME_RULE =
-      "1 to 63 lower-case letters, digits and '-', starting with a letter or digit, such as \"n1\"";
+  private static final String MEMBER_NAME_RULE = MemberName.RULE;
   private static final String MEMBERS_FORM = "[{ name = ..., peer = ..., admin = ... }, ...]";
   private static final int MAX_TOKEN_LENGTH = 128;
   private static final long MAX_ELECTION_TIMEOUT_MS = 60_000;
@@ -84,6 +82,7 @@ final class ConfigReader {
         wal(root.table("wal")),
         disk(root.table("disk")),
         divergence(root.table("divergence")),
+        membership(root.table("membership")),
         log(root.table("log")),
         source);
   }
@@ -100,7 +99,7 @@ final class ConfigReader {
 
   private static String stateMachine(TomlTable root) throws ConfigException {
     String name = root.string("state_machine").orElse("kv");
-    if (!MEMBER_NAME.matcher(name).matches()) {
+    if (!MemberName.valid(name)) {
       throw root.invalid("state_machine", "is not a valid state machine name: expected a provider's name such as \"kv\"");
     }
     return name;
@@ -108,7 +107,7 @@ final class ConfigReader {
 
   private static Optional<String> memberName(TomlTable table, String key) throws ConfigException {
     Optional<String> name = table.string(key);
-    if (name.isPresent() && !MEMBER_NAME.matcher(name.get()).matches()) {
+    if (name.isPresent() && !MemberName.valid(name.get())) {
       throw table.invalid(key, "is not a valid member name: expected " + MEMBER_NAME_RULE);
     }
     return name;
@@ -136,7 +135,27 @@ final class ConfigReader {
     for (TomlTable entry : entries.orElse(List.of())) {
       members.add(member(entry));
     }
-    return new Cluster(token, previous, members);
+    List<HostPort> join = new ArrayList<>();
+    List<String> seeds = cluster.strings("join").orElse(List.of());
+    for (int i = 0; i < seeds.size(); i++) {
+      try {
+        join.add(HostPort.parse(seeds.get(i)));
+      } catch (IllegalArgumentException e) {
+        throw cluster.invalid("join[" + i + "]", "is not a valid address (" + e.getMessage()
+            + "): expected the admin address (host:port) of a member of the cluster to join");
+      }
+    }
+    if (cluster.strings("join").isPresent() && join.isEmpty()) {
+      throw cluster.invalid("join", "is empty: expected admin addresses of members of the cluster to join, "
+          + "or leave cluster.join out");
+    }
+    return new Cluster(token, previous, members, join);
+  }
+
+  private static RaftdConfig.Membership membership(TomlTable membership) throws ConfigException {
+    membership.rejectUnknownKeys(MEMBERSHIP_KEYS);
+    return new RaftdConfig.Membership(membership.integer("catch_up_entries", 1000, 0, 1_000_000_000),
+        Duration.ofMillis(membership.integer("catch_up_ms", 2000, 10, 600_000)));
   }
 
   private static void checkToken(TomlTable cluster, String key, String token) throws ConfigException {

@@ -84,8 +84,18 @@ final class ConfigRelations {
 
   private void members(RaftdConfig c) throws ConfigException {
     List<Member> members = c.cluster().members();
+    if (!c.cluster().join().isEmpty()) {
+      if (!members.isEmpty()) {
+        throw source.error("cluster.join", "is given with cluster.members: expected one of them (members forms a new"
+            + " cluster, join adds this member to a running one)");
+      }
+      if (c.cluster().token().isEmpty()) {
+        throw source.error("cluster.token", "is required when cluster.join is given: expected the running cluster's"
+            + " token, which this member proves it holds to be added");
+      }
+    }
     if (members.isEmpty()) {
-      return; // a one-node cluster: nothing to agree with
+      return; // a one-node cluster, or one joining: nothing to agree with
     }
     if (c.cluster().token().isEmpty()) {
       throw source.error("cluster.token", "is required when cluster.members is given: expected 1..128 "

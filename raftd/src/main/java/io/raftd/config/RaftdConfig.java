@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param adminPort the same for the admin port, and how long a client connection may stay idle
  * @param divergenceCheckInterval how often a leader has every member compare a digest of its state with its
  *     own (divergence detection); zero: never
+ * @param membership when the leader promotes an added member it has been told to (a learner catching up)
  * @param log what raftd logs and how
  * @param source the file this was read from, for messages about it
  */
@@ -43,6 +44,7 @@ public record RaftdConfig(
     Wal wal,
     Disk disk,
     Duration divergenceCheckInterval,
+    Membership membership,
     Log log,
     String source) {
 
@@ -52,14 +54,24 @@ public record RaftdConfig(
    *     then accepts no peers
    * @param previousTokens tokens still accepted from peers while a new one is rolled out
    * @param members the initial members, used only on the very first start; empty for a one-node cluster
+   * @param join admin addresses of members of a running cluster this member asks, on its very first start,
+   *     to add it (in place of members); empty: it forms a cluster (members) or runs alone
    */
-  public record Cluster(Optional<String> token, List<String> previousTokens, List<Member> members) {
+  public record Cluster(Optional<String> token, List<String> previousTokens, List<Member> members,
+      List<HostPort> join) {
     public Cluster {
       Objects.requireNonNull(token);
       previousTokens = List.copyOf(previousTokens);
       members = List.copyOf(members);
+      join = List.copyOf(join);
     }
   }
+
+  /**
+   * A member added to be a voter enters as a learner and is promoted once its log has stayed within
+   * {@code catchUpEntries} of the leader's commit index for {@code catchUpTime}.
+   */
+  public record Membership(long catchUpEntries, Duration catchUpTime) {}
 
   /**
    * Mutual TLS on the peer port: PEM files for this member's certificate (chain), its PKCS#8 private key, and

@@ -12,17 +12,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The story of a member in its log, one INFO line per change, with members named {@code name(id)}: its
  * role, term and leader (on every member, not only the one elected: a deposed leader's log must not end
- * on "became leader"), the configuration taking effect, and members falling silent and heard again.
+ * on "became leader"), the configuration taking effect, and members falling silent and heard again. A
+ * configuration taking effect also updates the member directory (names and addresses of added members).
  */
 final class ClusterEvents implements RaftNode.Changes {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterEvents.class);
 
   private final Members members;
   private final long self;
+  /** Told once a configuration's members are in the directory: where they listen may have changed. */
+  private final Runnable peersChanged;
 
-  ClusterEvents(Members members, long self) {
+  ClusterEvents(Members members, long self, Runnable peersChanged) {
     this.members = members;
     this.self = self;
+    this.peersChanged = peersChanged;
   }
 
   @Override
@@ -41,6 +45,8 @@ final class ClusterEvents implements RaftNode.Changes {
 
   @Override
   public void configurationChanged(Configuration before, Configuration now) {
+    members.learn(now);
+    peersChanged.run();
     LOG.info("configuration in effect: {}; was {}", describe(now), describe(before));
   }
 

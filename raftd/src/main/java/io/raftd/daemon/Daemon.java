@@ -5,11 +5,13 @@ import io.raftd.config.RaftdConfig;
 import io.raftd.datadir.DataDirFile;
 import io.raftd.datadir.DataDirLock;
 import io.raftd.proto.ClusterRecord;
+import io.raftd.proto.JoinReply;
 import io.raftd.proto.Member;
 import io.raftd.proto.MemberIdentity;
 import io.raftd.proto.ProbeReply;
 import io.raftd.proto.ProbeRequest;
 import io.raftd.proto.RaftMessage;
+import io.raftd.proto.RemovedRecord;
 import io.raftd.proto.VoteBarrier;
 import io.raftd.raft.Config;
 import io.raftd.raft.MemberId;
@@ -49,6 +51,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,8 +72,15 @@ public final class Daemon implements AutoCloseable {
   static final int MIN_SAFE_TOKEN_LENGTH = 16;
 
   /** The member could not start: the message is the one line the operator sees. */
-  public static final class StartupException extends Exception {
+  public static class StartupException extends Exception {
     public StartupException(String message) {
+      super(message);
+    }
+  }
+
+  /** The data directory is a removed member's: raftd exits with {@link Main#REMOVED_EXIT_CODE}, not to be restarted. */
+  public static final class RemovedException extends StartupException {
+    public RemovedException(String message) {
       super(message);
     }
   }
@@ -101,6 +111,7 @@ public final class Daemon implements AutoCloseable {
   private final MetricsServer metricsServer;
   private final Lane metricsLane;
   private final long startedAt = runtime.currentTimeMillis();
+  private final CompletableFuture<Void> removal = new CompletableFuture<>();
 
   private Daemon(RaftdConfig config, Fatal fatal, FileIO io) throws IOException, StartupException, InterruptedException {
     this.config = config;
@@ -123,16 +134,20 @@ public final class Daemon implements AutoCloseable {
       }
       FileDescriptorBudget.check(config);  // before any port opens: connections must not take the WAL's files
       // A new member's id is written only once its start can no longer fail (below), with its cluster record.
-      this.identity = stored != null ? stored : newIdentity(config.name(), runtime.currentTimeMillis());
+      MemberIdentity self = stored != null ? stored : newIdentity(config.name(), runtime.currentTimeMillis());
       SnapshotStore snapshots = new SnapshotStore(io, dataDir.resolve("snap"), config.snapshot().retain());
       ClusterRecord known = DataDirFile.read(dataDir.resolve(DataDirFile.CLUSTER), ClusterRecord.parser());
+      if (known != null && !config.cluster().join().isEmpty()) {
+        LOG.warn("cluster.join is ignored: data_dir {} holds a member of cluster {} already", dataDir,
+            MemberId.hex(known.getClusterId()));
+      }
       RaftNodeHolder holder = new RaftNodeHolder();
       Options transportOptions = transportOptions(config, dataDir);
-      this.transport = new PeerTransport(known == null ? 0 : known.getClusterId(), identity.getMemberId(),
+      this.transport = new PeerTransport(known == null ? 0 : known.getClusterId(), self.getMemberId(),
           clusterKeys(config.cluster()), peerTls(config), address(config.peerAddress()), transportOptions,
           config.peerPort(), holder, snapshots, null);
       created = transport;
-      ProbeAnswers probes = new ProbeAnswers(identity);
+      ProbeAnswers probes = new ProbeAnswers(self);
       transport.setProbeHandler(probes::answer);
       transport.setMembership(new PeerTransport.Membership() {  // until the cluster is known: only its own name
         @Override
@@ -142,11 +157,24 @@ public final class Daemon implements AutoCloseable {
 
         @Override
         public String nameOf(long peer) {
-          return peer == identity.getMemberId() ? identity.getName() : null;
+          return peer == self.getMemberId() ? self.getName() : null;
         }
       });
       listen("peer_address", config.peerAddress(), transport::start);
-      this.cluster = known != null ? checkStillValid(known) : bootstrap(dataDir);
+      if (known != null) {
+        this.cluster = checkStillValid(known);
+        this.identity = self;
+      } else if (!config.cluster().join().isEmpty()) {
+        Joiner.Joined joined = Joiner.join(config.name(), config.peerAddress().toString(),
+            config.adminAddress().toString(), config.cluster().join(), transport::probe, Duration.ofMinutes(10));
+        this.cluster = joined.cluster();
+        this.identity = self.toBuilder().setMemberId(joined.memberId()).build();
+        transport.setSelfId(identity.getMemberId());
+        probes.identity = identity;
+      } else {
+        this.cluster = bootstrap(self.getMemberId());
+        this.identity = self;
+      }
       probes.cluster = cluster;
       transport.setClusterId(cluster.getClusterId());
       this.members = new Members(cluster.getMembersList());
@@ -193,17 +221,13 @@ public final class Daemon implements AutoCloseable {
           transport.sendSnapshot(installSnapshot);
         }
       });
-      node.reportChanges(new ClusterEvents(members, identity.getMemberId()), config.raft().electionTimeoutMin());
-      node.setOnRemoved(() -> LOG.warn("this member was removed from the cluster; stop it and wipe its data_dir"));
+      members.learn(node.configuration());
+      node.reportChanges(new ClusterEvents(members, identity.getMemberId(), this::peersChanged),
+          config.raft().electionTimeoutMin());
+      node.setOnRemoved(() -> removed(dataDir));
       node.setOnVoteBarrierLifted(() -> liftVoteBarrier(barrierFile));
       holder.node = node;
-      Map<Long, InetSocketAddress> peers = new HashMap<>();
-      for (Member m : cluster.getMembersList()) {
-        if (m.getId() != identity.getMemberId()) {
-          peers.put(m.getId(), address(HostPort.parse(m.getPeerAddress())));
-        }
-      }
-      transport.setPeers(peers);
+      peersChanged();
       transport.setMembership(new PeerTransport.Membership() {
         @Override
         public boolean admits(long peer) {
@@ -217,9 +241,12 @@ public final class Daemon implements AutoCloseable {
       });
       StatusReporter status = new StatusReporter(this);
       probes.status = status;
+      MembershipService membership = new MembershipService(node, members, identity.getMemberId(),
+          config.cluster().token().isPresent(), config.raft().electionTimeoutMax().toMillis(), runtime::nanoTime);
+      probes.membership = membership;
       AdminService service = new AdminService(node, state, host.applier(), reads, snapshots, status, deadlines,
           Duration.ofSeconds(10),
-          Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics, host.divergence());
+          Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics, host.divergence(), membership);
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
           service::handle);
 
@@ -310,6 +337,44 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
+  /** Where every member ever known listens (removed ones too: they are told so when they call): after a change. */
+  private void peersChanged() {
+    Map<Long, InetSocketAddress> peers = new HashMap<>();
+    for (Member m : members.everyone().values()) {
+      if (m.getId() != identity.getMemberId() && !m.getPeerAddress().isEmpty()) {
+        peers.put(m.getId(), address(HostPort.parse(m.getPeerAddress())));
+      }
+    }
+    transport.setPeers(peers);
+  }
+
+  /**
+   * This member was removed from its cluster (it applied the configuration that removed it, or a member told
+   * it so): it records that in its data directory, so that it never starts on it again, and stops. On the
+   * RaftLoop, once.
+   */
+  private void removed(Path dataDir) {
+    if (removal.isDone()) {
+      return;
+    }
+    LOG.warn("{} was removed from cluster {}: it stops and will not start on data_dir {} again (to bring this"
+        + " machine back, empty data_dir and start it with cluster.join)", members.name(identity.getMemberId()),
+        MemberId.hex(cluster.getClusterId()), dataDir);
+    try {
+      DataDirFile.write(dataDir.resolve(DataDirFile.REMOVED), RemovedRecord.newBuilder()
+          .setClusterId(cluster.getClusterId()).setMemberId(identity.getMemberId())
+          .setRemovedMs(runtime.currentTimeMillis()).build());
+    } catch (IOException e) {
+      LOG.warn("could not record the removal in {}: {}; stop this member and empty its data_dir", dataDir, e.getMessage());
+    }
+    removal.complete(null);
+  }
+
+  /** Completes once this member was removed from its cluster (and recorded it): it should stop. */
+  public CompletableFuture<Void> removal() {
+    return removal;
+  }
+
   /**
    * Ids that may open Raft connections besides the cluster record's: the configuration's voters, learners
    * and outgoing voters, and its removed ids (which the core answers with Removed, so they stop).
@@ -393,12 +458,12 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** Forms the cluster; the caller writes the record, once the WAL has its first segment. */
-  private ClusterRecord bootstrap(Path dataDir) throws IOException, StartupException, InterruptedException {
+  private ClusterRecord bootstrap(long selfId) throws IOException, StartupException, InterruptedException {
     RaftdConfig.Cluster c = config.cluster();
     String token = c.token().orElse("");
     ClusterRecord record;
     if (c.members().isEmpty()) {
-      record = Bootstrap.alone(identity.getMemberId(), new Bootstrap.Seed(config.name(), config.peerAddress().toString(),
+      record = Bootstrap.alone(selfId, new Bootstrap.Seed(config.name(), config.peerAddress().toString(),
           config.adminAddress().toString()), token);
       LOG.info("forming a one-node cluster {}", MemberId.hex(record.getClusterId()));
     } else {
@@ -409,7 +474,7 @@ public final class Daemon implements AutoCloseable {
         addresses.put(m.name(), address(m.peer()));
       }
       try {
-        record = Bootstrap.withSeeds(identity.getMemberId(), config.name(), seeds, token, transport::probe, addresses,
+        record = Bootstrap.withSeeds(selfId, config.name(), seeds, token, transport::probe, addresses,
             Duration.ofMinutes(10));
       } catch (Bootstrap.RefusedException e) {
         throw new StartupException(e.getMessage());
@@ -459,6 +524,8 @@ public final class Daemon implements AutoCloseable {
         .maxBatchBytes(r.maxAppendBytes())
         .maxEntryBytes(r.maxEntryBytes() + LOG_COMMAND_ENVELOPE_BYTES)
         .applied(applied)
+        .catchUp(config.membership().catchUpEntries(),
+            (int) Math.max(1, config.membership().catchUpTime().toMillis() / tick))
         .logger(new RaftLogger() {
           @Override
           public void info(String message) {
@@ -626,15 +693,31 @@ public final class Daemon implements AutoCloseable {
 
   /** Answers probes on the peer port: bootstrap checks from seeds, status requests from members' fan-outs. */
   private static final class ProbeAnswers {
-    private final MemberIdentity identity;
+    volatile MemberIdentity identity;
     volatile ClusterRecord cluster;
     volatile StatusReporter status;
+    volatile MembershipService membership;
 
     ProbeAnswers(MemberIdentity identity) {
       this.identity = identity;
     }
 
-    ProbeReply answer(ProbeRequest request) {
+    /** A join is answered once the member is added; every other probe at once. */
+    CompletableFuture<ProbeReply> answer(ProbeRequest request, long from) {
+      MembershipService m = membership;
+      ClusterRecord c = cluster;
+      if (request.hasJoin()) {
+        if (m == null || c == null) {
+          return CompletableFuture.completedFuture(reply(request).setJoin(JoinReply.newBuilder()
+              .setRefusal("this member is starting").setRetry(true)).build());
+        }
+        return m.join(request.getJoin(), from, c).thenApply(j -> reply(request).setJoin(j).build());
+      }
+      return CompletableFuture.completedFuture(reply(request).build());
+    }
+
+    private ProbeReply.Builder reply(ProbeRequest request) {
+      MemberIdentity identity = this.identity;
       ClusterRecord c = cluster;
       ProbeReply.Builder reply = ProbeReply.newBuilder().setName(identity.getName()).setMemberId(identity.getMemberId())
           .setClusterId(c == null ? 0 : c.getClusterId());
@@ -649,7 +732,7 @@ public final class Daemon implements AutoCloseable {
       if (request.hasStatus() && s != null) {
         reply.setStatus(s.nodeStatus().toByteString());
       }
-      return reply.build();
+      return reply;
     }
   }
 }

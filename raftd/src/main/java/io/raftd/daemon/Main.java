@@ -22,9 +22,13 @@ import picocli.CommandLine.Option;
         "0:stopped cleanly (SIGTERM)",
         "1:could not start (data directory in use or damaged, bootstrap refused, ports taken)",
         "2:bad configuration or usage; for --check-config, anything that would stop a start",
+        "3:this member was removed from its cluster (it stopped), or its data_dir is a removed member's (it did not"
+            + " start); systemd's unit does not restart it (RestartPreventExitStatus=3)",
         "70:stopped by an internal failure (one ERROR line says which thread and why)"})
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  /** The member was removed from its cluster: a supervisor must not restart it on the same data_dir. */
+  public static final int REMOVED_EXIT_CODE = 3;
 
   @Option(names = "--config", paramLabel = "FILE", description = "the member's raftd.toml")
   Path config;
@@ -53,6 +57,9 @@ public final class Main implements Callable<Integer> {
         StartupCheck.run(c);  // what the start checks before it binds a port, with the same messages
         System.out.println(checkConfig + ": ok");
         return 0;
+      } catch (Daemon.RemovedException e) {
+        System.err.println("raftd: " + e.getMessage());
+        return REMOVED_EXIT_CODE;
       } catch (ConfigException | Daemon.StartupException e) {
         System.err.println("raftd: " + e.getMessage());
         return 2;
@@ -79,13 +86,16 @@ public final class Main implements Callable<Integer> {
     return serve(c, fatal, SystemdNotify.fromEnvironment(LOG), new Signals());
   }
 
-  /** When a running member is to stop. */
+  /** When a running member is to stop: on a request, or because it was removed from its cluster. */
   interface StopRequest {
     /** Called once the member is up and before systemd hears so: from here on a request must not be lost. */
     void listen();
 
-    /** Returns once a stop was requested. */
-    void await() throws InterruptedException;
+    /** The member was removed from its cluster: it stops as on a request, and exits with REMOVED_EXIT_CODE. */
+    void removed();
+
+    /** Returns once a stop was requested (false) or the member was removed (true). */
+    boolean await() throws InterruptedException;
   }
 
   /**
@@ -94,6 +104,7 @@ public final class Main implements Callable<Integer> {
    */
   private static final class Signals implements StopRequest {
     private final CountDownLatch stop = new CountDownLatch(1);
+    private volatile boolean removed;
 
     @Override
     public void listen() {
@@ -103,8 +114,15 @@ public final class Main implements Callable<Integer> {
     }
 
     @Override
-    public void await() throws InterruptedException {
+    public void removed() {
+      removed = true;
+      stop.countDown();
+    }
+
+    @Override
+    public boolean await() throws InterruptedException {
       stop.await();
+      return removed;
     }
   }
 
@@ -122,15 +140,16 @@ public final class Main implements Callable<Integer> {
         e.printStackTrace();
       }
       System.err.println("raftd: " + e.getMessage());
-      return 1;
+      return e instanceof Daemon.RemovedException ? REMOVED_EXIT_CODE : 1;
     }
     stop.listen();
+    daemon.removal().thenRun(stop::removed);
     systemd.ready();
-    stop.await();
-    LOG.info("stopping on a signal");
+    boolean removed = stop.await();
+    LOG.info(removed ? "stopping: this member was removed from the cluster" : "stopping on a signal");
     systemd.stopping();
     daemon.close();
-    return 0;
+    return removed ? REMOVED_EXIT_CODE : 0;
   }
 
   /** The version from the jar's manifest. */

@@ -2,7 +2,10 @@ package io.raftd.daemon;
 
 import io.raftd.config.RaftdConfig;
 import io.raftd.datadir.DataDirFile;
+import io.raftd.proto.ClusterRecord;
 import io.raftd.proto.MemberIdentity;
+import io.raftd.proto.RemovedRecord;
+import io.raftd.raft.MemberId;
 import io.raftd.statemachine.StateMachines;
 import io.raftd.transport.PeerTls;
 import java.io.IOException;
@@ -37,6 +40,9 @@ final class StartupCheck {
   static MemberIdentity contents(RaftdConfig config) throws Daemon.StartupException {
     Path dataDir = config.dataDir();
     MemberIdentity identity = identity(dataDir, config.name());
+    if (identity != null) {
+      refuseIfRemoved(dataDir, identity);
+    }
     try {
       StateMachines.load(config.stateMachine());
     } catch (IllegalArgumentException e) {
@@ -55,6 +61,29 @@ final class StartupCheck {
       }
     }
     return identity;
+  }
+
+  /** A removed member's data can never rejoin: the member comes back as a new one, on an empty data_dir. */
+  private static void refuseIfRemoved(Path dataDir, MemberIdentity identity) throws Daemon.StartupException {
+    RemovedRecord removed;
+    ClusterRecord cluster;
+    try {
+      removed = DataDirFile.read(dataDir.resolve(DataDirFile.REMOVED), RemovedRecord.parser());
+      cluster = removed == null ? null : DataDirFile.read(dataDir.resolve(DataDirFile.CLUSTER), ClusterRecord.parser());
+    } catch (IOException e) {
+      throw new Daemon.StartupException(e.getMessage());
+    }
+    if (removed == null) {
+      return;
+    }
+    String seed = cluster == null || cluster.getMembersCount() == 0 ? "HOST:ADMIN_PORT"
+        : cluster.getMembersList().stream().filter(m -> m.getId() != identity.getMemberId()).findFirst()
+            .orElse(cluster.getMembers(0)).getAdminAddress();
+    throw new Daemon.RemovedException("data_dir " + dataDir + " belongs to member "
+        + MemberId.label(identity.getName(), identity.getMemberId()) + ", which was removed from cluster "
+        + MemberId.hex(removed.getClusterId()) + ": its data can never rejoin (member ids are never reused). To run"
+        + " this machine as a member again: empty data_dir, set cluster.join = [\"" + seed + "\"] (a member's admin"
+        + " address) in place of cluster.members, and start raftd: it joins as a new member");
   }
 
   private static MemberIdentity identity(Path dataDir, String name) throws Daemon.StartupException {

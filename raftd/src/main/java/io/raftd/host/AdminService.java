@@ -3,6 +3,8 @@ package io.raftd.host;
 import com.google.protobuf.ByteString;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
+import io.raftd.proto.ChangeMembershipRequest;
+import io.raftd.proto.ChangeMembershipResponse;
 import io.raftd.proto.CloseSession;
 import io.raftd.proto.CloseSessionResponse;
 import io.raftd.proto.CommandResult;
@@ -50,6 +52,14 @@ public final class AdminService {
     Member byName(String name);
   }
 
+  /** Membership as operators ask for it: built by the daemon, which knows names and addresses. */
+  public interface Membership {
+    CompletableFuture<io.raftd.proto.ListMembersResponse> list();
+
+    /** Adds, promotes and removes, as one change (a dry run proposes nothing). */
+    CompletableFuture<ChangeMembershipResponse> change(ChangeMembershipRequest request);
+  }
+
   private final RaftNode node;
   private final SessionLayer state;
   private final ApplyWorker applier;
@@ -63,6 +73,7 @@ public final class AdminService {
   private final long maxCommandBytes;
   private final HostMetrics metrics;
   private final DivergenceCheck divergence;
+  private final Membership membership;
 
   /**
    * @param reads runs the queries of linearizable reads (see {@link ReadPool})
@@ -71,11 +82,13 @@ public final class AdminService {
    * @param maxCommandBytes raft.max_entry_bytes: the largest command a write may carry
    * @param metrics told how each request was answered
    * @param divergence whether this member's state differs from the leader's: it then serves no reads
+   * @param membership lists and changes the members
    */
   public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, Executor reads, SnapshotStore snapshots,
       StatusSource status, Lane timers, Duration defaultTimeout, Duration defaultSessionTimeout, long maxCommandBytes,
-      HostMetrics metrics, DivergenceCheck divergence) {
+      HostMetrics metrics, DivergenceCheck divergence, Membership membership) {
     this.divergence = divergence;
+    this.membership = membership;
     this.node = node;
     this.metrics = metrics;
     this.timers = timers;
@@ -108,9 +121,16 @@ public final class AdminService {
         case CREATE_SNAPSHOT -> createSnapshot();
         case LIST_SNAPSHOTS -> listSnapshots();
         case TRANSFER_LEADER -> transfer(r.getTransferLeader().getTargetName());
-        case LIST_MEMBERS, ADD_MEMBER, PROMOTE_MEMBER, REMOVE_MEMBER, CHANGE_MEMBERSHIP, SAVE_SNAPSHOT ->
-            CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.INVALID_ARGUMENT,
-                "this member does not serve " + r.getBodyCase() + " yet"));
+        case LIST_MEMBERS -> membership.list().thenApply(l -> AdminResponse.newBuilder().setListMembers(l));
+        case ADD_MEMBER -> changeMembership(ChangeMembershipRequest.newBuilder().addAdd(r.getAddMember().getMember())
+            .setLearnerOnly(r.getAddMember().getLearnerOnly()).setDryRun(r.getAddMember().getDryRun()).build());
+        case PROMOTE_MEMBER -> changeMembership(ChangeMembershipRequest.newBuilder()
+            .addPromote(r.getPromoteMember().getName()).setDryRun(r.getPromoteMember().getDryRun()).build());
+        case REMOVE_MEMBER -> changeMembership(ChangeMembershipRequest.newBuilder().addRemove(r.getRemoveMember().getName())
+            .setForce(r.getRemoveMember().getForce()).setDryRun(r.getRemoveMember().getDryRun()).build());
+        case CHANGE_MEMBERSHIP -> changeMembership(r.getChangeMembership());
+        case SAVE_SNAPSHOT -> CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.INVALID_ARGUMENT,
+            "this member does not serve " + r.getBodyCase() + " yet"));
         case BODY_NOT_SET -> CompletableFuture.failedFuture(
             new Proposals.Failure(ErrorCode.INVALID_ARGUMENT, "empty request: no operation given"));
       };
@@ -190,6 +210,10 @@ public final class AdminService {
       checkSessionStatus(o.result());
       return o;
     });
+  }
+
+  private CompletableFuture<AdminResponse.Builder> changeMembership(ChangeMembershipRequest request) {
+    return membership.change(request).thenApply(c -> AdminResponse.newBuilder().setChangeMembership(c));
   }
 
   private CompletableFuture<AdminResponse.Builder> createSnapshot() {

@@ -391,6 +391,41 @@ public final class RaftNode implements Waiters {
     return f;
   }
 
+  /**
+   * Proposes a membership change (it enters its joint configuration) and completes with the joint
+   * configuration's index once that has applied here; the core leaves the joint configuration by itself.
+   * Fails with BUSY while another change is in progress, NOT_LEADER off the leader, INVALID_ARGUMENT for a
+   * change the configuration does not allow.
+   */
+  public CompletableFuture<Long> changeMembership(io.raftd.proto.ConfChange change) {
+    CompletableFuture<Long> result = new CompletableFuture<>();
+    loop.post(() -> {
+      Proposal p;
+      try {
+        p = node.proposeConfigChange(change);
+      } catch (IllegalArgumentException e) {
+        result.completeExceptionally(new Proposals.Failure(ErrorCode.INVALID_ARGUMENT, e.getMessage()));
+        return;
+      }
+      if (!p.appended()) {
+        result.completeExceptionally(p.refusal() == Proposal.Refusal.CHANGE_IN_PROGRESS
+            ? new Proposals.Failure(ErrorCode.BUSY,
+                "a membership change is in progress: wait until it completes (raftctl member list), then retry")
+            : refusal(p.refusal()));
+        return;
+      }
+      proposals.register(p.index(), p.term()).whenComplete((o, e) -> {
+        if (e != null) {
+          result.completeExceptionally(e);
+        } else {
+          result.complete(o.index());
+        }
+      });
+      afterInput();
+    });
+    return result;
+  }
+
   /** Hands leadership to {@code target} (0: the most up-to-date voter). */
   public CompletableFuture<TransferOutcome> transferLeadership(long target) {
     CompletableFuture<TransferOutcome> f = new CompletableFuture<>();

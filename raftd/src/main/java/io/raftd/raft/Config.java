@@ -45,6 +45,13 @@ public final class Config {
   public final long voteBarrierIndex;
   /** The highest term this member had seen before its log was truncated (with {@link #voteBarrierIndex}). */
   public final long voteBarrierTerm;
+  /**
+   * A learner to promote once caught up ({@code Configuration.auto_promote}) is caught up while its log is
+   * within this many entries of the leader's commit index...
+   */
+  public final long catchUpMargin;
+  /** ... and promoted once it has stayed so, answering the leader, for this many ticks in a row. */
+  public final int catchUpTicks;
   public final RaftLogger logger;
   /** The single test hook: set only by tests in this package. */
   final BrokenVariant brokenVariant;
@@ -62,6 +69,9 @@ public final class Config {
     }
     if (b.maxEntryBytes < 1) {
       throw new IllegalArgumentException("the largest entry must be at least 1 byte: " + b.maxEntryBytes);
+    }
+    if (b.catchUpMargin < 0 || b.catchUpTicks < 1) {
+      throw new IllegalArgumentException("catch-up margin must not be negative and its time at least 1 tick");
     }
     if (b.electionSpread < 0) {
       throw new IllegalArgumentException("election spread must not be negative: " + b.electionSpread);
@@ -82,6 +92,8 @@ public final class Config {
     this.applied = b.applied;
     this.voteBarrierIndex = b.voteBarrierIndex;
     this.voteBarrierTerm = b.voteBarrierTerm;
+    this.catchUpMargin = b.catchUpMargin;
+    this.catchUpTicks = b.catchUpTicks;
     this.logger = Objects.requireNonNull(b.logger);
     this.brokenVariant = b.brokenVariant;
   }
@@ -117,6 +129,8 @@ public final class Config {
     b.applied = applied;
     b.voteBarrierIndex = voteBarrierIndex;
     b.voteBarrierTerm = voteBarrierTerm;
+    b.catchUpMargin = catchUpMargin;
+    b.catchUpTicks = catchUpTicks;
     b.logger = logger;
     b.brokenVariant = brokenVariant;
     return b;
@@ -139,6 +153,8 @@ public final class Config {
     private long applied;
     private long voteBarrierIndex;
     private long voteBarrierTerm;
+    private long catchUpMargin = 100;
+    private int catchUpTicks = 10;
     private RaftLogger logger = RaftLogger.NONE;
     private BrokenVariant brokenVariant = BrokenVariant.NONE;
 
@@ -213,6 +229,13 @@ public final class Config {
     public Builder voteBarrier(long term, long index) {
       this.voteBarrierTerm = term;
       this.voteBarrierIndex = index;
+      return this;
+    }
+
+    /** When a learner to promote counts as caught up: within {@code margin} entries for {@code ticks} ticks. */
+    public Builder catchUp(long margin, int ticks) {
+      this.catchUpMargin = margin;
+      this.catchUpTicks = ticks;
       return this;
     }
 

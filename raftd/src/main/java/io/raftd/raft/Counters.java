@@ -32,6 +32,7 @@ public final class Counters implements Cloneable {
   long jointLeft;
   long autoLeavesByNewLeader;
   long learnerPromotions;
+  long autoPromotions;
   long leaderRemovals;
   long votesBarred;
   long campaignsBarred;
@@ -188,6 +189,11 @@ public final class Counters implements Cloneable {
 
   public long learnerPromotions() {
     return learnerPromotions;
+  }
+
+  /** Changes this member, as leader, proposed to promote learners that had caught up. */
+  public long autoPromotions() {
+    return autoPromotions;
   }
 
   /** Times this member, as leader, found itself removed and handed over. */

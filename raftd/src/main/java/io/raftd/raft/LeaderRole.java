@@ -55,6 +55,10 @@ final class LeaderRole implements RoleBehaviour {
     return transfer.inProgress() ? Proposal.refused(Proposal.Refusal.TRANSFERRING) : membership.propose(change);
   }
 
+  boolean transferring() {
+    return transfer.inProgress();
+  }
+
   /** Entries were handed out to apply (see {@link MembershipChanges#onApplying}). */
   void onApplying() {
     membership.onApplying();
@@ -118,6 +122,7 @@ final class LeaderRole implements RoleBehaviour {
       r.heartbeatElapsed = 0;
       broadcastHeartbeat();
     }
+    membership.tick();
   }
 
   private void resendStalled() {

@@ -5,12 +5,19 @@ import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
 import io.raftd.raft.confchange.ConfChanges;
+import io.raftd.raft.tracker.Progress;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A leader's side of membership changes (paper §6): every change goes C_old → C_old,new → C_new, one at a
  * time; any leader that finds a joint configuration applied with nothing pending leaves it (auto-leave);
- * a leader that is not a voter of the new configuration hands over. Owned by its {@link LeaderRole}.
+ * a leader that is not a voter of the new configuration hands over; and learners the configuration marks
+ * for promotion are promoted, by a change of their own, once they have caught up (within
+ * {@link Config#catchUpMargin} entries of the commit index, answering, for {@link Config#catchUpTicks}
+ * ticks): a voter that joins far behind would make every commit wait for it (thesis §4.2.1). Owned by its
+ * {@link LeaderRole}.
  */
 final class MembershipChanges {
   private final Raft r;
@@ -23,6 +30,8 @@ final class MembershipChanges {
   private long pendingConfIndex;
   /** The joint configuration in force was proposed by this leader (else it was elected while joint). */
   private boolean proposedJoint;
+  /** Ticks each learner to promote has been caught up, in a row. */
+  private final Map<Long, Integer> caughtUpTicks = new HashMap<>();
 
   MembershipChanges(Raft r, LeaderRole leader, long noopIndex) {
     this.r = r;
@@ -54,6 +63,38 @@ final class MembershipChanges {
     r.noteConfigurations(List.of(e));
     leader.broadcastAppend();
     return e.getIndex();
+  }
+
+  /** A tick: learners to promote that have caught up for long enough are promoted, all in one change. */
+  void tick() {
+    Configuration c = r.tracker.configuration();
+    if (c.getAutoPromoteCount() == 0) {
+      caughtUpTicks.clear();
+      return;
+    }
+    caughtUpTicks.keySet().retainAll(c.getAutoPromoteList());
+    ConfChange.Builder promote = ConfChange.newBuilder();
+    for (long id : c.getAutoPromoteList()) {
+      Progress pr = r.tracker.progress(id);
+      boolean caughtUp = pr != null && pr.match() + r.cfg.catchUpMargin >= r.log.committed;
+      int ticks = caughtUp ? caughtUpTicks.merge(id, 1, Integer::sum) : 0;
+      if (!caughtUp) {
+        caughtUpTicks.remove(id);
+      }
+      // Answering now too (heard from since the last check-quorum): a learner that stopped while caught up
+      // with an idle cluster stays a learner.
+      if (ticks >= r.cfg.catchUpTicks && pr.recentActive()) {
+        promote.addPromoteLearners(id);
+      }
+    }
+    boolean pending = pendingConfIndex > r.log.applying || ConfChanges.isJoint(c);
+    if (promote.getPromoteLearnersCount() > 0 && !pending && !leader.transferring()) {
+      r.counters.autoPromotions++;
+      r.cfg.logger.info(r.cfg.logger.member(r.id) + " promotes " + promote.getPromoteLearnersList().stream()
+          .map(r.cfg.logger::member).toList() + " to voter: caught up with the commit index for "
+          + r.cfg.catchUpTicks + " ticks");
+      propose(promote.build());
+    }
   }
 
   /**

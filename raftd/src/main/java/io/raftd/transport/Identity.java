@@ -10,7 +10,8 @@ final class Identity {
   /** The Hello's protocol_version this transport speaks and accepts: 2 is the authenticated handshake. */
   static final int PROTOCOL_VERSION = 2;
 
-  final long selfId;
+  /** Set once, before any member is admitted; a joining member may take the id its cluster gave it (setSelfId). */
+  volatile long selfId;
   final ClusterKeys keys;
   /** Mutual TLS on every peer connection, or null for plain TCP. */
   final PeerTls tls;
@@ -31,6 +32,10 @@ final class Identity {
 
   void setClusterId(long clusterId) {
     this.clusterId = clusterId;
+  }
+
+  void setSelfId(long selfId) {
+    this.selfId = selfId;
   }
 
   /** Whether {@code memberId} may send Raft messages and snapshots to this member. */

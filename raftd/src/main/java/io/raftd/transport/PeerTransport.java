@@ -35,7 +35,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,7 +109,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
    */
   private final ChannelGroup channels = new DefaultChannelGroup("raftd-peer", GlobalEventExecutor.INSTANCE);
   private volatile Map<Long, InetSocketAddress> peers = Map.of();
-  private volatile Function<ProbeRequest, ProbeReply> probeHandler;
+  private volatile ProbeHandler probeHandler;
   private volatile boolean closed;
 
   // Set by start(); read under the lock (or after a locked read, as the dialer is).
@@ -204,6 +203,11 @@ public final class PeerTransport implements Transport, AutoCloseable {
     });
   }
 
+  /** Answers probes: {@code from} is the asker's member id, which its handshake proved it may use. */
+  public interface ProbeHandler {
+    CompletableFuture<ProbeReply> answer(ProbeRequest request, long from);
+  }
+
   /**
    * The members this one knows: who may open Raft and snapshot connections to it, and the names their
    * certificates must hold. Until set, no one may. Probes are answered to any holder of the cluster token.
@@ -216,8 +220,20 @@ public final class PeerTransport implements Transport, AutoCloseable {
     identity.setClusterId(clusterId);
   }
 
-  /** How to answer probes; until set, a probe is answered with our cluster and member id only. */
-  public void setProbeHandler(Function<ProbeRequest, ProbeReply> handler) {
+  /**
+   * The member id to speak as, when it is not the one this transport was made with: a member that joins a
+   * cluster runs as the id an operator's {@code member add} gave its name. Only before any member is admitted
+   * ({@link #setMembership}) and any Raft connection made.
+   */
+  public void setSelfId(long selfId) {
+    identity.setSelfId(selfId);
+  }
+
+  /**
+   * How to answer probes (the answer may come later: a join is answered once the member is added); until
+   * set, a probe is answered with our cluster and member id only.
+   */
+  public void setProbeHandler(ProbeHandler handler) {
     this.probeHandler = handler;
   }
 
@@ -352,15 +368,15 @@ public final class PeerTransport implements Transport, AutoCloseable {
     return switch (hello.getPurpose()) {
       case RAFT -> new RaftMessageHandler(hello.getFrom(), identity, listener);
       case SNAPSHOT -> new SnapshotReceiver(hello.getFrom(), identity, store, snapshotIo, counters, listener);
-      case PROBE -> new ProbeResponder(this::answerProbe);
+      case PROBE -> new ProbeResponder(request -> answerProbe(request, hello.getFrom()));
       case UNRECOGNIZED -> throw new IllegalStateException("the handshake accepted an unknown purpose");
     };
   }
 
-  private ProbeReply answerProbe(ProbeRequest request) {
-    Function<ProbeRequest, ProbeReply> handler = probeHandler;
-    return handler != null ? handler.apply(request)
-        : ProbeReply.newBuilder().setClusterId(identity.clusterId()).setMemberId(identity.selfId).build();
+  private CompletableFuture<ProbeReply> answerProbe(ProbeRequest request, long from) {
+    ProbeHandler handler = probeHandler;
+    return handler != null ? handler.answer(request, from) : CompletableFuture.completedFuture(
+        ProbeReply.newBuilder().setClusterId(identity.clusterId()).setMemberId(identity.selfId).build());
   }
 
   /** Our connection to {@code peer}, made on first use; null if the peer is unknown or we are closed. */

@@ -6,14 +6,19 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.raftd.proto.PeerFrame;
 import io.raftd.proto.ProbeReply;
 import io.raftd.proto.ProbeRequest;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
-/** Answers the one ProbeRequest of a PROBE connection, after the handshake, and closes it. */
+/**
+ * Answers the one ProbeRequest of a PROBE connection, after the handshake, and closes it. The answer may
+ * come later (a join waits for the change that adds the member); the connection's frame timeout does not
+ * apply to a connection waiting for its answer, the asker's deadline does.
+ */
 final class ProbeResponder extends ChannelInboundHandlerAdapter {
-  private final Function<ProbeRequest, ProbeReply> answer;
+  private final Function<ProbeRequest, CompletableFuture<ProbeReply>> answer;
   private boolean answered;
 
-  ProbeResponder(Function<ProbeRequest, ProbeReply> answer) {
+  ProbeResponder(Function<ProbeRequest, CompletableFuture<ProbeReply>> answer) {
     this.answer = answer;
   }
 
@@ -27,7 +32,12 @@ final class ProbeResponder extends ChannelInboundHandlerAdapter {
       throw new ProtocolViolation("a second ProbeRequest on one probe connection");
     }
     answered = true;
-    ProbeReply reply = answer.apply(frame.getProbe());
-    ctx.writeAndFlush(PeerFrame.newBuilder().setProbeReply(reply).build()).addListener(ChannelFutureListener.CLOSE);
+    answer.apply(frame.getProbe()).whenComplete((reply, failure) -> {
+      if (failure != null) {
+        ctx.close();
+      } else {
+        ctx.writeAndFlush(PeerFrame.newBuilder().setProbeReply(reply).build()).addListener(ChannelFutureListener.CLOSE);
+      }
+    });
   }
 }

@@ -111,7 +111,7 @@ class ConfigLoaderTest {
     assertEquals(new HostPort("127.0.0.1", 7200), c.adminAddress());
     assertEquals(new HostPort("127.0.0.1", 7300), c.metricsAddress());
     assertEquals("kv", c.stateMachine());
-    assertEquals(new RaftdConfig.Cluster(Optional.empty(), List.of(), List.of()), c.cluster());
+    assertEquals(new RaftdConfig.Cluster(Optional.empty(), List.of(), List.of(), List.of()), c.cluster());
     assertEquals(new RaftdConfig.Raft(Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofMillis(2000),
         1 << 20, 1 << 20, 256), c.raft());
     assertEquals(new RaftdConfig.Transport(16 << 20, Duration.ofSeconds(10)), c.transport());
@@ -152,7 +152,11 @@ class ConfigLoaderTest {
     for (String key : ConfigReader.TLS_KEYS) {
       assertTrue(text.contains("\n# " + key + " = "), EXAMPLE + " does not show " + key + " in [peer_tls]");
     }
-    assertHasKeys(table(example, "cluster"), ConfigReader.CLUSTER_KEYS, "[cluster]");
+    List<String> clusterKeys = new java.util.ArrayList<>(ConfigReader.CLUSTER_KEYS);
+    clusterKeys.remove("join");  // the example forms a cluster: join, its alternative, is shown commented out
+    assertHasKeys(table(example, "cluster"), clusterKeys, "[cluster]");
+    assertTrue(text.contains("\n# join = ["), EXAMPLE + " does not show cluster.join");
+    assertHasKeys(table(example, "membership"), ConfigReader.MEMBERSHIP_KEYS, "[membership]");
     List<?> members = (List<?>) table(example, "cluster").get("members");
     assertHasKeys((Map<?, ?>) members.get(0), ConfigReader.MEMBER_KEYS, "cluster.members[0]");
     assertHasKeys(table(example, "raft"), ConfigReader.RAFT_KEYS, "[raft]");

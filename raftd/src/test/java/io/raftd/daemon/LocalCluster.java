@@ -53,8 +53,15 @@ public final class LocalCluster implements AutoCloseable {
     this(root, size, extraToml, "local-cluster-test-token");
   }
 
+  private final Path root;
+  private final String extraToml;
+  private final String token;
+
   /** @param token the cluster.token: clusters built with different tokens never talk to each other */
   public LocalCluster(Path root, int size, String extraToml, String token) throws IOException {
+    this.root = root;
+    this.extraToml = extraToml;
+    this.token = token;
     int[] ports = freePorts(3 * size);  // peer, admin and metrics of each member, all distinct
     int[] metrics = Arrays.copyOfRange(ports, 2 * size, 3 * size);
     StringBuilder members = new StringBuilder();
@@ -84,6 +91,38 @@ public final class LocalCluster implements AutoCloseable {
       daemons.add(null);
       fileSystems.add(new NioFileIO());
     }
+  }
+
+  /**
+   * A new member, named n(k+1) for the k members so far, whose first start asks the cluster at
+   * {@code joinAt} (admin addresses) to add it: {@code cluster.join} in place of members. Not started.
+   *
+   * @return its index
+   */
+  public int addJoining(String... joinAt) throws IOException {
+    int i = daemons.size();
+    int[] ports = freePorts(3);
+    String name = "n" + (i + 1);
+    names.add(name);
+    adminAddresses.add("127.0.0.1:" + ports[1]);
+    peerPorts.add(ports[0]);
+    metricsPorts.add(ports[2]);
+    dataDirs.add(root.resolve(name));
+    tomls.add(String.format("""
+        name = "%s"
+        data_dir = "%s"
+        peer_address = "127.0.0.1:%d"
+        admin_address = "127.0.0.1:%d"
+        metrics_address = "127.0.0.1:%d"
+        %s
+        [cluster]
+        token = "%s"
+        join = [%s]
+        """, name, root.resolve(name), ports[0], ports[1], ports[2], extraToml, token,
+        String.join(", ", Arrays.stream(joinAt).map(a -> "\"" + a + "\"").toList())));
+    daemons.add(null);
+    fileSystems.add(new NioFileIO());
+    return i;
   }
 
   public RaftdConfig config(int i) throws Exception {

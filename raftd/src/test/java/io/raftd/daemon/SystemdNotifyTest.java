@@ -101,8 +101,14 @@ class SystemdNotifyTest {
       public void listen() {}
 
       @Override
-      public void await() throws InterruptedException {
+      public void removed() {
+        throw new AssertionError("the member was removed");
+      }
+
+      @Override
+      public boolean await() throws InterruptedException {
         stop.await();
+        return false;
       }
     };
 

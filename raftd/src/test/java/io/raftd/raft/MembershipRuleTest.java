@@ -34,6 +34,7 @@ import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
 import io.raftd.proto.HardState;
+import io.raftd.proto.Member;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.RequestVoteResponse;
 import io.raftd.proto.SnapshotMetadata;
@@ -489,6 +490,95 @@ class MembershipRuleTest {
     assertEquals(2, n.status().commit(), "the leader and 2 are 2 of C_new's 4 voters: 4 votes already");
     n.deliver(ack(4, 1, 1, 3));
     assertEquals(3, n.status().commit());
+  }
+
+  // ---- learners promoted once caught up ----
+
+  /** Voters {1, 2, 3}, learner 4 to promote once caught up. */
+  private static final Configuration WITH_LEARNER_TO_PROMOTE = WITH_LEARNER.toBuilder().addAutoPromote(4).build();
+
+  /** Leader 1 of {@link #WITH_LEARNER_TO_PROMOTE}, 2 and 3 caught up; caught up means within 5 entries for 3 ticks. */
+  private static Node leaderWithLearnerToPromote() {
+    Node n = member(config(1).catchUp(5, 3), WITH_LEARNER_TO_PROMOTE);
+    n.electAndCatchUp();
+    return n;
+  }
+
+  private static void proposeEntries(Node n, int count) {
+    for (int i = 0; i < count; i++) {
+      n.raw.propose(ByteString.copyFrom(new byte[] {(byte) i}));
+    }
+    n.drain();
+  }
+
+  @Test
+  void aLearnerToPromoteIsPromotedOnceItHasStayedCaughtUpForTheConfiguredTicks() {
+    Node n = leaderWithLearnerToPromote();
+    n.deliver(ack(4, 1, 1, 1));
+
+    n.tick(2);
+    assertEquals(1, n.lastIndex(), "promoted before it had been caught up for 3 ticks");
+    n.deliver(heartbeatResp(4, 1, 1));
+    n.tick(1);
+
+    Configuration joint = configAt(n, 2);
+    assertEquals(ids(1, 2, 3, 4), joint.getVotersList());
+    assertEquals(0, joint.getLearnersCount());
+    assertEquals(0, joint.getAutoPromoteCount(), "a voter is no longer one to promote");
+    assertEquals(1, n.raw.counters().autoPromotions());
+  }
+
+  @Test
+  void aLearnerFurtherBehindThanTheMarginIsNotPromoted() {
+    Node n = leaderWithLearnerToPromote();
+    proposeEntries(n, 10);
+    n.deliver(ack(2, 1, 1, 11), ack(3, 1, 1, 11), ack(4, 1, 1, 5));  // 6 behind the commit index
+    n.tick(9);
+    assertEquals(11, n.lastIndex(), "a learner 6 entries behind was promoted with a margin of 5");
+
+    n.deliver(ack(4, 1, 1, 6));  // 5 behind: within the margin
+    n.tick(1);  // a check-quorum
+    n.deliver(heartbeatResp(2, 1, 1), heartbeatResp(3, 1, 1), heartbeatResp(4, 1, 1));
+    n.tick(3);
+    assertEquals(ids(1, 2, 3, 4), configAt(n, 12).getVotersList());
+  }
+
+  @Test
+  void aLearnerThatStoppedAnsweringIsNotPromoted() {
+    Node n = member(config(1).catchUp(5, 15), WITH_LEARNER_TO_PROMOTE);
+    n.electAndCatchUp();
+    n.deliver(ack(4, 1, 1, 1));
+    n.tick(10);  // a check-quorum: 4 has not answered since
+    n.deliver(heartbeatResp(2, 1, 1), heartbeatResp(3, 1, 1));
+    n.tick(5);
+    assertEquals(1, n.lastIndex(), "a learner that no longer answers was promoted");
+    assertEquals(0, n.raw.counters().autoPromotions());
+  }
+
+  @Test
+  void aLearnerAddedWithoutPromotionStaysALearner() {
+    Node n = member(config(1).catchUp(5, 3), WITH_LEARNER);
+    n.electAndCatchUp();
+    n.deliver(ack(4, 1, 1, 1));
+    n.tick(5);
+    assertEquals(1, n.lastIndex());
+  }
+
+  @Test
+  void aChangeCarriesTheAddedMembersAddressesAndTheirEntriesGoWithThem() {
+    Member four = Member.newBuilder().setId(4).setName("four").setPeerAddress("10.0.0.4:7000").build();
+    Configuration added = ConfChanges.enterJoint(voters(), ConfChange.newBuilder().addAddLearners(4)
+        .addMembers(four).addAutoPromote(4).build());
+    assertEquals(List.of(four), added.getMembersList());
+    assertEquals(ids(4), added.getAutoPromoteList());
+
+    Configuration removed = ConfChanges.enterJoint(ConfChanges.leaveJoint(added),
+        removeVoters(4));
+    assertEquals(0, removed.getMembersCount(), "a removed member's address stayed");
+    assertEquals(0, removed.getAutoPromoteCount());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfChanges.enterJoint(voters(),
+        ConfChange.newBuilder().addMembers(four).build()));
+    assertTrue(e.getMessage().contains("does not add it"), e.getMessage());
   }
 
   @Test

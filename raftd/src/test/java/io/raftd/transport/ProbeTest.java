@@ -45,9 +45,10 @@ class ProbeTest {
   @Test
   void aProbeIsAnsweredByTheHandler() throws Exception {
     Member a = peers.start(1);
-    a.transport().setProbeHandler(req -> ProbeReply.newBuilder().setClusterId(Peers.CLUSTER).setMemberId(1)
+    a.transport().setProbeHandler((req, from) -> CompletableFuture.completedFuture(ProbeReply.newBuilder()
+        .setClusterId(Peers.CLUSTER).setMemberId(1)
         .setName("alpha:" + (req.hasBootstrapCheck() ? req.getBootstrapCheck().getFromName() : "status"))
-        .setStatus(ByteString.copyFromUtf8(req.hasStatus() ? "fine" : "")).build());
+        .setStatus(ByteString.copyFromUtf8(req.hasStatus() ? "fine" : "")).build()));
     Member newcomer = peers.start(3, 0, 0, Options.defaults());  // not in a cluster yet
 
     ProbeReply reply = newcomer.transport().probe(a.address(),

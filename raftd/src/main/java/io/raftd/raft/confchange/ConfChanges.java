@@ -5,8 +5,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftd.proto.ConfChange;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
+import io.raftd.proto.Member;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -14,6 +16,10 @@ import java.util.TreeSet;
  * one voter, goes C_old → C_old,new → C_new: {@link #enterJoint} builds C_old,new (voters = C_new's,
  * outgoing voters = C_old's), {@link #leaveJoint} builds C_new. Learners never vote; a promoted learner
  * votes from C_old,new on. Removed ids are remembered for good and may never be added again.
+ *
+ * <p>A configuration also carries the names and addresses of the members changes added (its directory)
+ * and the learners to promote once caught up: an added member's entry comes with the change, and goes
+ * when the member is removed; a promoted learner is no longer one to promote.
  */
 public final class ConfChanges {
   private ConfChanges() {}
@@ -69,12 +75,41 @@ public final class ConfChanges {
     if (voters.isEmpty()) {
       throw new IllegalArgumentException("the change would leave no voter");
     }
+    TreeSet<Long> added = new TreeSet<>(change.getAddVotersList());
+    added.addAll(change.getAddLearnersList());
+    TreeMap<Long, Member> directory = new TreeMap<>();
+    for (Member m : current.getMembersList()) {
+      directory.put(m.getId(), m);
+    }
+    for (Member m : change.getMembersList()) {
+      if (!added.contains(m.getId())) {
+        throw new IllegalArgumentException("the change names member " + MemberId.hex(m.getId()) + " but does not add it");
+      }
+      directory.put(m.getId(), m);
+    }
+    directory.keySet().retainAll(union(voters, learners));
+    TreeSet<Long> autoPromote = new TreeSet<>(current.getAutoPromoteList());
+    for (long id : change.getAutoPromoteList()) {
+      if (!change.getAddLearnersList().contains(id)) {
+        throw new IllegalArgumentException("member " + MemberId.hex(id) + " is to be promoted once caught up but is not added as a learner");
+      }
+      autoPromote.add(id);
+    }
+    autoPromote.retainAll(learners);
     return Configuration.newBuilder()
         .addAllVoters(voters)
         .addAllLearners(learners)
         .addAllOutgoingVoters(current.getVotersList())
         .addAllRemoved(removed)
+        .addAllMembers(directory.values())
+        .addAllAutoPromote(autoPromote)
         .build();
+  }
+
+  private static TreeSet<Long> union(TreeSet<Long> a, TreeSet<Long> b) {
+    TreeSet<Long> all = new TreeSet<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private static void requireNew(long id, TreeSet<Long> voters, TreeSet<Long> learners, TreeSet<Long> removed) {
