@@ -65,8 +65,12 @@ final class MembershipChanges {
     return e.getIndex();
   }
 
-  /** A tick: learners to promote that have caught up for long enough are promoted, all in one change. */
+  /**
+   * A tick: a joint configuration left behind by a transfer given up is left now; learners to promote that
+   * have caught up for long enough are promoted, all in one change.
+   */
   void tick() {
+    maybeLeaveJoint();
     Configuration c = r.tracker.configuration();
     if (c.getAutoPromoteCount() == 0) {
       caughtUpTicks.clear();
@@ -102,8 +106,18 @@ final class MembershipChanges {
    * once (auto-leave), whoever proposed it.
    */
   void onApplying() {
+    maybeLeaveJoint();
+  }
+
+  /**
+   * Leaves a joint configuration in force with nothing pending. Not while leadership is being handed over:
+   * the target was told to campaign because it holds the whole log, and an entry appended now would make
+   * its log too short to be voted for (thesis §3.10: the leader appends nothing during a transfer); the
+   * next leader leaves it, or this one does at a tick once the transfer is given up.
+   */
+  private void maybeLeaveJoint() {
     Configuration c = r.tracker.configuration();
-    if (!ConfChanges.isJoint(c) || pendingConfIndex > r.log.applying) {
+    if (!ConfChanges.isJoint(c) || pendingConfIndex > r.log.applying || leader.transferring()) {
       return;
     }
     if (!proposedJoint) {

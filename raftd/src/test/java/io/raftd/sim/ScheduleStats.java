@@ -35,6 +35,7 @@ final class ScheduleStats {
   long jointLeft;
   long autoLeavesByNewLeader;
   long learnerPromotions;
+  long autoPromotions;
   long leaderRemovals;
   long removedAnswered;
   /** Stopped members whose WAL was cut short by a simulated repair, and so restarted behind a vote barrier. */
@@ -85,6 +86,7 @@ final class ScheduleStats {
     jointLeft += o.jointLeft;
     autoLeavesByNewLeader += o.autoLeavesByNewLeader;
     learnerPromotions += o.learnerPromotions;
+    autoPromotions += o.autoPromotions;
     leaderRemovals += o.leaderRemovals;
     removedAnswered += o.removedAnswered;
     repairs += o.repairs;

@@ -136,7 +136,7 @@ final class SimBatch {
             + " reads checked %d (on followers %d, waited for a new leader's commit %d, failed %d);"
             + " snapshots taken %d, installed %d, stale ignored %d; transfers completed %d, aborted %d;"
             + " membership changes %d, joint entered %d, left %d (auto-left by a new leader %d),"
-            + " learner promotions %d, leader removals %d, members removed %d;"
+            + " learner promotions %d (once caught up %d), leader removals %d, members removed %d;"
             + " WAL repairs %d (vote barriers lifted %d, votes withheld %d, campaigns withheld %d);"
             + " segments lost %d (restarts refused %d, accepted %d); violations: %d",
         s.schedules, s.events, perSecond, s.crashes, s.partitions, s.dropped, s.duplicated, s.delayedLong,
@@ -145,7 +145,7 @@ final class SimBatch {
         s.readsChecked, s.followerReadsChecked, s.readsWaitedForCommit, s.readsFailed,
         s.snapshotsTaken, s.snapshotsInstalled, s.staleSnapshotsIgnored, s.transfersCompleted, s.transfersAborted,
         s.membershipChangesProposed, s.jointEntered, s.jointLeft, s.autoLeavesByNewLeader, s.learnerPromotions,
-        s.leaderRemovals, s.membersRemoved, s.repairs, s.barriersLifted, s.votesBarred, s.campaignsBarred,
+        s.autoPromotions, s.leaderRemovals, s.membersRemoved, s.repairs, s.barriersLifted, s.votesBarred, s.campaignsBarred,
         s.segmentsLost, s.restartsRefused, s.segmentLossesAccepted, failures.size());
   }
 }

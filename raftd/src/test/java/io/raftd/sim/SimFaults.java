@@ -234,7 +234,8 @@ final class SimFaults {
   }
 
   /**
-   * A random membership change through the leader: add a spare as learner or voter, promote a learner,
+   * A random membership change through the leader: add a spare as learner (to be promoted once caught up,
+   * or not) or voter, promote a learner,
    * remove a voter or learner (the leader too), or several at once; clusters grow towards 5 voters and
    * shrink back to 3.
    */
@@ -258,6 +259,11 @@ final class SimFaults {
     if (kind == 0 && !spares.isEmpty()) {
       joining.add(spares.get(0));
       change.addAddLearners(spares.get(0).id);
+      if ((spares.get(0).id & 1) == 0) {
+        // Promoted by whichever leader sees it caught up (as raftctl member add and cluster.join do); the
+        // choice draws nothing from the seeded generator, so the schedules stay what they were up to here.
+        change.addAutoPromote(spares.get(0).id);
+      }
     } else if (kind == 1 && !learners.isEmpty()) {
       change.addPromoteLearners(learners.get(sim.rnd.nextInt(learners.size())));
     } else if (kind == 2 && !spares.isEmpty() && voters.size() < 5) {

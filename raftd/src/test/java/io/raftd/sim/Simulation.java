@@ -359,6 +359,7 @@ final class Simulation {
     stats.jointLeft += c.jointLeft();
     stats.autoLeavesByNewLeader += c.autoLeavesByNewLeader();
     stats.learnerPromotions += c.learnerPromotions();
+    stats.autoPromotions += c.autoPromotions();
     stats.leaderRemovals += c.leaderRemovals();
     stats.removedAnswered += c.removedAnswered();
     stats.votesBarred += c.votesBarred();

@@ -53,6 +53,7 @@ class SimulationTest {
     floor("joint configurations left", s.jointLeft, 1000 * scale);
     floor("joint configurations left by a new leader (auto-leave)", s.autoLeavesByNewLeader, 50 * scale);
     floor("learner promotions", s.learnerPromotions, 50 * scale);
+    floor("learners promoted once caught up", s.autoPromotions, 10 * scale);
     floor("leader removals", s.leaderRemovals, 50 * scale);
     floor("WAL repairs (members restarted behind a vote barrier)", s.repairs, 200 * scale);
     floor("vote barriers lifted", s.barriersLifted, 150 * scale);
