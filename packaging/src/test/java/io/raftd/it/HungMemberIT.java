@@ -10,9 +10,6 @@ import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
 import io.raftd.client.Session;
 import io.raftd.proto.NodeStatus;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,23 +50,6 @@ class HungMemberIT {
     }
   }
 
-  record Run(int code, String out, String err, long ms) {}
-
-  /** raftctl as a process from the packaged jars (JVM start included in the time: that is what an operator waits). */
-  private static Run raftctl(List<String> endpoints, String... args) throws Exception {
-    List<String> command = cluster.java(List.of("-Xmx64m", "-XX:TieredStopAtLevel=1"), "io.raftd.ctl.Main");
-    command.addAll(List.of("--endpoints", String.join(",", endpoints)));
-    command.addAll(List.of(args));
-    Path out = Files.createTempFile(cluster.root, "raftctl-", ".out");
-    Path err = Files.createTempFile(cluster.root, "raftctl-", ".err");
-    long start = System.nanoTime();
-    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "raftctl " + String.join(" ", args) + " still runs after 60 s");
-    long ms = (System.nanoTime() - start) / 1_000_000;
-    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8),
-        ms);
-  }
-
   @Test
   void getAndStatusAnswerFromTheOthersWithinThreeSecondsWhileTheFirstEndpointIsStopped() throws Exception {
     int leader = cluster.awaitLeader(WAIT);
@@ -89,8 +69,8 @@ class HungMemberIT {
       assertTrue(cluster.isFrozen(hung), cluster.names.get(hung) + " is not stopped after SIGSTOP");
       assertNull(cluster.status(hung), cluster.names.get(hung) + " still answers after SIGSTOP");
 
-      Run get = raftctl(endpoints, "--timeout", "10s", "get", "hung-k");
-      Run status = raftctl(endpoints, "--timeout", "10s", "status");
+      ProcessCluster.Run get = cluster.raftctl(endpoints, "--timeout", "10s", "get", "hung-k");
+      ProcessCluster.Run status = cluster.raftctl(endpoints, "--timeout", "10s", "status");
       System.out.printf("HungMemberIT: first endpoint %s stopped: get %d ms, status %d ms%n", cluster.names.get(hung),
           get.ms(), status.ms());
 

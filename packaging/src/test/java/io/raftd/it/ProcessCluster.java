@@ -38,9 +38,14 @@ public final class ProcessCluster implements AutoCloseable {
   public final Path root;
   public final List<String> names = new ArrayList<>();
   public final List<String> adminAddresses = new ArrayList<>();
+  final List<String> peerAddresses = new ArrayList<>();
+  private final String token;
+  /** What follows [cluster] in every member's config: [raft], [wal] and the extra tables. */
+  private final String tail;
   private final List<Path> configs = new ArrayList<>();
   private final List<Path> logs = new ArrayList<>();
-  private final Process[] processes;
+  /** Each member's process, null until started; a member added later gets its slot then. */
+  private final List<Process> processes = new ArrayList<>();
   private final Path lib;
   private final List<String> jvmOptions;
   /** The open-file limit (ulimit -n) members run under, or 0 for the test JVM's. */
@@ -66,17 +71,30 @@ public final class ProcessCluster implements AutoCloseable {
     Path itDir = Paths.get(System.getProperty("raftd.it.dir", "target/it")).toAbsolutePath();
     Files.createDirectories(itDir);
     this.root = Files.createTempDirectory(itDir, name + "-");
-    this.processes = new Process[size];
     int[] ports = LocalCluster.freePorts(3 * size);  // below the ephemeral range: see there
     StringBuilder members = new StringBuilder();
     for (int i = 0; i < size; i++) {
       names.add("n" + (i + 1));
       adminAddresses.add("127.0.0.1:" + ports[3 * i + 1]);
+      peerAddresses.add("127.0.0.1:" + ports[3 * i]);
       members.append(String.format("  { name = \"n%d\", peer = \"127.0.0.1:%d\", admin = \"127.0.0.1:%d\" },%n",
           i + 1, ports[3 * i], ports[3 * i + 1]));
     }
+    // Election timeouts of at least a second: two loaded cores run three JVMs plus the test's.
+    this.token = "integration-test-cluster-token";
+    this.tail = String.format("""
+
+        [raft]
+        heartbeat_ms = 100
+        election_timeout_ms = [1000, 2000]
+        max_entry_bytes = 65536
+
+        [wal]
+        %s
+
+        %s
+        """, walToml, extraToml);
     for (int i = 0; i < size; i++) {
-      // Election timeouts of at least a second: two loaded cores run three JVMs plus the test's.
       String toml = String.format("""
           name = "n%d"
           data_dir = "%s"
@@ -85,26 +103,97 @@ public final class ProcessCluster implements AutoCloseable {
           metrics_address = "127.0.0.1:%d"
 
           [cluster]
-          token = "integration-test-cluster-token"
+          token = "%s"
           members = [
           %s]
-
-          [raft]
-          heartbeat_ms = 100
-          election_timeout_ms = [1000, 2000]
-          max_entry_bytes = 65536
-
-          [wal]
-          %s
-
-          %s
-          """, i + 1, root.resolve("n" + (i + 1) + "-data"), ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], members,
-          walToml, extraToml);
+          """, i + 1, dataDir(i), ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], token, members) + tail;
       Path config = root.resolve("n" + (i + 1) + ".toml");
       Files.writeString(config, toml);
       configs.add(config);
       logs.add(root.resolve("n" + (i + 1) + ".log"));
+      processes.add(null);
     }
+  }
+
+  /**
+   * Writes the config of a new member, n(k+1) for k members so far, that joins the cluster on its first
+   * start through {@code joinAt} (admin addresses); starts nothing.
+   *
+   * @return its index
+   */
+  int addJoining(List<String> joinAt) throws IOException {
+    int i = processes.size();
+    int[] ports = LocalCluster.freePorts(3);
+    String name = "n" + (i + 1);
+    names.add(name);
+    adminAddresses.add("127.0.0.1:" + ports[1]);
+    peerAddresses.add("127.0.0.1:" + ports[0]);
+    String toml = String.format("""
+        name = "%s"
+        data_dir = "%s"
+        peer_address = "127.0.0.1:%d"
+        admin_address = "127.0.0.1:%d"
+        metrics_address = "127.0.0.1:%d"
+
+        [cluster]
+        token = "%s"
+        join = [%s]
+        """, name, dataDir(i), ports[0], ports[1], ports[2], token,
+        joinAt.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", "))) + tail;
+    Path config = root.resolve(name + ".toml");
+    Files.writeString(config, toml);
+    configs.add(config);
+    logs.add(root.resolve(name + ".log"));
+    processes.add(null);
+    return i;
+  }
+
+  /** Member {@code i}'s data directory. */
+  Path dataDir(int i) {
+    return root.resolve(names.get(i) + "-data");
+  }
+
+  /** Rewrites member {@code i}'s config file (it takes effect at its next start). */
+  void rewriteConfig(int i, java.util.function.UnaryOperator<String> change) throws IOException {
+    Files.writeString(configs.get(i), change.apply(Files.readString(configs.get(i))));
+  }
+
+  /** The exit code of member {@code i}'s process, once it has exited on its own (waits up to {@code timeout}). */
+  int awaitExit(int i, Duration timeout) throws InterruptedException {
+    Process p = processes.get(i);
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(names.get(i) + " still runs after " + timeout + "\n" + tails(40));
+    }
+    LIVE.remove(p);
+    return p.exitValue();
+  }
+
+  record Run(int code, String out, String err, long ms) {
+    @Override
+    public String toString() {
+      return "exit " + code + " in " + ms + " ms\n-- out:\n" + out + "-- err:\n" + err;
+    }
+  }
+
+  /**
+   * raftctl as a process from the packaged jars (JVM start included in the time: that is what an operator
+   * waits), with {@code --endpoints} first.
+   */
+  Run raftctl(List<String> endpoints, String... args) throws Exception {
+    List<String> command = java(List.of("-Xmx64m", "-XX:TieredStopAtLevel=1"), "io.raftd.ctl.Main");
+    command.addAll(List.of("--endpoints", String.join(",", endpoints)));
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile(root, "raftctl-", ".out");
+    Path err = Files.createTempFile(root, "raftctl-", ".err");
+    long start = System.nanoTime();
+    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("raftctl " + String.join(" ", args) + " still runs after 120 s");
+    }
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8),
+        ms);
   }
 
   /** lib/ at the repository root, as the packaging module's package phase leaves it. */
@@ -126,7 +215,7 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   int size() {
-    return processes.length;
+    return processes.size();
   }
 
   /** {@code java OPTIONS -XX:+ExitOnOutOfMemoryError -cp "lib/*" MAIN}: a program from the packaged jars. */
@@ -140,15 +229,15 @@ public final class ProcessCluster implements AutoCloseable {
 
   /** Starts every member at once: on the first start the seeds must find each other to form the cluster. */
   public void startAll() throws IOException {
-    for (int i = 0; i < processes.length; i++) {
+    for (int i = 0; i < processes.size(); i++) {
       start(i);
     }
   }
 
   /** Starts member {@code i} (again, after a kill: same config and data dir; its log file is appended to). */
   void start(int i) throws IOException {
-    if (processes[i] != null && processes[i].isAlive()) {
-      throw new IllegalStateException(names.get(i) + " already runs (pid " + processes[i].pid() + ")");
+    if (processes.get(i) != null && processes.get(i).isAlive()) {
+      throw new IllegalStateException(names.get(i) + " already runs (pid " + processes.get(i).pid() + ")");
     }
     List<String> command = java(jvmOptions, "io.raftd.daemon.Main");
     command.addAll(List.of("--config", configs.get(i).toString()));
@@ -165,7 +254,7 @@ public final class ProcessCluster implements AutoCloseable {
     note(i, "starting");
     Process p = pb.start();
     LIVE.add(p);
-    processes[i] = p;
+    processes.set(i, p);
   }
 
   /**
@@ -186,24 +275,24 @@ public final class ProcessCluster implements AutoCloseable {
 
   /** Whether member {@code i} is stopped by a signal now (state T in /proc/PID/stat): the freeze took. */
   boolean isFrozen(int i) throws IOException {
-    String stat = Files.readString(Paths.get("/proc", Long.toString(processes[i].pid()), "stat"));
+    String stat = Files.readString(Paths.get("/proc", Long.toString(processes.get(i).pid()), "stat"));
     return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
   }
 
   private void signal(int i, String signal) throws IOException, InterruptedException {
     note(i, "SIG" + signal);
     // sh's builtin kill: a kill binary (procps) is not in every minimal image.
-    Process kill = new ProcessBuilder("sh", "-c", "kill -" + signal + " " + processes[i].pid())
+    Process kill = new ProcessBuilder("sh", "-c", "kill -" + signal + " " + processes.get(i).pid())
         .redirectErrorStream(true).start();
     String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (kill.waitFor() != 0) {
-      throw new IllegalStateException("kill -" + signal + " " + processes[i].pid() + " failed: " + out);
+      throw new IllegalStateException("kill -" + signal + " " + processes.get(i).pid() + " failed: " + out);
     }
   }
 
   /** SIGKILL to member {@code i} (and anything it started), and waits until it is gone. Returns its exit code. */
   int kill(int i) throws InterruptedException, IOException {
-    Process p = processes[i];
+    Process p = processes.get(i);
     note(i, "SIGKILL");
     killTree(p);
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
@@ -220,11 +309,11 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   boolean isAlive(int i) {
-    return processes[i] != null && processes[i].isAlive();
+    return processes.get(i) != null && processes.get(i).isAlive();
   }
 
   public long pid(int i) {
-    return processes[i].pid();
+    return processes.get(i).pid();
   }
 
   int indexOfAdmin(String adminAddress) {
@@ -263,7 +352,7 @@ public final class ProcessCluster implements AutoCloseable {
 
   private int agreedLeader() throws InterruptedException {
     String leaderAdmin = null;
-    for (int i = 0; i < processes.length; i++) {
+    for (int i = 0; i < processes.size(); i++) {
       if (!isAlive(i)) {
         continue;
       }
@@ -293,7 +382,7 @@ public final class ProcessCluster implements AutoCloseable {
     List<NodeStatus> last = new ArrayList<>();
     await(timeout, "every member to hold, commit and apply the same log (last seen: " + describe(last) + ")", () -> {
       last.clear();
-      for (int i = 0; i < processes.length; i++) {
+      for (int i = 0; i < processes.size(); i++) {
         NodeStatus s = isAlive(i) ? status(i) : null;
         if (s == null) {
           return false;
@@ -331,8 +420,8 @@ public final class ProcessCluster implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     Exception lastError = null;
     while (true) {
-      for (int i = 0; i < processes.length; i++) {
-        Process p = processes[i];
+      for (int i = 0; i < processes.size(); i++) {
+        Process p = processes.get(i);
         if (p != null && !p.isAlive() && LIVE.contains(p)) {
           throw new AssertionError(names.get(i) + " exited on its own with " + p.exitValue() + " while waiting for "
               + what + "\n" + tails(60));
