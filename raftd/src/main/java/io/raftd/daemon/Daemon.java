@@ -257,7 +257,8 @@ public final class Daemon implements AutoCloseable {
       metrics.watch(status);
       this.metricsLane = runtime.lane("raftd-metrics", fatal);  // started with the others: a scrape before waits
       this.metricsServer = new MetricsServer(address(config.metricsAddress()), metrics.registry(),
-          new HealthChecks(status, config.raft().electionTimeoutMax().toMillis(), STUCK_LOOP.toMillis()),
+          new HealthChecks(status, config.raft().electionTimeoutMax().toMillis(), STUCK_LOOP.toMillis(),
+              config.membership().catchUpEntries()),
           metricsLane::post);
       metricsCreated = metricsServer;
       listen("metrics_address", config.metricsAddress(), metricsServer::start);

@@ -66,6 +66,8 @@ final class StatusReporter implements AdminService.StatusSource, MemberReadings,
         .setWalFsyncedWrites(daemon.walWriter().syncedWrites())
         .setWalFsyncedEntries(daemon.walWriter().syncedEntries())
         .setVoteBarrierIndex(s.voteBarrierIndex())
+        .setLeaderCommit(s.leaderCommit())
+        .setPersisted(s.persisted())
         .setClusterId(daemon.cluster().getClusterId())
         .setMaxEntryBytes(daemon.config().raft().maxEntryBytes())
         .setMaxFrameBytes(daemon.config().transport().maxFrameBytes())

@@ -34,16 +34,20 @@ public final class HealthChecks {
   private final Readings member;
   private final long leaderSilenceMs;
   private final long stuckLoopMs;
+  private final long catchUpEntries;
 
   /**
    * @param leaderSilenceMs how long a follower may go without hearing from its leader and still be ready:
    *     the longest election timeout (after it, the follower would have called an election if it could)
    * @param stuckLoopMs how long the RaftLoop may go without a tick before the member is not alive
+   * @param catchUpEntries how far a learner's durable log may be behind the leader's commit index and the
+   *     learner still be ready ({@code membership.catch_up_entries}, the margin it is promoted within)
    */
-  public HealthChecks(Readings member, long leaderSilenceMs, long stuckLoopMs) {
+  public HealthChecks(Readings member, long leaderSilenceMs, long stuckLoopMs, long catchUpEntries) {
     this.member = member;
     this.leaderSilenceMs = leaderSilenceMs;
     this.stuckLoopMs = stuckLoopMs;
+    this.catchUpEntries = catchUpEntries;
   }
 
   /** Whether the process serves: its RaftLoop runs. A member that fails this should be restarted. */
@@ -86,13 +90,19 @@ public final class HealthChecks {
     return new Check("leader", true, "leader " + leader.getName() + ", heard " + silent + " ms ago");
   }
 
-  private static Check membership(NodeStatus s) {
+  private Check membership(NodeStatus s) {
     long self = s.getSelf().getId();
     if (s.getVotersList().stream().anyMatch(m -> m.getId() == self)) {
       return new Check("member", true, "a voter");
     }
     if (s.getLearnersList().stream().anyMatch(m -> m.getId() == self)) {
-      return new Check("member", true, "a learner");
+      long behind = Math.max(0, s.getLeaderCommit() - s.getPersisted());
+      if (s.getLeaderCommit() == 0 || behind > catchUpEntries) {
+        return new Check("member", false, "a learner catching up: " + (s.getLeaderCommit() == 0
+            ? "no entries from the leader yet" : behind + " entries behind the leader's commit index " + s.getLeaderCommit())
+            + " (ready within " + catchUpEntries + ", membership.catch_up_entries)");
+      }
+      return new Check("member", true, "a learner, " + behind + " entries behind the leader's commit index");
     }
     return new Check("member", false, "not in the cluster's configuration (removed?)");
   }

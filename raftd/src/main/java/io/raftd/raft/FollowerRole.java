@@ -78,6 +78,7 @@ final class FollowerRole implements RoleBehaviour {
     AppendEntries ae = m.getAppendEntries();
     long prev = ae.getPrevLogIndex();
     RaftLog log = r.log;
+    r.leaderCommit = Math.max(r.leaderCommit, ae.getLeaderCommit());
     if (r.cfg.is(BrokenVariant.FOLLOWER_COMMIT_FROM_OWN_LAST_INDEX)) {
       log.commitTo(Math.min(ae.getLeaderCommit(), log.lastIndex()));
     }

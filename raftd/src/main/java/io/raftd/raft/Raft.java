@@ -73,6 +73,11 @@ final class Raft {
    * disrupt a leader that gave up.
    */
   private int transferAwaitingPromotion;
+  /**
+   * The highest commit index a leader of this member's term told it in an AppendEntries (heartbeats carry
+   * only what this member is known to hold): how far behind a learner is. 0 in a new term until one arrives.
+   */
+  long leaderCommit;
   /** The newest snapshot the host reported durable or this member installed. */
   long snapshotIndex;
   /** Every member id seen in any configuration, applied or only in the log: messages from others are dropped. */
@@ -226,6 +231,7 @@ final class Raft {
     if (term != newTerm) {
       term = newTerm;
       votedFor = 0;
+      leaderCommit = 0;
       reads.failForwarded();
     }
     leader = 0;

@@ -266,7 +266,8 @@ public final class RawNode {
   public Status status() {
     RaftLog log = raft.log;
     return new Status(raft.id, raft.role, raft.term, raft.votedFor, raft.leader, log.committed, log.applied,
-        log.persisted, log.firstIndex(), log.lastIndex(), raft.snapshotIndex, raft.voteBarrierIndex);
+        log.persisted, log.firstIndex(), log.lastIndex(), raft.snapshotIndex, raft.voteBarrierIndex,
+        raft.role == Role.LEADER ? log.committed : raft.leaderCommit);
   }
 
   /** On a leader, each member's replication state as "STATE match=M next=N ..."; empty otherwise. */

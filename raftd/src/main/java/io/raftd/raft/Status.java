@@ -5,6 +5,8 @@ package io.raftd.raft;
  *
  * @param voteBarrierIndex the vote barrier still in force (0: none): this member neither votes nor
  *     campaigns until it has committed up to it
+ * @param leaderCommit the leader's commit index: its own on a leader; on another member the highest its
+ *     leader of this term told it in an AppendEntries (0 until one arrives), so its distance behind
  */
 public record Status(
     long id,
@@ -18,4 +20,5 @@ public record Status(
     long firstIndex,
     long lastIndex,
     long snapshotIndex,
-    long voteBarrierIndex) {}
+    long voteBarrierIndex,
+    long leaderCommit) {}

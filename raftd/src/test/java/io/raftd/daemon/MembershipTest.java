@@ -12,6 +12,7 @@ import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
 import io.raftd.datadir.DataDirFile;
 import io.raftd.proto.AddMemberRequest;
+import io.raftd.storage.FaultyFileIO;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.ChangeMembershipRequest;
 import io.raftd.proto.ChangeMembershipResponse;
@@ -193,6 +194,48 @@ class MembershipTest {
 
         assertEquals(last, c.daemons.get(leader).node().status().lastIndex(), "a refused change appended something");
         assertEquals(before, c.daemons.get(leader).node().configuration());
+      }
+    }
+  }
+
+  /**
+   * A learner serves traffic only within membership.catch_up_entries of the leader's commit index: one whose
+   * disk stops making its log durable falls behind while the others commit, and is ready again once caught up.
+   */
+  @Test
+  void aLaggingLearnerIsNotReadyUntilItHasCaughtUp() throws Exception {
+    try (LocalCluster c = new LocalCluster(dir, 1, """
+        [membership]
+        catch_up_entries = 10
+        """)) {  // fsync on: a held fsync is what holds the learner back
+      c.startAll();
+      c.awaitLeader();
+      int learner = c.addJoining(c.adminAddresses.get(0));
+      FaultyFileIO disk = new FaultyFileIO();
+      c.fileSystems.set(learner, disk);
+      try (RaftdClient client = RaftdClient.create(List.of(c.adminAddresses.get(0)), Duration.ofSeconds(20))) {
+        call(client, AdminRequest.newBuilder().setAddMember(AddMemberRequest.newBuilder()
+            .setMember(newMember(c, learner)).setLearnerOnly(true)));
+        c.start(learner);
+        KvClient kv = new KvClient(client);
+        kv.put(key(0), ByteString.copyFromUtf8("v0"));
+        int port = c.metricsPorts.get(learner);
+        await("the caught-up learner to be ready", PATIENCE, () -> Scrape.get(port, "/readyz").statusCode() == 200);
+
+        disk.holdForces();
+        for (int i = 1; i <= 50; i++) {
+          kv.put(key(i), ByteString.copyFromUtf8("v" + i));
+        }
+        await("the learner whose log is not durable to fall behind", PATIENCE, () -> {
+          java.net.http.HttpResponse<String> r = Scrape.get(port, "/readyz");
+          return r.statusCode() == 503 && r.body().contains("[-]member failed: a learner catching up");
+        });
+        assertTrue(disk.forcesStalled.get() > 0, "no fsync was held");
+
+        disk.releaseForces();
+        await("the learner to be ready once caught up", PATIENCE, () -> Scrape.get(port, "/readyz").statusCode() == 200);
+        assertEquals(List.of(c.daemons.get(learner).memberId()), c.daemons.get(0).node().configuration().getLearnersList(),
+            "the learner added as learner only was promoted");
       }
     }
   }

@@ -30,7 +30,7 @@ class ContactWatchTest {
   private final Map<Long, Long> heard = new HashMap<>();
 
   private static Status status(Role role, long leader) {
-    return new Status(1, role, 5, 0, leader, 0, 0, 0, 0, 0, 0, 0);
+    return new Status(1, role, 5, 0, leader, 0, 0, 0, 0, 0, 0, 0, 0);
   }
 
   @Test
