@@ -22,6 +22,7 @@ import io.raftd.host.DivergenceCheck;
 import io.raftd.host.Fatal;
 import io.raftd.host.RaftNode;
 import io.raftd.host.ReadPool;
+import io.raftd.host.SnapshotDownloads;
 import io.raftd.host.Lane;
 import io.raftd.host.MemberHost;
 import io.raftd.host.ThreadRuntime;
@@ -219,7 +220,8 @@ public final class Daemon implements AutoCloseable {
       probes.status = status;
       AdminService service = new AdminService(node, state, host.applier(), reads, snapshots, status, deadlines,
           Duration.ofSeconds(10),
-          Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics, host.divergence());
+          Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics, host.divergence(),
+          new SnapshotDownloads(snapshots, host.applier(), reads, config.transport().maxFrameBytes()));
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
           service::handle);
 

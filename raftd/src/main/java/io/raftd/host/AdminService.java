@@ -63,6 +63,8 @@ public final class AdminService {
   private final long maxCommandBytes;
   private final HostMetrics metrics;
   private final DivergenceCheck divergence;
+  /** Backups: SaveSnapshot's chunks. */
+  private final SnapshotDownloads downloads;
 
   /**
    * @param reads runs the queries of linearizable reads (see {@link ReadPool})
@@ -71,11 +73,13 @@ public final class AdminService {
    * @param maxCommandBytes raft.max_entry_bytes: the largest command a write may carry
    * @param metrics told how each request was answered
    * @param divergence whether this member's state differs from the leader's: it then serves no reads
+   * @param downloads serves SaveSnapshot (backups)
    */
   public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, Executor reads, SnapshotStore snapshots,
       StatusSource status, Lane timers, Duration defaultTimeout, Duration defaultSessionTimeout, long maxCommandBytes,
-      HostMetrics metrics, DivergenceCheck divergence) {
+      HostMetrics metrics, DivergenceCheck divergence, SnapshotDownloads downloads) {
     this.divergence = divergence;
+    this.downloads = downloads;
     this.node = node;
     this.metrics = metrics;
     this.timers = timers;
@@ -108,7 +112,8 @@ public final class AdminService {
         case CREATE_SNAPSHOT -> createSnapshot();
         case LIST_SNAPSHOTS -> listSnapshots();
         case TRANSFER_LEADER -> transfer(r.getTransferLeader().getTargetName());
-        case LIST_MEMBERS, ADD_MEMBER, PROMOTE_MEMBER, REMOVE_MEMBER, CHANGE_MEMBERSHIP, SAVE_SNAPSHOT ->
+        case SAVE_SNAPSHOT -> downloads.serve(r.getSaveSnapshot());
+        case LIST_MEMBERS, ADD_MEMBER, PROMOTE_MEMBER, REMOVE_MEMBER, CHANGE_MEMBERSHIP ->
             CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.INVALID_ARGUMENT,
                 "this member does not serve " + r.getBodyCase() + " yet"));
         case BODY_NOT_SET -> CompletableFuture.failedFuture(
