@@ -26,6 +26,11 @@ public final class DataDirFile {
   public static final String CLUSTER = "cluster";
   /** {@code VoteBarrier}: written by {@code raftctl wal repair}, deleted by raftd once it has caught up. */
   public static final String VOTE_BARRIER = "vote-barrier";
+  /**
+   * {@code ForcedNewCluster}: written by {@code raftctl recover --force-new-cluster} once its rewritten WAL is
+   * durable, deleted once the recovery is finished; while it exists raftd refuses to start.
+   */
+  public static final String FORCED_NEW_CLUSTER = "force-new-cluster";
 
   private DataDirFile() {}
 

@@ -427,6 +427,13 @@ public final class Daemon implements AutoCloseable {
    * one-node cluster is most likely a config meant for a fresh start.
    */
   private ClusterRecord checkStillValid(ClusterRecord known) throws StartupException {
+    if (known.getRecoveredFrom() != 0 && config.cluster().members().size() > 1) {
+      LOG.warn("data_dir {} was recovered into a one-member cluster {} (raftctl recover --force-new-cluster, out of"
+          + " cluster {}): the {} members in cluster.members are not used; grow the cluster with member add",
+          config.dataDir(), MemberId.hex(known.getClusterId()), MemberId.hex(known.getRecoveredFrom()),
+          config.cluster().members().size());
+      return known;
+    }
     if (known.getMembersCount() == 1 && config.cluster().members().size() > 1) {
       throw new StartupException("data_dir " + config.dataDir() + " holds a one-node cluster, but the config lists "
           + config.cluster().members().size() + " members: membership comes from the log after the first start."
