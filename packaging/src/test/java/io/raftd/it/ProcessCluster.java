@@ -61,13 +61,24 @@ public final class ProcessCluster implements AutoCloseable {
    */
   public ProcessCluster(String name, int size, String extraToml, String walToml, List<String> jvmOptions)
       throws IOException {
+    this(name, size, extraToml, walToml, jvmOptions, LocalCluster.freePorts(3 * size));  // below the ephemeral range
+  }
+
+  /**
+   * As above, on these ports: peer, admin and metrics of each member in turn (3 * size), for tests that keep to
+   * a port range of their own ({@link LocalCluster#freePortsIn}).
+   */
+  ProcessCluster(String name, int size, String extraToml, String walToml, List<String> jvmOptions, int[] ports)
+      throws IOException {
+    if (ports.length != 3 * size) {
+      throw new IllegalArgumentException("need " + 3 * size + " ports, got " + ports.length);
+    }
     this.lib = libDir();
     this.jvmOptions = List.copyOf(jvmOptions);
     Path itDir = Paths.get(System.getProperty("raftd.it.dir", "target/it")).toAbsolutePath();
     Files.createDirectories(itDir);
     this.root = Files.createTempDirectory(itDir, name + "-");
     this.processes = new Process[size];
-    int[] ports = LocalCluster.freePorts(3 * size);  // below the ephemeral range: see there
     StringBuilder members = new StringBuilder();
     for (int i = 0; i < size; i++) {
       names.add("n" + (i + 1));
@@ -143,6 +154,11 @@ public final class ProcessCluster implements AutoCloseable {
     for (int i = 0; i < processes.length; i++) {
       start(i);
     }
+  }
+
+  /** Member {@code i}'s data directory. */
+  Path dataDir(int i) {
+    return root.resolve("n" + (i + 1) + "-data");
   }
 
   /** Starts member {@code i} (again, after a kill: same config and data dir; its log file is appended to). */
