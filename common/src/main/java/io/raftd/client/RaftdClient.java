@@ -8,6 +8,9 @@ import io.raftd.proto.NodeStatus;
 import io.raftd.proto.OpenSessionRequest;
 import io.raftd.proto.ReadRequest;
 import io.raftd.proto.ReadResponse;
+import io.raftd.proto.SaveSnapshotRequest;
+import io.raftd.proto.SaveSnapshotResponse;
+import io.raftd.proto.SnapshotMetadata;
 import io.raftd.proto.StatusRequest;
 import io.raftd.proto.WriteRequest;
 import io.raftd.proto.WriteResponse;
@@ -100,6 +103,71 @@ public final class RaftdClient implements AutoCloseable {
       return r;
     } catch (IOException e) {
       throw RaftdException.unreachable(endpoint + " is unreachable: " + e.getMessage(), e);
+    }
+  }
+
+  /** Where a snapshot download's data goes, in order (see {@link #saveSnapshot}). */
+  public interface SnapshotSink {
+    /** The snapshot being downloaded, before its first bytes. */
+    void begin(SnapshotMetadata snapshot) throws IOException;
+
+    void write(ByteString data) throws IOException;
+  }
+
+  /**
+   * Downloads a snapshot from the member at {@code endpoint} (a backup) over one connection: a fresh one,
+   * or with {@code latest} the newest it keeps, chunk by chunk, each request given the client's timeout.
+   * A member busy taking another snapshot is asked again within the timeout. The caller checks the bytes
+   * against the metadata (size and CRC32C).
+   *
+   * @param chunkBytes the chunk size to ask for (0: the member's default; it caps it to fit its frames)
+   * @return the snapshot's metadata
+   * @throws RaftdException as the member answered (NOT_FOUND: pruned meanwhile, start again)
+   */
+  public SnapshotMetadata saveSnapshot(String endpoint, boolean latest, int chunkBytes, SnapshotSink sink)
+      throws RaftdException, InterruptedException, IOException {
+    AdminConnection c;
+    try {
+      c = new AdminConnection(endpoint, connectTimeoutMs());
+    } catch (IOException e) {
+      throw RaftdException.unreachable(endpoint + " is unreachable: " + e.getMessage(), e);
+    }
+    try (c) {
+      SaveSnapshotRequest.Builder ask = SaveSnapshotRequest.newBuilder().setLatest(latest).setMaxBytes(chunkBytes);
+      long firstDeadline = deadline();
+      SnapshotMetadata snapshot = null;
+      long offset = 0;
+      for (int attempt = 0; ; ) {
+        AdminRequest.Builder request = AdminRequest.newBuilder().setSaveSnapshot(ask).setTimeoutMs(timeoutMs());
+        AdminResponse r = exchange(c, request, snapshot == null ? firstDeadline : deadline(), true);
+        if (r.hasError()) {
+          if (snapshot == null && r.getError().getCode() == ErrorCode.BUSY
+              && firstDeadline - System.nanoTime() > lastAttemptNanos()) {
+            pause(attempt++, firstDeadline);
+            continue;
+          }
+          throw new RaftdException(r.getError().getCode(), r.getError().getMessage(), null);
+        }
+        SaveSnapshotResponse chunk = r.getSaveSnapshot();
+        if (snapshot == null) {
+          snapshot = chunk.getSnapshot();
+          sink.begin(snapshot);
+          ask.setId(snapshot.getId());
+        } else if (!chunk.getSnapshot().getId().equals(snapshot.getId()) || chunk.getOffset() != offset) {
+          throw new RaftdException(ErrorCode.INTERNAL, endpoint + " answered with snapshot " + chunk.getSnapshot().getId()
+              + " at offset " + chunk.getOffset() + ", not " + snapshot.getId() + " at " + offset, null);
+        }
+        sink.write(chunk.getData());
+        offset += chunk.getData().size();
+        if (chunk.getDone()) {
+          return snapshot;
+        }
+        if (chunk.getData().isEmpty()) {
+          throw new RaftdException(ErrorCode.INTERNAL, endpoint + " sent an empty chunk of snapshot " + snapshot.getId()
+              + " at offset " + offset + " before its end", null);
+        }
+        ask.setOffset(offset);
+      }
     }
   }
 

@@ -28,6 +28,11 @@ public final class DataDirFile {
   public static final String VOTE_BARRIER = "vote-barrier";
   /** Written when the member learns it was removed from its cluster: raftd refuses to start on the directory again. */
   public static final String REMOVED = "removed";
+  /**
+   * {@code ForcedNewCluster}: written by {@code raftctl recover --force-new-cluster} once its rewritten WAL is
+   * durable, deleted once the recovery is finished; while it exists raftd refuses to start.
+   */
+  public static final String FORCED_NEW_CLUSTER = "force-new-cluster";
 
   private DataDirFile() {}
 

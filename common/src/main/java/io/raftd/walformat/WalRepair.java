@@ -216,7 +216,8 @@ public final class WalRepair {
     return end;
   }
 
-  private static Entry readEntry(OfflineWal wal, List<FileChannel> open, long index) throws IOException {
+  /** Reads entry {@code index} back from its record (checked again), through the segments' open channels. */
+  static Entry readEntry(OfflineWal wal, List<FileChannel> open, long index) throws IOException {
     int k = wal.log.segmentOf(index);
     ReadableFile file = ReadableFile.of(open.get(k));
     long offset = wal.log.offsetOf(index);
@@ -229,7 +230,7 @@ public final class WalRepair {
     return e;
   }
 
-  private static long writeFrame(FileChannel out, long at, FrameEncoder frame, long seq, long frameNo) throws IOException {
+  static long writeFrame(FileChannel out, long at, FrameEncoder frame, long seq, long frameNo) throws IOException {
     int bytes = frame.frameBytes();
     write(out, at, frame.encode(seq, frameNo), at + bytes);
     frame.clear();
@@ -237,7 +238,7 @@ public final class WalRepair {
   }
 
   /** Writes {@code b} at {@code from}, over and over, until {@code to} (once, for a buffer that fills the run). */
-  private static void write(FileChannel out, long from, ByteBuffer b, long to) throws IOException {
+  static void write(FileChannel out, long from, ByteBuffer b, long to) throws IOException {
     for (long at = from; at < to; ) {
       ByteBuffer chunk = b.duplicate();
       chunk.limit((int) Math.min(chunk.limit(), chunk.position() + (to - at)));

@@ -66,12 +66,23 @@ public final class ProcessCluster implements AutoCloseable {
    */
   public ProcessCluster(String name, int size, String extraToml, String walToml, List<String> jvmOptions)
       throws IOException {
+    this(name, size, extraToml, walToml, jvmOptions, LocalCluster.freePorts(3 * size));  // below the ephemeral range
+  }
+
+  /**
+   * As above, on these ports: peer, admin and metrics of each member in turn (3 * size), for tests that keep to
+   * a port range of their own ({@link LocalCluster#freePortsIn}).
+   */
+  ProcessCluster(String name, int size, String extraToml, String walToml, List<String> jvmOptions, int[] ports)
+      throws IOException {
+    if (ports.length != 3 * size) {
+      throw new IllegalArgumentException("need " + 3 * size + " ports, got " + ports.length);
+    }
     this.lib = libDir();
     this.jvmOptions = List.copyOf(jvmOptions);
     Path itDir = Paths.get(System.getProperty("raftd.it.dir", "target/it")).toAbsolutePath();
     Files.createDirectories(itDir);
     this.root = Files.createTempDirectory(itDir, name + "-");
-    int[] ports = LocalCluster.freePorts(3 * size);  // below the ephemeral range: see there
     StringBuilder members = new StringBuilder();
     for (int i = 0; i < size; i++) {
       names.add("n" + (i + 1));

@@ -13,9 +13,10 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code raftctl snapshot create|list}: a member's snapshots. */
-@Command(name = "snapshot", description = "A member's snapshots.",
-    subcommands = {SnapshotCommand.Create.class, SnapshotCommand.List_.class})
+/** {@code raftctl snapshot create|list|save|restore}: a member's snapshots, and backups. */
+@Command(name = "snapshot", description = "A member's snapshots; backups (save) and new clusters made from them (restore).",
+    subcommands = {SnapshotCommand.Create.class, SnapshotCommand.List_.class, SnapshotBackupCommands.Save.class,
+        SnapshotBackupCommands.Restore.class})
 final class SnapshotCommand {
   private SnapshotCommand() {}
 

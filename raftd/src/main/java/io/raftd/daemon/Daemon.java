@@ -24,6 +24,7 @@ import io.raftd.host.DivergenceCheck;
 import io.raftd.host.Fatal;
 import io.raftd.host.RaftNode;
 import io.raftd.host.ReadPool;
+import io.raftd.host.SnapshotDownloads;
 import io.raftd.host.Lane;
 import io.raftd.host.MemberHost;
 import io.raftd.host.ThreadRuntime;
@@ -246,7 +247,8 @@ public final class Daemon implements AutoCloseable {
       probes.membership = membership;
       AdminService service = new AdminService(node, state, host.applier(), reads, snapshots, status, deadlines,
           Duration.ofSeconds(10),
-          Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics, host.divergence(), membership);
+          Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics, host.divergence(), membership,
+          new SnapshotDownloads(snapshots, host.applier(), reads, config.transport().maxFrameBytes()));
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
           service::handle);
 
@@ -491,6 +493,13 @@ public final class Daemon implements AutoCloseable {
    * one-node cluster is most likely a config meant for a fresh start.
    */
   private ClusterRecord checkStillValid(ClusterRecord known) throws StartupException {
+    if (known.getRecoveredFrom() != 0 && config.cluster().members().size() > 1) {
+      LOG.warn("data_dir {} was recovered into a one-member cluster {} (raftctl recover --force-new-cluster, out of"
+          + " cluster {}): the {} members in cluster.members are not used; grow the cluster with member add",
+          config.dataDir(), MemberId.hex(known.getClusterId()), MemberId.hex(known.getRecoveredFrom()),
+          config.cluster().members().size());
+      return known;
+    }
     if (known.getMembersCount() == 1 && config.cluster().members().size() > 1) {
       throw new StartupException("data_dir " + config.dataDir() + " holds a one-node cluster, but the config lists "
           + config.cluster().members().size() + " members: membership comes from the log after the first start."

@@ -50,6 +50,7 @@ final class StartupCheck {
           + e.getMessage() + ": set state_machine to one of those, or put the jar providing it in raftd's lib/");
     }
     if (identity != null) {
+      unfinishedRecovery(dataDir);
       StoredStateCheck.check(dataDir);  // without one, a first start that never finished left nothing of a member's
     }
     if (config.peerTls().isPresent()) {
@@ -84,6 +85,15 @@ final class StartupCheck {
         + MemberId.hex(removed.getClusterId()) + ": its data can never rejoin (member ids are never reused). To run"
         + " this machine as a member again: empty data_dir, set cluster.join = [\"" + seed + "\"] (a member's admin"
         + " address) in place of cluster.members, and start raftd: it joins as a new member");
+  }
+
+  /** A {@code raftctl recover --force-new-cluster} decided but not finished: it must be run again, not started over. */
+  private static void unfinishedRecovery(Path dataDir) throws Daemon.StartupException {
+    if (java.nio.file.Files.exists(dataDir.resolve(DataDirFile.FORCED_NEW_CLUSTER))) {
+      throw new Daemon.StartupException("data_dir " + dataDir + " holds an unfinished raftctl recover (the file "
+          + DataDirFile.FORCED_NEW_CLUSTER + "): run `raftctl recover --data-dir " + dataDir + " --force-new-cluster`"
+          + " again to finish it, then start raftd");
+    }
   }
 
   private static MemberIdentity identity(Path dataDir, String name) throws Daemon.StartupException {

@@ -74,6 +74,8 @@ public final class AdminService {
   private final HostMetrics metrics;
   private final DivergenceCheck divergence;
   private final Membership membership;
+  /** Backups: SaveSnapshot's chunks. */
+  private final SnapshotDownloads downloads;
 
   /**
    * @param reads runs the queries of linearizable reads (see {@link ReadPool})
@@ -83,12 +85,14 @@ public final class AdminService {
    * @param metrics told how each request was answered
    * @param divergence whether this member's state differs from the leader's: it then serves no reads
    * @param membership lists and changes the members
+   * @param downloads serves SaveSnapshot (backups)
    */
   public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, Executor reads, SnapshotStore snapshots,
       StatusSource status, Lane timers, Duration defaultTimeout, Duration defaultSessionTimeout, long maxCommandBytes,
-      HostMetrics metrics, DivergenceCheck divergence, Membership membership) {
+      HostMetrics metrics, DivergenceCheck divergence, Membership membership, SnapshotDownloads downloads) {
     this.divergence = divergence;
     this.membership = membership;
+    this.downloads = downloads;
     this.node = node;
     this.metrics = metrics;
     this.timers = timers;
@@ -129,8 +133,7 @@ public final class AdminService {
         case REMOVE_MEMBER -> changeMembership(ChangeMembershipRequest.newBuilder().addRemove(r.getRemoveMember().getName())
             .setForce(r.getRemoveMember().getForce()).setDryRun(r.getRemoveMember().getDryRun()).build());
         case CHANGE_MEMBERSHIP -> changeMembership(r.getChangeMembership());
-        case SAVE_SNAPSHOT -> CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.INVALID_ARGUMENT,
-            "this member does not serve " + r.getBodyCase() + " yet"));
+        case SAVE_SNAPSHOT -> downloads.serve(r.getSaveSnapshot());
         case BODY_NOT_SET -> CompletableFuture.failedFuture(
             new Proposals.Failure(ErrorCode.INVALID_ARGUMENT, "empty request: no operation given"));
       };

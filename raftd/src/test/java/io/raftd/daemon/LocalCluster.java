@@ -59,10 +59,20 @@ public final class LocalCluster implements AutoCloseable {
 
   /** @param token the cluster.token: clusters built with different tokens never talk to each other */
   public LocalCluster(Path root, int size, String extraToml, String token) throws IOException {
+    this(root, size, extraToml, token, freePorts(3 * size));
+  }
+
+  /**
+   * @param ports peer, admin (alternating, member by member), then metrics ports, 3 * size in all: for tests that
+   *     keep to a port range of their own ({@link #freePortsIn})
+   */
+  public LocalCluster(Path root, int size, String extraToml, String token, int[] ports) {
+    if (ports.length != 3 * size) {
+      throw new IllegalArgumentException("need " + 3 * size + " ports, got " + ports.length);
+    }
     this.root = root;
     this.extraToml = extraToml;
     this.token = token;
-    int[] ports = freePorts(3 * size);  // peer, admin and metrics of each member, all distinct
     int[] metrics = Arrays.copyOfRange(ports, 2 * size, 3 * size);
     StringBuilder members = new StringBuilder();
     for (int i = 0; i < size; i++) {
@@ -260,6 +270,37 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     throw new IOException("no free loopback port found in 20000..31999");
+  }
+
+  /** {@code n} distinct loopback ports free now in {@code [from, to)} (below the ephemeral range), for a test's own range. */
+  public static int[] freePortsIn(int from, int to, int n) throws IOException {
+    if (to > 32768 || to - from < n) {
+      throw new IllegalArgumentException("the range " + from + ".." + to + " must hold " + n + " ports below 32768");
+    }
+    int[] ports = new int[n];
+    List<ServerSocket> held = new ArrayList<>();
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    try {
+      for (int i = 0, attempt = 0; i < n; attempt++) {
+        if (attempt > 100 * n) {
+          throw new IOException("no " + n + " free loopback ports in " + from + ".." + (to - 1));
+        }
+        ServerSocket s = new ServerSocket();
+        try {
+          s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), random.nextInt(from, to)), 1);
+        } catch (IOException taken) {
+          s.close();
+          continue;
+        }
+        held.add(s);
+        ports[i++] = s.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : held) {
+        s.close();
+      }
+    }
+    return ports;
   }
 
   public static int[] freePorts(int n) throws IOException {
