@@ -18,14 +18,12 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -62,7 +60,7 @@ class MembershipRunbookIT {
     try (Writer writer = new Writer(cluster.adminAddresses)) {
       cluster.await(WAIT, "writes to be acknowledged before the failure", () -> writer.acked.size() >= 100);
       assertTrue(cluster.kill(failed) != 0, "n3 was not killed");
-      deleteTree(cluster.dataDir(failed));  // its disk died
+      cluster.wipe(failed);  // its disk died
       int ackedAtFailure = writer.acked.size();
 
       for (String command : runbook("replace-member")) {
@@ -70,10 +68,8 @@ class MembershipRunbookIT {
           ProcessCluster.Run run = cluster.raftctl(survivors, args(command));
           assertEquals(0, run.code(), () -> command + ": " + run);
         } else if (command.startsWith("rm -rf ")) {
-          deleteTree(cluster.dataDir(failed));
-          // The runbook's comment: in raftd.toml, join in place of cluster.members.
-          cluster.rewriteConfig(failed, toml -> toml.replaceAll("(?s)members = \\[.*?\\n\\]",
-              "join = [\"" + survivors.get(0) + "\", \"" + survivors.get(1) + "\"]"));
+          cluster.wipe(failed);
+          cluster.joinInstead(failed, survivors);  // the runbook's comment: join in place of cluster.members
         } else if (command.startsWith("raftd --config ")) {
           cluster.start(failed);
         } else {
@@ -181,17 +177,6 @@ class MembershipRunbookIT {
           && m.getMembersList().stream().allMatch(i -> i.getRole().equals("voter"))
           && m.getMembersList().stream().map(i -> i.getMember().getName()).sorted().toList().equals(names);
     });
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 
   /** Appends unique payloads in one session, one at a time, until stopped; remembers those acknowledged. */

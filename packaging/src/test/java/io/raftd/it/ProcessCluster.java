@@ -164,6 +164,25 @@ public final class ProcessCluster implements AutoCloseable {
     return root.resolve(names.get(i) + "-data");
   }
 
+  /** Deletes member {@code i}'s data directory, as a dead disk or an operator's wipe would. */
+  void wipe(int i) throws IOException {
+    Path dir = dataDir(i);
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** Makes member {@code i} join the cluster through {@code joinAt} at its next (first) start: join in place of members. */
+  void joinInstead(int i, List<String> joinAt) throws IOException {
+    rewriteConfig(i, toml -> toml.replaceAll("(?s)members = \\[.*?\\n\\]", "join = ["
+        + joinAt.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", ")) + "]"));
+  }
+
   /** Rewrites member {@code i}'s config file (it takes effect at its next start). */
   void rewriteConfig(int i, java.util.function.UnaryOperator<String> change) throws IOException {
     Files.writeString(configs.get(i), change.apply(Files.readString(configs.get(i))));

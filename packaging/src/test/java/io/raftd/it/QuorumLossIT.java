@@ -11,16 +11,12 @@ import io.raftd.daemon.LocalCluster;
 import io.raftd.proto.KvQueryResult;
 import io.raftd.proto.NodeStatus;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Issue 14's quorum-loss test with real processes and the packaged raftctl: kill -9 two of three members and
  * delete their data, kill -9 the survivor too (the disaster took the whole cluster down), recover the survivor
  * offline with {@code raftctl recover --force-new-cluster --yes}, and every write it had committed is there;
- * the recovered cluster takes writes. Ports: 28000-28499 (shared with QuorumLossRecoveryTest, which runs in
+ * the recovered cluster takes writes, and grows back to three members that join it. Ports: 28000-28499 (shared with QuorumLossRecoveryTest, which runs in
  * another phase).
  */
 class QuorumLossIT {
@@ -74,7 +70,7 @@ class QuorumLossIT {
     for (int i = 0; i < 3; i++) {
       if (i != survivor) {
         cluster.kill(i);
-        deleteTree(cluster.dataDir(i));
+        cluster.wipe(i);
       }
     }
     cluster.kill(survivor);
@@ -105,12 +101,29 @@ class QuorumLossIT {
       }
       assertEquals("a49", kv.get(utf8("after-49"), false).getKvs(0).getValue().toStringUtf8());
     }
-  }
 
-  private static void deleteTree(Path p) throws Exception {
-    try (Stream<Path> all = Files.walk(p)) {
-      for (Path q : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(q);
+    // The cluster grows back: the lost members' machines, wiped, join the recovered one under their old names.
+    List<String> seed = List.of(cluster.adminAddresses.get(survivor));
+    for (int i = 0; i < 3; i++) {
+      if (i != survivor) {
+        cluster.joinInstead(i, seed);
+        cluster.start(i);
+      }
+    }
+    cluster.await(WAIT, "the grown-back cluster to have 3 voters", () -> {
+      NodeStatus s = cluster.status(survivor);
+      return s != null && s.getVotersCount() == 3 && s.getLearnersCount() == 0 && !s.getJoint();
+    });
+    try (RaftdClient client = RaftdClient.create(cluster.adminAddresses, Duration.ofSeconds(20))) {
+      KvClient kv = new KvClient(client);
+      kv.put(utf8("grown-back"), utf8("yes"));
+    }
+    cluster.awaitConverged(WAIT);
+    for (String admin : cluster.adminAddresses) {
+      try (RaftdClient one = RaftdClient.create(List.of(admin), Duration.ofSeconds(20))) {
+        KvClient kv = new KvClient(one);
+        assertEquals("yes", kv.get(utf8("grown-back"), true).getKvs(0).getValue().toStringUtf8(), admin);
+        assertEquals("v499", kv.get(utf8("k499"), true).getKvs(0).getValue().toStringUtf8(), admin);
       }
     }
   }
