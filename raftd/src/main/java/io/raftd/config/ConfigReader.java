@@ -224,7 +224,7 @@ final class ConfigReader {
 
   private static Transport transport(TomlTable transport) throws ConfigException {
     transport.rejectUnknownKeys(TRANSPORT_KEYS);
-    return new Transport(transport.bytes("max_frame_bytes", 16 * MIB, 64 * KIB, 256 * MIB),
+    return new Transport(transport.bytes("max_frame_bytes", 16 * MIB, 128 * KIB, 256 * MIB),
         Duration.ofMillis(transport.integer("frame_timeout_ms", 10_000, 100, 600_000)));
   }
 

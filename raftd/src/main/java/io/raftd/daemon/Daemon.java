@@ -512,7 +512,8 @@ public final class Daemon implements AutoCloseable {
     Options d = Options.defaults();
     return new Options((int) config.transport().maxFrameBytes(), d.connectTimeout(), d.handshakeTimeout(),
         config.transport().frameTimeout(), d.backoffMin(), d.backoffMax(), d.sendQueueBound(), d.writeBufferHighBytes(),
-        d.snapshotChunkBytes(), d.snapshotIdleTimeout(), d.ioThreads(), d.epoll(), dataDir.resolve("native"));
+        Options.snapshotChunkFor((int) config.transport().maxFrameBytes()), d.snapshotIdleTimeout(), d.ioThreads(),
+        d.epoll(), dataDir.resolve("native"));
   }
 
   /** Room around a command in its log entry (LogCommand: stamp, session, seq, lowest pending): the admin port bounds the command. */

@@ -43,6 +43,13 @@ public record Options(
 
   /** Room in a frame for a snapshot chunk's envelope: offset, flags and the first chunk's InstallSnapshot. */
   private static final int CHUNK_ENVELOPE_BYTES = 64 * 1024;
+  /** The snapshot chunk size when frames are large enough for it. */
+  private static final int PREFERRED_CHUNK_BYTES = 256 << 10;
+
+  /** The snapshot chunk size for frames of {@code maxFrameBytes}: the preferred one, or what fits. */
+  public static int snapshotChunkFor(int maxFrameBytes) {
+    return Math.min(PREFERRED_CHUNK_BYTES, maxFrameBytes - CHUNK_ENVELOPE_BYTES);
+  }
 
   public Options {
     if (snapshotChunkBytes < 1 || (long) snapshotChunkBytes + CHUNK_ENVELOPE_BYTES > maxFrameBytes) {
@@ -62,7 +69,8 @@ public record Options(
 
   public static Options defaults() {
     return new Options(16 << 20, Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(10),
-        Duration.ofMillis(50), Duration.ofSeconds(2), 4096, 4 << 20, 256 << 10, Duration.ofSeconds(60), 2, true, null);
+        Duration.ofMillis(50), Duration.ofSeconds(2), 4096, 4 << 20, PREFERRED_CHUNK_BYTES, Duration.ofSeconds(60), 2,
+        true, null);
   }
 
   public Options withEpoll(boolean useEpoll) {

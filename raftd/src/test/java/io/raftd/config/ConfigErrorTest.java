@@ -55,7 +55,7 @@ class ConfigErrorTest {
   void anUnknownKeyListsTheKnownOnesOfItsTable() {
     assertError(MINIMAL + "peer_adress = \"127.0.0.1:7100\"\n", 3, "peer_adress",
         "is not a known key: expected one of name, data_dir, peer_address, admin_address, metrics_address, "
-            + "state_machine, cluster, peer_tls, raft, transport, peer_port, admin_port, snapshot, wal, disk, divergence, log at the top level");
+            + "state_machine, cluster, peer_tls, raft, transport, peer_port, admin_port, snapshot, wal, disk, divergence, membership, log at the top level");
     assertError(MINIMAL + "[raft]\nheartbeat_ms = 100\nheartbeat = 100\n", 5, "raft.heartbeat",
         "is not a known key: expected one of heartbeat_ms, election_timeout_ms, max_entry_bytes, "
             + "max_append_bytes, max_inflight in [raft]");
@@ -78,7 +78,7 @@ class ConfigErrorTest {
     assertError(MINIMAL + "[raft]\nheartbeat_ms = 100.0\n", 4, "raft.heartbeat_ms",
         "= 100.0 has the wrong type: expected an integer");
     assertError(MINIMAL + "[transport]\nmax_frame_bytes = \"16M\"\n", 4, "transport.max_frame_bytes",
-        "has the wrong type: expected an integer 65536..268435456 (64 KiB .. 256 MiB)");
+        "has the wrong type: expected an integer 131072..268435456 (128 KiB .. 256 MiB)");
   }
 
   @Test
