@@ -3,13 +3,26 @@ package io.raftd.ctl;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.raftd.client.RaftdException;
+import io.raftd.proto.AddMemberRequest;
 import io.raftd.proto.AdminRequest;
+import io.raftd.proto.ChangeMembershipRequest;
+import io.raftd.proto.ChangeMembershipResponse;
+import io.raftd.proto.ErrorCode;
 import io.raftd.proto.ListMembersRequest;
 import io.raftd.proto.ListMembersResponse;
+import io.raftd.proto.Member;
 import io.raftd.proto.MemberInfo;
+import io.raftd.proto.MembershipPlan;
+import io.raftd.proto.MembershipView;
+import io.raftd.proto.NewMember;
+import io.raftd.proto.PromoteMemberRequest;
+import io.raftd.proto.RemoveMemberRequest;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code raftctl member list|add|promote|remove|change}: the cluster's membership through the admin port.
@@ -17,8 +30,17 @@ import picocli.CommandLine.Command;
  * list is the leader's too when there is one, so its progress figures are the leader's.
  */
 @Command(name = "member", description = "The cluster's voters and learners: list them, add, promote and remove members.",
-    subcommands = {MemberCommand.List_.class})
+    subcommands = {MemberCommand.List_.class, MemberCommand.Add.class, MemberCommand.Promote.class,
+        MemberCommand.Remove.class, MemberCommand.Change.class})
 final class MemberCommand {
+  /** How every change exits; said in each one's --help. */
+  static final String CHANGE_EXITS = "Exits 0 once the change is complete (committed, and the joint configuration "
+      + "left), 1 if the cluster refuses it (one line saying why; nothing is proposed), 2 for a name or address "
+      + "that is not valid, 3 for a member name it does not know, 4 without a leader, 6 if no answer came (it may "
+      + "or may not have been made: member list shows). With --dry-run nothing is proposed: it prints the voters "
+      + "and learners before and after, the quorum and failures tolerated of each and the voters reachable, then "
+      + "\"would be allowed\" (exit 0) or \"would be refused: REASON\" (exit 1).";
+
   private MemberCommand() {}
 
   /**
@@ -147,6 +169,298 @@ final class MemberCommand {
       members.add(j);
     }
     o.add("members", members);
+    return o;
+  }
+
+  @Command(name = "add", description = {"Adds member NAME as a learner; unless --learner, the leader promotes it to "
+      + "voter once it has caught up. Prints the id the leader gave it and how to start it (cluster.join).",
+      CHANGE_EXITS})
+  static final class Add extends CtlCommand {
+    @Parameters(paramLabel = "NAME", description = "its name, as in its raftd.toml")
+    String name;
+
+    @Option(names = "--peer", required = true, paramLabel = "HOST:PORT", description = "its peer_address")
+    String peer;
+
+    @Option(names = "--admin", required = true, paramLabel = "HOST:PORT", description = "its admin_address")
+    String admin;
+
+    @Option(names = "--learner", description = "keep it a learner: no automatic promotion (member promote later)")
+    boolean learner;
+
+    @Option(names = "--dry-run", description = "say what the change would do; propose nothing")
+    boolean dryRun;
+
+    @Override
+    int run(Raftctl ctl) throws Exception {
+      long deadline = ctl.connection().client().deadline();  // one --timeout for the change and its completion
+      NewMember n = NewMember.newBuilder().setName(name).setPeerAddress(peer).setAdminAddress(admin).build();
+      AdminRequest.Builder request = AdminRequest.newBuilder().setAddMember(AddMemberRequest.newBuilder().setMember(n)
+          .setLearnerOnly(learner).setDryRun(dryRun));
+      ChangeMembershipResponse r = send(ctl, request, dryRun, deadline);
+      return dryRun ? dryRunResult(ctl, r) : done(ctl, r, deadline, "added " + name + " as a learner"
+          + (learner ? "; it stays one until raftctl member promote " + name
+          : "; the leader promotes it to voter once it has caught up"));
+    }
+  }
+
+  @Command(name = "promote", description = {"Makes learner NAME a voter, through a joint configuration.", CHANGE_EXITS})
+  static final class Promote extends CtlCommand {
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--dry-run", description = "say what the change would do; propose nothing")
+    boolean dryRun;
+
+    @Override
+    int run(Raftctl ctl) throws Exception {
+      long deadline = ctl.connection().client().deadline();
+      AdminRequest.Builder request = AdminRequest.newBuilder().setPromoteMember(PromoteMemberRequest.newBuilder()
+          .setName(name).setDryRun(dryRun));
+      ChangeMembershipResponse r = send(ctl, request, dryRun, deadline);
+      return dryRun ? dryRunResult(ctl, r) : done(ctl, r, deadline, "promoted " + name + " to voter");
+    }
+  }
+
+  @Command(name = "remove", description = {"Removes voter or learner NAME; it stops once it learns of it. Removing the "
+      + "leader hands leadership to the most up-to-date voter left first. Refused if the voters left that the "
+      + "leader can reach would be fewer than their quorum, unless --force.", CHANGE_EXITS})
+  static final class Remove extends CtlCommand {
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--force", description = "even if the cluster would then stop taking writes until enough "
+        + "voters are back (dangerous: the danger is printed on stderr)")
+    boolean force;
+
+    @Option(names = "--dry-run", description = "say what the change would do; propose nothing")
+    boolean dryRun;
+
+    @Override
+    int run(Raftctl ctl) throws Exception {
+      long deadline = ctl.connection().client().deadline();
+      AdminRequest.Builder request = AdminRequest.newBuilder().setRemoveMember(RemoveMemberRequest.newBuilder()
+          .setName(name).setForce(force).setDryRun(dryRun));
+      ChangeMembershipResponse r = send(ctl, request, dryRun, deadline);
+      return dryRun ? dryRunResult(ctl, r) : done(ctl, r, deadline, "removed " + name + ", which stops once it learns of it");
+    }
+  }
+
+  @Command(name = "change", description = {"Adds, promotes and removes several members in one joint-consensus "
+      + "change: every option may be given more than once, e.g. raftctl member change --add "
+      + "n4=10.0.0.4:7100,10.0.0.4:7200 --remove n2.", CHANGE_EXITS})
+  static final class Change extends CtlCommand {
+    @Option(names = "--add", paramLabel = "MEMBER", description = "a new member as NAME=PEER,ADMIN: its name, "
+        + "peer_address and admin_address, e.g. n4=10.0.0.4:7100,10.0.0.4:7200; it enters as a learner, promoted "
+        + "once caught up unless --learner")
+    List<String> add = new ArrayList<>();
+
+    @Option(names = "--promote", paramLabel = "NAME", description = "a learner to make a voter")
+    List<String> promote = new ArrayList<>();
+
+    @Option(names = "--remove", paramLabel = "NAME", description = "a voter or learner to remove")
+    List<String> remove = new ArrayList<>();
+
+    @Option(names = "--learner", description = "keep the members added learners: no automatic promotion")
+    boolean learner;
+
+    @Option(names = "--force", description = "even if the cluster would then stop taking writes until enough "
+        + "voters are back (dangerous: the danger is printed on stderr)")
+    boolean force;
+
+    @Option(names = "--dry-run", description = "say what the change would do; propose nothing")
+    boolean dryRun;
+
+    @Override
+    int run(Raftctl ctl) throws Exception {
+      if (add.isEmpty() && promote.isEmpty() && remove.isEmpty()) {
+        throw new CtlException(ExitCode.USAGE, "nothing to change: give --add, --promote or --remove "
+            + "(see raftctl member change --help)");
+      }
+      long deadline = ctl.connection().client().deadline();
+      ChangeMembershipRequest.Builder change = ChangeMembershipRequest.newBuilder().addAllPromote(promote)
+          .addAllRemove(remove).setLearnerOnly(learner).setForce(force).setDryRun(dryRun);
+      for (String a : add) {
+        change.addAdd(newMember(a));
+      }
+      ChangeMembershipResponse r = send(ctl, AdminRequest.newBuilder().setChangeMembership(change), dryRun, deadline);
+      if (dryRun) {
+        return dryRunResult(ctl, r);
+      }
+      List<String> what = new ArrayList<>();
+      add.forEach(a -> what.add("added " + a.substring(0, a.indexOf('=')) + " as a learner"));
+      promote.forEach(p -> what.add("promoted " + p));
+      remove.forEach(m -> what.add("removed " + m));
+      return done(ctl, r, deadline, String.join(", ", what));
+    }
+
+    /** {@code NAME=PEER,ADMIN}. */
+    static NewMember newMember(String spec) throws CtlException {
+      int eq = spec.indexOf('=');
+      String[] addresses = eq < 0 ? new String[0] : spec.substring(eq + 1).split(",", -1);
+      if (eq <= 0 || addresses.length != 2 || addresses[0].isBlank() || addresses[1].isBlank()) {
+        throw new CtlException(ExitCode.USAGE, "--add " + spec + ": expected NAME=PEER,ADMIN, e.g. "
+            + "n4=10.0.0.4:7100,10.0.0.4:7200 (its peer_address, then its admin_address)");
+      }
+      return NewMember.newBuilder().setName(spec.substring(0, eq)).setPeerAddress(addresses[0].strip())
+          .setAdminAddress(addresses[1].strip()).build();
+    }
+  }
+
+  // ---- sending a change and saying what it did ----
+
+  /**
+   * Sends a change to the leader. A dry run proposes nothing, so it may be sent again; a change may not
+   * (an answer lost on the way exits 6). An unknown member name exits 3 like every other "not found": the
+   * server calls it an invalid argument, saying "no member named".
+   */
+  static ChangeMembershipResponse send(Raftctl ctl, AdminRequest.Builder request, boolean dryRun, long deadline)
+      throws RaftdException, InterruptedException, CtlException {
+    try {
+      return ctl.connection().client().call(request, true, dryRun, deadline).getChangeMembership();
+    } catch (RaftdException e) {
+      if (e.code() == ErrorCode.INVALID_ARGUMENT && e.getMessage() != null && e.getMessage().startsWith("no member named ")) {
+        throw new CtlException(ExitCode.NOT_FOUND, Reasons.plain(e), e);
+      }
+      throw e;
+    }
+  }
+
+  /** A dry run's plan; exit 1 (with the reason on stderr too) if the change would be refused. */
+  static int dryRunResult(Raftctl ctl, ChangeMembershipResponse r) {
+    MembershipPlan plan = r.getPlan();
+    warnDanger(ctl, plan);
+    boolean refused = !plan.getRefusal().isEmpty();
+    Output out = ctl.output();
+    if (out.json) {
+      out.json(changeJson(r, true));
+    } else {
+      out.line("dry run: nothing was proposed");
+      out.line("before: " + view(plan.getBefore()));
+      out.line("after:  " + view(plan.getAfter()));
+      out.line(refused ? "would be refused: " + plan.getRefusal() : "would be allowed");
+    }
+    if (refused) {
+      ctl.io.err().println("raftctl: would be refused: " + plan.getRefusal());
+      return ExitCode.FAILURE;
+    }
+    return ExitCode.OK;
+  }
+
+  /** A change the leader committed: what it did, the configuration before and after, and for new members how to start them. */
+  static int done(Raftctl ctl, ChangeMembershipResponse r, long deadline, String what)
+      throws InterruptedException, CtlException {
+    MembershipPlan plan = r.getPlan();
+    warnDanger(ctl, plan);
+    awaitSettled(ctl, deadline);
+    Output out = ctl.output();
+    if (out.json) {
+      out.json(changeJson(r, false));
+      return ExitCode.OK;
+    }
+    out.line(what + " (committed at index " + r.getIndex() + ")");
+    out.line("before: " + view(plan.getBefore()));
+    out.line("after:  " + view(plan.getAfter()));
+    for (Member m : r.getAddedList()) {
+      out.line(m.getName() + " has id " + Json.id(m.getId()) + "; next, start it with an empty data_dir and, in its "
+          + "raftd.toml, name = \"" + m.getName() + "\", peer_address = \"" + m.getPeerAddress() + "\", admin_address = \""
+          + m.getAdminAddress() + "\", the cluster's token, and");
+    }
+    if (r.getAddedCount() > 0) {
+      out.line("  [cluster]");
+      out.line("  join = [" + String.join(", ", joinAt(plan).stream().map(a -> "\"" + a + "\"").toList()) + "]");
+      out.line(r.getAddedCount() == 1 ? "then raftctl member list shows it catching up" : "then raftctl member list "
+          + "shows them catching up");
+    }
+    return ExitCode.OK;
+  }
+
+  /**
+   * Waits, until {@code deadline}, for the cluster to leave the joint configuration the change entered (the
+   * leader does so by itself, at once), so that the next change is not refused as one in progress. If it
+   * has not by then, says so: the change itself is committed.
+   */
+  static void awaitSettled(Raftctl ctl, long deadline) throws InterruptedException, CtlException {
+    String last = "no answer";
+    while (true) {
+      try {
+        ListMembersResponse r = list(ctl.connection(), deadline);
+        if (!r.getJoint()) {
+          return;
+        }
+        last = "still joint";
+      } catch (RaftdException e) {
+        last = Reasons.plain(e);
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        ctl.io.err().println("raftctl: the change is committed, but the cluster had not completed it within --timeout ("
+            + last + "); raftctl member list shows when it has");
+        return;
+      }
+      Thread.sleep(50);  // polling interval while the leader leaves the joint configuration
+    }
+  }
+
+  /** The admin addresses a new member asks to join at: the voters' before the change. */
+  static List<String> joinAt(MembershipPlan plan) {
+    return byName(plan.getBefore().getVotersList()).stream().map(Member::getAdminAddress).filter(a -> !a.isEmpty()).toList();
+  }
+
+  /** A change allowed only because it was forced: what it risks, on stderr, whatever the output format. */
+  private static void warnDanger(Raftctl ctl, MembershipPlan plan) {
+    if (!plan.getDanger().isEmpty()) {
+      ctl.io.err().println("raftctl: " + plan.getDanger());
+    }
+  }
+
+  /** "voters n1, n2, n3; no learners; quorum 2, tolerates 1 failure; 3 of 3 voters reachable". */
+  static String view(MembershipView v) {
+    return "voters " + names(v.getVotersList()) + "; " + (v.getLearnersCount() == 0 ? "no learners"
+        : "learners " + names(v.getLearnersList())) + "; quorum " + v.getQuorum() + ", tolerates "
+        + Plural.of(v.getFailureTolerance(), "failure") + "; " + v.getReachableVoters() + " of " + v.getVotersCount()
+        + " voters reachable";
+  }
+
+  private static String names(List<Member> members) {
+    return members.isEmpty() ? "none" : String.join(", ", byName(members).stream().map(Member::getName).toList());
+  }
+
+  /** Members in the order people look for them (the server's is by id). */
+  static List<Member> byName(List<Member> members) {
+    return members.stream().sorted(Comparator.comparing(Member::getName)).toList();
+  }
+
+  /** A change's JSON document: field names are part of raftctl's contract. */
+  static JsonObject changeJson(ChangeMembershipResponse r, boolean dryRun) {
+    MembershipPlan plan = r.getPlan();
+    JsonObject o = new JsonObject();
+    o.addProperty("dry_run", dryRun);
+    o.addProperty("allowed", plan.getRefusal().isEmpty());
+    o.addProperty("refusal", plan.getRefusal().isEmpty() ? null : plan.getRefusal());
+    o.addProperty("danger", plan.getDanger().isEmpty() ? null : plan.getDanger());
+    o.addProperty("index", dryRun ? null : r.getIndex());
+    o.add("before", viewJson(plan.getBefore()));
+    o.add("after", viewJson(plan.getAfter()));
+    JsonArray added = new JsonArray();
+    r.getAddedList().forEach(m -> added.add(Json.member(m)));
+    o.add("added", added);
+    JsonArray join = new JsonArray();
+    joinAt(plan).forEach(join::add);
+    o.add("join", join);
+    return o;
+  }
+
+  private static JsonObject viewJson(MembershipView v) {
+    JsonObject o = new JsonObject();
+    JsonArray voters = new JsonArray();
+    byName(v.getVotersList()).forEach(m -> voters.add(Json.member(m)));
+    JsonArray learners = new JsonArray();
+    byName(v.getLearnersList()).forEach(m -> learners.add(Json.member(m)));
+    o.add("voters", voters);
+    o.add("learners", learners);
+    o.addProperty("quorum", v.getQuorum());
+    o.addProperty("failure_tolerance", v.getFailureTolerance());
+    o.addProperty("reachable_voters", v.getReachableVoters());
     return o;
   }
 }
