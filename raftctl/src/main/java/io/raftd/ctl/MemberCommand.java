@@ -17,6 +17,7 @@ import io.raftd.proto.MembershipView;
 import io.raftd.proto.NewMember;
 import io.raftd.proto.PromoteMemberRequest;
 import io.raftd.proto.RemoveMemberRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -151,29 +152,37 @@ final class MemberCommand {
     o.addProperty("failure_tolerance", r.getFailureTolerance());
     JsonArray members = new JsonArray();
     for (MemberInfo m : r.getMembersList()) {
-      boolean figures = r.getFromLeader();
-      boolean learner = m.getRole().equals("learner");
-      JsonObject j = Json.member(m.getMember());
-      j.addProperty("role", m.getRole());
-      j.addProperty("leader", m.getLeader());
-      j.addProperty("outgoing", m.getOutgoing());
-      j.addProperty("incoming", m.getIncoming());
-      j.addProperty("auto_promote", m.getAutoPromote());
-      j.addProperty("match", figures ? m.getMatch() : null);
-      j.addProperty("lag", figures ? m.getLag() : null);
-      j.addProperty("last_contact_ms", figures && !m.getLeader() ? m.getLastContactMs() : null);
-      j.addProperty("reachable", figures ? m.getReachable() : null);
-      j.addProperty("entries_behind", figures && learner ? m.getEntriesBehind() : null);
-      j.addProperty("catch_up_rate", figures && learner ? m.getCatchUpRate() : null);
-      j.addProperty("catch_up_eta_ms", figures && learner ? m.getCatchUpEtaMs() : null);
-      members.add(j);
+      members.add(memberJson(m, r.getFromLeader()));
     }
     o.add("members", members);
     return o;
   }
 
+  /** One member of {@code member list -o json}; {@code figures}: the leader's figures are there (else null). */
+  static JsonObject memberJson(MemberInfo m, boolean figures) {
+    boolean learner = m.getRole().equals("learner");
+    JsonObject j = Json.member(m.getMember());
+    j.addProperty("role", m.getRole());
+    j.addProperty("leader", m.getLeader());
+    j.addProperty("outgoing", m.getOutgoing());
+    j.addProperty("incoming", m.getIncoming());
+    j.addProperty("auto_promote", m.getAutoPromote());
+    j.addProperty("match", figures ? m.getMatch() : null);
+    j.addProperty("lag", figures ? m.getLag() : null);
+    j.addProperty("last_contact_ms", figures && !m.getLeader() ? m.getLastContactMs() : null);
+    j.addProperty("reachable", figures ? m.getReachable() : null);
+    j.addProperty("entries_behind", figures && learner ? m.getEntriesBehind() : null);
+    j.addProperty("catch_up_rate", figures && learner ? m.getCatchUpRate() : null);
+    j.addProperty("catch_up_eta_ms", figures && learner ? m.getCatchUpEtaMs() : null);
+    return j;
+  }
+
   @Command(name = "add", description = {"Adds member NAME as a learner; unless --learner, the leader promotes it to "
       + "voter once it has caught up. Prints the id the leader gave it and how to start it (cluster.join).",
+      "With --wait it then asks the leader about once a second until NAME is a voter (with --learner: until it "
+      + "holds every entry committed when the wait began), showing its progress (entries behind, rate, ETA): on "
+      + "a terminal one line redrawn in place, otherwise a line at each change of state and every 10 s (on stderr with -o json). "
+      + "At --wait-timeout it gives up, saying what state NAME is in, with exit 4: NAME stays in the cluster.",
       CHANGE_EXITS})
   static final class Add extends CtlCommand {
     @Parameters(paramLabel = "NAME", description = "its name, as in its raftd.toml")
@@ -191,16 +200,60 @@ final class MemberCommand {
     @Option(names = "--dry-run", description = "say what the change would do; propose nothing")
     boolean dryRun;
 
+    @Option(names = "--wait", description = "then wait until it is a voter (with --learner: caught up), showing progress")
+    boolean wait;
+
+    @Option(names = "--wait-timeout", paramLabel = "DURATION", converter = Durations.class,
+        description = "how long --wait waits (default: 10m; --timeout bounds each request)")
+    Duration waitTimeout;
+
     @Override
     int run(Raftctl ctl) throws Exception {
+      if (wait && dryRun) {
+        throw new CtlException(ExitCode.USAGE, "--wait has nothing to wait for with --dry-run: give one or the other");
+      }
+      if (waitTimeout != null && !wait) {
+        throw new CtlException(ExitCode.USAGE, "--wait-timeout applies to --wait: give --wait too");
+      }
       long deadline = ctl.connection().client().deadline();  // one --timeout for the change and its completion
       NewMember n = NewMember.newBuilder().setName(name).setPeerAddress(peer).setAdminAddress(admin).build();
       AdminRequest.Builder request = AdminRequest.newBuilder().setAddMember(AddMemberRequest.newBuilder().setMember(n)
           .setLearnerOnly(learner).setDryRun(dryRun));
       ChangeMembershipResponse r = send(ctl, request, dryRun, deadline);
-      return dryRun ? dryRunResult(ctl, r) : done(ctl, r, deadline, "added " + name + " as a learner"
-          + (learner ? "; it stays one until raftctl member promote " + name
-          : "; the leader promotes it to voter once it has caught up"));
+      if (dryRun) {
+        return dryRunResult(ctl, r);
+      }
+      Output out = ctl.output();
+      if (!wait || !out.json) {
+        done(ctl, r, deadline, "added " + name + " as a learner" + (learner ? "; it stays one until raftctl member "
+            + "promote " + name : "; the leader promotes it to voter once it has caught up"));
+      } else {
+        warnDanger(ctl, r.getPlan());
+        awaitSettled(ctl, deadline);
+      }
+      if (!wait) {
+        return ExitCode.OK;
+      }
+      if (!out.json) {
+        out.line("waiting up to " + Durations.format(timeout().toMillis()) + " for " + name
+            + (learner ? " to catch up" : " to become a voter") + " (--wait-timeout)");
+      }
+      MemberWait w = out.json ? new MemberWait(ctl, name, learner, ctl.io.err(), false)
+          : new MemberWait(ctl, name, learner, out.out, ctl.io.stdoutTerminal());
+      MemberInfo m = w.await(timeout());
+      if (out.json) {
+        JsonObject o = changeJson(r, false);
+        o.add("member", memberJson(m, true));
+        out.json(o);
+      } else {
+        out.line(learner ? name + " has caught up (a learner; its log reaches index " + m.getMatch() + ")"
+            : name + " is a voter");
+      }
+      return ExitCode.OK;
+    }
+
+    private Duration timeout() {
+      return waitTimeout != null ? waitTimeout : MemberWait.DEFAULT_TIMEOUT;
     }
   }
 
@@ -407,7 +460,7 @@ final class MemberCommand {
   }
 
   /** A change allowed only because it was forced: what it risks, on stderr, whatever the output format. */
-  private static void warnDanger(Raftctl ctl, MembershipPlan plan) {
+  static void warnDanger(Raftctl ctl, MembershipPlan plan) {
     if (!plan.getDanger().isEmpty()) {
       ctl.io.err().println("raftctl: " + plan.getDanger());
     }

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -221,7 +223,76 @@ class MemberCommandsTest {
     }
   }
 
+  @Test
+  void addWithWaitShowsProgressUntilTheJoiningMemberIsAVoterAndGivesUpAtItsTimeoutSayingWhy() throws Exception {
+    try (LocalCluster c = new LocalCluster(dir, 3, LocalCluster.FAST_WAL + """
+        [membership]
+        catch_up_entries = 10
+        catch_up_ms = 300
+        """)) {
+      c.startAll();
+      c.awaitLeader();
+      Ctl ctl = new Ctl(c.adminAddresses);
+      for (int i = 0; i < 50; i++) {
+        assertEquals(0, ctl.run("put", "k" + i, "v" + i).code());
+      }
+      int n4 = c.addJoining(c.adminAddresses.get(1));
+      CompletableFuture<Ctl.Result> waiting = CompletableFuture.supplyAsync(() -> ctl.run("member", "add", "n4",
+          "--peer", "127.0.0.1:" + c.peerPorts.get(n4), "--admin", c.adminAddresses.get(n4), "--wait",
+          "--wait-timeout", "90s"));
+      // n4 starts once the operator's add is in: it then joins under the id the leader gave it.
+      LocalCluster.await("n4 to be added", Duration.ofSeconds(30), () -> memberNames(ctl).contains("n4"));
+      c.start(n4);
+      Ctl.Result added = waiting.get(120, TimeUnit.SECONDS);
+      assertEquals(0, added.code(), added::toString);
+      List<String> lines = added.out().lines().toList();
+      int waited = lines.indexOf("waiting up to 1m30s for n4 to become a voter (--wait-timeout)");
+      assertTrue(waited > 0, added::toString);
+      // Progress as plain lines (how many depends on how soon n4 catches up), then the outcome.
+      assertTrue(lines.subList(waited + 1, lines.size()).stream().allMatch(l -> l.startsWith("n4 is a ")), added::toString);
+      assertFalse(added.out().contains("\r"), "no terminal, no redrawing: " + added);
+      assertEquals("n4 is a voter", lines.get(lines.size() - 1), added::toString);
+      JsonObject n4Info = memberJson(ctl, "n4");
+      assertEquals("voter", n4Info.get("role").getAsString());
+      assertEquals(c.daemons.get(n4).memberId(), Long.parseUnsignedLong(n4Info.get("id").getAsString(), 16));
+
+      // A member that never starts: the wait gives up at its timeout, saying what state it is in.
+      int[] ports = LocalCluster.freePorts(2);
+      Ctl.Result gaveUp = new Ctl(c.adminAddresses).stdoutTerminal().run("member", "add", "n5", "--peer",
+          "127.0.0.1:" + ports[0], "--admin", "127.0.0.1:" + ports[1], "--learner", "--wait", "--wait-timeout", "2s");
+      assertEquals(ExitCode.UNAVAILABLE, gaveUp.code(), gaveUp::toString);
+      assertEquals("raftctl: gave up waiting after 2.0s (--wait-timeout): n5 is a learner, not heard from yet: start "
+          + "it (with cluster.join); it stays in the cluster: raftctl member list shows it\n", gaveUp.err());
+      assertTrue(gaveUp.out().contains("\r[--------------------]   0% n5: not heard from yet: start it"),
+          "a bar redrawn in place: " + gaveUp);
+      String[] redrawn = gaveUp.out().split("\r");
+      for (int i = 1; i < redrawn.length; i++) {
+        assertTrue(redrawn[i].split("\n")[0].length() < 80, "each redrawn line fits a terminal: " + redrawn[i]);
+      }
+      assertEquals("learner", memberJson(ctl, "n5").get("role").getAsString());
+      assertEquals(ExitCode.USAGE, ctl.run("member", "add", "n6", "--peer", "127.0.0.1:1", "--admin", "127.0.0.1:2",
+          "--wait", "--dry-run").code());
+    }
+  }
+
+  @Test
+  void theProgressBarFillsAsTheMemberCatchesUp() {
+    assertEquals("[--------------------]   0%", MemberWait.bar(0));
+    assertEquals("[##########----------]  50%", MemberWait.bar(0.5));
+    assertEquals("[####################] 100%", MemberWait.bar(1));
+    assertEquals("[####################] 100%", MemberWait.bar(1.5), "never past full");
+  }
+
   // ---- helpers ----
+
+  private static JsonObject memberJson(Ctl ctl, String name) {
+    for (JsonElement e : ctl.run("-o", "json", "member", "list").json().getAsJsonArray("members")) {
+      if (e.getAsJsonObject().get("name").getAsString().equals(name)) {
+        return e.getAsJsonObject();
+      }
+    }
+    throw new AssertionError("no member " + name);
+  }
 
   private static List<String> memberNames(Ctl ctl) {
     List<String> names = new ArrayList<>();
