@@ -125,14 +125,22 @@ final class MemberCommand {
       return role;
     }
 
-    private static String summary(ListMembersResponse r) {
+    static String summary(ListMembersResponse r) {
       long voters = r.getMembersList().stream().filter(m -> m.getRole().equals("voter")).count();
       long learners = r.getMembersCount() - voters;
       StringBuilder b = new StringBuilder();
-      b.append(Plural.of(voters, "voter")).append(", ").append(Plural.of(learners, "learner")).append("; quorum ")
-          .append(r.getQuorum()).append(", can lose ").append(r.getFailureTolerance()).append(" of them; ");
-      b.append(r.getJoint() ? "joint: a change is in progress, both halves' voters decide until it completes"
-          : "not joint (no change in progress)");
+      if (r.getJoint()) {
+        long incoming = r.getMembersList().stream().filter(MemberInfo::getIncoming).count();
+        long outgoing = r.getMembersList().stream().filter(MemberInfo::getOutgoing).count();
+        b.append(Plural.of(voters, "voter")).append(" (").append(outgoing).append(" in the old half, ").append(incoming)
+            .append(" in the new), ").append(Plural.of(learners, "learner")).append("; quorum ").append(r.getQuorum())
+            .append(" of the new half, can lose ").append(r.getFailureTolerance()).append(" in each; joint: a change is "
+            + "in progress, both halves' voters decide until it completes");
+      } else {
+        b.append(Plural.of(voters, "voter")).append(", ").append(Plural.of(learners, "learner")).append("; quorum ")
+            .append(r.getQuorum()).append(", can lose ").append(r.getFailureTolerance()).append(" of them; not joint "
+            + "(no change in progress)");
+      }
       if (!r.getFromLeader()) {
         b.append(r.hasLeader() ? "\nfigures: the leader " + r.getLeader().getName() + " did not answer; this is a "
             + "follower's view, without figures" : "\nno leader: this is a member's own view, without figures");

@@ -175,6 +175,17 @@ class MemberCommandsTest {
       assertEquals(List.of("n1", "n2", "n3"), memberNames(ctl));
       Ctl.Result again = ctl.run("member", "remove", "n6");
       assertEquals(ExitCode.NOT_FOUND, again.code(), again::toString);
+
+      // Removing the leader: it hands over first, and the command still returns once the change is complete.
+      int leader = c.awaitLeader();
+      String leaderName = c.names.get(leader);
+      Ctl.Result leaderRemoved = ctl.run("member", "remove", leaderName);
+      assertEquals(0, leaderRemoved.code(), leaderRemoved::toString);
+      assertEquals("", leaderRemoved.err(), "completed within --timeout: " + leaderRemoved);
+      List<String> left = c.names.subList(0, 3).stream().filter(n -> !n.equals(leaderName)).toList();
+      assertEquals(left, memberNames(ctl));
+      JsonObject after = ctl.run("-o", "json", "member", "list").json();
+      assertTrue(left.contains(after.get("leader").getAsString()) && after.get("from_leader").getAsBoolean(), after::toString);
     }
   }
 
@@ -273,6 +284,27 @@ class MemberCommandsTest {
       assertEquals(ExitCode.USAGE, ctl.run("member", "add", "n6", "--peer", "127.0.0.1:1", "--admin", "127.0.0.1:2",
           "--wait", "--dry-run").code());
     }
+  }
+
+  @Test
+  void aVoterOfOnlyOneHalfOfAJointConfigurationIsMarked() {
+    io.raftd.proto.MemberInfo.Builder voter = io.raftd.proto.MemberInfo.newBuilder().setRole("voter");
+    assertEquals("voter", MemberCommand.List_.role(voter.build()));
+    assertEquals("voter+leader", MemberCommand.List_.role(voter.clone().setLeader(true).build()));
+    assertEquals("voter", MemberCommand.List_.role(voter.clone().setOutgoing(true).setIncoming(true).build()));
+    assertEquals("voter (old half)", MemberCommand.List_.role(voter.clone().setOutgoing(true).build()));
+    assertEquals("voter+leader (new half)", MemberCommand.List_.role(voter.clone().setIncoming(true).setLeader(true).build()));
+    assertEquals("learner (to promote)", MemberCommand.List_.role(io.raftd.proto.MemberInfo.newBuilder().setRole("learner")
+        .setAutoPromote(true).build()));
+    // n1..n3 going to n2..n4: n1 only in the old half, n4 only in the new.
+    io.raftd.proto.ListMembersResponse joint = io.raftd.proto.ListMembersResponse.newBuilder().setJoint(true)
+        .setFromLeader(true).setQuorum(2).setFailureTolerance(1)
+        .addMembers(voter.clone().setOutgoing(true))
+        .addMembers(voter.clone().setOutgoing(true).setIncoming(true))
+        .addMembers(voter.clone().setOutgoing(true).setIncoming(true))
+        .addMembers(voter.clone().setIncoming(true)).build();
+    assertEquals("4 voters (3 in the old half, 3 in the new), 0 learners; quorum 2 of the new half, can lose 1 in each; "
+        + "joint: a change is in progress, both halves' voters decide until it completes", MemberCommand.List_.summary(joint));
   }
 
   @Test
