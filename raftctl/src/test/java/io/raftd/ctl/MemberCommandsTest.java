@@ -231,6 +231,20 @@ class MemberCommandsTest {
           .toList()) + "; no learners; quorum 2, tolerates 0 failures; 2 of 2 voters reachable"), removed::toString);
       assertEquals(c.names.stream().filter(n -> !n.equals(downName)).toList(), memberNames(ctl));
       assertEquals(0, ctl.run("put", "k", "after the removal").code());
+
+      // Without a leader (one of the two voters left stopped), the member that answers lists its own view.
+      int survivor = c.awaitLeader();
+      c.stop(3 - survivor - down);
+      LocalCluster.await("the leader to step down", Duration.ofSeconds(30),
+          () -> !ctl.run("-o", "json", "member", "list").json().get("from_leader").getAsBoolean());
+      Ctl.Result noLeader = ctl.run("-o", "json", "member", "list");
+      assertEquals(0, noLeader.code(), noLeader::toString);
+      JsonObject view = noLeader.json();
+      assertEquals(2, view.getAsJsonArray("members").size(), view::toString);
+      assertTrue(view.getAsJsonArray("members").get(0).getAsJsonObject().get("match").isJsonNull(), view::toString);
+      Ctl.Result table = ctl.run("member", "list");
+      assertEquals(0, table.code(), table::toString);
+      assertTrue(table.out().contains("without figures"), table::toString);
     }
   }
 
