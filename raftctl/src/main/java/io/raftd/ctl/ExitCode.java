@@ -41,6 +41,7 @@ final class ExitCode {
       case UNKNOWN_OUTCOME -> OUTCOME_UNKNOWN;
       case UNAUTHENTICATED -> AUTH;
       case INVALID_ARGUMENT -> USAGE;
+      case REFUSED -> FAILURE;  // a membership change the cluster will not make as it stands: nothing proposed
       default -> FAILURE;
     };
   }

@@ -14,6 +14,7 @@ import java.util.Map;
 /** Runs raftctl in this JVM as a shell would, capturing stdout, stderr and the exit code. */
 final class Ctl {
   private final Map<String, String> env = new HashMap<>();
+  private boolean stdoutTerminal;
 
   /** raftctl with RAFTCTL_ENDPOINTS set to these admin addresses and no user config file. */
   Ctl(List<String> endpoints) {
@@ -22,6 +23,12 @@ final class Ctl {
 
   Ctl(Map<String, String> env) {
     this.env.putAll(env);
+  }
+
+  /** From now on stdout is a terminal, as the launcher would say (progress redrawn in place, colors). */
+  Ctl stdoutTerminal() {
+    stdoutTerminal = true;
+    return this;
   }
 
   /** @param stdout stdout's bytes as written (out is them decoded as UTF-8) */
@@ -57,7 +64,7 @@ final class Ctl {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
          PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      Raftctl.Io io = new Raftctl.Io(stdin, o, e, env, stdinTerminal, false);
+      Raftctl.Io io = new Raftctl.Io(stdin, o, e, env, stdinTerminal, stdoutTerminal);
       int code = Main.run(new Raftctl(io), args);
       return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), out.toByteArray());
     }

@@ -21,6 +21,7 @@ class ExitCodeTest {
     assertEquals(ExitCode.OUTCOME_UNKNOWN, of(ErrorCode.UNKNOWN_OUTCOME));
     assertEquals(ExitCode.AUTH, of(ErrorCode.UNAUTHENTICATED));
     assertEquals(ExitCode.USAGE, of(ErrorCode.INVALID_ARGUMENT));
+    assertEquals(ExitCode.FAILURE, of(ErrorCode.REFUSED), "a membership change refused: nothing was proposed");
     for (ErrorCode c : new ErrorCode[] {ErrorCode.BUSY, ErrorCode.SESSION_EXPIRED, ErrorCode.NO_SPACE, ErrorCode.INTERNAL}) {
       assertEquals(ExitCode.FAILURE, of(c), c.name());
     }
