@@ -11,7 +11,6 @@ import io.raftd.proto.HardState;
 import io.raftd.proto.Member;
 import io.raftd.proto.MemberIdentity;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +53,6 @@ import java.util.TreeSet;
  * may be repeated, so an interrupted finish can be run again.
  */
 public final class ForceNewCluster {
-  private static final int FRAME_PAYLOAD = 1 << 20;
   static final String TEMP = ".recover" + WalFormat.TEMP_SUFFIX;
 
   private ForceNewCluster() {}
@@ -128,13 +126,9 @@ public final class ForceNewCluster {
         : old.getBootstrap();
     Configuration atCommit = atBase;
     TreeSet<Long> others = new TreeSet<>(ids(atBase));
-    List<FileChannel> open = new ArrayList<>();
-    try {
-      for (WalFormat.SegmentId s : wal.segments) {
-        open.add(PrivateFiles.open(wal.dir.resolve(s.name()), StandardOpenOption.READ));
-      }
+    try (OfflineSegmentWriter.Entries entries = new OfflineSegmentWriter.Entries(wal)) {
       for (long i = base + 1; i <= last; i++) {
-        Entry e = WalRepair.readEntry(wal, open, i);
+        Entry e = entries.read(i);
         if (e.getType() == EntryType.CONFIG) {
           Configuration c = Configuration.parseFrom(e.getData());
           others.addAll(ids(c));
@@ -142,10 +136,6 @@ public final class ForceNewCluster {
             atCommit = c;
           }
         }
-      }
-    } finally {
-      for (FileChannel ch : open) {
-        ch.close();
       }
     }
     long me = self.getMemberId();
@@ -249,36 +239,12 @@ public final class ForceNewCluster {
 
   /** Writes the new segment's header and frames, sized to fit them exactly. */
   private static void writeSegment(FileChannel out, Plan plan) throws IOException {
-    OfflineWal wal = plan.wal();
-    WalFormat.SegmentId target = WalFormat.parseSegmentName(plan.record().getSegment());
-    long end = WalFormat.SEGMENT_HEADER_BYTES;
-    long frameNo = 1;
-    FrameEncoder frame = new FrameEncoder();
-    if (wal.snapshot.getIndex() > 0) {
-      frame.add(RecordType.SNAPSHOT_INSTALLED, wal.snapshot);
-    }
-    List<FileChannel> open = new ArrayList<>();
-    try {
-      for (WalFormat.SegmentId s : wal.segments) {
-        open.add(PrivateFiles.open(wal.dir.resolve(s.name()), StandardOpenOption.READ));
-      }
-      for (long i = wal.log.base() + 1; i <= plan.keep(); i++) {
-        frame.add(RecordType.ENTRY, WalRepair.readEntry(wal, open, i));
-        if (frame.payloadLength() >= FRAME_PAYLOAD) {
-          end = WalRepair.writeFrame(out, end, frame, target.seq(), frameNo++);
-        }
-      }
-    } finally {
-      for (FileChannel ch : open) {
-        ch.close();
-      }
-    }
-    frame.add(RecordType.ENTRY, Entry.newBuilder().setIndex(plan.keep() + 1).setTerm(plan.hardState().getTerm())
+    OfflineSegmentWriter segment = new OfflineSegmentWriter(out, WalFormat.parseSegmentName(plan.record().getSegment()));
+    segment.copyLog(plan.wal(), plan.keep());
+    segment.add(RecordType.ENTRY, Entry.newBuilder().setIndex(plan.keep() + 1).setTerm(plan.hardState().getTerm())
         .setType(EntryType.CONFIG).setData(plan.configuration().toByteString()).build());
-    frame.add(RecordType.HARD_STATE, plan.hardState());
-    end = WalRepair.writeFrame(out, end, frame, target.seq(), frameNo);
-    ByteBuffer header = WalFormat.segmentHeader(target.seq(), target.firstIndex(), end);
-    WalRepair.write(out, 0, header, WalFormat.SEGMENT_HEADER_BYTES);
+    segment.add(RecordType.HARD_STATE, plan.hardState());
+    segment.writeHeader(segment.finish());
   }
 
   private static List<Long> ids(Configuration c) {

@@ -226,11 +226,10 @@ public final class SnapshotRestore {
     WalFormat.SegmentId first = new WalFormat.SegmentId(1, meta.getIndex() + 1);
     try (FileChannel out = PrivateFiles.open(wal.resolve(first.name()), StandardOpenOption.CREATE_NEW,
         StandardOpenOption.WRITE)) {
-      FrameEncoder frame = new FrameEncoder();
-      frame.add(RecordType.SNAPSHOT_INSTALLED, meta);
-      frame.add(RecordType.HARD_STATE, HardState.newBuilder().setTerm(meta.getTerm()).setCommit(meta.getIndex()).build());
-      long end = WalRepair.writeFrame(out, WalFormat.SEGMENT_HEADER_BYTES, frame, first.seq(), 1);
-      WalRepair.write(out, 0, WalFormat.segmentHeader(first.seq(), first.firstIndex(), end), WalFormat.SEGMENT_HEADER_BYTES);
+      OfflineSegmentWriter segment = new OfflineSegmentWriter(out, first);
+      segment.add(RecordType.SNAPSHOT_INSTALLED, meta);
+      segment.add(RecordType.HARD_STATE, HardState.newBuilder().setTerm(meta.getTerm()).setCommit(meta.getIndex()).build());
+      segment.writeHeader(segment.finish());
       out.force(true);
     }
     DataDirFile.syncDirectory(wal);

@@ -2,7 +2,6 @@ package io.raftd.walformat;
 
 import io.raftd.datadir.DataDirFile;
 import io.raftd.datadir.PrivateFiles;
-import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.MemberIdentity;
 import io.raftd.proto.VoteBarrier;
@@ -43,7 +42,6 @@ import java.util.List;
  */
 public final class WalRepair {
   /** Payload per rewritten frame: recovery reads a frame in one buffer. */
-  private static final int FRAME_PAYLOAD = 1 << 20;
 
   private WalRepair() {}
 
@@ -161,7 +159,7 @@ public final class WalRepair {
     try (FileChannel out = PrivateFiles.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       long end = writeSegment(out, plan, target, size);
-      write(out, end, ByteBuffer.allocate((int) Math.min(Math.max(0, size - end), 1 << 20)), Math.max(size, end));
+      OfflineSegmentWriter.write(out, end, ByteBuffer.allocate((int) Math.min(Math.max(0, size - end), 1 << 20)), Math.max(size, end));
       out.force(true);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(temp);
@@ -183,68 +181,16 @@ public final class WalRepair {
 
   /** Writes the rewritten segment's header and frames; returns where they end. */
   private static long writeSegment(FileChannel out, Plan plan, WalFormat.SegmentId target, long size) throws IOException {
-    OfflineWal wal = plan.wal();
-    write(out, 0, WalFormat.segmentHeader(target.seq(), target.firstIndex(), size), WalFormat.SEGMENT_HEADER_BYTES);
-    long end = WalFormat.SEGMENT_HEADER_BYTES;
-    long frameNo = 1;
-    FrameEncoder frame = new FrameEncoder();
-    if (wal.snapshot.getIndex() > 0) {
-      frame.add(RecordType.SNAPSHOT_INSTALLED, wal.snapshot);
-    }
-    List<FileChannel> open = new ArrayList<>();
-    try {
-      for (WalFormat.SegmentId s : wal.segments) {
-        open.add(PrivateFiles.open(wal.dir.resolve(s.name()), StandardOpenOption.READ));
-      }
-      for (long i = wal.log.base() + 1; i <= plan.index(); i++) {
-        frame.add(RecordType.ENTRY, readEntry(wal, open, i));
-        if (frame.payloadLength() >= FRAME_PAYLOAD) {
-          end = writeFrame(out, end, frame, target.seq(), frameNo++);
-        }
-      }
-    } finally {
-      for (FileChannel ch : open) {
-        ch.close();
-      }
-    }
-    frame.add(RecordType.HARD_STATE, plan.hardState());
-    end = writeFrame(out, end, frame, target.seq(), frameNo);
+    OfflineSegmentWriter segment = new OfflineSegmentWriter(out, target);
+    segment.writeHeader(size);
+    segment.copyLog(plan.wal(), plan.index());
+    segment.add(RecordType.HARD_STATE, plan.hardState());
+    long end = segment.finish();
     if (end > size) {
       // The file ends where the frames do: that is its size now, and a segment must never be shorter than its header says.
-      write(out, 0, WalFormat.segmentHeader(target.seq(), target.firstIndex(), end), WalFormat.SEGMENT_HEADER_BYTES);
+      segment.writeHeader(end);
     }
     return end;
   }
 
-  /** Reads entry {@code index} back from its record (checked again), through the segments' open channels. */
-  static Entry readEntry(OfflineWal wal, List<FileChannel> open, long index) throws IOException {
-    int k = wal.log.segmentOf(index);
-    ReadableFile file = ReadableFile.of(open.get(k));
-    long offset = wal.log.offsetOf(index);
-    byte[] body = WalFormat.readRecordBody(file, offset, wal.log.lengthOf(index), RecordType.ENTRY);
-    Entry e = body == null ? null : Entry.parseFrom(body);
-    if (e == null || e.getIndex() != index) {
-      throw new IOException(wal.segments.get(k).name() + " at offset " + offset + ": entry " + index
-          + " no longer reads back as it did a moment ago (is something writing this WAL?); nothing was changed");
-    }
-    return e;
-  }
-
-  static long writeFrame(FileChannel out, long at, FrameEncoder frame, long seq, long frameNo) throws IOException {
-    int bytes = frame.frameBytes();
-    write(out, at, frame.encode(seq, frameNo), at + bytes);
-    frame.clear();
-    return at + bytes;
-  }
-
-  /** Writes {@code b} at {@code from}, over and over, until {@code to} (once, for a buffer that fills the run). */
-  static void write(FileChannel out, long from, ByteBuffer b, long to) throws IOException {
-    for (long at = from; at < to; ) {
-      ByteBuffer chunk = b.duplicate();
-      chunk.limit((int) Math.min(chunk.limit(), chunk.position() + (to - at)));
-      while (chunk.hasRemaining()) {
-        at += out.write(chunk, at);
-      }
-    }
-  }
 }

@@ -106,18 +106,8 @@ public final class ProcessCluster implements AutoCloseable {
         %s
         """, walToml, extraToml);
     for (int i = 0; i < size; i++) {
-      String toml = String.format("""
-          name = "n%d"
-          data_dir = "%s"
-          peer_address = "127.0.0.1:%d"
-          admin_address = "127.0.0.1:%d"
-          metrics_address = "127.0.0.1:%d"
-
-          [cluster]
-          token = "%s"
-          members = [
-          %s]
-          """, i + 1, dataDir(i), ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], token, members) + tail;
+      String toml = LocalCluster.memberToml("n" + (i + 1), dataDir(i), ports[3 * i], ports[3 * i + 1], ports[3 * i + 2])
+          + "\n[cluster]\ntoken = \"" + token + "\"\nmembers = [\n" + members + "]\n" + tail;
       Path config = root.resolve("n" + (i + 1) + ".toml");
       Files.writeString(config, toml);
       configs.add(config);
@@ -139,18 +129,8 @@ public final class ProcessCluster implements AutoCloseable {
     names.add(name);
     adminAddresses.add("127.0.0.1:" + ports[1]);
     peerAddresses.add("127.0.0.1:" + ports[0]);
-    String toml = String.format("""
-        name = "%s"
-        data_dir = "%s"
-        peer_address = "127.0.0.1:%d"
-        admin_address = "127.0.0.1:%d"
-        metrics_address = "127.0.0.1:%d"
-
-        [cluster]
-        token = "%s"
-        join = [%s]
-        """, name, dataDir(i), ports[0], ports[1], ports[2], token,
-        joinAt.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", "))) + tail;
+    String toml = LocalCluster.memberToml(name, dataDir(i), ports[0], ports[1], ports[2])
+        + "\n[cluster]\ntoken = \"" + token + "\"\njoin = " + LocalCluster.tomlList(joinAt) + "\n" + tail;
     Path config = root.resolve(name + ".toml");
     Files.writeString(config, toml);
     configs.add(config);
@@ -179,8 +159,7 @@ public final class ProcessCluster implements AutoCloseable {
 
   /** Makes member {@code i} join the cluster through {@code joinAt} at its next (first) start: join in place of members. */
   void joinInstead(int i, List<String> joinAt) throws IOException {
-    rewriteConfig(i, toml -> toml.replaceAll("(?s)members = \\[.*?\\n\\]", "join = ["
-        + joinAt.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", ")) + "]"));
+    rewriteConfig(i, toml -> toml.replaceAll("(?s)members = \\[.*?\\n\\]", "join = " + LocalCluster.tomlList(joinAt)));
   }
 
   /** Rewrites member {@code i}'s config file (it takes effect at its next start). */

@@ -7,7 +7,6 @@ import io.raftd.proto.AddMemberRequest;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.ChangeMembershipRequest;
 import io.raftd.proto.ChangeMembershipResponse;
-import io.raftd.proto.ErrorCode;
 import io.raftd.proto.ListMembersRequest;
 import io.raftd.proto.ListMembersResponse;
 import io.raftd.proto.Member;
@@ -22,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -205,8 +205,8 @@ final class MemberCommand {
     @Option(names = "--learner", description = "keep it a learner: no automatic promotion (member promote later)")
     boolean learner;
 
-    @Option(names = "--dry-run", description = "say what the change would do; propose nothing")
-    boolean dryRun;
+    @Mixin
+    DryRun dryRun;
 
     @Option(names = "--wait", description = "then wait until it is a voter (with --learner: caught up), showing progress")
     boolean wait;
@@ -217,7 +217,7 @@ final class MemberCommand {
 
     @Override
     int run(Raftctl ctl) throws Exception {
-      if (wait && dryRun) {
+      if (wait && dryRun.on) {
         throw new CtlException(ExitCode.USAGE, "--wait has nothing to wait for with --dry-run: give one or the other");
       }
       if (waitTimeout != null && !wait) {
@@ -226,9 +226,9 @@ final class MemberCommand {
       long deadline = ctl.connection().client().deadline();  // one --timeout for the change and its completion
       NewMember n = NewMember.newBuilder().setName(name).setPeerAddress(peer).setAdminAddress(admin).build();
       AdminRequest.Builder request = AdminRequest.newBuilder().setAddMember(AddMemberRequest.newBuilder().setMember(n)
-          .setLearnerOnly(learner).setDryRun(dryRun));
-      ChangeMembershipResponse r = send(ctl, request, dryRun, deadline);
-      if (dryRun) {
+          .setLearnerOnly(learner).setDryRun(dryRun.on));
+      ChangeMembershipResponse r = send(ctl, request, dryRun.on, deadline);
+      if (dryRun.on) {
         return dryRunResult(ctl, r);
       }
       Output out = ctl.output();
@@ -270,16 +270,16 @@ final class MemberCommand {
     @Parameters(paramLabel = "NAME")
     String name;
 
-    @Option(names = "--dry-run", description = "say what the change would do; propose nothing")
-    boolean dryRun;
+    @Mixin
+    DryRun dryRun;
 
     @Override
     int run(Raftctl ctl) throws Exception {
       long deadline = ctl.connection().client().deadline();
       AdminRequest.Builder request = AdminRequest.newBuilder().setPromoteMember(PromoteMemberRequest.newBuilder()
-          .setName(name).setDryRun(dryRun));
-      ChangeMembershipResponse r = send(ctl, request, dryRun, deadline);
-      return dryRun ? dryRunResult(ctl, r) : done(ctl, r, deadline, "promoted " + name + " to voter");
+          .setName(name).setDryRun(dryRun.on));
+      ChangeMembershipResponse r = send(ctl, request, dryRun.on, deadline);
+      return dryRun.on ? dryRunResult(ctl, r) : done(ctl, r, deadline, "promoted " + name + " to voter");
     }
   }
 
@@ -290,20 +290,19 @@ final class MemberCommand {
     @Parameters(paramLabel = "NAME")
     String name;
 
-    @Option(names = "--force", description = "even if the cluster would then stop taking writes until enough "
-        + "voters are back (dangerous: the danger is printed on stderr)")
-    boolean force;
+    @Mixin
+    Force force;
 
-    @Option(names = "--dry-run", description = "say what the change would do; propose nothing")
-    boolean dryRun;
+    @Mixin
+    DryRun dryRun;
 
     @Override
     int run(Raftctl ctl) throws Exception {
       long deadline = ctl.connection().client().deadline();
       AdminRequest.Builder request = AdminRequest.newBuilder().setRemoveMember(RemoveMemberRequest.newBuilder()
-          .setName(name).setForce(force).setDryRun(dryRun));
-      ChangeMembershipResponse r = send(ctl, request, dryRun, deadline);
-      return dryRun ? dryRunResult(ctl, r) : done(ctl, r, deadline, "removed " + name + ", which stops once it learns of it");
+          .setName(name).setForce(force.on).setDryRun(dryRun.on));
+      ChangeMembershipResponse r = send(ctl, request, dryRun.on, deadline);
+      return dryRun.on ? dryRunResult(ctl, r) : done(ctl, r, deadline, "removed " + name + ", which stops once it learns of it");
     }
   }
 
@@ -325,12 +324,11 @@ final class MemberCommand {
     @Option(names = "--learner", description = "keep the members added learners: no automatic promotion")
     boolean learner;
 
-    @Option(names = "--force", description = "even if the cluster would then stop taking writes until enough "
-        + "voters are back (dangerous: the danger is printed on stderr)")
-    boolean force;
+    @Mixin
+    Force force;
 
-    @Option(names = "--dry-run", description = "say what the change would do; propose nothing")
-    boolean dryRun;
+    @Mixin
+    DryRun dryRun;
 
     @Override
     int run(Raftctl ctl) throws Exception {
@@ -340,12 +338,12 @@ final class MemberCommand {
       }
       long deadline = ctl.connection().client().deadline();
       ChangeMembershipRequest.Builder change = ChangeMembershipRequest.newBuilder().addAllPromote(promote)
-          .addAllRemove(remove).setLearnerOnly(learner).setForce(force).setDryRun(dryRun);
+          .addAllRemove(remove).setLearnerOnly(learner).setForce(force.on).setDryRun(dryRun.on);
       for (String a : add) {
         change.addAdd(newMember(a));
       }
-      ChangeMembershipResponse r = send(ctl, AdminRequest.newBuilder().setChangeMembership(change), dryRun, deadline);
-      if (dryRun) {
+      ChangeMembershipResponse r = send(ctl, AdminRequest.newBuilder().setChangeMembership(change), dryRun.on, deadline);
+      if (dryRun.on) {
         return dryRunResult(ctl, r);
       }
       List<String> what = new ArrayList<>();
@@ -372,19 +370,11 @@ final class MemberCommand {
 
   /**
    * Sends a change to the leader. A dry run proposes nothing, so it may be sent again; a change may not
-   * (an answer lost on the way exits 6). An unknown member name exits 3 like every other "not found": the
-   * server calls it an invalid argument, saying "no member named".
+   * (an answer lost on the way exits 6). An unknown member name is NOT_FOUND (exit 3).
    */
   static ChangeMembershipResponse send(Raftctl ctl, AdminRequest.Builder request, boolean dryRun, long deadline)
       throws RaftdException, InterruptedException, CtlException {
-    try {
-      return ctl.connection().client().call(request, true, dryRun, deadline).getChangeMembership();
-    } catch (RaftdException e) {
-      if (e.code() == ErrorCode.INVALID_ARGUMENT && e.getMessage() != null && e.getMessage().startsWith("no member named ")) {
-        throw new CtlException(ExitCode.NOT_FOUND, Reasons.plain(e), e);
-      }
-      throw e;
-    }
+    return ctl.connection().client().call(request, true, dryRun, deadline).getChangeMembership();
   }
 
   /** A dry run's plan; exit 1 (with the reason on stderr too) if the change would be refused. */
@@ -523,5 +513,18 @@ final class MemberCommand {
     o.addProperty("failure_tolerance", v.getFailureTolerance());
     o.addProperty("reachable_voters", v.getReachableVoters());
     return o;
+  }
+
+  /** {@code --dry-run} of every change. */
+  static final class DryRun {
+    @Option(names = "--dry-run", description = "say what the change would do; propose nothing")
+    boolean on;
+  }
+
+  /** {@code --force} of the changes that remove voters. */
+  static final class Force {
+    @Option(names = "--force", description = "even if the cluster would then stop taking writes until enough "
+        + "voters are back (dangerous: the danger is printed on stderr)")
+    boolean on;
   }
 }

@@ -156,6 +156,8 @@ final class MembershipService implements AdminService.Membership {
       change = resolve(request, before, joinerId);
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.INVALID_ARGUMENT, e.getMessage()));
+    } catch (Proposals.Failure e) {
+      return CompletableFuture.failedFuture(e);
     }
     MembershipPlan plan = plan(before, change, request.getForce());
     ChangeMembershipResponse.Builder answer = ChangeMembershipResponse.newBuilder().setPlan(plan)
@@ -178,7 +180,8 @@ final class MembershipService implements AdminService.Membership {
 
   /**
    * Resolves names to ids and collects refusals; throws IllegalArgumentException for a request that is
-   * malformed whatever the cluster's state (a bad name or address, a name given twice, nothing to do).
+   * malformed whatever the cluster's state (a bad name or address, a name given twice, nothing to do), and a
+   * NOT_FOUND failure for a name no member has.
    */
   private Change resolve(ChangeMembershipRequest r, Configuration c, long joinerId) {
     if (r.getAddCount() + r.getPromoteCount() + r.getRemoveCount() == 0) {
@@ -274,7 +277,7 @@ final class MembershipService implements AdminService.Membership {
   private long existing(String name, Set<String> named) {
     Member m = members.byName(name);
     if (m == null) {
-      throw new IllegalArgumentException("no member named " + name + ": raftctl member list shows the members");
+      throw new Proposals.Failure(ErrorCode.NOT_FOUND, "no member named " + name + ": raftctl member list shows the members");
     }
     if (!named.add(name)) {
       throw new IllegalArgumentException(name + " appears twice in the change");

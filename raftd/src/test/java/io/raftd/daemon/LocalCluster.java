@@ -85,22 +85,27 @@ public final class LocalCluster implements AutoCloseable {
           i + 1, ports[2 * i], ports[2 * i + 1]));
     }
     for (int i = 0; i < size; i++) {
-      tomls.add(String.format("""
-          name = "n%d"
-          data_dir = "%s"
-          peer_address = "127.0.0.1:%d"
-          admin_address = "127.0.0.1:%d"
-          metrics_address = "127.0.0.1:%d"
-          %s
-          [cluster]
-          token = "%s"
-          members = [
-          %s]
-          """, i + 1, root.resolve("n" + (i + 1)), ports[2 * i], ports[2 * i + 1], metrics[i], extraToml, token,
-          members));
+      tomls.add(memberToml("n" + (i + 1), root.resolve("n" + (i + 1)), ports[2 * i], ports[2 * i + 1], metrics[i])
+          + extraToml + "\n[cluster]\ntoken = \"" + token + "\"\nmembers = [\n" + members + "]\n");
       daemons.add(null);
       fileSystems.add(new NioFileIO());
     }
+  }
+
+  /** A member's own keys on loopback, the first lines of its raftd.toml (tables follow). */
+  public static String memberToml(String name, Path dataDir, int peerPort, int adminPort, int metricsPort) {
+    return String.format("""
+        name = "%s"
+        data_dir = "%s"
+        peer_address = "127.0.0.1:%d"
+        admin_address = "127.0.0.1:%d"
+        metrics_address = "127.0.0.1:%d"
+        """, name, dataDir, peerPort, adminPort, metricsPort);
+  }
+
+  /** The TOML array of these addresses, quoted: {@code ["a", "b"]}. */
+  public static String tomlList(List<String> addresses) {
+    return "[" + String.join(", ", addresses.stream().map(a -> "\"" + a + "\"").toList()) + "]";
   }
 
   /**
@@ -118,18 +123,8 @@ public final class LocalCluster implements AutoCloseable {
     peerPorts.add(ports[0]);
     metricsPorts.add(ports[2]);
     dataDirs.add(root.resolve(name));
-    tomls.add(String.format("""
-        name = "%s"
-        data_dir = "%s"
-        peer_address = "127.0.0.1:%d"
-        admin_address = "127.0.0.1:%d"
-        metrics_address = "127.0.0.1:%d"
-        %s
-        [cluster]
-        token = "%s"
-        join = [%s]
-        """, name, root.resolve(name), ports[0], ports[1], ports[2], extraToml, token,
-        String.join(", ", Arrays.stream(joinAt).map(a -> "\"" + a + "\"").toList())));
+    tomls.add(memberToml(name, root.resolve(name), ports[0], ports[1], ports[2]) + extraToml
+        + "\n[cluster]\ntoken = \"" + token + "\"\njoin = " + tomlList(List.of(joinAt)) + "\n");
     daemons.add(null);
     fileSystems.add(new NioFileIO());
     return i;

@@ -162,7 +162,7 @@ class MembershipTest {
             ErrorCode.INVALID_ARGUMENT, "is not a valid member name");
         assertRefused(client, change().addAdd(newMember("n9", "nowhere", "127.0.0.1:2")), ErrorCode.INVALID_ARGUMENT,
             "is not host:port");
-        assertRefused(client, change().addPromote("zz"), ErrorCode.INVALID_ARGUMENT, "no member named zz");
+        assertRefused(client, change().addPromote("zz"), ErrorCode.NOT_FOUND, "no member named zz");
         assertRefused(client, AdminRequest.newBuilder().setPromoteMember(PromoteMemberRequest.newBuilder().setName("n2")),
             ErrorCode.REFUSED, "n2 is already a voter");
         assertRefused(client, change().addRemove("n1").addRemove("n1"), ErrorCode.INVALID_ARGUMENT, "appears twice");
