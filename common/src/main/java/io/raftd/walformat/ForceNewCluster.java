@@ -103,17 +103,8 @@ public final class ForceNewCluster {
           + " file): recover runs on a data directory raftd has started on");
     }
     OfflineWal wal = OfflineWal.read(dataDir.resolve("wal"));
-    // What raftd's start would refuse (StoredStateCheck): a torn tail is not damage, recovery drops it.
-    List<String> problems = new ArrayList<>(wal.report.problems());
-    for (WalVerifier.SegmentReport s : wal.report.segments()) {
-      if (s.damage() != null && !s.damage().torn()) {
-        problems.add(s.damage().file() + " at offset " + s.damage().offset() + ": " + s.damage().what());
-      }
-    }
-    if (wal.unusable != null) {
-      problems.add(wal.unusable);
-    }
-    problems.addAll(SnapshotFile.verifyDirectory(dataDir.resolve("snap"), wal.snapshot));
+    // What raftd's start would refuse: a torn tail is not damage, recovery drops it.
+    List<String> problems = wal.startProblems(dataDir.resolve("snap"));
     if (!problems.isEmpty()) {
       throw new Refused("this member's data is damaged (" + problems.get(0) + "): raftctl wal verify --data-dir "
           + dataDir + " lists it all; recover another survivor instead");

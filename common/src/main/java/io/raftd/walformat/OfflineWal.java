@@ -92,6 +92,24 @@ public final class OfflineWal {
     }
   }
 
+  /**
+   * What raftd's start refuses in this WAL and the snapshots in {@code snapDir}: damage and an unusable log,
+   * but not a torn tail (recovery drops it); each with its file and offset. Empty: the data would start.
+   */
+  public List<String> startProblems(Path snapDir) throws IOException {
+    List<String> problems = new ArrayList<>(report.problems());
+    for (WalVerifier.SegmentReport s : report.segments()) {
+      if (s.damage() != null && !s.damage().torn()) {
+        problems.add(s.damage().file() + " at offset " + s.damage().offset() + ": " + s.damage().what());
+      }
+    }
+    if (unusable != null) {
+      problems.add(unusable);
+    }
+    problems.addAll(SnapshotFile.verifyDirectory(snapDir, snapshot));
+    return problems;
+  }
+
   /** Whether anything at all is wrong: damage (a torn tail included), a missing segment, an unusable log. */
   public boolean clean() {
     return report.clean() && unusable == null;

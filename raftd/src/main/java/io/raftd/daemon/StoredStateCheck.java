@@ -1,12 +1,9 @@
 package io.raftd.daemon;
 
 import io.raftd.walformat.OfflineWal;
-import io.raftd.walformat.SnapshotFile;
-import io.raftd.walformat.WalVerifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,21 +20,11 @@ final class StoredStateCheck {
     if (!Files.isDirectory(walDir)) {
       return;  // a first start, or the cluster record's own check says the WAL is missing
     }
-    List<String> problems = new ArrayList<>();
+    List<String> problems;
     try {
-      OfflineWal wal = OfflineWal.read(walDir);
-      problems.addAll(wal.report.problems());
-      for (WalVerifier.SegmentReport s : wal.report.segments()) {
-        if (s.damage() != null && !s.damage().torn()) {
-          problems.add(s.damage().file() + " at offset " + s.damage().offset() + ": " + s.damage().what());
-        }
-      }
-      if (wal.unusable != null) {
-        problems.add(wal.unusable);
-      }
-      problems.addAll(SnapshotFile.verifyDirectory(dataDir.resolve("snap"), wal.snapshot));
+      problems = OfflineWal.read(walDir).startProblems(dataDir.resolve("snap"));
     } catch (IOException e) {
-      problems.add(e.getMessage());
+      problems = List.of(e.getMessage());
     }
     if (!problems.isEmpty()) {
       throw new Daemon.StartupException("data_dir " + dataDir + " is damaged: " + problems.get(0)
