@@ -33,7 +33,11 @@ class MetricsEndpointTest {
       c.startAll();
       int leader = c.awaitLeader();
       int port = c.metricsPorts.get(leader);
-      Scrape first = Scrape.of(port, false);
+      // The core's counters are published once a tick: the election's may be a tick behind awaitLeader.
+      Scrape[] scraped = new Scrape[1];
+      LocalCluster.await("the leader's counters to show its election", Duration.ofSeconds(10),
+          () -> (scraped[0] = Scrape.of(port, false)).value("raftd_elections_won_total") >= 1);
+      Scrape first = scraped[0];
       assertTrue(first.contentType.startsWith("text/plain; version=0.0.4"), first.contentType);
       assertEquals("gauge", first.type("raftd_term"));
       assertEquals("histogram", first.type("raftd_wal_fsync_duration_seconds"));
