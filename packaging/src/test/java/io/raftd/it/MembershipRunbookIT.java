@@ -7,17 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
 import io.raftd.client.Session;
+import io.raftd.docs.Runbook;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.ListMembersRequest;
 import io.raftd.proto.ListMembersResponse;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,7 +30,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class MembershipRunbookIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
-  private static final Path README = Paths.get(System.getProperty("raftd.readme", "../README.md"));
 
   private ProcessCluster cluster;
 
@@ -63,9 +56,10 @@ class MembershipRunbookIT {
       cluster.wipe(failed);  // its disk died
       int ackedAtFailure = writer.acked.size();
 
-      for (String command : runbook("replace-member")) {
-        if (command.startsWith("raftctl ")) {
-          ProcessCluster.Run run = cluster.raftctl(survivors, args(command));
+      for (Runbook.Step step : Runbook.read("replace-member")) {
+        String command = step.command();
+        if (step.isRaftctl()) {
+          ProcessCluster.Run run = cluster.raftctl(survivors, step.raftctlArgs(Map.of()));
           assertEquals(0, run.code(), () -> command + ": " + run);
         } else if (command.startsWith("rm -rf ")) {
           cluster.wipe(failed);
@@ -108,10 +102,10 @@ class MembershipRunbookIT {
     Map<String, String> addresses = Map.of("10.0.0.4:7100", cluster.peerAddresses.get(added),
         "10.0.0.4:7200", cluster.adminAddresses.get(added));
     List<String> endpoints = cluster.adminAddresses.subList(0, 3);
-    for (String command : runbook("add-member")) {
-      if (command.startsWith("raftctl ")) {
-        String[] args = Arrays.stream(args(command)).map(a -> addresses.getOrDefault(a, a)).toArray(String[]::new);
-        ProcessCluster.Run run = cluster.raftctl(endpoints, args);
+    for (Runbook.Step step : Runbook.read("add-member")) {
+      String command = step.command();
+      if (step.isRaftctl()) {
+        ProcessCluster.Run run = cluster.raftctl(endpoints, step.raftctlArgs(addresses));
         assertEquals(0, run.code(), () -> command + ": " + run);
         if (command.contains("--dry-run")) {
           assertFalse(members().getMembersList().stream().anyMatch(m -> m.getMember().getName().equals("n4")),
@@ -136,31 +130,6 @@ class MembershipRunbookIT {
   }
 
   // ---- helpers ----
-
-  /** The commands of the README's runbook {@code name}: the "$ " lines of the sh block after its marker, comments cut. */
-  static List<String> runbook(String name) throws IOException {
-    List<String> lines = Files.readAllLines(README, StandardCharsets.UTF_8);
-    int at = 0;
-    while (at < lines.size() && !lines.get(at).startsWith("<!-- runbook:" + name + " ")) {
-      at++;
-    }
-    assertTrue(at < lines.size(), "README has no runbook " + name);
-    assertEquals("```sh", lines.get(at + 1), "the runbook " + name + " does not start with a sh block");
-    List<String> commands = new ArrayList<>();
-    for (int i = at + 2; !lines.get(i).equals("```"); i++) {
-      String line = lines.get(i);
-      if (line.startsWith("$ ")) {
-        int comment = line.indexOf(" #");
-        commands.add((comment < 0 ? line.substring(2) : line.substring(2, comment)).strip());
-      }
-    }
-    assertFalse(commands.isEmpty(), "the runbook " + name + " has no commands");
-    return commands;
-  }
-
-  private static String[] args(String raftctlCommand) {
-    return raftctlCommand.substring("raftctl ".length()).strip().split("\\s+");
-  }
 
   private ListMembersResponse members() throws RaftdException, InterruptedException {
     try (RaftdClient client = RaftdClient.create(cluster.adminAddresses.subList(0, 3), Duration.ofSeconds(10))) {

@@ -11,34 +11,51 @@ import io.raftd.client.KvClient;
 import io.raftd.client.RaftdClient;
 import io.raftd.daemon.LocalCluster;
 import io.raftd.daemon.PeerProbes;
+import io.raftd.docs.Runbook;
 import io.raftd.proto.KvQueryResult;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 14, backup and restore, as the README's runbook does it: {@code raftctl snapshot save} from a running
- * 3-member cluster under writes, {@code raftctl snapshot restore} once per member into a new 3-member cluster
- * on other ports and with another token, every key there and equal; the two clusters refuse each other.
+ * Issue 14, backup and restore, by the README's runbooks read from the README: {@code raftctl snapshot save}
+ * from a running 3-member cluster under writes, {@code raftctl snapshot restore} once per member into a new
+ * 3-member cluster on other ports and with another token, every key there and equal; the two clusters refuse
+ * each other.
  * Ports: 27000-27999 (this test's own range).
  */
 class BackupRestoreTest {
   private static final String OLD_TOKEN = "old-cluster-token-5f1d2c3b4a";
   private static final String NEW_TOKEN = "new-cluster-token-9e8d7c6b5a";
   /** Policy snapshots while the backup is taken: a fresh snapshot may meet one in progress (BUSY, retried). */
+  /** The smallest frames, so that the backup takes several chunks. */
+  private static final int MAX_FRAME = 131072;
   private static final String TOML = LocalCluster.FAST_WAL + """
       [snapshot]
       entries = 150
       keep_entries = 50
+      [transport]
+      max_frame_bytes = 131072
+      [raft]
+      max_entry_bytes = 65536
+      max_append_bytes = 65536
       """;
+  /** The README's placeholder for the backup file. */
+  private static final String BACKUP = "/backup/raftd-2026-12-07.snap";
+  private static final Pattern SAVED = Pattern.compile("\\(index (\\d+), term \\d+, (\\d+) bytes");
+  private static final Pattern NEW_CLUSTER = Pattern.compile("of the new cluster (\\p{XDigit}+)");
 
   @TempDir
   Path dir;
@@ -57,7 +74,7 @@ class BackupRestoreTest {
           KvClient kv = new KvClient(client);
           for (int i = 0; !stop.get(); i++) {
             String key = String.format("k%06d", i);
-            String value = "value-" + i + "-" + "x".repeat(i % 50);
+            String value = "value-" + i + "-" + "x".repeat(1000 + i % 50);
             kv.put(utf8(key), utf8(value));
             acked.put(key, value);
           }
@@ -70,12 +87,30 @@ class BackupRestoreTest {
 
       Map<String, String> before = Map.copyOf(acked);
       Path backup = dir.resolve("backup.snap");
-      Ctl.Result save = new Ctl(old.adminAddresses).run("-o", "json", "snapshot", "save", backup.toString(),
-          "--chunk-bytes", "4096");
-      assertEquals(0, save.code(), save::toString);
-      JsonObject saved = save.json();
-      long savedIndex = saved.get("index").getAsLong();
-      assertTrue(saved.get("size").getAsLong() > 4096, "the backup took several chunks: " + save);
+      Map<String, String> placeholders = new HashMap<>(Map.of(BACKUP, backup.toString()));
+      for (int i = 0; i < 3; i++) {
+        placeholders.put("127.0.0.1:720" + (i + 1), old.adminAddresses.get(i));
+      }
+      Map<String, String> env = new HashMap<>();
+      long savedIndex = -1;
+      for (Runbook.Step step : Runbook.read("backup")) {
+        if (step.command().startsWith("export ")) {
+          String[] assignment = step.words(placeholders)[1].split("=", 2);
+          env.put(assignment[0], assignment[1]);
+        } else if (step.command().startsWith("bin/raftctl snapshot save ")) {
+          Ctl.Result save = new Ctl(env).run(step.raftctlArgs(placeholders));
+          assertEquals(0, save.code(), save::toString);
+          assertEquals(List.of(), step.shownButMissing(save.out(), placeholders), "the README shows output it did not print: "
+              + save);
+          Matcher saved = SAVED.matcher(save.out());
+          assertTrue(saved.find(), save::toString);
+          savedIndex = Long.parseLong(saved.group(1));
+          assertTrue(Long.parseLong(saved.group(2)) > 2 * MAX_FRAME, "the backup took several chunks: " + save);
+        } else {
+          throw new AssertionError("the backup runbook has a command this test does not know: " + step.command());
+        }
+      }
+      assertTrue(savedIndex > 0, "the runbook saved no snapshot");
       int atSave = acked.size();
       LocalCluster.await("100 more writes after the save", Duration.ofSeconds(60), () -> acked.size() >= atSave + 100);
       stop.set(true);
@@ -85,23 +120,51 @@ class BackupRestoreTest {
       int[] ports = LocalCluster.freePortsIn(27500, 28000, 9);
       LocalCluster restored = new LocalCluster(dir.resolve("new"), 3, LocalCluster.FAST_WAL, NEW_TOKEN, ports);
       try (restored) {
-        List<String> spec = new ArrayList<>();
+        Path tokenFile = dir.resolve("new-token");
+        Files.writeString(tokenFile, NEW_TOKEN + "\n");
+        placeholders.put("/etc/raftd/new-token", tokenFile.toString());
         for (int i = 0; i < 3; i++) {
-          spec.add("n" + (i + 1) + "=127.0.0.1:" + restored.peerPorts.get(i) + "/" + restored.adminAddresses.get(i));
+          String host = "10.0.1." + (i + 1);
+          placeholders.put(host + ":7001", "127.0.0.1:" + restored.peerPorts.get(i));
+          placeholders.put(host + ":7002", restored.adminAddresses.get(i));
         }
-        String members = String.join(",", spec);
         String clusterId = null;
-        for (int i = 0; i < 3; i++) {
-          Ctl.Result r = new Ctl(List.of()).run("-o", "json", "snapshot", "restore", backup.toString(), "--data-dir",
-              restored.dataDirs.get(i).toString(), "--name", "n" + (i + 1), "--members", members, "--token", NEW_TOKEN);
-          assertEquals(0, r.code(), r::toString);
-          String id = r.json().get("cluster_id").getAsString();
-          if (clusterId != null) {
-            assertEquals(clusterId, id, "every member's restore derives the same cluster id");
+        boolean started = false;
+        for (Runbook.Step step : Runbook.read("restore")) {
+          if (step.command().matches("[A-Z_]+=.*")) {
+            String[] assignment = step.words(placeholders)[0].split("=", 2);
+            placeholders.put("$" + assignment[0], assignment[1]);
+          } else if (step.command().startsWith("bin/raftctl snapshot restore ")) {
+            for (int i = 0; i < 3; i++) {  // "the same on n2 (--name n2) and n3 (--name n3)"
+              Map<String, String> member = new HashMap<>(placeholders);
+              member.put("/var/lib/raftd", restored.dataDirs.get(i).toString());
+              member.put("n1", restored.names.get(i));
+              Ctl.Result r = new Ctl(List.of()).run(step.raftctlArgs(member));
+              assertEquals(0, r.code(), r::toString);
+              assertEquals(List.of(), step.shownButMissing(r.out(), member), "the README shows output it did not print: " + r);
+              Matcher id = NEW_CLUSTER.matcher(r.out());
+              assertTrue(id.find(), r::toString);
+              if (clusterId != null) {
+                assertEquals(clusterId, id.group(1), "every member's restore derives the same cluster id");
+              }
+              clusterId = id.group(1);
+            }
+          } else if (step.command().startsWith("bin/raftd --config ")) {
+            restored.startAll();
+            started = true;
+          } else if (step.command().startsWith("bin/raftctl ") && started) {
+            AtomicReference<Ctl.Result> status = new AtomicReference<>();
+            LocalCluster.await("the restored cluster's status to exit 0", Duration.ofSeconds(60), () -> {
+              status.set(new Ctl(List.of()).run(step.raftctlArgs(placeholders)));
+              return status.get().code() == 0;
+            });
+            Ctl.Result r = status.get();
+            assertEquals(List.of(), step.shownButMissing(r.out(), placeholders), "the README shows output it did not print: " + r);
+          } else {
+            throw new AssertionError("the restore runbook has a command this test does not know: " + step.command());
           }
-          clusterId = id;
         }
-        restored.startAll();
+        assertTrue(started, "the restore runbook started no member");
         int leader = restored.awaitLeader();
 
         try (RaftdClient client = RaftdClient.create(restored.adminAddresses, Duration.ofSeconds(10))) {

@@ -11,6 +11,7 @@ import io.raftd.client.KvClient;
 import io.raftd.client.RaftdClient;
 import io.raftd.daemon.LocalCluster;
 import io.raftd.datadir.DataDirFile;
+import io.raftd.docs.Runbook;
 import io.raftd.proto.KvQueryResult;
 import io.raftd.proto.NodeStatus;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 14, quorum-loss recovery, as the README's runbook does it: two of three members are lost for good
+ * Issue 14, quorum-loss recovery, by the README's runbook (its command read from the README): two of three members are lost for good
  * (stopped, their data deleted); {@code raftctl recover --force-new-cluster} on the survivor; every write it
  * had committed is there, the one-member cluster takes writes, and keeps them across a restart. Ports:
  * 28000-28499 (this test's own range).
@@ -48,7 +49,7 @@ class QuorumLossRecoveryTest {
         LocalCluster.freePortsIn(28000, 28500, 9))) {
       cluster.startAll();
       int leader = cluster.awaitLeader();
-      int survivor = cluster.followerOtherThan(leader);
+      int survivor = 1;  // n2, as in the README's walkthrough
       Map<String, String> acked = new LinkedHashMap<>();
       long oldClusterId;
       try (RaftdClient client = RaftdClient.create(cluster.adminAddresses, Duration.ofSeconds(10))) {
@@ -75,23 +76,31 @@ class QuorumLossRecoveryTest {
       Path data = cluster.dataDirs.get(survivor);
       byte[] record = Files.readAllBytes(data.resolve(DataDirFile.CLUSTER));
 
-      // Without --yes, on a non-terminal: it shows what it would do and writes nothing.
+      List<Runbook.Step> runbook = Runbook.read("recover");
+      assertEquals(1, runbook.size(), "the recover runbook is one command: " + runbook);
+      Runbook.Step step = runbook.get(0);
+      assertTrue(step.command().startsWith("bin/raftctl recover "), step::toString);
+      String[] args = step.raftctlArgs(Map.of("/var/lib/raftd", data.toString()));
+
+      // On a non-terminal the prompt cannot be answered: it shows what it would do and writes nothing.
       Ctl ctl = new Ctl(List.of());
-      Ctl.Result refused = ctl.run("", false, "recover", "--data-dir", data.toString(), "--force-new-cluster");
+      Ctl.Result refused = ctl.run("", false, args);
       assertEquals(ExitCode.USAGE, refused.code(), refused::toString);
       assertTrue(refused.err().contains("stdin is not one") && refused.err().contains("--yes"), refused::toString);
       assertTrue(refused.out().contains("LEAVES OUT"), "the plan is shown first: " + refused);
       assertArrayEquals(record, Files.readAllBytes(data.resolve(DataDirFile.CLUSTER)), "nothing written");
       assertFalse(Files.exists(data.resolve(DataDirFile.FORCED_NEW_CLUSTER)));
 
-      Ctl.Result recovered = ctl.run("recover", "--data-dir", data.toString(), "--force-new-cluster", "--yes");
+      // On a terminal, answered y as in the README, whose output it prints.
+      Ctl.Result recovered = ctl.run("y\n", true, args);
       assertEquals(0, recovered.code(), recovered::toString);
+      assertEquals(List.of(), step.shownButMissing(recovered.out() + "\n" + recovered.err(),
+          Map.of("/var/lib/raftd", data.toString())), "the README shows output it did not print: " + recovered);
       for (int i = 0; i < 3; i++) {
         if (i != survivor) {
           assertTrue(recovered.out().contains(cluster.names.get(i)), "names the member left out: " + recovered);
         }
       }
-      assertTrue(recovered.out().contains("recovered: "), recovered::toString);
 
       // Its config still lists the three members: raftd warns and goes on as the one-member cluster.
       cluster.start(survivor);
