@@ -14,11 +14,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * One connection to a member's admin port: length-prefixed AdminRequest/AdminResponse frames, requests
  * pipelined and matched to responses by id. A reader thread completes the futures; when the connection
- * breaks, every request still waiting fails (its outcome unknown to the caller).
+ * breaks, every request still waiting fails (its outcome unknown to the caller). A request answered by a
+ * stream (WatchEvents) has its responses handed, in order, to its listener until the connection closes.
  */
 final class AdminConnection implements AutoCloseable {
   private static final int MAX_FRAME = 64 << 20;
@@ -28,6 +30,9 @@ final class AdminConnection implements AutoCloseable {
   private final DataOutputStream out;
   private final DataInputStream in;
   private final Map<Long, CompletableFuture<AdminResponse>> waiting = new ConcurrentHashMap<>();
+  /** Streams open on this connection, by request id, and what each ends with when the connection goes. */
+  private final Map<Long, Consumer<AdminResponse>> streams = new ConcurrentHashMap<>();
+  private final Map<Long, CompletableFuture<Void>> streamEnds = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private volatile IOException broken;
   private volatile boolean retiring;
@@ -96,6 +101,32 @@ final class AdminConnection implements AutoCloseable {
     return f;
   }
 
+  /**
+   * Sends a request answered by a stream: each response goes to {@code frames} on the reader thread, in order.
+   *
+   * @return fails with the IOException that broke or closed the connection, the stream's only end
+   */
+  CompletableFuture<Void> stream(AdminRequest.Builder request, Consumer<AdminResponse> frames) {
+    long id = ids.incrementAndGet();
+    CompletableFuture<Void> end = new CompletableFuture<>();
+    streams.put(id, frames);
+    streamEnds.put(id, end);
+    byte[] frame = request.setId(id).build().toByteArray();
+    try {
+      synchronized (out) {
+        out.writeInt(frame.length);
+        out.write(frame);
+        out.flush();
+      }
+    } catch (IOException e) {
+      fail(e);
+    }
+    if (broken != null) {
+      end.completeExceptionally(broken);
+    }
+    return end;
+  }
+
   private void read() {
     try {
       while (true) {
@@ -107,8 +138,11 @@ final class AdminConnection implements AutoCloseable {
         in.readFully(frame);
         AdminResponse r = AdminResponse.parseFrom(frame);
         CompletableFuture<AdminResponse> f = waiting.remove(r.getId());
+        Consumer<AdminResponse> stream = streams.get(r.getId());
         if (f != null) {
           f.complete(r);
+        } else if (stream != null) {
+          stream.accept(r);
         }
         closeIfRetiredAndIdle();
       }
@@ -130,6 +164,9 @@ final class AdminConnection implements AutoCloseable {
     }
     waiting.values().forEach(f -> f.completeExceptionally(e));
     waiting.clear();
+    streams.clear();
+    streamEnds.values().forEach(f -> f.completeExceptionally(e));
+    streamEnds.clear();
   }
 
   /**

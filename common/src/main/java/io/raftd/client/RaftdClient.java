@@ -12,6 +12,7 @@ import io.raftd.proto.SaveSnapshotRequest;
 import io.raftd.proto.SaveSnapshotResponse;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.proto.StatusRequest;
+import io.raftd.proto.WatchEventsRequest;
 import io.raftd.proto.WriteRequest;
 import io.raftd.proto.WriteResponse;
 import com.google.protobuf.ByteString;
@@ -104,6 +105,25 @@ public final class RaftdClient implements AutoCloseable {
     } catch (IOException e) {
       throw RaftdException.unreachable(endpoint + " is unreachable: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Watches the events of the member at {@code endpoint} (whoever leads) on a connection of its own, until the
+   * watch is closed, the member cuts it off or the connection breaks (see {@link EventWatch#ended}).
+   *
+   * @throws RaftdException unreachable if no connection could be made
+   */
+  public EventWatch watchEvents(String endpoint, EventWatch.Sink sink) throws RaftdException {
+    AdminConnection c;
+    try {
+      c = new AdminConnection(endpoint, connectTimeoutMs());
+    } catch (IOException e) {
+      throw RaftdException.unreachable(endpoint + " is unreachable: " + e.getMessage(), e);
+    }
+    EventWatch watch = new EventWatch(endpoint, c, sink);
+    c.stream(AdminRequest.newBuilder().setWatchEvents(WatchEventsRequest.getDefaultInstance()), watch::frame)
+        .whenComplete((ok, why) -> watch.connectionEnded(why));
+    return watch;
   }
 
   /** Where a snapshot download's data goes, in order (see {@link #saveSnapshot}). */

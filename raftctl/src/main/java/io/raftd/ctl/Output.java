@@ -15,6 +15,7 @@ import java.util.List;
  */
 final class Output {
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
+  private static final Gson COMPACT = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
   final PrintStream out;
   final boolean json;
@@ -28,6 +29,12 @@ final class Output {
 
   void json(JsonElement document) {
     out.println(GSON.toJson(document));
+    wroteJson = true;
+  }
+
+  /** One JSON document on one line: a stream of them (JSON lines) for commands that go on until interrupted. */
+  void jsonLine(JsonElement document) {
+    out.println(COMPACT.toJson(document));
     wroteJson = true;
   }
 

@@ -21,7 +21,7 @@ import picocli.CommandLine.ScopeType;
             + "sharing one connection and one session; it stops at the first failing line unless --keep-going."},
     subcommands = {StatusCommand.class, AppendCommand.class, KvCommands.Put.class, KvCommands.Get.class,
         KvCommands.Delete.class, KvCommands.Cas.class, KvCommands.Scan.class, SnapshotCommand.class,
-        LeaderCommand.class, MemberCommand.class, WalCommand.class, RecoverCommand.class, VersionCommand.class,
+        LeaderCommand.class, MemberCommand.class, WatchCommand.class, WalCommand.class, RecoverCommand.class, VersionCommand.class,
         CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
         "0:success",

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /** Runs raftctl in this JVM as a shell would, capturing stdout, stderr and the exit code. */
 final class Ctl {
@@ -60,13 +62,56 @@ final class Ctl {
 
   /** With {@code stdin} as standard input, fed as the test goes (script mode). */
   Result run(InputStream stdin, boolean stdinTerminal, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    return run(stdin, stdinTerminal, new ByteArrayOutputStream(), new ByteArrayOutputStream(), args);
+  }
+
+  private Result run(InputStream stdin, boolean stdinTerminal, ByteArrayOutputStream out, ByteArrayOutputStream err,
+      String... args) {
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
          PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       Raftctl.Io io = new Raftctl.Io(stdin, o, e, env, stdinTerminal, stdoutTerminal);
       int code = Main.run(new Raftctl(io), args);
       return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), out.toByteArray());
+    }
+  }
+
+  /**
+   * Starts a command that runs until interrupted ({@code watch}) on a thread of its own, its output readable as
+   * it goes; {@link Running#interrupt} is what Ctrl-C does to a command in the shell.
+   */
+  Running start(String... args) {
+    return new Running(args);
+  }
+
+  final class Running {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final CompletableFuture<Result> result = new CompletableFuture<>();
+    private final Thread thread;
+
+    private Running(String[] args) {
+      thread = new Thread(() -> result.complete(run(new ByteArrayInputStream(new byte[0]), true, out, err, args)),
+          "raftctl-" + args[0]);
+      thread.start();
+    }
+
+    /** stdout so far (ByteArrayOutputStream is synchronized: safe while the command writes). */
+    String out() {
+      return out.toString(StandardCharsets.UTF_8);
+    }
+
+    String err() {
+      return err.toString(StandardCharsets.UTF_8);
+    }
+
+    boolean done() {
+      return result.isDone();
+    }
+
+    /** Interrupts the command and waits for it to return. */
+    Result interrupt() throws Exception {
+      thread.interrupt();
+      return result.get(30, TimeUnit.SECONDS);
     }
   }
 }

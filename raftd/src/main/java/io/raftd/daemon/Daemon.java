@@ -5,6 +5,7 @@ import io.raftd.config.RaftdConfig;
 import io.raftd.datadir.DataDirFile;
 import io.raftd.datadir.DataDirLock;
 import io.raftd.proto.ClusterRecord;
+import io.raftd.proto.Event;
 import io.raftd.proto.JoinReply;
 import io.raftd.proto.Member;
 import io.raftd.proto.MemberIdentity;
@@ -21,6 +22,7 @@ import io.raftd.host.AdminService;
 import io.raftd.host.ApplyWorker;
 import io.raftd.host.DiskGuard;
 import io.raftd.host.DivergenceCheck;
+import io.raftd.host.EventHub;
 import io.raftd.host.Fatal;
 import io.raftd.host.RaftNode;
 import io.raftd.host.ReadPool;
@@ -101,6 +103,8 @@ public final class Daemon implements AutoCloseable {
   private final Lane deadlines;
   /** The RaftLoop, WAL writer, apply and snapshot lanes and what runs on them. */
   private final MemberHost host;
+  /** What this member sees happen, for those watching (WatchEvents). */
+  private final EventHub events;
   private final RaftNode node;
   private final ReadPool reads;
   private final AdminServer admin;
@@ -200,13 +204,15 @@ public final class Daemon implements AutoCloseable {
 
       this.deadlines = runtime.lane("request-deadlines", fatal);
       this.reads = new ReadPool(runtime, fatal);
+      this.events = new EventHub(runtime, EventHub.BUFFER_EVENTS);
+      events.setMember(config.name());
       this.host = new MemberHost(runtime, fatal, wal, snapshots, state, new MemberHost.Settings("",
           new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
               config.snapshot().keepEntries()),
           new DiskGuard.Limits(io, dataDir, config.disk().minFreeBytes(), config.raft().electionTimeoutMax().toNanos()),
-          config.disk().slowFsync(), config.divergenceCheckInterval(), new SecureRandom().nextLong()), metrics);
+          config.disk().slowFsync(), config.divergenceCheckInterval(), new SecureRandom().nextLong()), metrics, events);
       this.node = host.node();
-      Config core = coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored, members);
+      Config core = coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored, members, events);
       if (barrier != null) {
         core = core.toBuilder().voteBarrier(barrier.getTerm(), barrier.getIndex()).build();
       }
@@ -223,8 +229,8 @@ public final class Daemon implements AutoCloseable {
         }
       });
       members.learn(node.configuration());
-      node.reportChanges(new ClusterEvents(members, identity.getMemberId(), this::peersChanged),
-          config.raft().electionTimeoutMin());
+      node.reportChanges(new ClusterEvents(members, identity.getMemberId(), this::peersChanged, events),
+          config.raft().electionTimeoutMin(), config.membership().catchUpEntries());
       node.setOnRemoved(() -> removed(dataDir));
       node.setOnVoteBarrierLifted(() -> liftVoteBarrier(barrierFile));
       holder.node = node;
@@ -250,7 +256,7 @@ public final class Daemon implements AutoCloseable {
           Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics, host.divergence(), membership,
           new SnapshotDownloads(snapshots, host.applier(), reads, config.transport().maxFrameBytes()));
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
-          service::handle);
+          service::handle, new EventStreams(events));
 
       // The admin port binds first: if it is taken, nothing has started that would need stopping. A request
       // arriving before the threads start waits in the RaftLoop's queue.
@@ -519,7 +525,8 @@ public final class Daemon implements AutoCloseable {
   /** Room around a command in its log entry (LogCommand: stamp, session, seq, lowest pending): the admin port bounds the command. */
   static final int LOG_COMMAND_ENVELOPE_BYTES = 1024;
 
-  static Config coreConfig(RaftdConfig config, long id, long clusterId, long applied, Members members) {
+  static Config coreConfig(RaftdConfig config, long id, long clusterId, long applied, Members members,
+      EventHub events) {
     long tick = TICK.toMillis();
     RaftdConfig.Raft r = config.raft();
     int heartbeat = (int) Math.max(1, r.heartbeat().toMillis() / tick);
@@ -546,6 +553,11 @@ public final class Daemon implements AutoCloseable {
           @Override
           public void warn(String message) {
             core.warn(message);
+          }
+
+          @Override
+          public void event(Event.Builder event) {
+            events.publish(event);
           }
 
           @Override
@@ -633,6 +645,11 @@ public final class Daemon implements AutoCloseable {
 
   public long memberId() {
     return identity.getMemberId();
+  }
+
+  /** What this member sees happen: its watchers subscribe here. */
+  EventHub events() {
+    return events;
   }
 
   /**

@@ -134,6 +134,8 @@ public final class AdminService {
             .setForce(r.getRemoveMember().getForce()).setDryRun(r.getRemoveMember().getDryRun()).build());
         case CHANGE_MEMBERSHIP -> changeMembership(r.getChangeMembership());
         case SAVE_SNAPSHOT -> downloads.serve(r.getSaveSnapshot());
+        case WATCH_EVENTS -> CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.INVALID_ARGUMENT,
+            "WatchEvents is answered by a stream, which this connection does not carry"));
         case BODY_NOT_SET -> CompletableFuture.failedFuture(
             new Proposals.Failure(ErrorCode.INVALID_ARGUMENT, "empty request: no operation given"));
       };

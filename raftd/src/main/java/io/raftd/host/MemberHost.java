@@ -1,5 +1,7 @@
 package io.raftd.host;
 
+import io.raftd.proto.Event;
+import io.raftd.proto.EventKind;
 import io.raftd.raft.RawNode;
 import io.raftd.statemachine.SessionLayer;
 import io.raftd.storage.SnapshotStore;
@@ -39,9 +41,11 @@ public final class MemberHost implements AutoCloseable {
    * @param wal opened and recovered, with its first segment
    * @param state restored from the snapshot the WAL starts after ({@link ApplyWorker#restoreAtStart})
    * @param metrics where the hot paths report durations
+   * @param events where the host tells what happens (snapshots taken, slow fsyncs), at this member's term and
+   *     last index unless an event says otherwise
    */
   public MemberHost(HostRuntime runtime, Fatal fatal, WriteAheadLog wal, SnapshotStore snapshots, SessionLayer state,
-      Settings settings, HostMetrics metrics) {
+      Settings settings, HostMetrics metrics, EventHub events) {
     String lanePrefix = settings.lanePrefix();
     this.loop = runtime.lane(lanePrefix + "raft-loop", fatal);
     this.apply = runtime.lane(lanePrefix + "apply", fatal);
@@ -52,10 +56,16 @@ public final class MemberHost implements AutoCloseable {
     this.disk = new DiskGuard(runtime, settings.disk(), () -> writer[0].outOfSpace(), () -> writer[0].writingNanos());
     this.node = new RaftNode(runtime, loop, proposals, disk, settings.incarnation(), metrics,
         settings.checksumInterval().toNanos());
-    this.walWriter = new WalWriter(wal, runtime, walLane, loop, node::writesDurable, metrics, settings.slowFsync());
+    events.setPosition(() -> node.status().term(), () -> node.status().lastIndex());
+    this.walWriter = new WalWriter(wal, runtime, walLane, loop, node::writesDurable, metrics, settings.slowFsync(), events);
     writer[0] = walWriter;
     this.applier = new ApplyWorker(state, snapshots, apply, loop, snapshotWriter, node::applied, proposals, walWriter,
-        settings.snapshots(), node::snapshotTaken, wal.snapshot(), wal.configuration(), fatal, runtime, metrics);
+        settings.snapshots(), snapshot -> {
+          node.snapshotTaken(snapshot);
+          events.publish(Event.newBuilder().setKind(EventKind.SNAPSHOT_TAKEN).setIndex(snapshot.getIndex())
+              .setText("took a snapshot at " + snapshot.getIndex() + " (term " + snapshot.getTerm() + ", "
+                  + snapshot.getSize() + " bytes)"));
+        }, wal.snapshot(), wal.configuration(), fatal, runtime, metrics);
     this.divergence = new DivergenceCheck(state, snapshotWriter, node::reportChecksum);
     state.setChecksumListener(divergence);
   }

@@ -81,6 +81,7 @@ public final class RaftNode implements Waiters {
   private volatile Runnable onVoteBarrierLifted = () -> {};
   private Changes changes = Changes.NONE;
   private ContactWatch contact;
+  private LagWatch lag;
   /** The status and configuration last told to {@link #changes} (RaftLoop). */
   private Status reported;
   private io.raftd.proto.Configuration reportedConfiguration;
@@ -89,7 +90,7 @@ public final class RaftNode implements Waiters {
    * What the operator hears of the core's state, told on the RaftLoop after each input: the core only
    * decides, and only this host knows members' names and the time.
    */
-  public interface Changes extends ContactWatch.Listener {
+  public interface Changes extends ContactWatch.Listener, LagWatch.Listener {
     Changes NONE = new Changes() {
       @Override
       public void statusChanged(Status before, Status now) {}
@@ -102,6 +103,15 @@ public final class RaftNode implements Waiters {
 
       @Override
       public void contactRegained(long member, long silentMillis) {}
+
+      @Override
+      public void fellBehind(long member, long behind) {}
+
+      @Override
+      public void caughtUp(long member, long behindMillis) {}
+
+      @Override
+      public void learnerProgress(long member, long behind, long entriesPerSecond) {}
     };
 
     /** The role, the term or the leader changed. */
@@ -149,12 +159,14 @@ public final class RaftNode implements Waiters {
   }
 
   /**
-   * Tells {@code changes} of role, term, leader and configuration changes, and of members silent for
-   * {@code silence} (an election timeout) and heard again. Before the RaftLoop starts.
+   * Tells {@code changes} of role, term, leader and configuration changes, of members silent for
+   * {@code silence} (an election timeout) and heard again, and, as leader, of members more than
+   * {@code lagMargin} entries behind its commit index and caught up again. Before the RaftLoop starts.
    */
-  public void reportChanges(Changes changes, Duration silence) {
+  public void reportChanges(Changes changes, Duration silence, long lagMargin) {
     this.changes = changes;
     this.contact = new ContactWatch(silence.toNanos(), changes);
+    this.lag = new LagWatch(lagMargin, silence.toNanos(), changes);
   }
 
   /** RaftLoop: one tick of logical time. */
@@ -177,6 +189,7 @@ public final class RaftNode implements Waiters {
       // Once a tick, not after every input: silence is measured in election timeouts, and the check
       // should cost the write path nothing.
       contact.check(status, configuration, lastHeard, runtime.nanoTime());
+      lag.check(status, configuration, node.matchIndexes(), runtime.nanoTime());
     }
   }
 

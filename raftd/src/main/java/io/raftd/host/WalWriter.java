@@ -2,6 +2,8 @@ package io.raftd.host;
 
 import io.raftd.driver.LogWriter;
 import io.raftd.proto.Entry;
+import io.raftd.proto.Event;
+import io.raftd.proto.EventKind;
 import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.storage.NoSpaceException;
@@ -32,6 +34,7 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   private static final long SPACE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** Slow fsyncs are logged at most this often, with how many there were since the last line. */
   private static final long SLOW_LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+  private static final long SLOW_EVENT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** {@link #writingSince} when no write is outstanding. */
   private static final long IDLE = Long.MIN_VALUE;
 
@@ -72,16 +75,22 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   /** Lane: slow fsyncs not logged yet, and when the last line went out. */
   private long slowUnlogged;
   private long slowLoggedAt = IDLE;
+  /** Lane: slow fsyncs not told as an event yet, and when the last event went out. */
+  private long slowUntold;
+  private long slowToldAt = IDLE;
+  private final EventHub events;
 
   /**
    * @param runtime the clock that times each fsync
    * @param lane the writer's own lane: it alone touches the WAL's write side
    * @param durable run on the RaftLoop with the number of writes that became durable, in order
    * @param slowFsync an fsync slower than this is counted and logged (disk.slow_fsync_ms)
+   * @param events told of slow fsyncs, once a second at most
    */
   public WalWriter(WriteAheadLog wal, HostRuntime runtime, Lane lane, Lane raftLoop, IntConsumer durable,
-      HostMetrics metrics, java.time.Duration slowFsync) {
+      HostMetrics metrics, java.time.Duration slowFsync, EventHub events) {
     this.wal = wal;
+    this.events = events;
     this.slowFsyncNanos = slowFsync.toNanos();
     this.runtime = runtime;
     this.metrics = metrics;
@@ -240,6 +249,14 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   private void slowFsync(long took, long now) {
     slowFsyncs++;
     slowUnlogged++;
+    slowUntold++;
+    if (slowToldAt == IDLE || now - slowToldAt >= SLOW_EVENT_EVERY_NANOS) {
+      events.publish(Event.newBuilder().setKind(EventKind.SLOW_FSYNC).setText("a WAL fsync took "
+          + TimeUnit.NANOSECONDS.toMillis(took) + " ms, over disk.slow_fsync_ms (" + TimeUnit.NANOSECONDS.toMillis(slowFsyncNanos)
+          + " ms); " + slowUntold + " slow fsync(s) since the last such event"));
+      slowToldAt = now;
+      slowUntold = 0;
+    }
     if (slowLoggedAt == IDLE || now - slowLoggedAt >= SLOW_LOG_EVERY_NANOS) {
       LOG.warn("a WAL fsync took {} ms, over disk.slow_fsync_ms ({} ms); {} slow fsync(s) since the last such line:"
           + " the disk holds up every write of this member", TimeUnit.NANOSECONDS.toMillis(took),

@@ -1,5 +1,7 @@
 package io.raftd.raft;
 
+import io.raftd.proto.Event;
+import io.raftd.proto.EventKind;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.RequestVote;
 import io.raftd.proto.RequestVoteResponse;
@@ -23,6 +25,9 @@ final class CandidateRole implements RoleBehaviour {
   /** Votes for itself and asks every other voter. */
   void start(boolean transfer) {
     long electionTerm = preVote ? r.term + 1 : r.term;
+    r.report(Event.newBuilder().setKind(EventKind.ELECTION_STARTED).setTerm(electionTerm).setPreVote(preVote), 0,
+        r.cfg.logger.member(r.id) + " starts " + (preVote ? "a pre-vote" : "an election") + " for term " + electionTerm
+            + (transfer ? ": leadership was handed to it" : ""));
     r.tracker.recordVote(r.id, true);
     if (tally()) {
       return;
@@ -68,6 +73,9 @@ final class CandidateRole implements RoleBehaviour {
   /** @return true if the election is decided (and the role has changed) */
   private boolean tally() {
     Quorum.VoteResult result = r.tracker.tallyVotes();
+    if (result != Quorum.VoteResult.PENDING) {
+      reportOutcome(result == Quorum.VoteResult.WON);
+    }
     if (result == Quorum.VoteResult.WON) {
       if (preVote) {
         r.becomeCandidate();
@@ -82,5 +90,15 @@ final class CandidateRole implements RoleBehaviour {
       return true;
     }
     return false;
+  }
+
+  private void reportOutcome(boolean won) {
+    long electionTerm = preVote ? r.term + 1 : r.term;
+    int granted = r.tracker.votesGranted();
+    int voters = r.tracker.allVoters().length;
+    r.report(Event.newBuilder().setKind(won ? EventKind.ELECTION_WON : EventKind.ELECTION_LOST).setTerm(electionTerm)
+        .setPreVote(preVote).setVotes(granted).setVoters(voters), 0, r.cfg.logger.member(r.id) + (won ? " won " : " lost ")
+        + (preVote ? "the pre-vote" : "the election") + " for term " + electionTerm + " with " + granted + " of " + voters
+        + " votes");
   }
 }

@@ -3,6 +3,7 @@ package io.raftd.raft;
 import io.raftd.proto.AppendEntries;
 import io.raftd.proto.AppendEntriesResponse;
 import io.raftd.proto.Entry;
+import io.raftd.proto.EventKind;
 import io.raftd.proto.HeartbeatResponse;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.SnapshotMetadata;
@@ -132,6 +133,8 @@ final class FollowerRole implements RoleBehaviour {
     r.applyConfiguration(snapshot.getConfiguration());
     r.snapshotIndex = snapshot.getIndex();
     r.counters.snapshotsInstalled++;
+    r.report(EventKind.SNAPSHOT_INSTALLED, m.getFrom(), r.cfg.logger.member(r.id) + " installs the snapshot at "
+        + snapshot.getIndex() + " (term " + snapshot.getTerm() + ") from " + r.cfg.logger.member(m.getFrom()));
     // Acknowledged once the log's reset to the snapshot is durable.
     acknowledge(m.getFrom(), snapshot.getIndex());
   }

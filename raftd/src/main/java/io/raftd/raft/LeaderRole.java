@@ -6,6 +6,7 @@ import io.raftd.proto.AppendEntriesResponse;
 import io.raftd.proto.ConfChange;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
+import io.raftd.proto.EventKind;
 import io.raftd.proto.Heartbeat;
 import io.raftd.proto.InstallSnapshot;
 import io.raftd.proto.RaftMessage;
@@ -219,6 +220,8 @@ final class LeaderRole implements RoleBehaviour {
   private void sendSnapshot(long to, Progress pr) {
     SnapshotMetadata snapshot = r.log.storedSnapshot();
     r.counters.snapshotsSent++;
+    r.report(EventKind.SNAPSHOT_SENT, to, r.cfg.logger.member(r.id) + " sends " + r.cfg.logger.member(to)
+        + " its snapshot at " + snapshot.getIndex() + " (term " + snapshot.getTerm() + "): the entries it needs are compacted");
     r.send(r.message(to).setInstallSnapshot(InstallSnapshot.newBuilder().setMetadata(snapshot)));
     pr.becomeSnapshot(snapshot.getIndex());
   }

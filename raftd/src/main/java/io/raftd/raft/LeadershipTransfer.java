@@ -1,5 +1,6 @@
 package io.raftd.raft;
 
+import io.raftd.proto.EventKind;
 import io.raftd.proto.TimeoutNow;
 import io.raftd.raft.tracker.Progress;
 
@@ -41,8 +42,9 @@ final class LeadershipTransfer {
     elapsed = 0;
     timeoutNowSent = false;
     r.counters.transfersStarted++;
-    r.cfg.logger.info(r.cfg.logger.member(r.id) + " hands leadership of term " + r.term + " to "
-        + r.cfg.logger.member(target));
+    String started = r.cfg.logger.member(r.id) + " hands leadership of term " + r.term + " to " + r.cfg.logger.member(target);
+    r.cfg.logger.info(started);
+    r.report(EventKind.TRANSFER_STARTED, target, started);
     onAcknowledged(target);
     leader.sendAppend(target, true);
     return TransferOutcome.STARTED;
@@ -80,8 +82,10 @@ final class LeadershipTransfer {
       return false;
     }
     r.counters.transfersAborted++;
-    r.cfg.logger.warn(r.cfg.logger.member(r.id) + " aborts the leadership transfer to " + r.cfg.logger.member(transferee)
-        + ": it did not take over in time");
+    String aborted = r.cfg.logger.member(r.id) + " aborts the leadership transfer to " + r.cfg.logger.member(transferee)
+        + ": it did not take over in time";
+    r.cfg.logger.warn(aborted);
+    r.report(EventKind.TRANSFER_ABORTED, transferee, aborted);
     transferee = 0;
     if (!r.tracker.isVoter(r.id)) {
       r.becomeFollower(r.term, 0);  // removed: it leads no longer, handed over or not

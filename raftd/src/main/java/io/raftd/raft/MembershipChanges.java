@@ -4,6 +4,7 @@ import io.raftd.proto.ConfChange;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
+import io.raftd.proto.EventKind;
 import io.raftd.raft.confchange.ConfChanges;
 import io.raftd.raft.tracker.Progress;
 import java.util.HashMap;
@@ -52,7 +53,10 @@ final class MembershipChanges {
     r.counters.jointEntered++;
     r.counters.learnerPromotions += change.getPromoteLearnersCount();
     proposedJoint = true;
-    return new Proposal(append(joint), r.term, null);
+    long index = append(joint);
+    r.report(EventKind.MEMBERSHIP_PROPOSED, 0, r.cfg.logger.member(r.id) + " proposes the joint configuration "
+        + describe(joint) + " at " + index);
+    return new Proposal(index, r.term, null);
   }
 
   private long append(Configuration c) {
@@ -94,9 +98,10 @@ final class MembershipChanges {
     boolean pending = pendingConfIndex > r.log.applying || ConfChanges.isJoint(c);
     if (promote.getPromoteLearnersCount() > 0 && !pending && !leader.transferring()) {
       r.counters.autoPromotions++;
-      r.cfg.logger.info(r.cfg.logger.member(r.id) + " promotes " + promote.getPromoteLearnersList().stream()
-          .map(r.cfg.logger::member).toList() + " to voter: caught up with the commit index for "
-          + r.cfg.catchUpTicks + " ticks");
+      String promotes = r.cfg.logger.member(r.id) + " promotes " + names(promote.getPromoteLearnersList())
+          + " to voter: caught up with the commit index for " + r.cfg.catchUpTicks + " ticks";
+      r.cfg.logger.info(promotes);
+      r.report(EventKind.LEARNER_PROMOTED, promote.getPromoteLearners(0), promotes);
       propose(promote.build());
     }
   }
@@ -128,7 +133,19 @@ final class MembershipChanges {
     }
     r.counters.jointLeft++;
     proposedJoint = false;
-    append(ConfChanges.leaveJoint(c));
+    Configuration left = ConfChanges.leaveJoint(c);
+    long index = append(left);
+    r.report(EventKind.MEMBERSHIP_PROPOSED, 0, r.cfg.logger.member(r.id) + " proposes leaving the joint configuration for "
+        + describe(left) + " at " + index);
+  }
+
+  private String describe(Configuration c) {
+    return "voters " + names(c.getVotersList()) + (c.getOutgoingVotersCount() > 0 ? " joint with "
+        + names(c.getOutgoingVotersList()) : "") + (c.getLearnersCount() > 0 ? ", learners " + names(c.getLearnersList()) : "");
+  }
+
+  private List<String> names(List<Long> ids) {
+    return ids.stream().map(r.cfg.logger::member).toList();
   }
 
   /** A configuration took effect: new members are replicated to; a leader no longer a voter hands over. */

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.EntryType;
+import io.raftd.proto.Event;
+import io.raftd.proto.EventKind;
 import io.raftd.proto.HardState;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.ReadIndexRequest;
@@ -121,8 +123,10 @@ final class Raft {
     this.voteBarrierTerm = cfg.voteBarrierTerm;
     becomeFollower(term, 0);
     if (voteBarrierIndex != 0) {
-      cfg.logger.info(cfg.logger.member(id) + " starts behind a vote barrier: it neither votes nor campaigns until it has committed up"
-          + " to " + voteBarrierIndex + " in term " + voteBarrierTerm + " or later");
+      String barrier = cfg.logger.member(id) + " starts behind a vote barrier: it neither votes nor campaigns until it has"
+          + " committed up to " + voteBarrierIndex + " in term " + voteBarrierTerm + " or later";
+      cfg.logger.info(barrier);
+      report(EventKind.VOTE_BARRIER_SET, 0, barrier);
       maybeLiftVoteBarrier();
     }
   }
@@ -220,6 +224,7 @@ final class Raft {
     if (campaignByTransfer) {
       counters.transfersCompleted++;
       campaignByTransfer = false;
+      report(EventKind.TRANSFER_COMPLETED, 0, cfg.logger.member(id) + " took over leadership handed to it, at term " + term);
     }
     cfg.logger.info(cfg.logger.member(id) + " became leader at term " + term);
     LeaderRole lr = new LeaderRole(this);
@@ -344,8 +349,10 @@ final class Raft {
     boolean alone = voters.length == 1 && voters[0] == id;
     boolean caughtUp = term >= voteBarrierTerm && log.committed >= voteBarrierIndex;
     if (caughtUp || alone || cfg.is(BrokenVariant.VOTE_BARRIER_IGNORED)) {
-      cfg.logger.info(cfg.logger.member(id) + " lifts its vote barrier at " + voteBarrierIndex + " (term " + voteBarrierTerm + "): "
-          + (alone ? "it is the only voter" : "it has committed up to " + log.committed + " in term " + term));
+      String lifted = cfg.logger.member(id) + " lifts its vote barrier at " + voteBarrierIndex + " (term " + voteBarrierTerm
+          + "): " + (alone ? "it is the only voter" : "it has committed up to " + log.committed + " in term " + term);
+      cfg.logger.info(lifted);
+      report(EventKind.VOTE_BARRIER_LIFTED, 0, lifted);
       voteBarrierIndex = 0;
       voteBarrierTerm = 0;
       voteBarrierLifted = true;
@@ -441,6 +448,7 @@ final class Raft {
         counters.ignoredInLease++;
         if (m.getRequestVote().getPreVote()) {
           counters.preVotesRefused++;
+          preVoteRefused(m, "it hears from its leader " + cfg.logger.member(leader));
         }
         return false;
       }
@@ -473,6 +481,7 @@ final class Raft {
           io.raftd.proto.AppendEntriesResponse.newBuilder().setSuccess(false)));
     } else if (m.hasRequestVote() && m.getRequestVote().getPreVote()) {
       counters.preVotesRefused++;
+      preVoteRefused(m, "the candidate's term is behind this member's, " + term);
       send(message(m.getFrom()).setRequestVoteResponse(
           RequestVoteResponse.newBuilder().setPreVote(true).setGranted(false)));
     } else {
@@ -511,9 +520,35 @@ final class Raft {
     } else {
       if (preVote) {
         counters.preVotesRefused++;
+        preVoteRefused(m, !upToDate ? "the candidate's log (last index " + rv.getLastLogIndex() + ", term "
+            + rv.getLastLogTerm() + ") is behind this member's" : barred ? "this member is behind a vote barrier"
+            : "this member follows " + cfg.logger.member(leader));
       }
       send(message(m.getFrom()).setRequestVoteResponse(resp.setGranted(false)));
     }
+  }
+
+  private void preVoteRefused(RaftMessage m, String why) {
+    report(Event.newBuilder().setKind(EventKind.PRE_VOTE_REFUSED).setTerm(m.getTerm()).setPreVote(true), m.getFrom(),
+        cfg.logger.member(id) + " refused " + cfg.logger.member(m.getFrom()) + " a pre-vote for term " + m.getTerm()
+            + ": " + why);
+  }
+
+  /** Reports an event at this term and last index (see {@link RaftLogger#event}). */
+  void report(EventKind kind, long peer, String text) {
+    report(Event.newBuilder().setKind(kind), peer, text);
+  }
+
+  /** Reports an event, its term this member's unless set. */
+  void report(Event.Builder event, long peer, String text) {
+    if (event.getTerm() == 0) {
+      event.setTerm(term);
+    }
+    event.setIndex(log.lastIndex()).setText(text);
+    if (peer != 0) {
+      event.setPeer(cfg.logger.member(peer));
+    }
+    cfg.logger.event(event);
   }
 
   /** A new leader's no-op (paper §5.4.2, §8): lets it commit, and so learn, everything before it. */

@@ -9,6 +9,7 @@ import io.raftd.proto.HardState;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.SnapshotMetadata;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -277,6 +278,15 @@ public final class RawNode {
       raft.tracker.progressMap().forEach((id, pr) -> progress.put(id, pr.toString()));
     }
     return progress;
+  }
+
+  /** On a leader, each member's match index (its own too); empty otherwise. */
+  public Map<Long, Long> matchIndexes() {
+    Map<Long, Long> match = new HashMap<>();
+    if (raft.role == Role.LEADER) {
+      raft.tracker.progressMap().forEach((id, pr) -> match.put(id, pr.match()));
+    }
+    return match;
   }
 
   /** The term of the entry at {@code index} in this member's log (durable or not), 0 if it holds none there. */

@@ -19,8 +19,12 @@ import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -40,6 +44,7 @@ public final class AdminServer implements AutoCloseable {
   private final InetSocketAddress bind;
   private final Options options;
   private final Function<AdminRequest, CompletableFuture<AdminResponse>> handler;
+  private final AdminStreams streams;
   private final PortLimits limits;
   private final Counters counters = new Counters();
   private final ConnectionGuard guard = new ConnectionGuard(counters);
@@ -51,12 +56,17 @@ public final class AdminServer implements AutoCloseable {
   private Channel server;
   private volatile boolean accepting = true;
 
+  /**
+   * @param handler answers each request with one response
+   * @param streams the requests answered with a stream of responses instead
+   */
   public AdminServer(InetSocketAddress bind, Options options, PortLimits limits,
-      Function<AdminRequest, CompletableFuture<AdminResponse>> handler) {
+      Function<AdminRequest, CompletableFuture<AdminResponse>> handler, AdminStreams streams) {
     this.bind = bind;
     this.options = options;
     this.limits = limits;
     this.handler = handler;
+    this.streams = streams;
     this.budget = new FrameBudget(limits, counters);
     this.listening = new ListeningHandlers(limits, counters, clients, false);
   }
@@ -115,11 +125,17 @@ public final class AdminServer implements AutoCloseable {
   /**
    * Hands requests to the handler and their answers back; closes the connection once it has been idle for
    * the idle timeout with no request of it unanswered (a client waiting for a slow answer sends nothing,
-   * and is not idle).
+   * and is not idle; nor is one reading a stream). A stream's responses are written only while the
+   * connection is writable: a client that stops reading stops its streams, and holds no more of the
+   * server's memory than the connection's write buffer.
    */
   private final class RequestHandler extends SimpleChannelInboundHandler<AdminRequest> {
-    /** Requests read and not yet answered; answers complete on other threads. */
+    /** Requests read and not yet answered, open streams included; answers complete on other threads. */
     private final AtomicInteger unanswered = new AtomicInteger();
+    /** This connection's open streams: its event loop alone touches the list. */
+    private final List<AdminStreams.Stream> open = new ArrayList<>();
+    /** A pass over the streams is queued on the event loop (so that a burst of readiness queues one). */
+    private final AtomicBoolean drainQueued = new AtomicBoolean();
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
@@ -142,6 +158,12 @@ public final class AdminServer implements AutoCloseable {
         return;
       }
       unanswered.incrementAndGet();
+      AdminStreams.Stream stream = streams.open(request, () -> queueDrain(ctx));
+      if (stream != null) {
+        open.add(stream);
+        drain(ctx);
+        return;
+      }
       handler.apply(request).whenComplete((response, e) -> {
         unanswered.decrementAndGet();
         if (e != null) {
@@ -150,6 +172,50 @@ public final class AdminServer implements AutoCloseable {
         }
         ctx.writeAndFlush(response);
       });
+    }
+
+    private void queueDrain(ChannelHandlerContext ctx) {
+      if (drainQueued.compareAndSet(false, true)) {
+        ctx.executor().execute(() -> {
+          drainQueued.set(false);
+          drain(ctx);
+        });
+      }
+    }
+
+    /** Event loop: writes what the open streams have ready, while the connection takes it. */
+    private void drain(ChannelHandlerContext ctx) {
+      boolean wrote = false;
+      for (Iterator<AdminStreams.Stream> it = open.iterator(); it.hasNext() && ctx.channel().isActive(); ) {
+        AdminStreams.Stream stream = it.next();
+        AdminResponse next;
+        while (ctx.channel().isWritable() && (next = stream.next()) != null) {
+          ctx.write(next);
+          wrote = true;
+        }
+        if (stream.over()) {
+          it.remove();
+          unanswered.decrementAndGet();
+        }
+      }
+      if (wrote) {
+        ctx.flush();
+      }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+      if (ctx.channel().isWritable()) {
+        drain(ctx);
+      }
+      super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      open.forEach(AdminStreams.Stream::close);
+      open.clear();
+      super.channelInactive(ctx);
     }
   }
 

@@ -67,7 +67,7 @@ class ApplyWorkerSnapshotTest {
     wal = WriteAheadLog.open(new NioFileIO(), dir.resolve("wal"), new WriteAheadLog.Options(64 << 10,
         WriteAheadLog.FsyncPolicy.ALWAYS, 1 << 20, Runnable::run), VOTERS);
     walWriter = new WalWriter(wal, runtime, runtime.lane("wal-writer", stop), raftLoop, n -> { }, HostMetrics.NONE,
-        java.time.Duration.ofDays(1));
+        java.time.Duration.ofDays(1), new EventHub(runtime, 1));
     store = new SnapshotStore(new NioFileIO(), dir.resolve("snap"), 1);
     worker = new ApplyWorker(new SessionLayer(machine), store, applyThread, raftLoop, snapshotWriter, index -> { },
         new Proposals(),

@@ -2,6 +2,7 @@ package io.raftd.sim;
 
 import io.raftd.host.ApplyWorker;
 import io.raftd.host.DiskGuard;
+import io.raftd.host.EventHub;
 import io.raftd.host.HostMetrics;
 import io.raftd.host.Lane;
 import io.raftd.host.MemberHost;
@@ -262,7 +263,8 @@ final class HostSimulation {
       DiskGuard.Limits unguarded = new DiskGuard.Limits(m.disk, m.dir, 0, Long.MAX_VALUE);
       m.host = new MemberHost(runtime, (component, failure) -> stopped(m, incarnation, component, failure),
           m.wal, m.snapshots, m.state, new MemberHost.Settings(m.lanes(), policy, unguarded, Duration.ofDays(1), Duration.ZERO,
-              variant == Variant.READ_CONTEXTS_REPEAT_AFTER_RESTART ? 0 : rnd.nextLong()), HostMetrics.NONE);
+              variant == Variant.READ_CONTEXTS_REPEAT_AFTER_RESTART ? 0 : rnd.nextLong()), HostMetrics.NONE,
+          new EventHub(runtime, 1));
       m.log = new PreemptingLog(m.wal, runtime);
       RawNode core = new RawNode(Config.builder(m.id, CLUSTER).electionTicks(10).heartbeatTicks(1)
           .seed(rnd.nextLong()).applied(restored).build(), m.log);

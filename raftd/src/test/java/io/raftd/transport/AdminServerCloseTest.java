@@ -34,7 +34,8 @@ class AdminServerCloseTest {
     InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), LocalCluster.freePorts(1)[0]);
     for (int round = 0; round < 20; round++) {
       AdminServer server = new AdminServer(address, options, PortLimits.unbounded("admin_port"), r -> CompletableFuture.completedFuture(
-          AdminResponse.newBuilder().setId(r.getId()).setStatus(NodeStatus.getDefaultInstance()).build()));
+          AdminResponse.newBuilder().setId(r.getId()).setStatus(NodeStatus.getDefaultInstance()).build()),
+          AdminStreams.NONE);
       server.start();  // binds the port the last round's server released
       try (Socket idle = connect(address); Socket busy = connect(address)) {
         exchange(idle, 1);

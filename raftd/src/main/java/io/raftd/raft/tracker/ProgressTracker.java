@@ -158,6 +158,17 @@ public final class ProgressTracker {
     return Quorum.voteResult(voters, outgoingVoters, votes::get);
   }
 
+  /** Votes granted so far in this election, among the voters of either half. */
+  public int votesGranted() {
+    int granted = 0;
+    for (long voter : allVoters) {
+      if (Boolean.TRUE.equals(votes.get(voter))) {
+        granted++;
+      }
+    }
+    return granted;
+  }
+
   /** The voters to ask for votes: every voter of either half, in id order. */
   public long[] allVoters() {
     return allVoters.clone();
