@@ -21,8 +21,8 @@ import picocli.CommandLine.ScopeType;
             + "sharing one connection and one session; it stops at the first failing line unless --keep-going."},
     subcommands = {StatusCommand.class, AppendCommand.class, KvCommands.Put.class, KvCommands.Get.class,
         KvCommands.Delete.class, KvCommands.Cas.class, KvCommands.Scan.class, SnapshotCommand.class,
-        LeaderCommand.class, MemberCommand.class, WalCommand.class, RecoverCommand.class, VersionCommand.class,
-        CommandLine.HelpCommand.class},
+        LeaderCommand.class, MemberCommand.class, BenchCommand.class, WalCommand.class, RecoverCommand.class,
+        VersionCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
         "0:success",
         "1:failure (the request was refused or failed)",
