@@ -22,7 +22,8 @@ import picocli.CommandLine.ScopeType;
     subcommands = {StatusCommand.class, AppendCommand.class, KvCommands.Put.class, KvCommands.Get.class,
         KvCommands.Delete.class, KvCommands.Cas.class, KvCommands.Scan.class, SnapshotCommand.class,
         LeaderCommand.class, MemberCommand.class, BenchCommand.class, WalCommand.class, RecoverCommand.class,
-        VersionCommand.class, CommandLine.HelpCommand.class},
+        VersionCommand.class, CompletionCommand.class, CompletionCommand.MemberNamesCommand.class,
+        CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
         "0:success",
         "1:failure (the request was refused or failed)",
