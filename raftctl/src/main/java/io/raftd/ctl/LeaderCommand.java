@@ -17,7 +17,7 @@ final class LeaderCommand {
   @Command(name = "transfer", description = {"Hands leadership to voter NAME (default: the most up-to-date one) "
       + "and waits, within --timeout, until it leads."})
   static final class Transfer extends CtlCommand {
-    @Parameters(arity = "0..1", paramLabel = "NAME")
+    @Parameters(arity = "0..1", paramLabel = "NAME", completionCandidates = CompletionScript.MemberNames.class)
     String target;
 
     @Override

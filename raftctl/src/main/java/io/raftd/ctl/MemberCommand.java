@@ -267,7 +267,7 @@ final class MemberCommand {
 
   @Command(name = "promote", description = {"Makes learner NAME a voter, through a joint configuration.", CHANGE_EXITS})
   static final class Promote extends CtlCommand {
-    @Parameters(paramLabel = "NAME")
+    @Parameters(paramLabel = "NAME", completionCandidates = CompletionScript.MemberNames.class)
     String name;
 
     @Mixin
@@ -287,7 +287,7 @@ final class MemberCommand {
       + "leader hands leadership to the most up-to-date voter left first. Refused if the voters left that the "
       + "leader can reach would be fewer than their quorum, unless --force.", CHANGE_EXITS})
   static final class Remove extends CtlCommand {
-    @Parameters(paramLabel = "NAME")
+    @Parameters(paramLabel = "NAME", completionCandidates = CompletionScript.MemberNames.class)
     String name;
 
     @Mixin
@@ -315,10 +315,12 @@ final class MemberCommand {
         + "once caught up unless --learner")
     List<String> add = new ArrayList<>();
 
-    @Option(names = "--promote", paramLabel = "NAME", description = "a learner to make a voter")
+    @Option(names = "--promote", paramLabel = "NAME", completionCandidates = CompletionScript.MemberNames.class,
+        description = "a learner to make a voter")
     List<String> promote = new ArrayList<>();
 
-    @Option(names = "--remove", paramLabel = "NAME", description = "a voter or learner to remove")
+    @Option(names = "--remove", paramLabel = "NAME", completionCandidates = CompletionScript.MemberNames.class,
+        description = "a voter or learner to remove")
     List<String> remove = new ArrayList<>();
 
     @Option(names = "--learner", description = "keep the members added learners: no automatic promotion")

@@ -17,21 +17,18 @@ final class MemberWait {
   static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
   private static final long POLL_MS = 1000;
   private static final long PLAIN_EVERY_MS = 10_000;
-  /** The bar's line fits an 80-column terminal, so that a carriage return redraws all of it. */
-  private static final int LINE_WIDTH = 79;
-  private static final int BAR_WIDTH = 20;
   private static final String NO_ANSWER_YET = "no answer yet";
 
   private final Raftctl ctl;
   private final String name;
   private final boolean learnerOnly;
   private final PrintStream out;
-  private final boolean bar;
+  /** On a terminal, the line redrawn in place; null otherwise. */
+  private final ProgressLine bar;
   /** The most entries the member was seen behind: the bar's 0%. */
   private long mostBehind;
   private long lastPlainNanos;
   private String lastPhase = "";
-  private int drawn;
 
   /**
    * @param out where progress goes: stdout for a table, stderr with -o json (stdout is then one document)
@@ -42,7 +39,7 @@ final class MemberWait {
     this.name = name;
     this.learnerOnly = learnerOnly;
     this.out = out;
-    this.bar = bar;
+    this.bar = bar ? new ProgressLine(out) : null;
   }
 
   /** Waits; returns the member as the leader last saw it once done, or throws UNAVAILABLE at the timeout. */
@@ -148,16 +145,9 @@ final class MemberWait {
    * a line of its own when the phase changes, or now and then.
    */
   private void show(String phase, String state, String brief, long behind) {
-    if (bar) {
+    if (bar != null) {
       mostBehind = Math.max(mostBehind, behind);
-      double done = behind < 0 ? 0 : mostBehind == 0 ? 1 : (mostBehind - behind) / (double) mostBehind;
-      String line = bar(done) + " " + brief;
-      if (line.length() > LINE_WIDTH) {
-        line = line.substring(0, LINE_WIDTH);
-      }
-      out.print("\r" + line + " ".repeat(Math.max(0, drawn - line.length())));
-      out.flush();
-      drawn = line.length();
+      bar.draw(behind < 0 ? 0 : mostBehind == 0 ? 1 : (mostBehind - behind) / (double) mostBehind, brief);
       return;
     }
     long now = System.nanoTime();
@@ -170,17 +160,8 @@ final class MemberWait {
 
   /** Ends the progress bar's line, so what follows starts on a line of its own. */
   private void end() {
-    if (bar && drawn > 0) {
-      out.println();
-      drawn = 0;
+    if (bar != null) {
+      bar.end();
     }
-  }
-
-  /** "[#########-----------]  45%" for {@code done} in 0..1. */
-  static String bar(double done) {
-    double d = Math.max(0, Math.min(1, done));
-    int filled = (int) Math.round(d * BAR_WIDTH);
-    return "[" + "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled) + "] "
-        + String.format(Locale.ROOT, "%3d%%", (int) Math.floor(d * 100));
   }
 }

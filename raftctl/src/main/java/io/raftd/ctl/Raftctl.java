@@ -21,7 +21,9 @@ import picocli.CommandLine.ScopeType;
             + "sharing one connection and one session; it stops at the first failing line unless --keep-going."},
     subcommands = {StatusCommand.class, AppendCommand.class, KvCommands.Put.class, KvCommands.Get.class,
         KvCommands.Delete.class, KvCommands.Cas.class, KvCommands.Scan.class, SnapshotCommand.class,
-        LeaderCommand.class, MemberCommand.class, WatchCommand.class, WalCommand.class, RecoverCommand.class, VersionCommand.class,
+        LeaderCommand.class, MemberCommand.class, WatchCommand.class, BenchCommand.class, WalCommand.class,
+        RecoverCommand.class,
+        VersionCommand.class, CompletionCommand.class, CompletionCommand.MemberNamesCommand.class,
         CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
         "0:success",

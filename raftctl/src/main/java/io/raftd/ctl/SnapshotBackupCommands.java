@@ -33,7 +33,8 @@ final class SnapshotBackupCommands {
     @Parameters(index = "0", paramLabel = "FILE", description = "where the backup goes")
     Path file;
 
-    @Option(names = "--node", paramLabel = "NAME", description = "the member to back up (default: the leader)")
+    @Option(names = "--node", paramLabel = "NAME", completionCandidates = CompletionScript.MemberNames.class,
+        description = "the member to back up (default: the leader)")
     String node;
 
     @Option(names = "--latest", description = "the newest snapshot the member keeps, rather than a fresh one")

@@ -23,7 +23,7 @@ final class SnapshotCommand {
   @Command(name = "create", description = "Takes a snapshot now on --node NAME (default: the leader), so its log "
       + "can be compacted; prints its index, term and size.")
   static final class Create extends CtlCommand {
-    @Option(names = "--node", paramLabel = "NAME")
+    @Option(names = "--node", paramLabel = "NAME", completionCandidates = CompletionScript.MemberNames.class)
     String node;
 
     @Override
@@ -51,7 +51,7 @@ final class SnapshotCommand {
   @Command(name = "list", description = "Lists the snapshots kept by --node NAME (default: every member); "
       + "exit 1 if a member could not list them (each is named, with why, on stderr and in \"errors\").")
   static final class List_ extends CtlCommand {
-    @Option(names = "--node", paramLabel = "NAME")
+    @Option(names = "--node", paramLabel = "NAME", completionCandidates = CompletionScript.MemberNames.class)
     String node;
 
     @Override

@@ -26,7 +26,8 @@ final class StatusCommand extends CtlCommand {
   /** The leader has not heard from a follower for this long: it shows as out of contact. */
   static final long CONTACT_LOST_MS = 3000;
 
-  @Option(names = "--node", paramLabel = "NAME", description = "one member's full status")
+  @Option(names = "--node", paramLabel = "NAME", completionCandidates = CompletionScript.MemberNames.class,
+      description = "one member's full status")
   String node;
 
   @Override

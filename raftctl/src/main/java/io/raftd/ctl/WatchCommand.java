@@ -32,7 +32,8 @@ final class WatchCommand extends CtlCommand {
   private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS", Locale.ROOT);
 
-  @Option(names = "--node", paramLabel = "NAME", description = "watch only this member (again for more)")
+  @Option(names = "--node", paramLabel = "NAME", completionCandidates = CompletionScript.MemberNames.class,
+      description = "watch only this member (again for more)")
   List<String> nodes = new ArrayList<>();
 
   @Override

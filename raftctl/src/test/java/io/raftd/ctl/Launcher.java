@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
@@ -44,12 +45,19 @@ final class Launcher {
   }
 
   private static Ctl.Result run(Path lib, List<String> endpoints, List<String> command) throws Exception {
+    return run(lib, endpoints, Map.of(), command);
+  }
+
+  /** Runs {@code command} (a shell that runs bin/raftctl, say) with these variables set too. */
+  static Ctl.Result run(Path lib, List<String> endpoints, Map<String, String> env, List<String> command)
+      throws Exception {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().keySet().removeIf(k -> k.startsWith("LC_") || k.equals("LANG") || k.startsWith("RAFTCTL"));
     pb.environment().put("LANG", "C");
     pb.environment().put("LC_ALL", "C");
     pb.environment().put("RAFTD_LIB", lib.toString());
     pb.environment().put("RAFTCTL_ENDPOINTS", String.join(",", endpoints));
+    pb.environment().putAll(env);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Process p = pb.start();
     // Both pipes are drained concurrently, so a chatty child cannot block on a full one.
@@ -57,7 +65,7 @@ final class Launcher {
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError("bin/raftctl did not finish: " + command);
+      throw new AssertionError("did not finish: " + command);
     }
     return new Ctl.Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
         new String(err.get(), StandardCharsets.UTF_8), out);

@@ -327,10 +327,10 @@ class MemberCommandsTest {
 
   @Test
   void theProgressBarFillsAsTheMemberCatchesUp() {
-    assertEquals("[--------------------]   0%", MemberWait.bar(0));
-    assertEquals("[##########----------]  50%", MemberWait.bar(0.5));
-    assertEquals("[####################] 100%", MemberWait.bar(1));
-    assertEquals("[####################] 100%", MemberWait.bar(1.5), "never past full");
+    assertEquals("[--------------------]   0%", ProgressLine.bar(0));
+    assertEquals("[##########----------]  50%", ProgressLine.bar(0.5));
+    assertEquals("[####################] 100%", ProgressLine.bar(1));
+    assertEquals("[####################] 100%", ProgressLine.bar(1.5), "never past full");
   }
 
   // ---- helpers ----
