@@ -66,7 +66,7 @@ final class Endpoints {
     return out;
   }
 
-  private static List<String> parse(String csv, String source) throws CtlException {
+  static List<String> parse(String csv, String source) throws CtlException {
     List<String> out = new ArrayList<>();
     for (String part : csv.split(",")) {
       if (!part.isBlank()) {

@@ -22,7 +22,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {StatusCommand.class, AppendCommand.class, KvCommands.Put.class, KvCommands.Get.class,
         KvCommands.Delete.class, KvCommands.Cas.class, KvCommands.Scan.class, SnapshotCommand.class,
         LeaderCommand.class, MemberCommand.class, WatchCommand.class, BenchCommand.class, WalCommand.class,
-        RecoverCommand.class,
+        RecoverCommand.class, ShellCommand.class,
         VersionCommand.class, CompletionCommand.class, CompletionCommand.MemberNamesCommand.class,
         CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
@@ -80,7 +80,7 @@ final class Raftctl implements Callable<Integer> {
     this.script = script;
   }
 
-  /** No command: script mode if stdin is not a terminal (the interactive shell is raftctl part 2). */
+  /** No command: the interactive shell on a terminal, script mode otherwise. */
   @Override
   public Integer call() throws Exception {
     checkArguments();
@@ -88,8 +88,7 @@ final class Raftctl implements Callable<Integer> {
       throw new CtlException(ExitCode.USAGE, "a script line needs a command (see raftctl --help)");
     }
     if (io.stdinTerminal()) {
-      io.err().println("raftctl: give a command (see raftctl --help)");
-      return ExitCode.USAGE;
+      return Shell.onSystemTerminal(this);
     }
     return new ScriptMode(this).run();
   }
