@@ -21,13 +21,13 @@ import picocli.CommandLine.ScopeType;
             + "sharing one connection and one session; it stops at the first failing line unless --keep-going."},
     subcommands = {StatusCommand.class, AppendCommand.class, KvCommands.Put.class, KvCommands.Get.class,
         KvCommands.Delete.class, KvCommands.Cas.class, KvCommands.Scan.class, SnapshotCommand.class,
-        LeaderCommand.class, MemberCommand.class, WalCommand.class, RecoverCommand.class, VersionCommand.class,
-        CommandLine.HelpCommand.class},
+        LeaderCommand.class, MemberCommand.class, LogCommands.class, WalCommand.class, RecoverCommand.class,
+        VersionCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
         "0:success",
         "1:failure (the request was refused or failed)",
         "2:usage (bad arguments or options)",
-        "3:not found (key, member or snapshot)",
+        "3:not found (key, member, snapshot or log entry)",
         "4:unavailable (no leader, no quorum, no member reachable)",
         "5:authentication or permission",
         "6:outcome unknown (the write may or may not have applied)"})
