@@ -37,6 +37,8 @@ public final class EntryDecoder {
   private final LongFunction<String> names;
   private final boolean full;
   private Configuration inForce;
+  /** The index {@link #inForce} took effect at (0: before the first entry decoded). */
+  private long inForceSince;
 
   /**
    * @param kvCommands whether the member runs the built-in store ({@code state_machine = "kv"}): only then are
@@ -53,9 +55,16 @@ public final class EntryDecoder {
     this.inForce = inForce;
   }
 
-  /** Says which configuration is in force from here on (a snapshot record in a WAL dump). */
-  public void configurationInForce(Configuration c) {
-    inForce = c;
+  /**
+   * A snapshot at {@code index} holds configuration {@code c} (a snapshot record, in a WAL dump): it is in force from
+   * there on, unless an entry after the snapshot changed it already (a WAL repeats its newest snapshot record at the
+   * start of each segment).
+   */
+  public void snapshot(long index, Configuration c) {
+    if (index >= inForceSince) {
+      inForce = c;
+      inForceSince = index;
+    }
   }
 
   public LogEntry decode(Entry e) {
@@ -158,6 +167,7 @@ public final class EntryDecoder {
     }
     b.setKind("config").setConfiguration(change);
     inForce = c;
+    inForceSince = b.getIndex();
   }
 
   /** Members' names, sorted: unknown ones as their ids. */

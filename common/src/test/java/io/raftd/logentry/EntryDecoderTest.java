@@ -160,6 +160,11 @@ class EntryDecoderTest {
     assertEquals(List.of("n1", "n2", "n3"), leaving.getConfiguration().getOldVotersList(), "the joint one's old half");
     assertEquals("config: voters n1, n2, n3 -> n1, n2, n4; no learners", leaving.getSummary());
 
+    d.snapshot(15, BOOT);  // a segment's start repeats an older snapshot's record: the entry at 21 still holds
+    assertEquals(List.of("n1", "n2", "n4"), d.decode(config(22, left)).getConfiguration().getOldVotersList());
+    d.snapshot(30, joint);  // a newer snapshot's configuration holds from there on
+    assertEquals(List.of("n1", "n2", "n3"), d.decode(config(31, left)).getConfiguration().getOldVotersList());
+
     LogEntry unknownBefore = new EntryDecoder(true, NAMES::get, false, null).decode(config(21, left));
     assertEquals(List.of(), unknownBefore.getConfiguration().getOldVotersList(), "empty: not known");
     assertEquals("config: voters n1, n2, n4; no learners", unknownBefore.getSummary());

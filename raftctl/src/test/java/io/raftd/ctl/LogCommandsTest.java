@@ -9,7 +9,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.raftd.daemon.LocalCluster;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -136,6 +138,46 @@ class LogCommandsTest {
       assertEquals(gone.err().strip().substring("raftctl: ".length()), restJson.get("compacted").getAsString());
       assertEquals(0, c.fatal.size(), c.fatal.toString());
     }
+  }
+
+  @Test
+  void walDumpDecodesAStoppedMembersEntriesAsLogListDecodesThemLive() throws Exception {
+    Map<Long, String> live = new HashMap<>();
+    try (LocalCluster c = new LocalCluster(dir, 1, LocalCluster.FAST_WAL)) {
+      c.startAll();
+      c.awaitLeader();
+      Ctl ctl = new Ctl(c.adminAddresses);
+      ok(ctl.run("put", "greeting", "hello"));
+      ok(ctl.run("put", "--encoding", "hex", "6b", "ff00fe"));
+      ok(ctl.run("append", "first record"));
+      ok(ctl.run("put a 1\ndelete a\n", false));
+      int[] ports = LocalCluster.freePorts(2);
+      ok(ctl.run("member", "add", "n2", "--learner", "--peer", "127.0.0.1:" + ports[0], "--admin",
+          "127.0.0.1:" + ports[1]));
+      for (JsonElement e : ctl.run("-o", "json", "log", "list", "--from", "1").json().getAsJsonArray("entries")) {
+        live.put(e.getAsJsonObject().get("index").getAsLong(), e.getAsJsonObject().get("summary").getAsString());
+      }
+    }
+    Ctl offline = new Ctl(Map.of());
+    JsonObject dump = offline.run("-o", "json", "wal", "dump", "--data-dir", dir.resolve("n1").toString()).json();
+    Map<Long, String> dumped = new HashMap<>();
+    for (JsonElement r : dump.getAsJsonArray("records")) {
+      JsonObject o = r.getAsJsonObject();
+      if (o.get("type").getAsString().equals("entry")) {
+        dumped.put(o.get("index").getAsLong(), o.getAsJsonObject("entry").get("summary").getAsString());
+      }
+    }
+    for (Map.Entry<Long, String> e : live.entrySet()) {
+      assertEquals(e.getValue(), dumped.get(e.getKey()), "entry " + e.getKey() + " reads the same live and offline");
+    }
+    assertTrue(live.containsValue("config (joint): voters n1 -> n1; learners n2"), live.toString());
+    assertTrue(live.containsValue("put \"k\"=\"\\xff\\x00\\xfe\" (3 B)"), live.toString());
+
+    Ctl.Result table = offline.run("wal", "dump", "--data-dir", dir.resolve("n1").toString());
+    ok(table);
+    assertTrue(table.out().lines().anyMatch(l -> l.matches(".* entry +\\d+ +\\d+ +normal, \\d+ bytes: session \\d+ seq 2: "
+        + "delete \"a\"")), table::toString);
+    assertTrue(table.out().contains("config, "), table::toString);
   }
 
   /** The value of {@code name} in log show's "name: value" lines. */
