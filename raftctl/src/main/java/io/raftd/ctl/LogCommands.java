@@ -66,6 +66,13 @@ final class LogCommands {
     return AdminRequest.newBuilder().setReadLog(ask);
   }
 
+  /** {@code --node}: whose log the log commands read. */
+  static final class Whose {
+    @Option(names = "--node", paramLabel = "NAME",
+        description = "whose log (default: the member raftctl reaches, the leader when there is one)")
+    String node;
+  }
+
   private static CtlException notAnIndex(String option, long value) {
     return new CtlException(ExitCode.USAGE, option + " " + value + " is not a log index: indexes start at 1");
   }
@@ -85,9 +92,8 @@ final class LogCommands {
     @Option(names = "--limit", paramLabel = "K", description = "at most K entries (default: " + DEFAULT_LIMIT + ")")
     int limit = DEFAULT_LIMIT;
 
-    @Option(names = "--node", paramLabel = "NAME",
-        description = "whose log (default: the member raftctl reaches, the leader when there is one)")
-    String node;
+    @Mixin
+    Whose whose;
 
     @Override
     int run(Raftctl ctl) throws Exception {
@@ -103,8 +109,9 @@ final class LogCommands {
       if (limit < 1) {
         throw new CtlException(ExitCode.USAGE, "--limit " + limit + ": give 1 or more");
       }
-      Read r = read(ctl, node, ReadLogRequest.newBuilder().setFrom(from == null ? 0 : from).setTo(to == null ? 0 : to),
-          limit);
+      ReadLogRequest.Builder range = ReadLogRequest.newBuilder().setFrom(from == null ? 0 : from)
+          .setTo(to == null ? 0 : to);
+      Read r = read(ctl, whose.node, range, limit);
       if (r.entries().isEmpty() && !r.compacted().isEmpty()) {
         throw new CtlException(ExitCode.NOT_FOUND, r.compacted());
       }
@@ -147,9 +154,8 @@ final class LogCommands {
     @Parameters(index = "0", paramLabel = "INDEX", description = "the entry's index in the log")
     long index;
 
-    @Option(names = "--node", paramLabel = "NAME",
-        description = "whose log (default: the member raftctl reaches, the leader when there is one)")
-    String node;
+    @Mixin
+    Whose whose;
 
     @Mixin
     EncodingOption encoding;
@@ -159,7 +165,7 @@ final class LogCommands {
       if (index < 1) {
         throw notAnIndex("INDEX", index);
       }
-      Read r = read(ctl, node, ReadLogRequest.newBuilder().setFrom(index).setTo(index).setFull(true), 1);
+      Read r = read(ctl, whose.node, ReadLogRequest.newBuilder().setFrom(index).setTo(index).setFull(true), 1);
       if (r.entries().isEmpty()) {
         throw new CtlException(ExitCode.NOT_FOUND, !r.compacted().isEmpty() ? r.compacted()
             : "no entry " + index + ": " + r.member() + "'s log ends at " + r.last().getLastIndex());
