@@ -42,8 +42,7 @@ final class NodeDetail {
     if (s.getVoteBarrierIndex() != 0) {
       fields.put("vote barrier", "neither votes nor campaigns until caught up past index " + s.getVoteBarrierIndex());
     }
-    int width = fields.keySet().stream().mapToInt(String::length).max().orElse(0);
-    fields.forEach((k, v) -> out.line(k + ":" + " ".repeat(width - k.length() + 1) + v));
+    out.fields(fields);
     if (s.getPeersCount() > 0) {
       out.line("");
       List<List<String>> rows = new ArrayList<>();

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where results go: stdout, as a table for people or (with {@code -o json}) one JSON document per command
@@ -54,6 +55,12 @@ final class Output {
       throw new UncheckedIOException(e);  // a PrintStream does not throw; it sets its error flag
     }
     out.println();
+  }
+
+  /** Named values, one a line, the values lined up after the longest name: {@code name:   value}. */
+  void fields(Map<String, String> fields) {
+    int width = fields.keySet().stream().mapToInt(String::length).max().orElse(0);
+    fields.forEach((k, v) -> out.println(k + ":" + " ".repeat(width - k.length() + 1) + v));
   }
 
   /** Columns padded to their widest cell, two spaces apart; no trailing blanks. */

@@ -1,9 +1,13 @@
 package io.raftd.ctl;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftd.datadir.DataDirFile;
 import io.raftd.datadir.DataDirLock;
+import io.raftd.logentry.EntryDecoder;
+import io.raftd.proto.ClusterRecord;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;
@@ -14,8 +18,10 @@ import io.raftd.walformat.WalFormat;
 import io.raftd.walformat.WalVerifier;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,6 +34,9 @@ import picocli.CommandLine.Option;
     "See the README's runbook for a damaged WAL before you repair one."},
     subcommands = {WalCommand.Verify.class, WalCommand.Dump.class, WalRepairCommand.class})
 final class WalCommand {
+  /** The built-in store's name in raftd.toml's state_machine: its commands are the ones raftctl decodes. */
+  static final String BUILT_IN_STORE = "kv";
+
   private WalCommand() {}
 
   @Command(name = "verify", description = {"Checks every segment, frame and record by the rules raftd's recovery"
@@ -83,8 +92,8 @@ final class WalCommand {
   }
 
   @Command(name = "dump", description = {"Prints every record of every sound frame, oldest first: entries (index,"
-      + " term, type, data bytes), hard states (term, vote, commit) and snapshot records; then any damage, as verify"
-      + " reports it.",
+      + " term, type, data bytes and what they hold, decoded as raftctl log list decodes a running member's),"
+      + " hard states (term, vote, commit) and snapshot records; then any damage, as verify reports it.",
       "Exit 1 if the WAL is damaged (after printing what is readable)."})
   static final class Dump extends CtlCommand {
     @Mixin
@@ -97,6 +106,11 @@ final class WalCommand {
     @Option(names = "--to", paramLabel = "M", description = "only entries up to index M (as --from)")
     Long to;
 
+    @Option(names = "--state-machine", paramLabel = "NAME", description = "the member's state_machine in raftd.toml"
+        + " (default: " + BUILT_IN_STORE + "): the built-in store's commands are decoded, any other machine's shown"
+        + " in hex")
+    String stateMachine = BUILT_IN_STORE;
+
     @Override
     int run(Raftctl ctl) throws Exception {
       if (from != null && to != null && from > to) {
@@ -107,6 +121,7 @@ final class WalCommand {
       List<JsonObject> records = new ArrayList<>();
       OfflineWal wal;
       try (DataDirLock lock = dataDir.lockForReading()) {
+        EntryDecoder decoder = decoder(ctl);
         wal = OfflineWal.read(dataDir.walDir(), new WalVerifier.Listener() {
           private String segment;
 
@@ -117,7 +132,7 @@ final class WalCommand {
 
           @Override
           public void record(RecordType type, byte[] body, long offset, int length) {
-            JsonObject r = recordJson(segment, type, body, offset);
+            JsonObject r = recordJson(segment, type, body, offset, decoder);
             if (!ranged || (r.get("index").isJsonPrimitive() && type == RecordType.ENTRY && inRange(r.get("index").getAsLong()))) {
               records.add(r);
             }
@@ -152,12 +167,32 @@ final class WalCommand {
       return ExitCode.OK;
     }
 
+    /**
+     * The decoder for this member's entries: members named as its cluster record names them (those changes added
+     * are named in the configurations), the log starting in the bootstrap configuration.
+     */
+    private EntryDecoder decoder(Raftctl ctl) {
+      ClusterRecord cluster = null;
+      try {
+        cluster = DataDirFile.read(dataDir.dir.resolve(DataDirFile.CLUSTER), ClusterRecord.parser());
+      } catch (IOException e) {
+        ctl.io.err().println("raftctl: members are shown by id: " + Reasons.plain(e));
+      }
+      Map<Long, String> names = new HashMap<>();
+      if (cluster != null) {
+        cluster.getMembersList().forEach(m -> names.put(m.getId(), m.getName()));
+      }
+      return new EntryDecoder(stateMachine.equals(BUILT_IN_STORE), names::get, false,
+          cluster != null ? cluster.getBootstrap() : null);
+    }
+
     private boolean inRange(long index) {
       return (from == null || index >= from) && (to == null || index <= to);
     }
 
     /** One record as JSON: the same fields for every type, null where they do not apply. */
-    private static JsonObject recordJson(String segment, RecordType type, byte[] body, long offset) {
+    private static JsonObject recordJson(String segment, RecordType type, byte[] body, long offset,
+        EntryDecoder decoder) {
       JsonObject r = new JsonObject();
       r.addProperty("segment", segment);
       r.addProperty("offset", offset);
@@ -169,6 +204,7 @@ final class WalCommand {
       String vote = null;
       Long commit = null;
       String snapshotId = null;
+      JsonObject entry = null;
       try {
         switch (type) {
           case ENTRY -> {
@@ -177,6 +213,7 @@ final class WalCommand {
             term = e.getTerm();
             entryType = e.getType().name().toLowerCase(Locale.ROOT);
             dataBytes = e.getData().size();
+            entry = LogEntryJson.of(decoder.decode(e), Encoding.utf8);
           }
           case HARD_STATE -> {
             HardState hs = HardState.parseFrom(body);
@@ -189,6 +226,7 @@ final class WalCommand {
             index = s.getIndex();
             term = s.getTerm();
             snapshotId = Json.snapshotId(s);
+            decoder.snapshot(s.getIndex(), s.getConfiguration());
           }
         }
       } catch (InvalidProtocolBufferException e) {
@@ -201,6 +239,7 @@ final class WalCommand {
       r.addProperty("voted_for", vote);
       r.addProperty("commit", commit);
       r.addProperty("snapshot_id", snapshotId);
+      r.add("entry", entry != null ? entry : JsonNull.INSTANCE);  // decoded, as in log list's JSON
       return r;
     }
 
@@ -210,8 +249,9 @@ final class WalCommand {
 
     private static String detail(JsonObject r) {
       return switch (r.get("type").getAsString()) {
-        case "entry" -> text(r, "entry_type") + ", "
-            + (r.get("data_bytes").isJsonNull() ? "- bytes" : Plural.of(r.get("data_bytes").getAsLong(), "byte"));
+        case "entry" -> r.get("entry").isJsonNull() ? text(r, "entry_type")
+            : text(r, "entry_type") + ", " + Plural.of(r.get("data_bytes").getAsLong(), "byte") + ": "
+                + r.getAsJsonObject("entry").get("summary").getAsString();
         case "hard_state" -> "vote " + text(r, "voted_for") + ", commit " + text(r, "commit");
         case "segment_sealed" -> "continued in the next segment";
         default -> "snapshot " + text(r, "snapshot_id");

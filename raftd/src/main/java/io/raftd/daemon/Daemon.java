@@ -25,12 +25,14 @@ import io.raftd.host.DivergenceCheck;
 import io.raftd.host.EventHub;
 import io.raftd.host.Fatal;
 import io.raftd.host.RaftNode;
+import io.raftd.host.LogReader;
 import io.raftd.host.ReadPool;
 import io.raftd.host.SnapshotDownloads;
 import io.raftd.host.Lane;
 import io.raftd.host.MemberHost;
 import io.raftd.host.ThreadRuntime;
 import io.raftd.host.WalWriter;
+import io.raftd.kv.KvStoreProvider;
 import io.raftd.metrics.HealthChecks;
 import io.raftd.metrics.MetricsServer;
 import io.raftd.metrics.RaftdMetrics;
@@ -251,10 +253,13 @@ public final class Daemon implements AutoCloseable {
       MembershipService membership = new MembershipService(node, members, identity.getMemberId(),
           config.cluster().token().isPresent(), config.raft().electionTimeoutMax().toMillis(), runtime::nanoTime);
       probes.membership = membership;
+      LogReader log = new LogReader(wal, () -> node.status().commit(), () -> members.byId(identity.getMemberId()),
+          config.stateMachine().equals(KvStoreProvider.NAME), id -> members.knows(id) ? members.byId(id).getName() : null,
+          reads, config.transport().maxFrameBytes());
       AdminService service = new AdminService(node, state, host.applier(), reads, snapshots, status, deadlines,
           Duration.ofSeconds(10),
           Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics, host.divergence(), membership,
-          new SnapshotDownloads(snapshots, host.applier(), reads, config.transport().maxFrameBytes()));
+          new SnapshotDownloads(snapshots, host.applier(), reads, config.transport().maxFrameBytes()), log);
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
           service::handle, new EventStreams(events));
 

@@ -76,6 +76,8 @@ public final class AdminService {
   private final Membership membership;
   /** Backups: SaveSnapshot's chunks. */
   private final SnapshotDownloads downloads;
+  /** The live log: ReadLog's pages. */
+  private final LogReader log;
 
   /**
    * @param reads runs the queries of linearizable reads (see {@link ReadPool})
@@ -86,10 +88,13 @@ public final class AdminService {
    * @param divergence whether this member's state differs from the leader's: it then serves no reads
    * @param membership lists and changes the members
    * @param downloads serves SaveSnapshot (backups)
+   * @param log serves ReadLog (this member's log, decoded)
    */
   public AdminService(RaftNode node, SessionLayer state, ApplyWorker applier, Executor reads, SnapshotStore snapshots,
       StatusSource status, Lane timers, Duration defaultTimeout, Duration defaultSessionTimeout, long maxCommandBytes,
-      HostMetrics metrics, DivergenceCheck divergence, Membership membership, SnapshotDownloads downloads) {
+      HostMetrics metrics, DivergenceCheck divergence, Membership membership, SnapshotDownloads downloads,
+      LogReader log) {
+    this.log = log;
     this.divergence = divergence;
     this.membership = membership;
     this.downloads = downloads;
@@ -134,6 +139,7 @@ public final class AdminService {
             .setForce(r.getRemoveMember().getForce()).setDryRun(r.getRemoveMember().getDryRun()).build());
         case CHANGE_MEMBERSHIP -> changeMembership(r.getChangeMembership());
         case SAVE_SNAPSHOT -> downloads.serve(r.getSaveSnapshot());
+        case READ_LOG -> log.serve(r.getReadLog());
         case WATCH_EVENTS -> CompletableFuture.failedFuture(new Proposals.Failure(ErrorCode.INVALID_ARGUMENT,
             "WatchEvents is answered by a stream, which this connection does not carry"));
         case BODY_NOT_SET -> CompletableFuture.failedFuture(

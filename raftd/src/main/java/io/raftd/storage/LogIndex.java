@@ -52,6 +52,12 @@ final class LogIndex {
     return baseConfiguration;
   }
 
+  /** The configuration in force before entry {@code index}: the newest CONFIG entry below it, or the base's. */
+  Configuration configurationBefore(long index) {
+    Map.Entry<Long, Configuration> c = configurations.lowerEntry(index);
+    return c != null ? c.getValue() : baseConfiguration;
+  }
+
   long term(long index) {
     if (index == base) {
       return baseTerm;

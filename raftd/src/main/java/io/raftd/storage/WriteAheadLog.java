@@ -222,6 +222,16 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     }
   }
 
+  /**
+   * The configuration in force just before entry {@code entry}: that of the newest CONFIG entry below it, or the
+   * one at the compaction point. For readers that show a change with the configuration it changed (ReadLog).
+   */
+  public Configuration configurationBefore(long entry) {
+    synchronized (index) {
+      return index.configurationBefore(entry);
+    }
+  }
+
   @Override
   public SnapshotMetadata snapshot() {
     return snapshot;
