@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jline.terminal.Terminal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,9 +22,9 @@ import picocli.CommandLine.ScopeType;
             + "sharing one connection and one session; it stops at the first failing line unless --keep-going."},
     subcommands = {StatusCommand.class, AppendCommand.class, KvCommands.Put.class, KvCommands.Get.class,
         KvCommands.Delete.class, KvCommands.Cas.class, KvCommands.Scan.class, SnapshotCommand.class,
-        LeaderCommand.class, MemberCommand.class, LogCommands.class, WatchCommand.class, BenchCommand.class,
-        WalCommand.class, RecoverCommand.class, ShellCommand.class, VersionCommand.class, CompletionCommand.class,
-        CompletionCommand.MemberNamesCommand.class, CommandLine.HelpCommand.class},
+        LeaderCommand.class, MemberCommand.class, LogCommands.class, WatchCommand.class, TopCommand.class,
+        BenchCommand.class, WalCommand.class, RecoverCommand.class, ShellCommand.class, VersionCommand.class,
+        CompletionCommand.class, CompletionCommand.MemberNamesCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
         "0:success",
         "1:failure (the request was refused or failed)",
@@ -65,6 +66,8 @@ final class Raftctl implements Callable<Integer> {
   /** Why the command line cannot run as given (an argument that is not UTF-8), or null. */
   private CtlException refusal;
   private Output output;
+  /** The shell's terminal, while this invocation runs the shell: full-screen commands (top) draw on it. */
+  private Terminal terminal;
 
   /** What the process gives raftctl; tests pass their own. */
   record Io(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, boolean stdinTerminal,
@@ -116,6 +119,17 @@ final class Raftctl implements Callable<Integer> {
   boolean color() {
     boolean off = noColor || (script != null && script.noColor) || io.env().containsKey("NO_COLOR");
     return !off && io.stdoutTerminal() && !output().json;
+  }
+
+  /** The shell's terminal, for a command run in the shell; null otherwise. */
+  Terminal shellTerminal() {
+    return script != null ? script.terminal : null;
+  }
+
+  /** This invocation runs the shell on {@code terminal}. */
+  void startShell(Terminal terminal) {
+    startScript();
+    this.terminal = terminal;
   }
 
   /** Whether this is a line of a script: stdin is then the script, not input for the command. */

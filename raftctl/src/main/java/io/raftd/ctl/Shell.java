@@ -53,7 +53,7 @@ final class Shell {
   }
 
   int run() throws CtlException {
-    invocation.startScript();  // one connection and one session for every command
+    invocation.startShell(terminal);  // one connection and one session for every command
     PrintStream out = new PrintStream(terminal.output(), true, StandardCharsets.UTF_8);
     Raftctl.Io io = new Raftctl.Io(terminal.input(), out, out, invocation.io.env(), true, true);
     LineReaderImpl[] reader = new LineReaderImpl[1];

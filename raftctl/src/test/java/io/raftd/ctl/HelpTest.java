@@ -16,7 +16,7 @@ class HelpTest {
       List.of("put"), List.of("get"), List.of("delete"), List.of("cas"), List.of("scan"), List.of("snapshot", "create"),
       List.of("snapshot", "list"), List.of("leader", "transfer"), List.of("member", "list"), List.of("member", "add"),
       List.of("member", "promote"), List.of("member", "remove"), List.of("member", "change"), List.of("bench"),
-      List.of("completion"), List.of("watch"), List.of("shell"), List.of("version"), List.of("log", "list"),
+      List.of("completion"), List.of("watch"), List.of("top"), List.of("shell"), List.of("version"), List.of("log", "list"),
       List.of("log", "show"), List.of("wal", "verify"), List.of("wal", "repair"));
 
   private String help(List<String> command) {

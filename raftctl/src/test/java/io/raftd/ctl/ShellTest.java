@@ -109,6 +109,43 @@ class ShellTest {
     }
   }
 
+  @Test
+  void topDrawsFullScreenOnTheShellsTerminalAndQReturnsToThePrompt() throws Exception {
+    try (LocalCluster c = new LocalCluster(dir.resolve("cluster"), 3, LocalCluster.FAST_WAL)) {
+      c.startAll();
+      String leader = c.names.get(c.awaitLeader());
+      PipedOutputStream keys = new PipedOutputStream();
+      PipedInputStream in = new PipedInputStream(keys, 1 << 16);
+      ByteArrayOutputStream screen = new ByteArrayOutputStream();
+      Terminal terminal = new ExternalTerminal("raftctl-test", "xterm", in, screen, StandardCharsets.UTF_8);
+      terminal.setSize(new Size(100, 24));
+      PrintStream unused = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+      Raftctl root = new Raftctl(new Raftctl.Io(in, unused, unused,
+          Map.of("RAFTCTL_ENDPOINTS", String.join(",", c.adminAddresses)), true, true));
+      CompletableFuture<Integer> shell = CompletableFuture.supplyAsync(() -> {
+        try {
+          return new Shell(root, terminal, dir.resolve("history")).run();
+        } catch (CtlException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Screen s = new Screen(screen, shell);
+      s.await("the prompt", "raftd " + leader + "* 3/3> ");
+      s.mark();
+      type(keys, "top --interval 200ms\r");
+      s.awaitSinceMark("a frame with its columns and every member", "raftctl top", "NAME", "ROLE", "TERM", "COMMIT",
+          "APPLIED", "LAG", "CONTACT", "W/S", "R/S", "FSYNC", leader + "*", "recent events:");
+      type(keys, "p");
+      s.awaitSinceMark("paused", "[paused: p resumes]");
+      s.mark();
+      type(keys, "q");
+      s.awaitSinceMark("the prompt again after q", "raftd " + leader + "* 3/3> ");
+      type(keys, "\u0004");
+      assertEquals(0, shell.get(30, TimeUnit.SECONDS));
+      terminal.close();
+    }
+  }
+
   private static void type(PipedOutputStream keys, String text) throws Exception {
     keys.write(text.getBytes(StandardCharsets.UTF_8));
     keys.flush();

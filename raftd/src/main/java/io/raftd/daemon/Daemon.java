@@ -652,6 +652,10 @@ public final class Daemon implements AutoCloseable {
     return identity.getMemberId();
   }
 
+  RaftdMetrics metrics() {
+    return metrics;
+  }
+
   /** What this member sees happen: its watchers subscribe here. */
   EventHub events() {
     return events;

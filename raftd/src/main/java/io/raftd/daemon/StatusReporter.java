@@ -77,6 +77,9 @@ final class StatusReporter implements AdminService.StatusSource, MemberReadings,
         .setWalWritingMs(TimeUnit.NANOSECONDS.toMillis(daemon.disk().walWritingNanos()))
         .setWalStalled(daemon.disk().walStalled())
         .setWalSlowFsyncs(daemon.walWriter().slowFsyncs())
+        .setWalFsyncMicros(daemon.walWriter().fsyncMicros())
+        .setWritesAnswered(daemon.metrics().writesAnswered())
+        .setReadsAnswered(daemon.metrics().readsAnswered())
         .setDivergedAt(daemon.divergence().divergence() == null ? 0 : daemon.divergence().divergence().markIndex())
         .setChecksumsCompared(daemon.divergence().compared());
     if (s.leader() != 0) {
