@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftd.daemon.LocalCluster;
+import io.raftd.docs.Runbook;
 import java.io.ByteArrayOutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -12,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -109,6 +112,80 @@ class ShellTest {
     }
   }
 
+  /**
+   * The README's shell walkthrough, its commands read from the README: the write and read, a watch that shows the
+   * election when the leader stops (from "a second terminal": here, the test), Ctrl-C, the log and the members.
+   */
+  @Test
+  void theReadmeWalkthrough() throws Exception {
+    try (LocalCluster c = new LocalCluster(dir.resolve("cluster"), 3, LocalCluster.FAST_WAL)) {
+      List<Runbook.Step> steps = Runbook.read("shell");
+      assertEquals("bin/local-cluster start", steps.get(0).command());
+      c.startAll();
+      c.awaitLeader();
+      Ctl.Result toN1 = new Ctl(c.adminAddresses).run("leader", "transfer", "n1");  // the README's leader
+      assertEquals(0, toN1.code(), toN1::toString);
+      Map<String, String> placeholders = new HashMap<>();
+      for (int i = 0; i < 3; i++) {
+        placeholders.put("127.0.0.1:720" + (i + 1), c.adminAddresses.get(i));
+      }
+      Map<String, String> env = new HashMap<>();
+      PipedOutputStream keys = new PipedOutputStream();
+      PipedInputStream in = new PipedInputStream(keys, 1 << 16);
+      ByteArrayOutputStream screen = new ByteArrayOutputStream();
+      Terminal terminal = new ExternalTerminal("raftctl-test", "xterm", in, screen, StandardCharsets.UTF_8);
+      terminal.setSize(new Size(200, 50));
+      CompletableFuture<Integer> shell = null;
+      Screen s = null;
+      for (Runbook.Step step : steps.subList(1, steps.size())) {
+        String command = step.command();
+        if (!step.inShell() && command.startsWith("export ")) {
+          String[] assignment = step.words(placeholders)[1].split("=", 2);
+          env.put(assignment[0], assignment[1]);
+        } else if (!step.inShell() && command.equals("bin/raftctl")) {
+          PrintStream unused = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+          Raftctl root = new Raftctl(new Raftctl.Io(in, unused, unused, Map.copyOf(env), true, true));
+          shell = CompletableFuture.supplyAsync(() -> {
+            try {
+              return new Shell(root, terminal, dir.resolve("history")).run();
+            } catch (CtlException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+          s = new Screen(screen, shell);
+          s.awaitSinceMark("the shell's greeting and the prompt", step.shown().get(0), "raftd n1* 3/3> ");
+        } else if (!step.inShell() && command.startsWith("bin/local-cluster stop ")) {
+          c.stop(c.names.indexOf(command.substring("bin/local-cluster stop ".length())));
+          s.awaitSinceMark("the election in the watch", "election won: ");
+          if (step.shown().contains("^C")) {
+            s.mark();
+            type(keys, "\u0003");
+            s.awaitPrompt("the prompt after Ctrl-C");
+            s.awaitSinceMark("the prompt with the new leader, 2 of 3 answering", "* 2/3> ");
+          }
+        } else if (step.inShell() && command.equals("exit")) {
+          type(keys, "exit\r");
+          assertEquals(0, shell.get(30, TimeUnit.SECONDS), "exit leaves with 0");
+        } else if (step.inShell()) {
+          s.mark();
+          type(keys, command + "\r");
+          if (command.equals("watch")) {
+            s.awaitSinceMark("every member watched", step.shown().toArray(String[]::new));
+          } else {
+            if (!step.shown().isEmpty()) {
+              s.awaitSinceMark(command + "'s output", step.shown().get(0).split("\\s+")[0]);
+            }
+            s.awaitPrompt(command + " done");
+          }
+        } else {
+          throw new AssertionError("the shell walkthrough has a command this test does not know: " + command);
+        }
+      }
+      assertTrue(shell != null && shell.isDone(), "the walkthrough ends by leaving the shell");
+      terminal.close();
+    }
+  }
+
   @Test
   void topDrawsFullScreenOnTheShellsTerminalAndQReturnsToThePrompt() throws Exception {
     try (LocalCluster c = new LocalCluster(dir.resolve("cluster"), 3, LocalCluster.FAST_WAL)) {
@@ -177,6 +254,14 @@ class ShellTest {
 
     void await(String what, String expected, int times) throws Exception {
       wait(what, () -> count(text(), expected) >= times);
+    }
+
+    /** The command typed since the mark has finished: the screen ends with a fresh prompt. */
+    void awaitPrompt(String what) throws Exception {
+      wait(what, () -> {
+        String since = text().substring(mark).stripTrailing();
+        return since.endsWith(">") && since.contains("raftd ");  // a prompt printed after what was typed
+      });
     }
 
     void awaitSinceMark(String what, String... expected) throws Exception {

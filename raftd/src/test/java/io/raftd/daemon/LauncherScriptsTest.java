@@ -86,6 +86,22 @@ class LauncherScriptsTest {
   }
 
   @Test
+  void stopWithNamesStopsOnlyThoseAndRefusesAnUnknownName() throws Exception {
+    Path co = checkout();
+    Files.createDirectories(co.resolve("local-cluster"));
+    Files.writeString(co.resolve("local-cluster/n1.pid"), "1\n");  // init: alive, and not raftd
+    Files.writeString(co.resolve("local-cluster/n2.pid"), "1\n");
+    Run unknown = run(Map.of(), co.resolve("bin/local-cluster").toString(), "stop", "n4");
+    assertEquals(2, unknown.exit(), unknown.err());
+    assertEquals("local-cluster: no member n4 (members: n1 n2 n3)", unknown.err().strip());
+    Run r = run(Map.of(), co.resolve("bin/local-cluster").toString(), "stop", "n2");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("stopped n2"), r.out());
+    assertFalse(Files.exists(co.resolve("local-cluster/n2.pid")), "n2's stale pid file stays");
+    assertTrue(Files.exists(co.resolve("local-cluster/n1.pid")), "n1 was not named, and was touched");
+  }
+
+  @Test
   void aMissingJavaOrMavenSaysWhatToInstall() throws Exception {
     Path co = checkout();
     Path path = Files.createDirectories(tmp.resolve("path"));

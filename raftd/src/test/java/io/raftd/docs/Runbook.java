@@ -18,15 +18,16 @@ import java.util.stream.Collectors;
 /**
  * A walkthrough in README.md that a test runs, so the commands an operator follows are the ones tested: the
  * {@code sh} or {@code console} block right after a line {@code <!-- runbook:NAME ... -->}. Its commands are
- * the lines starting {@code $ } (a trailing {@code  # comment} cut, a {@code $ # ...} line only a comment);
- * the other lines, but {@code #} comments, are the output the README shows for the command before them.
+ * the lines starting {@code $ } (a trailing {@code  # comment} cut, a {@code $ # ...} line only a comment), and
+ * the lines typed at raftctl's shell prompt ({@code raftd n1* 3/3> status}); the other lines, but {@code #}
+ * comments, are the output the README shows for the command before them.
  */
 public final class Runbook {
   /** The README, from a module's directory unless {@code raftd.readme} says where. */
   private static final Path README = Paths.get(System.getProperty("raftd.readme", "../README.md"));
 
-  /** One command and the output the README shows for it. */
-  public record Step(String command, List<String> shown) {
+  /** One command and the output the README shows for it; {@code inShell}: typed at raftctl's shell prompt. */
+  public record Step(String command, List<String> shown, boolean inShell) {
     /** The command's words, each README placeholder replaced by the value it stands for here. */
     public String[] words(Map<String, String> placeholders) {
       return Arrays.stream(command.split("\\s+")).map(w -> substitute(w, placeholders)).toArray(String[]::new);
@@ -65,6 +66,9 @@ public final class Runbook {
     }
   }
 
+  /** raftctl's shell prompt with a command typed after it. */
+  private static final Pattern SHELL_PROMPT = Pattern.compile("raftd [^>]*> (.*)");
+
   private Runbook() {}
 
   /** The steps of the README's runbook {@code name}; fails if there is none or it has no command. */
@@ -92,15 +96,19 @@ public final class Runbook {
       throw new AssertionError("the runbook " + name + " does not start with a sh or console block: " + fence);
     }
     List<String> commands = new ArrayList<>();
+    List<Boolean> inShell = new ArrayList<>();
     List<List<String>> shown = new ArrayList<>();
     for (int i = at + 2; !lines.get(i).equals("```"); i++) {
       String line = lines.get(i);
-      if (line.startsWith("$ ")) {
-        String text = line.substring(2);
+      Matcher prompt = SHELL_PROMPT.matcher(line);
+      boolean typed = prompt.matches();
+      if (line.startsWith("$ ") || typed) {
+        String text = typed ? prompt.group(1) : line.substring(2);
         int comment = text.startsWith("#") ? 0 : text.indexOf(" #");
         String command = (comment < 0 ? text : text.substring(0, comment)).strip();
         if (!command.isEmpty()) {
           commands.add(command);
+          inShell.add(typed);
           shown.add(new ArrayList<>());
         }
       } else if (!line.isBlank() && !line.startsWith("#") && !shown.isEmpty()) {
@@ -112,7 +120,7 @@ public final class Runbook {
     }
     List<Step> steps = new ArrayList<>();
     for (int i = 0; i < commands.size(); i++) {
-      steps.add(new Step(commands.get(i), List.copyOf(shown.get(i))));
+      steps.add(new Step(commands.get(i), List.copyOf(shown.get(i)), inShell.get(i)));
     }
     return steps;
   }

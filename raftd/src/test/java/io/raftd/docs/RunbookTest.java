@@ -62,6 +62,22 @@ class RunbookTest {
   }
 
   @Test
+  void linesTypedAtTheShellPromptAreCommandsToo() throws Exception {
+    List<Runbook.Step> steps = Runbook.read(write("""
+        <!-- runbook:shell -->
+        ```console
+        $ bin/raftctl
+        raftd n1* 3/3> get greeting    # a comment
+        hello
+        raftd (no leader) 2/3> status
+        ```
+        """), "shell");
+    assertEquals(List.of("bin/raftctl", "get greeting", "status"), steps.stream().map(Runbook.Step::command).toList());
+    assertEquals(List.of(false, true, true), steps.stream().map(Runbook.Step::inShell).toList());
+    assertEquals(List.of("hello"), steps.get(1).shown());
+  }
+
+  @Test
   void aMissingOrEmptyRunbookFails() throws Exception {
     Path md = write("""
         <!-- runbook:empty -->
