@@ -12,6 +12,7 @@ import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
 import org.jline.reader.impl.LineReaderImpl;
+import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 
@@ -40,6 +41,11 @@ final class Shell {
   /** The shell on the process's terminal. */
   static int onSystemTerminal(Raftctl invocation) throws IOException, CtlException {
     try (Terminal terminal = TerminalBuilder.builder().system(true).build()) {
+      if (terminal.getWidth() <= 0) {
+        // A terminal that gives no size (a pty nobody sized, as under `script`): the prompt would be cut to
+        // nothing. The usual 80 columns until it says otherwise.
+        terminal.setSize(new Size(80, 24));
+      }
       return new Shell(invocation, terminal, historyFile(invocation.io.env())).run();
     }
   }
