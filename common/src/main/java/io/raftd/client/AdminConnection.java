@@ -84,13 +84,8 @@ final class AdminConnection implements AutoCloseable {
       f.completeExceptionally(new NotSent(closed));
       return f;
     }
-    byte[] frame = request.setId(id).build().toByteArray();
     try {
-      synchronized (out) {
-        out.writeInt(frame.length);
-        out.write(frame);
-        out.flush();
-      }
+      write(request.setId(id).build().toByteArray());
     } catch (IOException e) {
       // The frame did not all reach the socket, and the member acts on whole frames only: this request
       // cannot have applied, whatever becomes of the others (sent whole, they may have).
@@ -111,13 +106,8 @@ final class AdminConnection implements AutoCloseable {
     CompletableFuture<Void> end = new CompletableFuture<>();
     streams.put(id, frames);
     streamEnds.put(id, end);
-    byte[] frame = request.setId(id).build().toByteArray();
     try {
-      synchronized (out) {
-        out.writeInt(frame.length);
-        out.write(frame);
-        out.flush();
-      }
+      write(request.setId(id).build().toByteArray());
     } catch (IOException e) {
       fail(e);
     }
@@ -125,6 +115,15 @@ final class AdminConnection implements AutoCloseable {
       end.completeExceptionally(broken);
     }
     return end;
+  }
+
+  /** One length-prefixed frame, whole, whichever threads send at once. */
+  private void write(byte[] frame) throws IOException {
+    synchronized (out) {
+      out.writeInt(frame.length);
+      out.write(frame);
+      out.flush();
+    }
   }
 
   private void read() {

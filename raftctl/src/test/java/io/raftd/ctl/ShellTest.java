@@ -41,74 +41,58 @@ class ShellTest {
     try (LocalCluster c = new LocalCluster(dir.resolve("cluster"), 3, LocalCluster.FAST_WAL)) {
       c.startAll();
       String leader = c.names.get(c.awaitLeader());
-      PipedOutputStream keys = new PipedOutputStream();
-      PipedInputStream in = new PipedInputStream(keys, 1 << 16);
-      ByteArrayOutputStream screen = new ByteArrayOutputStream();
-      // JLine's line discipline in Java: Ctrl-C on its input raises INT in this JVM, as a terminal's SIGINT would.
-      Terminal terminal = new ExternalTerminal("raftctl-test", "xterm", in, screen, StandardCharsets.UTF_8);
-      terminal.setSize(new Size(160, 50));
       Path history = dir.resolve("state/raftctl/history");
-      PrintStream unused = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-      Raftctl root = new Raftctl(new Raftctl.Io(in, unused, unused,
-          Map.of("RAFTCTL_ENDPOINTS", String.join(",", c.adminAddresses)), true, true));
-      CompletableFuture<Integer> shell = CompletableFuture.supplyAsync(() -> {
-        try {
-          return new Shell(root, terminal, history).run();
-        } catch (CtlException e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      Screen s = new Screen(screen, shell);
+      VirtualShell s = new VirtualShell(Map.of("RAFTCTL_ENDPOINTS", String.join(",", c.adminAddresses)), history, 160, 50);
 
       s.await("the prompt with the leader", "raftd " + leader + "* 3/3> ");
-      type(keys, "put greeting hello\r");
+      s.type("put greeting hello\r");
       s.await("the put's answer", "OK (version 1");
-      type(keys, "get greeting\r");
+      s.type("get greeting\r");
       s.await("the get's answer", "hello\r\n");
-      type(keys, "get nothing-here\r");
+      s.type("get nothing-here\r");
       s.await("a failing command's one line, the shell staying", "raftctl: key not found: nothing-here");
 
       // Tab: a command, an option, a member name, a key by prefix.
-      type(keys, "put alpha1 a\r");
-      type(keys, "put alpha2 b\r");
+      s.type("put alpha1 a\r");
+      s.type("put alpha2 b\r");
       s.await("the two puts", "OK (version 1, index", 3);
       s.mark();
-      type(keys, "memb\t");
+      s.type("memb\t");
       s.awaitSinceMark("member completed", "member ");
-      type(keys, "\u0015");  // Ctrl-U: the line is dropped
+      s.type("\u0015");  // Ctrl-U: the line is dropped
       s.mark();
-      type(keys, "leader transfer \t");
+      s.type("leader transfer \t");
       s.awaitSinceMark("member names offered", c.names.get(0), c.names.get(1), c.names.get(2));
-      type(keys, "\u0015");
+      s.type("\u0015");
       s.mark();
-      type(keys, "get alp\t");
+      s.type("get alp\t");
       s.awaitSinceMark("keys by prefix", "alpha1", "alpha2");
-      type(keys, "\u0015");
+      s.type("\u0015");
       s.mark();
-      type(keys, "snapshot list --no\t");
+      s.type("snapshot list --no\t");
       s.awaitSinceMark("an option completed", "--node");
-      type(keys, "\u0015");
+      s.type("\u0015");
 
       // Ctrl-C cancels a running watch; the next command runs.
       s.mark();
-      type(keys, "watch\r");
+      s.type("watch\r");
       s.awaitSinceMark("the watch running", ": watching");
-      type(keys, "\u0003");
+      s.type("\u0003");
       s.mark();
-      type(keys, "get greeting\r");
+      s.type("get greeting\r");
       s.awaitSinceMark("the next command after Ctrl-C", "hello");
 
       // The prompt follows a transfer.
       String next = c.names.stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
-      type(keys, "leader transfer " + next + "\r");
+      s.type("leader transfer " + next + "\r");
       s.await("the prompt with the new leader", "raftd " + next + "* 3/3> ");
 
-      type(keys, "\u0004");  // Ctrl-D at an empty prompt
-      assertEquals(0, shell.get(30, TimeUnit.SECONDS), "Ctrl-D leaves with exit 0");
+      s.type("\u0004");  // Ctrl-D at an empty prompt
+      assertEquals(0, s.exit.get(30, TimeUnit.SECONDS), "Ctrl-D leaves with exit 0");
       String written = Files.readString(history);
       assertTrue(written.contains("put greeting hello") && written.contains("leader transfer " + next),
           "history: " + written);
-      terminal.close();
+      s.close();
     }
   }
 
@@ -130,45 +114,30 @@ class ShellTest {
         placeholders.put("127.0.0.1:720" + (i + 1), c.adminAddresses.get(i));
       }
       Map<String, String> env = new HashMap<>();
-      PipedOutputStream keys = new PipedOutputStream();
-      PipedInputStream in = new PipedInputStream(keys, 1 << 16);
-      ByteArrayOutputStream screen = new ByteArrayOutputStream();
-      Terminal terminal = new ExternalTerminal("raftctl-test", "xterm", in, screen, StandardCharsets.UTF_8);
-      terminal.setSize(new Size(200, 50));
-      CompletableFuture<Integer> shell = null;
-      Screen s = null;
+      VirtualShell s = null;
       for (Runbook.Step step : steps.subList(1, steps.size())) {
         String command = step.command();
         if (!step.inShell() && command.startsWith("export ")) {
           String[] assignment = step.words(placeholders)[1].split("=", 2);
           env.put(assignment[0], assignment[1]);
         } else if (!step.inShell() && command.equals("bin/raftctl")) {
-          PrintStream unused = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-          Raftctl root = new Raftctl(new Raftctl.Io(in, unused, unused, Map.copyOf(env), true, true));
-          shell = CompletableFuture.supplyAsync(() -> {
-            try {
-              return new Shell(root, terminal, dir.resolve("history")).run();
-            } catch (CtlException e) {
-              throw new IllegalStateException(e);
-            }
-          });
-          s = new Screen(screen, shell);
+          s = new VirtualShell(Map.copyOf(env), dir.resolve("history"), 200, 50);
           s.awaitSinceMark("the shell's greeting and the prompt", step.shown().get(0), "raftd n1* 3/3> ");
         } else if (!step.inShell() && command.startsWith("bin/local-cluster stop ")) {
           c.stop(c.names.indexOf(command.substring("bin/local-cluster stop ".length())));
           s.awaitSinceMark("the election in the watch", "election won: ");
           if (step.shown().contains("^C")) {
             s.mark();
-            type(keys, "\u0003");
+            s.type("\u0003");
             s.awaitPrompt("the prompt after Ctrl-C");
             s.awaitSinceMark("the prompt with the new leader, 2 of 3 answering", "* 2/3> ");
           }
         } else if (step.inShell() && command.equals("exit")) {
-          type(keys, "exit\r");
-          assertEquals(0, shell.get(30, TimeUnit.SECONDS), "exit leaves with 0");
+          s.type("exit\r");
+          assertEquals(0, s.exit.get(30, TimeUnit.SECONDS), "exit leaves with 0");
         } else if (step.inShell()) {
           s.mark();
-          type(keys, command + "\r");
+          s.type(command + "\r");
           if (command.equals("watch")) {
             s.awaitSinceMark("every member watched", step.shown().toArray(String[]::new));
           } else {
@@ -181,8 +150,8 @@ class ShellTest {
           throw new AssertionError("the shell walkthrough has a command this test does not know: " + command);
         }
       }
-      assertTrue(shell != null && shell.isDone(), "the walkthrough ends by leaving the shell");
-      terminal.close();
+      assertTrue(s != null && s.exit.isDone(), "the walkthrough ends by leaving the shell");
+      s.close();
     }
   }
 
@@ -191,52 +160,58 @@ class ShellTest {
     try (LocalCluster c = new LocalCluster(dir.resolve("cluster"), 3, LocalCluster.FAST_WAL)) {
       c.startAll();
       String leader = c.names.get(c.awaitLeader());
-      PipedOutputStream keys = new PipedOutputStream();
+      VirtualShell s = new VirtualShell(Map.of("RAFTCTL_ENDPOINTS", String.join(",", c.adminAddresses)),
+          dir.resolve("history"), 100, 24);
+      s.await("the prompt", "raftd " + leader + "* 3/3> ");
+      s.mark();
+      s.type("top --interval 200ms\r");
+      s.awaitSinceMark("a frame with its columns and every member", "raftctl top", "NAME", "ROLE", "TERM", "COMMIT",
+          "APPLIED", "LAG", "CONTACT", "W/S", "R/S", "FSYNC", leader + "*", "recent events:");
+      s.type("p");
+      s.awaitSinceMark("paused", "[paused: p resumes]");
+      s.mark();
+      s.type("q");
+      s.awaitSinceMark("the prompt again after q", "raftd " + leader + "* 3/3> ");
+      s.type("\u0004");
+      assertEquals(0, s.exit.get(30, TimeUnit.SECONDS));
+      s.close();
+    }
+  }
+
+  /**
+   * The shell on a virtual terminal of JLine's, keys typed into a pipe and the screen read back. Its line
+   * discipline runs in Java: Ctrl-C typed raises INT in this JVM, as a real terminal's SIGINT would.
+   */
+  private static final class VirtualShell implements AutoCloseable {
+    final CompletableFuture<Integer> exit;
+    private final PipedOutputStream keys = new PipedOutputStream();
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final Terminal terminal;
+    private int mark;
+
+    VirtualShell(Map<String, String> env, Path history, int columns, int rows) throws Exception {
       PipedInputStream in = new PipedInputStream(keys, 1 << 16);
-      ByteArrayOutputStream screen = new ByteArrayOutputStream();
-      Terminal terminal = new ExternalTerminal("raftctl-test", "xterm", in, screen, StandardCharsets.UTF_8);
-      terminal.setSize(new Size(100, 24));
+      terminal = new ExternalTerminal("raftctl-test", "xterm", in, bytes, StandardCharsets.UTF_8);
+      terminal.setSize(new Size(columns, rows));
       PrintStream unused = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-      Raftctl root = new Raftctl(new Raftctl.Io(in, unused, unused,
-          Map.of("RAFTCTL_ENDPOINTS", String.join(",", c.adminAddresses)), true, true));
-      CompletableFuture<Integer> shell = CompletableFuture.supplyAsync(() -> {
+      Raftctl root = new Raftctl(new Raftctl.Io(in, unused, unused, env, true, true));
+      exit = CompletableFuture.supplyAsync(() -> {
         try {
-          return new Shell(root, terminal, dir.resolve("history")).run();
+          return new Shell(root, terminal, history).run();
         } catch (CtlException e) {
           throw new IllegalStateException(e);
         }
       });
-      Screen s = new Screen(screen, shell);
-      s.await("the prompt", "raftd " + leader + "* 3/3> ");
-      s.mark();
-      type(keys, "top --interval 200ms\r");
-      s.awaitSinceMark("a frame with its columns and every member", "raftctl top", "NAME", "ROLE", "TERM", "COMMIT",
-          "APPLIED", "LAG", "CONTACT", "W/S", "R/S", "FSYNC", leader + "*", "recent events:");
-      type(keys, "p");
-      s.awaitSinceMark("paused", "[paused: p resumes]");
-      s.mark();
-      type(keys, "q");
-      s.awaitSinceMark("the prompt again after q", "raftd " + leader + "* 3/3> ");
-      type(keys, "\u0004");
-      assertEquals(0, shell.get(30, TimeUnit.SECONDS));
-      terminal.close();
     }
-  }
 
-  private static void type(PipedOutputStream keys, String text) throws Exception {
-    keys.write(text.getBytes(StandardCharsets.UTF_8));
-    keys.flush();
-  }
+    void type(String text) throws Exception {
+      keys.write(text.getBytes(StandardCharsets.UTF_8));
+      keys.flush();
+    }
 
-  /** The virtual terminal's output, waited on. */
-  private static final class Screen {
-    private final ByteArrayOutputStream bytes;
-    private final CompletableFuture<Integer> shell;
-    private int mark;
-
-    Screen(ByteArrayOutputStream bytes, CompletableFuture<Integer> shell) {
-      this.bytes = bytes;
-      this.shell = shell;
+    @Override
+    public void close() throws Exception {
+      terminal.close();
     }
 
     /** What was written, terminal control sequences (colors, cursor moves, modes) taken out. */
@@ -279,8 +254,8 @@ class ShellTest {
     private void wait(String what, LocalCluster.Condition condition) throws Exception {
       try {
         LocalCluster.await(what, WAIT, () -> {
-          if (shell.isDone()) {
-            throw new AssertionError("the shell ended: " + shell.get());
+          if (exit.isDone()) {
+            throw new AssertionError("the shell ended: " + exit.get());
           }
           return condition.holds();
         });
