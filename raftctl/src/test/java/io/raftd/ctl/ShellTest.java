@@ -56,6 +56,14 @@ class ShellTest {
       s.type("put alpha1 a\r");
       s.type("put alpha2 b\r");
       s.await("the two puts", "OK (version 1, index", 3);
+      Ctl.Result oneShot = new Ctl(c.adminAddresses).run("scan", "alpha");
+      assertEquals(0, oneShot.code(), oneShot::toString);
+      s.mark();
+      s.type("scan alpha\r");
+      s.awaitPrompt("scan in the shell");
+      assertEquals(oneShot.out().strip(), s.sinceMark().lines().skip(1).map(String::stripTrailing)
+          .filter(l -> !l.isEmpty() && !l.contains("raftd ")).reduce((x, y) -> x + "\n" + y).orElse(""),
+          "the shell prints what the one-shot command prints");
       s.mark();
       s.type("memb\t");
       s.awaitSinceMark("member completed", "member ");
@@ -229,6 +237,11 @@ class ShellTest {
 
     void await(String what, String expected, int times) throws Exception {
       wait(what, () -> count(text(), expected) >= times);
+    }
+
+    /** What was written since the mark, lines ending in \n. */
+    String sinceMark() {
+      return text().substring(mark).replace("\r\n", "\n").replace('\r', '\n');
     }
 
     /** The command typed since the mark has finished: the screen ends with a fresh prompt. */
