@@ -50,14 +50,25 @@ final class LeadershipTransfer {
     return TransferOutcome.STARTED;
   }
 
+  /**
+   * The other voter with the highest match, among those heard from within the last election timeout if any
+   * is: one gone quiet (stopped, or restarting with its old match still on record) would miss the TimeoutNow,
+   * and the transfer would wait out an election timeout for nothing.
+   */
   private long mostUpToDateVoter() {
     long best = 0;
     long bestMatch = -1;
+    boolean bestActive = false;
     for (long id : r.tracker.allVoters()) {
       Progress pr = r.tracker.progress(id);
-      if (id != r.id && pr != null && pr.match() > bestMatch) {
+      if (id == r.id || pr == null) {
+        continue;
+      }
+      boolean active = pr.recentActive();
+      if ((active && !bestActive) || (active == bestActive && pr.match() > bestMatch)) {
         best = id;
         bestMatch = pr.match();
+        bestActive = active;
       }
     }
     return best;

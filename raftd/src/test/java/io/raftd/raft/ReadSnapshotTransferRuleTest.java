@@ -674,6 +674,22 @@ class ReadSnapshotTransferRuleTest {
   }
 
   @Test
+  void withoutATargetTheMostUpToDateVoterHeardFromLatelyIsChosen() {
+    Node n = leader();  // 2 and 3 both hold the whole log; 2, first by id, then falls silent
+    for (int tick = 0; tick < 2 * n.cfg.electionTicks; tick++) {
+      n.raw.tick();
+      n.drain();
+      n.deliver(heartbeatResp(3, 1, 1));
+    }
+    assertEquals(Role.LEADER, n.role(), "3 keeps the quorum");
+
+    assertEquals(TransferOutcome.STARTED, n.raw.transferLeadership(0));
+    List<RaftMessage> sent = n.drain();
+    assertTrue(sent.stream().noneMatch(m -> m.getTo() == 2 && m.hasTimeoutNow()), "not to the silent member");
+    assertEquals(3, only(timeoutNows(sent)).getTo());
+  }
+
+  @Test
   void timeoutNowWaitsUntilTheTargetAcknowledgesTheLastIndex() {
     Node n = leader();
     n.raw.propose(ByteString.copyFrom(new byte[] {1}));
