@@ -81,6 +81,22 @@ class ShellTest {
       s.awaitSinceMark("an option completed", "--node");
       s.type("\u0015");
 
+      // help lists the commands; connect switches cluster (here: to two of the same members, which answer).
+      s.mark();
+      s.type("help\r");
+      s.awaitSinceMark("help's list of commands", "Commands:", "watch", "member", "log");
+      s.awaitPrompt("help done");
+      s.mark();
+      s.type("connect " + c.adminAddresses.get(1) + "," + c.adminAddresses.get(2) + "\r");
+      s.awaitSinceMark("connected", "connected to " + c.adminAddresses.get(1) + ", " + c.adminAddresses.get(2));
+      s.mark();
+      s.type("get greeting\r");
+      s.awaitSinceMark("a command on the new connection", "hello");
+      s.mark();
+      s.type("connect nonsense\r");
+      s.awaitSinceMark("a bad endpoint list said in one line", "raftctl: ");
+      s.awaitPrompt("the shell stays");
+
       // Ctrl-C cancels a running watch; the next command runs.
       s.mark();
       s.type("watch\r");
