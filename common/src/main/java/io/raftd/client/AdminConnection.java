@@ -26,6 +26,8 @@ final class AdminConnection implements AutoCloseable {
   private static final int MAX_FRAME = 64 << 20;
 
   final String address;
+  /** Put on every request, streams included: the admin port checks each on its own. */
+  private final String token;
   private final Socket socket;
   private final DataOutputStream out;
   private final DataInputStream in;
@@ -37,8 +39,10 @@ final class AdminConnection implements AutoCloseable {
   private volatile IOException broken;
   private volatile boolean retiring;
 
-  AdminConnection(String address, int connectTimeoutMs) throws IOException {
+  /** @param token the credential every request carries (admin.proto's AdminRequest.token); empty: none */
+  AdminConnection(String address, String token, int connectTimeoutMs) throws IOException {
     this.address = address;
+    this.token = token;
     this.socket = new Socket();
     try {
       socket.connect(parse(address), connectTimeoutMs);
@@ -71,7 +75,7 @@ final class AdminConnection implements AutoCloseable {
   }
 
   /**
-   * Sends the request (its id is set here); the future fails with an IOException if the connection breaks,
+   * Sends the request (its id and token are set here); the future fails with an IOException if the connection breaks,
    * with a {@link NotSent} if it was closed before the request went out.
    */
   CompletableFuture<AdminResponse> send(AdminRequest.Builder request) {
@@ -84,7 +88,7 @@ final class AdminConnection implements AutoCloseable {
       f.completeExceptionally(new NotSent(closed));
       return f;
     }
-    byte[] frame = request.setId(id).build().toByteArray();
+    byte[] frame = request.setId(id).setToken(token).build().toByteArray();
     try {
       synchronized (out) {
         out.writeInt(frame.length);
@@ -111,7 +115,7 @@ final class AdminConnection implements AutoCloseable {
     CompletableFuture<Void> end = new CompletableFuture<>();
     streams.put(id, frames);
     streamEnds.put(id, end);
-    byte[] frame = request.setId(id).build().toByteArray();
+    byte[] frame = request.setId(id).setToken(token).build().toByteArray();
     try {
       synchronized (out) {
         out.writeInt(frame.length);
