@@ -26,6 +26,8 @@ final class AdminConnection implements AutoCloseable {
   private static final int MAX_FRAME = 64 << 20;
 
   final String address;
+  /** Put on every request, streams included: the admin port checks each on its own. */
+  private final String token;
   private final Socket socket;
   private final DataOutputStream out;
   private final DataInputStream in;
@@ -37,8 +39,10 @@ final class AdminConnection implements AutoCloseable {
   private volatile IOException broken;
   private volatile boolean retiring;
 
-  AdminConnection(String address, int connectTimeoutMs) throws IOException {
+  /** @param token the credential every request carries (admin.proto's AdminRequest.token); empty: none */
+  AdminConnection(String address, String token, int connectTimeoutMs) throws IOException {
     this.address = address;
+    this.token = token;
     this.socket = new Socket();
     try {
       socket.connect(parse(address), connectTimeoutMs);
@@ -71,7 +75,7 @@ final class AdminConnection implements AutoCloseable {
   }
 
   /**
-   * Sends the request (its id is set here); the future fails with an IOException if the connection breaks,
+   * Sends the request (its id and token are set here); the future fails with an IOException if the connection breaks,
    * with a {@link NotSent} if it was closed before the request went out.
    */
   CompletableFuture<AdminResponse> send(AdminRequest.Builder request) {
@@ -85,7 +89,7 @@ final class AdminConnection implements AutoCloseable {
       return f;
     }
     try {
-      write(request.setId(id).build().toByteArray());
+      write(request.setId(id).setToken(token).build().toByteArray());
     } catch (IOException e) {
       // The frame did not all reach the socket, and the member acts on whole frames only: this request
       // cannot have applied, whatever becomes of the others (sent whole, they may have).
@@ -107,7 +111,7 @@ final class AdminConnection implements AutoCloseable {
     streams.put(id, frames);
     streamEnds.put(id, end);
     try {
-      write(request.setId(id).build().toByteArray());
+      write(request.setId(id).setToken(token).build().toByteArray());
     } catch (IOException e) {
       fail(e);
     }

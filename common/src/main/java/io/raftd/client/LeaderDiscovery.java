@@ -25,23 +25,33 @@ final class LeaderDiscovery {
   /** After a first answer that is not the leader's, how long the others get: about a loaded machine's round trip. */
   private static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-  private record Reply(String address, AdminConnection connection, NodeStatus status, String failure) {}
+  private record Reply(String address, AdminConnection connection, NodeStatus status, String failure,
+      RaftdException refused) {
+    Reply(String address, AdminConnection connection, NodeStatus status, String failure) {
+      this(address, connection, status, failure, null);
+    }
+  }
+
+  /** Opens a connection to a member's admin port (with the client's credential). */
+  interface Opener {
+    AdminConnection open(String address) throws IOException;
+  }
 
   private final List<String> addresses;
   private final HungMembers hung;
   private final ServerLimits limits;
   private final Executor connector;
-  private final int connectTimeoutMs;
+  private final Opener opener;
   private final LinkedBlockingQueue<Reply> replies = new LinkedBlockingQueue<>();
   private final List<AdminConnection> opened = new ArrayList<>();
   private boolean decided;
 
-  LeaderDiscovery(List<String> addresses, HungMembers hung, ServerLimits limits, Executor connector, int connectTimeoutMs) {
+  LeaderDiscovery(List<String> addresses, HungMembers hung, ServerLimits limits, Executor connector, Opener opener) {
     this.addresses = hung.lastIfHung(addresses);
     this.hung = hung;
     this.limits = limits;
     this.connector = connector;
-    this.connectTimeoutMs = connectTimeoutMs;
+    this.opener = opener;
   }
 
   /** The connection to use: to the leader if one is known, else to a member that answered. */
@@ -52,6 +62,7 @@ final class LeaderDiscovery {
     }
     Map<String, Reply> answered = new LinkedHashMap<>();
     Map<String, String> failed = new LinkedHashMap<>();
+    RaftdException refused = null;
     long firstAnswer = 0;
     try {
       while (answered.size() + failed.size() < addresses.size()) {
@@ -65,6 +76,7 @@ final class LeaderDiscovery {
         }
         if (r.status == null) {
           failed.put(r.address, r.failure);
+          refused = refused != null ? refused : r.refused;
           continue;
         }
         answered.put(r.address, r);
@@ -78,6 +90,9 @@ final class LeaderDiscovery {
         }
       }
       AdminConnection chosen = choose(answered);
+      if (chosen == null && refused != null) {
+        throw refused;  // a credential no member takes: asking again cannot help
+      }
       if (chosen == null) {
         List<String> why = new ArrayList<>();
         for (String a : addresses) {
@@ -114,7 +129,7 @@ final class LeaderDiscovery {
   private void ask(String address, long windowMs) {
     AdminConnection c;
     try {
-      c = track(new AdminConnection(address, connectTimeoutMs));
+      c = track(opener.open(address));
     } catch (IOException | IllegalStateException e) {
       replies.add(new Reply(address, null, null, e.getMessage()));
       return;
@@ -122,8 +137,13 @@ final class LeaderDiscovery {
     c.send(AdminRequest.newBuilder().setStatus(StatusRequest.getDefaultInstance()).setTimeoutMs((int) windowMs))
         .whenComplete((AdminResponse r, Throwable e) -> replies.add(e != null
             ? new Reply(address, c, null, e.getMessage())
-            : r.hasError() ? new Reply(address, c, null, r.getError().getCode() + ": " + r.getError().getMessage())
+            : r.hasError() ? failure(address, c, r.getError())
             : new Reply(address, c, r.getStatus(), null)));
+  }
+
+  private static Reply failure(String address, AdminConnection c, io.raftd.proto.Error error) {
+    RaftdException e = new RaftdException(error.getCode(), error.getMessage(), null);
+    return new Reply(address, c, null, error.getCode() + ": " + error.getMessage(), e.refusedAccess() ? e : null);
   }
 
   /** Records a connection so that it is closed unless chosen; one opened after the choice is closed at once. */

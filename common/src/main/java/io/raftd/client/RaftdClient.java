@@ -44,6 +44,8 @@ import java.util.stream.Collectors;
 public final class RaftdClient implements AutoCloseable {
   private final List<String> endpoints;
   private final Duration timeout;
+  /** The admin port credential every request carries; empty: none (a member without [admin_auth]). */
+  private final String token;
   private volatile Consumer<String> wireLog = line -> {};
   private static final long MIN_ATTEMPT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -58,18 +60,27 @@ public final class RaftdClient implements AutoCloseable {
   private AdminConnection current;
   private String leaderAddress;
 
-  private RaftdClient(List<String> endpoints, Duration timeout) {
+  private RaftdClient(List<String> endpoints, Duration timeout, String token) {
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("no endpoints given");
     }
     endpoints.forEach(AdminConnection::parse);  // fail early on a malformed endpoint
     this.endpoints = List.copyOf(endpoints);
     this.timeout = timeout;
+    this.token = token;
   }
 
-  /** A client over these admin addresses (host:port); connections are made on first use. */
+  /** A client over these admin addresses (host:port), without a token; connections are made on first use. */
   public static RaftdClient create(List<String> endpoints, Duration timeout) {
-    return new RaftdClient(endpoints, timeout);
+    return create(endpoints, timeout, "");
+  }
+
+  /**
+   * A client whose every request carries {@code token}, for members with authentication ({@code [admin_auth]}):
+   * one from their tokens file, whose role allows what the client asks; empty for none.
+   */
+  public static RaftdClient create(List<String> endpoints, Duration timeout, String token) {
+    return new RaftdClient(endpoints, timeout, token);
   }
 
   /** Hands every request sent and answer received to {@code log}, one line each (raftctl --debug). */
@@ -92,7 +103,7 @@ public final class RaftdClient implements AutoCloseable {
    * is about that member: its status, its snapshots.
    */
   public AdminResponse callAt(String endpoint, AdminRequest.Builder request) throws RaftdException, InterruptedException {
-    try (AdminConnection c = new AdminConnection(endpoint, connectTimeoutMs())) {
+    try (AdminConnection c = open(endpoint)) {
       AdminResponse r = exchange(c, request.setTimeoutMs(timeoutMs()), deadline(), true);
       if (r.hasStatus()) {
         limits.learn(r.getStatus());
@@ -116,7 +127,7 @@ public final class RaftdClient implements AutoCloseable {
   public EventWatch watchEvents(String endpoint, EventWatch.Sink sink) throws RaftdException {
     AdminConnection c;
     try {
-      c = new AdminConnection(endpoint, connectTimeoutMs());
+      c = open(endpoint);
     } catch (IOException e) {
       throw RaftdException.unreachable(endpoint + " is unreachable: " + e.getMessage(), e);
     }
@@ -148,7 +159,7 @@ public final class RaftdClient implements AutoCloseable {
       throws RaftdException, InterruptedException, IOException {
     AdminConnection c;
     try {
-      c = new AdminConnection(endpoint, connectTimeoutMs());
+      c = open(endpoint);
     } catch (IOException e) {
       throw RaftdException.unreachable(endpoint + " is unreachable: " + e.getMessage(), e);
     }
@@ -251,6 +262,9 @@ public final class RaftdClient implements AutoCloseable {
       try {
         c = connection(attemptDeadline);
       } catch (RaftdException e) {
+        if (e.refusedAccess()) {
+          throw e;  // every member answers the same to this credential
+        }
         last = e;
         heard.put("discovery", e.getMessage());
         pause(attempt++, deadline);
@@ -357,7 +371,7 @@ public final class RaftdClient implements AutoCloseable {
     AdminConnection c = null;
     if (hinted != null && !hung.isHung(hinted)) {
       try {
-        c = new AdminConnection(hinted, connectTimeoutMs());
+        c = open(hinted);
       } catch (IOException e) {
         // the hint is stale or the leader is down: ask everyone
       }
@@ -367,7 +381,7 @@ public final class RaftdClient implements AutoCloseable {
       if (hinted != null) {
         asked.add(0, hinted);
       }
-      c = new LeaderDiscovery(asked, hung, limits, connector, connectTimeoutMs()).find(attemptDeadline);
+      c = new LeaderDiscovery(asked, hung, limits, connector, this::open).find(attemptDeadline);
     }
     synchronized (this) {
       if (current != null && !current.isBroken()) {
@@ -428,6 +442,10 @@ public final class RaftdClient implements AutoCloseable {
 
   private int timeoutMs() {
     return (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+  }
+
+  private AdminConnection open(String address) throws IOException {
+    return new AdminConnection(address, token, connectTimeoutMs());
   }
 
   private int connectTimeoutMs() {

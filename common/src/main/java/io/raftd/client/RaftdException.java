@@ -50,6 +50,11 @@ public class RaftdException extends Exception {
     return unreachable;
   }
 
+  /** The member refused who sent it: no valid token (UNAUTHENTICATED), or a role that does not allow it. */
+  public boolean refusedAccess() {
+    return code == ErrorCode.UNAUTHENTICATED || code == ErrorCode.PERMISSION_DENIED;
+  }
+
   /** Whether the request may have taken effect: a retry outside a session could apply it twice. */
   public boolean outcomeUnknown() {
     return code == ErrorCode.UNKNOWN_OUTCOME || code == ErrorCode.TIMEOUT;

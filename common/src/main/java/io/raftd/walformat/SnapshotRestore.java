@@ -111,7 +111,7 @@ public final class SnapshotRestore {
   public static Plan plan(Path backup, Path dataDir, String name, List<NewMember> members, String token)
       throws IOException, Refused {
     if (token.isEmpty()) {
-      throw new Refused("--token must not be empty: the restored cluster needs a token of its own", true);
+      throw new Refused("--cluster-token must not be empty: the restored cluster needs a token of its own", true);
     }
     Set<String> names = new HashSet<>();
     Set<String> addresses = new HashSet<>();

@@ -17,6 +17,8 @@ final class Connection implements AutoCloseable {
   private static final Duration SCRIPT_SESSION_TIMEOUT = Duration.ofSeconds(60);
 
   final List<String> endpoints;
+  /** What every request carries to members with authentication; "" for none. */
+  final String token;
   final Duration timeout;
   private final boolean withSession;
   private final PrintStream wireLog;
@@ -24,8 +26,9 @@ final class Connection implements AutoCloseable {
   private Session session;
 
   /** @param wireLog where to log each request and answer (--debug), or null */
-  Connection(List<String> endpoints, Duration timeout, boolean withSession, PrintStream wireLog) {
+  Connection(List<String> endpoints, String token, Duration timeout, boolean withSession, PrintStream wireLog) {
     this.endpoints = endpoints;
+    this.token = token;
     this.timeout = timeout;
     this.withSession = withSession;
     this.wireLog = wireLog;
@@ -33,7 +36,7 @@ final class Connection implements AutoCloseable {
 
   RaftdClient client() {
     if (client == null) {
-      client = RaftdClient.create(endpoints, timeout);
+      client = RaftdClient.create(endpoints, timeout, token);
       if (wireLog != null) {
         client.wireLog(line -> wireLog.println("raftctl: wire " + line));
       }

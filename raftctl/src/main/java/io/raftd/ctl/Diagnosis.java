@@ -26,8 +26,10 @@ final class Diagnosis {
 
   static String unavailable(Raftctl raftctl, RaftdException e) {
     List<String> endpoints;
+    String token;
     try {
       endpoints = raftctl.connection().endpoints;
+      token = raftctl.connection().token;
     } catch (CtlException bad) {
       return e.getMessage();
     }
@@ -35,7 +37,7 @@ final class Diagnosis {
       return "cannot reach the cluster: " + e.getMessage() + "; is raftd running? (endpoints come from --endpoints, "
           + "RAFTCTL_ENDPOINTS or ~/.config/raftctl/config.toml)";
     }
-    Map<String, NodeStatus> answers = probe(endpoints);
+    Map<String, NodeStatus> answers = probe(endpoints, token);
     Map<String, String> members = new LinkedHashMap<>();  // admin address -> name, as the cluster knows them
     for (NodeStatus s : answers.values()) {
       for (Member m : s.getVotersList()) {
@@ -44,7 +46,7 @@ final class Diagnosis {
     }
     List<String> unasked = new ArrayList<>(members.keySet());
     unasked.removeAll(answers.keySet());
-    answers.putAll(probe(unasked));
+    answers.putAll(probe(unasked, token));
     if (members.isEmpty()) {
       return e.getMessage();
     }
@@ -82,7 +84,7 @@ final class Diagnosis {
   }
 
   /** The status of each address that answers within {@link #PROBE}. */
-  private static Map<String, NodeStatus> probe(List<String> addresses) {
+  private static Map<String, NodeStatus> probe(List<String> addresses, String token) {
     Map<String, NodeStatus> out = new LinkedHashMap<>();
     if (addresses.isEmpty()) {
       return out;
@@ -96,7 +98,7 @@ final class Diagnosis {
       Map<String, Future<NodeStatus>> asked = new LinkedHashMap<>();
       for (String a : addresses) {
         asked.put(a, pool.submit(() -> {
-          try (RaftdClient c = RaftdClient.create(List.of(a), PROBE)) {
+          try (RaftdClient c = RaftdClient.create(List.of(a), PROBE, token)) {
             return c.status(a);
           }
         }));

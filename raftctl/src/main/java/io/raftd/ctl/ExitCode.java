@@ -10,6 +10,7 @@ final class ExitCode {
   static final int NOT_FOUND = 3;
   /** No leader, no quorum, or no member reachable: trying again later may work. */
   static final int UNAVAILABLE = 4;
+  /** No valid token (UNAUTHENTICATED), or one whose role does not allow the request (PERMISSION_DENIED). */
   static final int AUTH = 5;
   /** A write may or may not have applied. */
   static final int OUTCOME_UNKNOWN = 6;
@@ -39,7 +40,7 @@ final class ExitCode {
       case NOT_FOUND -> NOT_FOUND;
       case NOT_LEADER, NO_QUORUM, TIMEOUT -> UNAVAILABLE;
       case UNKNOWN_OUTCOME -> OUTCOME_UNKNOWN;
-      case UNAUTHENTICATED -> AUTH;
+      case UNAUTHENTICATED, PERMISSION_DENIED -> AUTH;
       case INVALID_ARGUMENT -> USAGE;
       case REFUSED -> FAILURE;  // a membership change the cluster will not make as it stands: nothing proposed
       default -> FAILURE;

@@ -2,6 +2,7 @@ package io.raftd.ctl;
 
 import com.google.gson.JsonObject;
 import io.raftd.client.RaftdException;
+import io.raftd.proto.ErrorCode;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -86,7 +87,8 @@ public final class Main {
     }
     if (e instanceof RaftdException r) {
       int code = ExitCode.of(r);
-      String message = code == ExitCode.UNAVAILABLE ? Diagnosis.unavailable(raftctl, r) : r.getMessage();
+      String message = code == ExitCode.UNAVAILABLE ? Diagnosis.unavailable(raftctl, r)
+          : code == ExitCode.AUTH ? refusal(r) : r.getMessage();
       return fail(raftctl, json, code, Reasons.plain(message));
     }
     if (e instanceof InterruptedException) {
@@ -95,6 +97,12 @@ public final class Main {
     String what = e.getMessage() != null ? ": " + Reasons.plain(e) : "";
     return fail(raftctl, json, ExitCode.FAILURE, "internal error" + what
         + (raftctl.debug() ? "" : " (--debug shows the stack trace)"));
+  }
+
+  /** Which of the two refusals it is, then the member's line, which says what the request needs. */
+  private static String refusal(RaftdException e) {
+    return (e.code() == ErrorCode.PERMISSION_DENIED ? "permission denied: " : "not authenticated: ")
+        + e.getMessage();
   }
 
   /**

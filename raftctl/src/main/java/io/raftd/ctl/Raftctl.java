@@ -2,6 +2,7 @@ package io.raftd.ctl;
 
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -40,6 +41,16 @@ final class Raftctl implements Callable<Integer> {
       description = "members' admin addresses (default: $RAFTCTL_ENDPOINTS, then endpoints in "
           + "~/.config/raftctl/config.toml, then " + Endpoints.DEFAULT + ")")
   String endpoints;
+
+  @Option(names = "--token", paramLabel = "TOKEN", scope = ScopeType.INHERIT,
+      description = "the token members with [admin_auth] require (visible to other local users in ps: prefer "
+          + "--token-file or $RAFTCTL_TOKEN; default: $RAFTCTL_TOKEN, then token or token_file in "
+          + "~/.config/raftctl/config.toml)")
+  String token;
+
+  @Option(names = "--token-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "a file whose first line is the token")
+  Path tokenFile;
 
   @Option(names = {"-o", "--output"}, paramLabel = "table|json", scope = ScopeType.INHERIT,
       description = "table (default) or json: one JSON document per command, stable field names")
@@ -148,14 +159,15 @@ final class Raftctl implements Callable<Integer> {
   /** The connection: this invocation's, made on first use, or in script mode the invocation's shared one. */
   Connection connection() throws CtlException {
     if (script != null) {
-      if (endpoints != null || timeout != null) {
-        throw new CtlException(ExitCode.USAGE,
-            "--endpoints and --timeout apply to the whole script: give them on raftctl's command line");
+      if (endpoints != null || timeout != null || token != null || tokenFile != null) {
+        throw new CtlException(ExitCode.USAGE, "--endpoints, --timeout, --token and --token-file apply to the whole"
+            + " script: give them on raftctl's command line");
       }
       return script.connection();
     }
     if (connection == null) {
-      connection = new Connection(Endpoints.resolve(endpoints, io.env()), timeout(), scripting, debug ? io.err() : null);
+      connection = new Connection(Endpoints.resolve(endpoints, io.env()), Credentials.token(token, tokenFile, io.env()),
+          timeout(), scripting, debug ? io.err() : null);
     }
     return connection;
   }

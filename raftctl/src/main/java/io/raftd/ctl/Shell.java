@@ -64,7 +64,8 @@ final class Shell {
     Raftctl.Io io = new Raftctl.Io(terminal.input(), out, out, invocation.io.env(), true, true);
     LineReaderImpl[] reader = new LineReaderImpl[1];
     ShellView[] shown = new ShellView[1];
-    try (ShellView view = new ShellView(invocation.connection().endpoints, () -> redrawPrompt(reader[0], shown[0]))) {
+    Connection c = invocation.connection();
+    try (ShellView view = new ShellView(c.endpoints, c.token, () -> redrawPrompt(reader[0], shown[0]))) {
       shown[0] = view;
       // The builder makes a LineReaderImpl: its prompt can change while a line is read (the leader moved).
       reader[0] = (LineReaderImpl) LineReaderBuilder.builder().appName("raftctl").terminal(terminal)

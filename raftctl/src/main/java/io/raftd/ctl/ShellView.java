@@ -27,15 +27,20 @@ final class ShellView implements AutoCloseable {
 
   private final Runnable changed;
   private volatile RaftdClient client;
+  private final String token;
   private volatile String prompt = "raftd ?> ";
   private volatile List<String> names = List.of();
   private final Thread refresher;
   private volatile boolean closed;
 
-  /** @param changed told, on the view's thread, when the prompt changed */
-  ShellView(List<String> endpoints, Runnable changed) {
+  /**
+   * @param token what the view's requests carry (the shell's own)
+   * @param changed told, on the view's thread, when the prompt changed
+   */
+  ShellView(List<String> endpoints, String token, Runnable changed) {
     this.changed = changed;
-    this.client = RaftdClient.create(endpoints, ASK_TIMEOUT);
+    this.token = token;
+    this.client = RaftdClient.create(endpoints, ASK_TIMEOUT, token);
     this.refresher = new Thread(this::refreshUntilClosed, "raftctl-shell-view");
     refresher.setDaemon(true);
   }
@@ -57,7 +62,7 @@ final class ShellView implements AutoCloseable {
   /** Another cluster ({@code connect}): asked from now on. */
   void connect(List<String> endpoints) {
     RaftdClient old = client;
-    client = RaftdClient.create(endpoints, ASK_TIMEOUT);
+    client = RaftdClient.create(endpoints, ASK_TIMEOUT, token);
     old.close();
     prompt = "raftd ?> ";
     names = List.of();

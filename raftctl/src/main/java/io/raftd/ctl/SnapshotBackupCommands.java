@@ -133,11 +133,13 @@ final class SnapshotBackupCommands {
         description = "every member of the new cluster (see above)")
     String members;
 
-    @Option(names = "--token", paramLabel = "TOKEN", description = "the new cluster's cluster.token (or --token-file)")
+    // Not --token: that is every command's admin port credential (Raftctl), a different secret.
+    @Option(names = "--cluster-token", paramLabel = "TOKEN",
+        description = "the new cluster's cluster.token (or --cluster-token-file)")
     String token;
 
-    @Option(names = "--token-file", paramLabel = "FILE", description = "a file holding the new token (kept out of"
-        + " the process list)")
+    @Option(names = "--cluster-token-file", paramLabel = "FILE", description = "a file holding the new cluster.token"
+        + " (kept out of the process list)")
     Path tokenFile;
 
     @Override
@@ -189,7 +191,8 @@ final class SnapshotBackupCommands {
 
     private String token() throws CtlException {
       if ((token == null) == (tokenFile == null)) {
-        throw new CtlException(ExitCode.USAGE, "give the new cluster's token with exactly one of --token and --token-file");
+        throw new CtlException(ExitCode.USAGE,
+            "give the new cluster's token with exactly one of --cluster-token and --cluster-token-file");
       }
       if (token != null) {
         return token;
@@ -197,7 +200,8 @@ final class SnapshotBackupCommands {
       try {
         return Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
       } catch (IOException e) {
-        throw new CtlException(ExitCode.USAGE, "--token-file " + tokenFile + ": cannot be read (" + e.getMessage() + ")");
+        throw new CtlException(ExitCode.USAGE, "--cluster-token-file " + tokenFile + ": cannot be read ("
+            + e.getMessage() + ")");
       }
     }
   }

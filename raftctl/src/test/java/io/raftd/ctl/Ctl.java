@@ -4,9 +4,12 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +28,13 @@ final class Ctl {
 
   Ctl(Map<String, String> env) {
     this.env.putAll(env);
+  }
+
+  /** Writes raftctl's config file under {@code home} (as $HOME), where raftctl looks for it. */
+  static void userConfig(Path home, String text) throws IOException {
+    Path f = home.resolve(".config/raftctl/config.toml");
+    Files.createDirectories(f.getParent());
+    Files.writeString(f, text);
   }
 
   /** From now on stdout is a terminal, as the launcher would say (progress redrawn in place, colors). */

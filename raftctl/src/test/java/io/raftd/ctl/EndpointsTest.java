@@ -21,9 +21,7 @@ class EndpointsTest {
   }
 
   private void config(String text) throws Exception {
-    Path f = home.resolve(".config/raftctl/config.toml");
-    Files.createDirectories(f.getParent());
-    Files.writeString(f, text);
+    Ctl.userConfig(home, text);
   }
 
   @Test

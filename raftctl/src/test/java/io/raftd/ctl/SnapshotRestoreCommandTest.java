@@ -45,7 +45,7 @@ class SnapshotRestoreCommandTest {
 
   private Ctl.Result restore(Path backup, Path dataDir, String name, String members, String token) {
     return ctl.run("-o", "json", "snapshot", "restore", backup.toString(), "--data-dir", dataDir.toString(), "--name",
-        name, "--members", members, "--token", token);
+        name, "--members", members, "--cluster-token", token);
   }
 
   @Test
@@ -128,7 +128,7 @@ class SnapshotRestoreCommandTest {
     r = ctl.run("snapshot", "restore", backup.toString(), "--data-dir", target.toString(), "--name", "n1",
         "--members", MEMBERS);
     assertEquals(ExitCode.USAGE, r.code(), r::toString);
-    assertTrue(r.err().contains("exactly one of --token and --token-file"), r::toString);
+    assertTrue(r.err().contains("exactly one of --cluster-token and --cluster-token-file"), r::toString);
 
     r = restore(dir.resolve("missing.snap"), target, "n1", MEMBERS, TOKEN);
     assertEquals(ExitCode.USAGE, r.code(), r::toString);

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 final class ConfigReader {
   static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
       "metrics_address", "state_machine", "cluster", "peer_tls", "raft", "transport", "peer_port", "admin_port",
-      "snapshot", "wal", "disk", "divergence", "membership", "log");
+      "admin_auth", "snapshot", "wal", "disk", "divergence", "membership", "log");
   static final List<String> CLUSTER_KEYS = List.of("token", "previous_tokens", "members", "join");
   static final List<String> MEMBERSHIP_KEYS = List.of("catch_up_entries", "catch_up_ms");
   static final List<String> TLS_KEYS = List.of("cert_file", "key_file", "ca_file");
@@ -43,6 +43,7 @@ final class ConfigReader {
   /** The admin port has the peer port's limits and an idle timeout: clients come and go, members stay. */
   static final List<String> ADMIN_PORT_KEYS = List.of("max_connections", "max_connections_per_address",
       "frame_buffer_bytes", "idle_timeout_ms");
+  static final List<String> ADMIN_AUTH_KEYS = List.of("tokens_file", "max_failures", "lockout_ms");
   static final List<String> SNAPSHOT_KEYS = List.of("entries", "bytes", "keep_entries", "retain");
   static final List<String> WAL_KEYS = List.of("segment_bytes", "fsync");
   static final List<String> DISK_KEYS = List.of("min_free_bytes", "slow_fsync_ms");
@@ -78,6 +79,7 @@ final class ConfigReader {
         transport(root.table("transport")),
         peerPort(root.table("peer_port")),
         adminPort(root.table("admin_port")),
+        adminAuth(root),
         snapshot(root.table("snapshot")),
         wal(root.table("wal")),
         disk(root.table("disk")),
@@ -245,6 +247,19 @@ final class ConfigReader {
     port.rejectUnknownKeys(ADMIN_PORT_KEYS);
     Duration idle = Duration.ofMillis(port.integer("idle_timeout_ms", 300_000, 1_000, 86_400_000));
     return portLimits(port, "admin_port", 512, 128, idle);
+  }
+
+  /** An optional table: absent, the admin port answers whoever connects. Its tokens file is checked at start. */
+  private static Optional<RaftdConfig.AdminAuth> adminAuth(TomlTable root) throws ConfigException {
+    if (!root.has("admin_auth")) {
+      return Optional.empty();
+    }
+    TomlTable auth = root.table("admin_auth");
+    auth.rejectUnknownKeys(ADMIN_AUTH_KEYS);
+    return Optional.of(new RaftdConfig.AdminAuth(
+        path(auth, "tokens_file", "the admin port's tokens file, such as \"/etc/raftd/admin-tokens.toml\""),
+        (int) auth.integer("max_failures", 10, 1, 1_000_000),
+        Duration.ofMillis(auth.integer("lockout_ms", 60_000, 1_000, 86_400_000))));
   }
 
   /** The keys both ports have; their ranges are the same, only the defaults differ. */

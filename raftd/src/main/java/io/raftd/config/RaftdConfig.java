@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param stateMachine the name of the state machine to run (a {@code StateMachineProvider}'s name)
  * @param peerPort what the peer port's connections may hold: how many, from one address, bytes of frames
  * @param adminPort the same for the admin port, and how long a client connection may stay idle
+ * @param adminAuth tokens and roles on the admin port; absent: the admin port answers whoever connects
  * @param divergenceCheckInterval how often a leader has every member compare a digest of its state with its
  *     own (divergence detection); zero: never
  * @param membership when the leader promotes an added member it has been told to (a learner catching up)
@@ -40,6 +41,7 @@ public record RaftdConfig(
     Transport transport,
     PortLimits peerPort,
     PortLimits adminPort,
+    Optional<AdminAuth> adminAuth,
     Snapshot snapshot,
     Wal wal,
     Disk disk,
@@ -79,6 +81,15 @@ public record RaftdConfig(
    * subjectAltName DNS name, or the subject CN, equal to the member's name).
    */
   public record Tls(Path certFile, Path keyFile, Path caFile) {}
+
+  /**
+   * Authentication and roles on the admin port: every request must carry a token from {@code tokensFile}
+   * (checked at start: owner, mode 0600, each token's length and role) whose role allows it.
+   *
+   * @param maxFailures wrong tokens one remote address may send within {@code lockout} before its requests
+   *     are refused unchecked for {@code lockout}
+   */
+  public record AdminAuth(Path tokensFile, int maxFailures, Duration lockout) {}
 
   /** One initial member: its name and the addresses its peers and clients reach it at. */
   public record Member(String name, HostPort peer, HostPort admin) {}

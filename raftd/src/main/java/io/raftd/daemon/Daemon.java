@@ -1,5 +1,8 @@
 package io.raftd.daemon;
 
+import io.raftd.auth.AdminAccess;
+import io.raftd.auth.AdminTokens;
+import io.raftd.auth.FailedAttempts;
 import io.raftd.config.HostPort;
 import io.raftd.config.RaftdConfig;
 import io.raftd.datadir.DataDirFile;
@@ -42,6 +45,7 @@ import io.raftd.storage.FileIO;
 import io.raftd.storage.NioFileIO;
 import io.raftd.storage.SnapshotStore;
 import io.raftd.storage.WriteAheadLog;
+import io.raftd.transport.AdminGate;
 import io.raftd.transport.AdminServer;
 import io.raftd.transport.ClusterKeys;
 import io.raftd.transport.Options;
@@ -140,6 +144,7 @@ public final class Daemon implements AutoCloseable {
         UnfinishedFirstStart.clear(dataDir);
       }
       FileDescriptorBudget.check(config);  // before any port opens: connections must not take the WAL's files
+      AdminTokens adminTokens = adminTokens(config);
       // A new member's id is written only once its start can no longer fail (below), with its cluster record.
       MemberIdentity self = stored != null ? stored : newIdentity(config.name(), runtime.currentTimeMillis());
       SnapshotStore snapshots = new SnapshotStore(io, dataDir.resolve("snap"), config.snapshot().retain());
@@ -173,7 +178,8 @@ public final class Daemon implements AutoCloseable {
         this.identity = self;
       } else if (!config.cluster().join().isEmpty()) {
         Joiner.Joined joined = Joiner.join(config.name(), config.peerAddress().toString(),
-            config.adminAddress().toString(), config.cluster().join(), transport::probe, Duration.ofMinutes(10));
+            config.adminAddress().toString(), config.cluster().join(), adminTokens == null ? "" : adminTokens.ownToken(),
+            transport::probe, Duration.ofMinutes(10));
         this.cluster = joined.cluster();
         this.identity = self.toBuilder().setMemberId(joined.memberId()).build();
         transport.setSelfId(identity.getMemberId());
@@ -261,7 +267,7 @@ public final class Daemon implements AutoCloseable {
           Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics, host.divergence(), membership,
           new SnapshotDownloads(snapshots, host.applier(), reads, config.transport().maxFrameBytes()), log);
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
-          service::handle, new EventStreams(events));
+          service::handle, new EventStreams(events), adminGate(config, adminTokens));
 
       // The admin port binds first: if it is taken, nothing has started that would need stopping. A request
       // arriving before the threads start waits in the RaftLoop's queue.
@@ -409,6 +415,26 @@ public final class Daemon implements AutoCloseable {
           c.token().get().length(), MIN_SAFE_TOKEN_LENGTH);
     }
     return ClusterKeys.of(c.token().get(), c.previousTokens());
+  }
+
+  /** The admin port's tokens ([admin_auth]), or null when it has none. */
+  private static AdminTokens adminTokens(RaftdConfig config) throws StartupException {
+    if (config.adminAuth().isEmpty()) {
+      return null;
+    }
+    try {
+      return AdminTokens.load(config.adminAuth().get().tokensFile());
+    } catch (IOException e) {
+      throw new StartupException(e.getMessage());
+    }
+  }
+
+  private AdminGate adminGate(RaftdConfig config, AdminTokens tokens) {
+    if (tokens == null) {
+      return AdminGate.OPEN;
+    }
+    RaftdConfig.AdminAuth auth = config.adminAuth().get();
+    return new AdminAccess(tokens, new FailedAttempts(auth.maxFailures(), auth.lockout(), runtime::nanoTime));
   }
 
   private static PeerTls peerTls(RaftdConfig config) throws StartupException {

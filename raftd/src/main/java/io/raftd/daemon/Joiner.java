@@ -36,8 +36,12 @@ final class Joiner {
 
   private Joiner() {}
 
-  static Joined join(String name, String peerAddress, String adminAddress, List<HostPort> seeds, Bootstrap.Prober prober,
-      Duration patience) throws Daemon.StartupException, InterruptedException {
+  /**
+   * @param token what to present to the seeds' admin ports ({@code [admin_auth]}: members of a cluster share
+   *     the tokens file); empty: nothing
+   */
+  static Joined join(String name, String peerAddress, String adminAddress, List<HostPort> seeds, String token,
+      Bootstrap.Prober prober, Duration patience) throws Daemon.StartupException, InterruptedException {
     JoinRequest request = JoinRequest.newBuilder().setName(name).setPeerAddress(peerAddress)
         .setAdminAddress(adminAddress).build();
     long deadline = System.nanoTime() + patience.toNanos();
@@ -49,8 +53,12 @@ final class Joiner {
       for (HostPort seed : seeds) {
         String target;
         try {
-          target = leaderPeerAddress(seed);
+          target = leaderPeerAddress(seed, token);
         } catch (RaftdException e) {
+          if (e.refusedAccess()) {
+            throw new Daemon.StartupException("cluster.join: " + seed + " refused to say who leads: " + e.getMessage()
+                + (token.isEmpty() ? "; give this member the cluster's [admin_auth] tokens file" : ""));
+          }
           why = seed + ": " + e.getMessage();
           continue;
         }
@@ -94,8 +102,8 @@ final class Joiner {
   }
 
   /** The peer address of the leader the member at {@code seed} knows (its own, if it knows none). */
-  private static String leaderPeerAddress(HostPort seed) throws RaftdException, InterruptedException {
-    try (RaftdClient client = RaftdClient.create(List.of(seed.toString()), Duration.ofSeconds(2))) {
+  private static String leaderPeerAddress(HostPort seed, String token) throws RaftdException, InterruptedException {
+    try (RaftdClient client = RaftdClient.create(List.of(seed.toString()), Duration.ofSeconds(2), token)) {
       NodeStatus status = client.status(seed.toString());
       Member leader = status.hasLeader() ? status.getLeader() : status.getSelf();
       return leader.getPeerAddress();

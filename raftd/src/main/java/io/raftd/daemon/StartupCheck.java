@@ -1,5 +1,6 @@
 package io.raftd.daemon;
 
+import io.raftd.auth.AdminTokens;
 import io.raftd.config.RaftdConfig;
 import io.raftd.datadir.DataDirFile;
 import io.raftd.proto.ClusterRecord;
@@ -13,7 +14,8 @@ import java.nio.file.Path;
 
 /**
  * Every check a start makes before it writes anything or binds a port: the data directory's owner and
- * mode, whose member it is, its WAL and snapshot files, the state machine, the peer TLS files. The start
+ * mode, whose member it is, its WAL and snapshot files, the state machine, the peer TLS files, the admin
+ * port's tokens file. The start
  * runs exactly these first and {@code raftd --check-config} runs them alone, so a config that checks ok
  * fails to start only for what cannot be known without starting (a port taken, a seed that refuses).
  * Reads only; the config itself and the data directory's shape ({@code ConfigLoader}) are checked before.
@@ -57,6 +59,13 @@ final class StartupCheck {
       RaftdConfig.Tls tls = config.peerTls().get();
       try {
         PeerTls.load(tls.certFile(), tls.keyFile(), tls.caFile());
+      } catch (IOException e) {
+        throw new Daemon.StartupException(e.getMessage());
+      }
+    }
+    if (config.adminAuth().isPresent()) {
+      try {
+        AdminTokens.load(config.adminAuth().get().tokensFile());
       } catch (IOException e) {
         throw new Daemon.StartupException(e.getMessage());
       }

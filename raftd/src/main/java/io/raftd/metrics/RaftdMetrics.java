@@ -249,6 +249,12 @@ public final class RaftdMetrics implements HostMetrics {
           cb.call(member.peerPort().connectionsRefused(), "peer");
           cb.call(member.adminPort().connectionsRefused(), "admin");
         }).register(registry);
+    CounterWithCallback.builder().name("raftd_refused_requests")
+        .help("Admin requests refused by [admin_auth]: without a valid token (unauthenticated), or with a token"
+            + " whose role does not allow them (permission_denied)").labelNames("reason").callback(cb -> {
+          cb.call(member.adminPort().requestsUnauthenticated(), "unauthenticated");
+          cb.call(member.adminPort().requestsPermissionDenied(), "permission_denied");
+        }).register(registry);
   }
 
   private void gauge(String name, String help, DoubleSupplier value) {

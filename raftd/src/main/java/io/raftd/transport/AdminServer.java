@@ -18,6 +18,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * whatever order they complete (clients match them by id). The server only frames bytes; answering is the
  * handler's. Bad input closes that connection and is counted, as on the peer port; so does a frame left
  * unfinished for the frame timeout. The port's {@link PortLimits} bound what clients hold: connections in
- * all and from one address, bytes of unfinished frames, and how long a connection may sit idle.
+ * all and from one address, bytes of unfinished frames, and how long a connection may sit idle. Its
+ * {@link AdminGate} decides which requests are answered at all (authentication and roles).
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -45,8 +47,10 @@ public final class AdminServer implements AutoCloseable {
   private final Options options;
   private final Function<AdminRequest, CompletableFuture<AdminResponse>> handler;
   private final AdminStreams streams;
+  private final AdminGate gate;
   private final PortLimits limits;
   private final Counters counters = new Counters();
+  private final RateLimitedWarn refusedWarn = new RateLimitedWarn(log);
   private final ConnectionGuard guard = new ConnectionGuard(counters);
   private final FrameBudget budget;
   /** Every accepted connection: {@link #close} closes them itself (see {@link AcceptedChannels} for why). */
@@ -59,14 +63,16 @@ public final class AdminServer implements AutoCloseable {
   /**
    * @param handler answers each request with one response
    * @param streams the requests answered with a stream of responses instead
+   * @param gate lets each request through to the handler or the streams, or refuses it (authentication)
    */
   public AdminServer(InetSocketAddress bind, Options options, PortLimits limits,
-      Function<AdminRequest, CompletableFuture<AdminResponse>> handler, AdminStreams streams) {
+      Function<AdminRequest, CompletableFuture<AdminResponse>> handler, AdminStreams streams, AdminGate gate) {
     this.bind = bind;
     this.options = options;
     this.limits = limits;
     this.handler = handler;
     this.streams = streams;
+    this.gate = gate;
     this.budget = new FrameBudget(limits, counters);
     this.listening = new ListeningHandlers(limits, counters, clients, false);
   }
@@ -155,6 +161,16 @@ public final class AdminServer implements AutoCloseable {
       if (!accepting) {
         ctx.writeAndFlush(AdminResponse.newBuilder().setId(request.getId()).setError(io.raftd.proto.Error.newBuilder()
             .setCode(io.raftd.proto.ErrorCode.NOT_LEADER).setMessage("this member is shutting down: retry on another")).build());
+        return;
+      }
+      InetAddress from = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+      io.raftd.proto.Error refusal = gate.refuse(request, from);
+      if (refusal != null) {
+        // Refused before the handler or a stream sees it: nothing of it reaches the RaftLoop.
+        counters.countRefusedRequest(refusal.getCode());
+        refusedWarn.warn("refused a " + request.getBodyCase() + " request from " + ctx.channel().remoteAddress()
+            + ": " + refusal.getCode() + ": " + refusal.getMessage());
+        ctx.writeAndFlush(AdminResponse.newBuilder().setId(request.getId()).setError(refusal).build());
         return;
       }
       unanswered.incrementAndGet();

@@ -17,6 +17,8 @@ public final class Counters {
   final AtomicLong framesOverBudget = new AtomicLong();
   final AtomicLong idleConnectionsClosed = new AtomicLong();
   final AtomicLong acceptPauses = new AtomicLong();
+  private final AtomicLong requestsUnauthenticated = new AtomicLong();
+  private final AtomicLong requestsPermissionDenied = new AtomicLong();
   private final AtomicLongArray rejectedByReason = new AtomicLongArray(RejectReason.values().length);
 
   /** A connection's input rejected (it is being closed): counted as a rejected frame and by its reason. */
@@ -102,6 +104,25 @@ public final class Counters {
     return acceptPauses.get();
   }
 
+  /** An admin request its gate refused (see {@link AdminGate}), by the error it was answered with. */
+  void countRefusedRequest(io.raftd.proto.ErrorCode code) {
+    (code == io.raftd.proto.ErrorCode.PERMISSION_DENIED ? requestsPermissionDenied : requestsUnauthenticated)
+        .incrementAndGet();
+  }
+
+  /**
+   * Admin requests refused without a valid token: none, a wrong one, or any from an address locked out for
+   * sending too many wrong ones.
+   */
+  public long requestsUnauthenticated() {
+    return requestsUnauthenticated.get();
+  }
+
+  /** Admin requests refused because their token's role does not allow them. */
+  public long requestsPermissionDenied() {
+    return requestsPermissionDenied.get();
+  }
+
   @Override
   public String toString() {
     return "framesRejected=" + framesRejected + " connectionsClosedForBadInput=" + connectionsClosedForBadInput
@@ -109,6 +130,7 @@ public final class Counters {
         + " snapshotsReceived=" + snapshotsReceived + " snapshotsRejected=" + snapshotsRejected
  + " connectionsRefused=" + connectionsRefused + " unauthenticatedEvicted=" + unauthenticatedEvicted
         + " framesOverBudget=" + framesOverBudget
-        + " idleConnectionsClosed=" + idleConnectionsClosed + " acceptPauses=" + acceptPauses;
+        + " idleConnectionsClosed=" + idleConnectionsClosed + " acceptPauses=" + acceptPauses
+        + " requestsUnauthenticated=" + requestsUnauthenticated + " requestsPermissionDenied=" + requestsPermissionDenied;
   }
 }

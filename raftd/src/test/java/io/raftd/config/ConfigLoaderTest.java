@@ -147,6 +147,11 @@ class ConfigLoaderTest {
 
     List<String> topLevel = new java.util.ArrayList<>(ConfigReader.TOP_LEVEL_KEYS);
     topLevel.remove("peer_tls");  // optional, and shown commented out: it needs files the example cannot ship
+    topLevel.remove("admin_auth");  // the same: it needs a tokens file
+    assertTrue(text.contains("\n# [admin_auth]\n"), EXAMPLE + " does not show [admin_auth]");
+    for (String key : ConfigReader.ADMIN_AUTH_KEYS) {
+      assertTrue(text.contains("\n# " + key + " = "), EXAMPLE + " does not show " + key + " in [admin_auth]");
+    }
     assertHasKeys(example, topLevel, "the top level");
     assertTrue(text.contains("\n# [peer_tls]\n"), EXAMPLE + " does not show [peer_tls]");
     for (String key : ConfigReader.TLS_KEYS) {
@@ -166,6 +171,19 @@ class ConfigLoaderTest {
     assertHasKeys(table(example, "snapshot"), ConfigReader.SNAPSHOT_KEYS, "[snapshot]");
     assertHasKeys(table(example, "wal"), ConfigReader.WAL_KEYS, "[wal]");
     assertHasKeys(table(example, "log"), ConfigReader.LOG_KEYS, "[log]");
+  }
+
+  @Test
+  void adminAuthIsOptionalAndItsLimitsHaveDefaults() throws ConfigException {
+    assertEquals(Optional.empty(), ConfigLoader.parse(MINIMAL, "raftd.toml").adminAuth());
+    RaftdConfig c = ConfigLoader.parse(MINIMAL + "[admin_auth]\ntokens_file = \"/etc/raftd/admin-tokens.toml\"\n",
+        "raftd.toml");
+    assertEquals(Optional.of(new RaftdConfig.AdminAuth(Path.of("/etc/raftd/admin-tokens.toml"), 10,
+        Duration.ofSeconds(60))), c.adminAuth());
+    ConfigException noFile = assertThrows(ConfigException.class,
+        () -> ConfigLoader.parse(MINIMAL + "[admin_auth]\nmax_failures = 5\n", "raftd.toml"));
+    assertEquals("raftd.toml:3: admin_auth.tokens_file is required: expected the path of the admin port's tokens file,"
+        + " such as \"/etc/raftd/admin-tokens.toml\"", noFile.getMessage());
   }
 
   @Test

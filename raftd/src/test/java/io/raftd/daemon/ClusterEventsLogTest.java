@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.raftd.raft.MemberId;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,34 +14,25 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** The log tells the story: every member logs role, term and leader changes, naming members {@code name(hex16)}. */
 class ClusterEventsLogTest {
   @TempDir Path root;
 
-  private final Logger raftd = (Logger) LoggerFactory.getLogger("io.raftd");
-  private final ListAppender<ILoggingEvent> captured = new ListAppender<>();
-  private Level levelBefore;
+  private final CapturedLogs logs = new CapturedLogs();
 
   @BeforeEach
   void capture() {
-    levelBefore = raftd.getLevel();
-    raftd.setLevel(Level.INFO);  // logback-test.xml turns logging off
-    captured.start();
-    raftd.addAppender(captured);
+    logs.start(Level.INFO);
   }
 
   @AfterEach
   void release() {
-    raftd.detachAppender(captured);
-    raftd.setLevel(levelBefore);
+    logs.stop();
   }
 
   private List<String> lines() {
-    synchronized (captured.list) {  // ListAppender appends under the appender's lock; copy what is there
-      return captured.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-    }
+    return logs.lines();
   }
 
   @Test

@@ -99,6 +99,15 @@ class StartupCheckTest {
   }
 
   @Test
+  void anAdminTokensFileOthersCanRead() throws Exception {
+    Path data = dir.resolve("data");
+    String auth = AdminTokensFile.adminAuth(dir, 10);
+    Path tokens = dir.resolve("admin-tokens.toml");
+    Files.setPosixFilePermissions(tokens, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    bothRefuse(config("n1", data, auth), data, tokens + " is mode rw-r--r--", "chmod 600 " + tokens);
+  }
+
+  @Test
   void theDataDirOfAnotherMember() throws Exception {
     Path data = formed("n1");
     bothRefuse(config("n2", data, ""), data, data.toString(), "belongs to member n1", "its own data_dir");
