@@ -37,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WatchEventsTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
+  /** Writes timed for a rate: about a second's worth on this machine. */
+  private static final int MEASURED = 500;
 
   @TempDir
   Path dir;
@@ -189,11 +191,12 @@ class WatchEventsTest {
     }
   }
 
+  /** Writes a second, from how long the writers take to commit {@link #MEASURED} more (polled, with a deadline). */
   private static long rate(AtomicLong commits) throws InterruptedException {
-    long start = commits.get();
+    long target = commits.get() + MEASURED;
     long t0 = System.nanoTime();
-    Thread.sleep(2000);  // a measuring window, not synchronisation
-    return (commits.get() - start) * 1_000_000_000L / (System.nanoTime() - t0);
+    LocalCluster.await(MEASURED + " more writes", WAIT, () -> commits.get() >= target);
+    return MEASURED * 1_000_000_000L / Math.max(1, System.nanoTime() - t0);
   }
 
   private static boolean waitEnded(EventWatch w) throws InterruptedException {
