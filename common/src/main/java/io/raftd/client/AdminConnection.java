@@ -28,7 +28,7 @@ final class AdminConnection implements AutoCloseable {
   final String address;
   /** Put on every request, streams included: the admin port checks each on its own. */
   private final String token;
-  private final Socket socket;
+  private final Socket socket;  // a TLS socket over the TCP one when the credentials have TLS
   private final DataOutputStream out;
   private final DataInputStream in;
   private final Map<Long, CompletableFuture<AdminResponse>> waiting = new ConcurrentHashMap<>();
@@ -39,18 +39,24 @@ final class AdminConnection implements AutoCloseable {
   private volatile IOException broken;
   private volatile boolean retiring;
 
-  /** @param token the credential every request carries (admin.proto's AdminRequest.token); empty: none */
-  AdminConnection(String address, String token, int connectTimeoutMs) throws IOException {
+  /**
+   * @param credentials the token every request carries (admin.proto's AdminRequest.token), and TLS for the
+   *     connection if the member has it
+   */
+  AdminConnection(String address, AdminCredentials credentials, int connectTimeoutMs) throws IOException {
     this.address = address;
-    this.token = token;
-    this.socket = new Socket();
+    this.token = credentials.token();
+    Socket tcp = new Socket();
     try {
-      socket.connect(parse(address), connectTimeoutMs);
-      socket.setTcpNoDelay(true);
+      InetSocketAddress to = parse(address);
+      tcp.connect(to, connectTimeoutMs);
+      tcp.setTcpNoDelay(true);
+      this.socket = credentials.tls() == null ? tcp
+          : credentials.tls().wrap(tcp, to.getHostString(), to.getPort(), connectTimeoutMs);
       this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
       this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
     } catch (IOException e) {
-      socket.close();
+      tcp.close();
       throw e;
     }
     Thread reader = new Thread(this::read, "raftd-client-" + address);

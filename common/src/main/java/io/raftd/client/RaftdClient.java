@@ -44,8 +44,8 @@ import java.util.stream.Collectors;
 public final class RaftdClient implements AutoCloseable {
   private final List<String> endpoints;
   private final Duration timeout;
-  /** The admin port credential every request carries; empty: none (a member without [admin_auth]). */
-  private final String token;
+  /** The token every request carries, and TLS on every connection. */
+  private final AdminCredentials credentials;
   private volatile Consumer<String> wireLog = line -> {};
   private static final long MIN_ATTEMPT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -60,19 +60,19 @@ public final class RaftdClient implements AutoCloseable {
   private AdminConnection current;
   private String leaderAddress;
 
-  private RaftdClient(List<String> endpoints, Duration timeout, String token) {
+  private RaftdClient(List<String> endpoints, Duration timeout, AdminCredentials credentials) {
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("no endpoints given");
     }
     endpoints.forEach(AdminConnection::parse);  // fail early on a malformed endpoint
     this.endpoints = List.copyOf(endpoints);
     this.timeout = timeout;
-    this.token = token;
+    this.credentials = credentials;
   }
 
   /** A client over these admin addresses (host:port), without a token; connections are made on first use. */
   public static RaftdClient create(List<String> endpoints, Duration timeout) {
-    return create(endpoints, timeout, "");
+    return create(endpoints, timeout, AdminCredentials.NONE);
   }
 
   /**
@@ -80,7 +80,12 @@ public final class RaftdClient implements AutoCloseable {
    * one from their tokens file, whose role allows what the client asks; empty for none.
    */
   public static RaftdClient create(List<String> endpoints, Duration timeout, String token) {
-    return new RaftdClient(endpoints, timeout, token);
+    return create(endpoints, timeout, new AdminCredentials(token, null));
+  }
+
+  /** A client presenting {@code credentials}: a token, and TLS for members with {@code [admin_tls]}. */
+  public static RaftdClient create(List<String> endpoints, Duration timeout, AdminCredentials credentials) {
+    return new RaftdClient(endpoints, timeout, credentials);
   }
 
   /** Hands every request sent and answer received to {@code log}, one line each (raftctl --debug). */
@@ -445,7 +450,7 @@ public final class RaftdClient implements AutoCloseable {
   }
 
   private AdminConnection open(String address) throws IOException {
-    return new AdminConnection(address, token, connectTimeoutMs());
+    return new AdminConnection(address, credentials, connectTimeoutMs());
   }
 
   private int connectTimeoutMs() {

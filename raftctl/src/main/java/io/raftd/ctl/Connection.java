@@ -1,6 +1,7 @@
 package io.raftd.ctl;
 
 import io.raftd.client.KvClient;
+import io.raftd.client.AdminCredentials;
 import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
 import io.raftd.client.Session;
@@ -17,8 +18,8 @@ final class Connection implements AutoCloseable {
   private static final Duration SCRIPT_SESSION_TIMEOUT = Duration.ofSeconds(60);
 
   final List<String> endpoints;
-  /** What every request carries to members with authentication; "" for none. */
-  final String token;
+  /** The token every request carries, and TLS for members with [admin_tls]. */
+  final AdminCredentials credentials;
   final Duration timeout;
   private final boolean withSession;
   private final PrintStream wireLog;
@@ -26,9 +27,10 @@ final class Connection implements AutoCloseable {
   private Session session;
 
   /** @param wireLog where to log each request and answer (--debug), or null */
-  Connection(List<String> endpoints, String token, Duration timeout, boolean withSession, PrintStream wireLog) {
+  Connection(List<String> endpoints, AdminCredentials credentials, Duration timeout, boolean withSession,
+      PrintStream wireLog) {
     this.endpoints = endpoints;
-    this.token = token;
+    this.credentials = credentials;
     this.timeout = timeout;
     this.withSession = withSession;
     this.wireLog = wireLog;
@@ -36,7 +38,7 @@ final class Connection implements AutoCloseable {
 
   RaftdClient client() {
     if (client == null) {
-      client = RaftdClient.create(endpoints, timeout, token);
+      client = RaftdClient.create(endpoints, timeout, credentials);
       if (wireLog != null) {
         client.wireLog(line -> wireLog.println("raftctl: wire " + line));
       }

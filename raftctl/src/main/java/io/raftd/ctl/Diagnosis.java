@@ -1,5 +1,6 @@
 package io.raftd.ctl;
 
+import io.raftd.client.AdminCredentials;
 import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
 import io.raftd.proto.ErrorCode;
@@ -26,10 +27,10 @@ final class Diagnosis {
 
   static String unavailable(Raftctl raftctl, RaftdException e) {
     List<String> endpoints;
-    String token;
+    AdminCredentials credentials;
     try {
       endpoints = raftctl.connection().endpoints;
-      token = raftctl.connection().token;
+      credentials = raftctl.connection().credentials;
     } catch (CtlException bad) {
       return e.getMessage();
     }
@@ -37,7 +38,7 @@ final class Diagnosis {
       return "cannot reach the cluster: " + e.getMessage() + "; is raftd running? (endpoints come from --endpoints, "
           + "RAFTCTL_ENDPOINTS or ~/.config/raftctl/config.toml)";
     }
-    Map<String, NodeStatus> answers = probe(endpoints, token);
+    Map<String, NodeStatus> answers = probe(endpoints, credentials);
     Map<String, String> members = new LinkedHashMap<>();  // admin address -> name, as the cluster knows them
     for (NodeStatus s : answers.values()) {
       for (Member m : s.getVotersList()) {
@@ -46,7 +47,7 @@ final class Diagnosis {
     }
     List<String> unasked = new ArrayList<>(members.keySet());
     unasked.removeAll(answers.keySet());
-    answers.putAll(probe(unasked, token));
+    answers.putAll(probe(unasked, credentials));
     if (members.isEmpty()) {
       return e.getMessage();
     }
@@ -84,7 +85,7 @@ final class Diagnosis {
   }
 
   /** The status of each address that answers within {@link #PROBE}. */
-  private static Map<String, NodeStatus> probe(List<String> addresses, String token) {
+  private static Map<String, NodeStatus> probe(List<String> addresses, AdminCredentials credentials) {
     Map<String, NodeStatus> out = new LinkedHashMap<>();
     if (addresses.isEmpty()) {
       return out;
@@ -98,7 +99,7 @@ final class Diagnosis {
       Map<String, Future<NodeStatus>> asked = new LinkedHashMap<>();
       for (String a : addresses) {
         asked.put(a, pool.submit(() -> {
-          try (RaftdClient c = RaftdClient.create(List.of(a), PROBE, token)) {
+          try (RaftdClient c = RaftdClient.create(List.of(a), PROBE, credentials)) {
             return c.status(a);
           }
         }));

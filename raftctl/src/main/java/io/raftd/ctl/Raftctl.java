@@ -52,6 +52,19 @@ final class Raftctl implements Callable<Integer> {
       description = "a file whose first line is the token")
   Path tokenFile;
 
+  @Option(names = "--cacert", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "speak TLS to members with [admin_tls], checking their certificates against this CA bundle "
+          + "(PEM; default: cacert in ~/.config/raftctl/config.toml; none: plaintext)")
+  Path cacert;
+
+  @Option(names = "--cert", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "a client certificate (PEM), for members that require one (admin_tls.client_ca_file); with --key")
+  Path cert;
+
+  @Option(names = "--key", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "the client certificate's private key (PEM, PKCS#8)")
+  Path key;
+
   @Option(names = {"-o", "--output"}, paramLabel = "table|json", scope = ScopeType.INHERIT,
       description = "table (default) or json: one JSON document per command, stable field names")
   Format format;
@@ -159,14 +172,16 @@ final class Raftctl implements Callable<Integer> {
   /** The connection: this invocation's, made on first use, or in script mode the invocation's shared one. */
   Connection connection() throws CtlException {
     if (script != null) {
-      if (endpoints != null || timeout != null || token != null || tokenFile != null) {
-        throw new CtlException(ExitCode.USAGE, "--endpoints, --timeout, --token and --token-file apply to the whole"
-            + " script: give them on raftctl's command line");
+      if (endpoints != null || timeout != null || token != null || tokenFile != null || cacert != null
+          || cert != null || key != null) {
+        throw new CtlException(ExitCode.USAGE, "--endpoints, --timeout, --token, --token-file, --cacert, --cert and"
+            + " --key apply to the whole script: give them on raftctl's command line");
       }
       return script.connection();
     }
     if (connection == null) {
-      connection = new Connection(Endpoints.resolve(endpoints, io.env()), Credentials.token(token, tokenFile, io.env()),
+      connection = new Connection(Endpoints.resolve(endpoints, io.env()),
+          Credentials.resolve(token, tokenFile, new Credentials.TlsFiles(cacert, cert, key), io.env()),
           timeout(), scripting, debug ? io.err() : null);
     }
     return connection;

@@ -65,7 +65,7 @@ final class Shell {
     LineReaderImpl[] reader = new LineReaderImpl[1];
     ShellView[] shown = new ShellView[1];
     Connection c = invocation.connection();
-    try (ShellView view = new ShellView(c.endpoints, c.token, () -> redrawPrompt(reader[0], shown[0]))) {
+    try (ShellView view = new ShellView(c.endpoints, c.credentials, () -> redrawPrompt(reader[0], shown[0]))) {
       shown[0] = view;
       // The builder makes a LineReaderImpl: its prompt can change while a line is read (the leader moved).
       reader[0] = (LineReaderImpl) LineReaderBuilder.builder().appName("raftctl").terminal(terminal)

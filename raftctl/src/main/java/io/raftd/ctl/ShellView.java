@@ -2,6 +2,7 @@ package io.raftd.ctl;
 
 import com.google.protobuf.ByteString;
 import io.raftd.client.KvClient;
+import io.raftd.client.AdminCredentials;
 import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
 import io.raftd.proto.AdminRequest;
@@ -27,20 +28,20 @@ final class ShellView implements AutoCloseable {
 
   private final Runnable changed;
   private volatile RaftdClient client;
-  private final String token;
+  private final AdminCredentials credentials;
   private volatile String prompt = "raftd ?> ";
   private volatile List<String> names = List.of();
   private final Thread refresher;
   private volatile boolean closed;
 
   /**
-   * @param token what the view's requests carry (the shell's own)
+   * @param credentials what the view's requests carry (the shell's own)
    * @param changed told, on the view's thread, when the prompt changed
    */
-  ShellView(List<String> endpoints, String token, Runnable changed) {
+  ShellView(List<String> endpoints, AdminCredentials credentials, Runnable changed) {
     this.changed = changed;
-    this.token = token;
-    this.client = RaftdClient.create(endpoints, ASK_TIMEOUT, token);
+    this.credentials = credentials;
+    this.client = RaftdClient.create(endpoints, ASK_TIMEOUT, credentials);
     this.refresher = new Thread(this::refreshUntilClosed, "raftctl-shell-view");
     refresher.setDaemon(true);
   }
@@ -62,7 +63,7 @@ final class ShellView implements AutoCloseable {
   /** Another cluster ({@code connect}): asked from now on. */
   void connect(List<String> endpoints) {
     RaftdClient old = client;
-    client = RaftdClient.create(endpoints, ASK_TIMEOUT, token);
+    client = RaftdClient.create(endpoints, ASK_TIMEOUT, credentials);
     old.close();
     prompt = "raftd ?> ";
     names = List.of();

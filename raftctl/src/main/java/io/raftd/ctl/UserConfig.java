@@ -16,15 +16,19 @@ import java.util.Set;
  * @param endpoints {@code endpoints = ["host:port", ...]}
  * @param token {@code token = "..."}: the admin port's credential
  * @param tokenFile {@code token_file = "/path"}: a file holding it (so the config file need hold no secret)
+ * @param cacert {@code cacert = "/path"}: TLS to the members, checked against this CA bundle
+ * @param cert {@code cert = "/path"}: a client certificate, for members that require one
+ * @param key {@code key = "/path"}: its private key
  */
-record UserConfig(Path file, List<String> endpoints, String token, Path tokenFile) {
-  private static final Set<String> KEYS = Set.of("endpoints", "token", "token_file");
-  private static final String FORM = "endpoints = [\"host:port\", ...], token = \"...\" or token_file = \"/path\"";
+record UserConfig(Path file, List<String> endpoints, String token, Path tokenFile, Path cacert, Path cert, Path key) {
+  private static final Set<String> KEYS = Set.of("endpoints", "token", "token_file", "cacert", "cert", "key");
+  private static final String FORM = "endpoints = [\"host:port\", ...], token = \"...\" or token_file = \"/path\","
+      + " cacert, cert and key = \"/path\"";
 
   static UserConfig read(Map<String, String> env) throws CtlException {
     Path file = path(env);
     if (file == null || !Files.isRegularFile(file)) {
-      return new UserConfig(file, null, null, null);
+      return new UserConfig(file, null, null, null, null, null, null);
     }
     Map<String, Object> values;
     try {
@@ -41,7 +45,13 @@ record UserConfig(Path file, List<String> endpoints, String token, Path tokenFil
       throw new CtlException(ExitCode.USAGE, file + ": token and token_file are both given: keep one");
     }
     return new UserConfig(file, endpoints(file, values.get("endpoints")), string(file, values, "token"),
-        values.containsKey("token_file") ? Path.of(string(file, values, "token_file")) : null);
+        path(file, values, "token_file"), path(file, values, "cacert"), path(file, values, "cert"),
+        path(file, values, "key"));
+  }
+
+  private static Path path(Path file, Map<String, Object> values, String key) throws CtlException {
+    String value = string(file, values, key);
+    return value == null ? null : Path.of(value);
   }
 
   static Path path(Map<String, String> env) {

@@ -29,6 +29,10 @@ import java.util.regex.Pattern;
  * [alice]
  * token = "9b1f..."   # openssl rand -hex 32
  * role = "admin"      # read, write or admin
+ *
+ * ["ops.example.com"]    (quoted: a name with dots)
+ * certificate = true  # a client certificate naming ops.example.com authenticates as this holder
+ * role = "admin"      #   (admin_tls.client_ca_file; a token too is optional)
  * </pre>
  *
  * <p>The file must be 0600 or stricter and owned by the user raftd runs as: whoever can read it can act as
@@ -52,11 +56,14 @@ public final class AdminTokens {
   private record Entry(byte[] hash, Holder holder) {}
 
   private final List<Entry> entries;
+  /** The holders who may authenticate with a client certificate, by the name the certificate must hold. */
+  private final Map<String, Holder> certificateHolders;
   /** The token the member presents when it asks a seed's admin port as it joins (see {@code Joiner}). */
   private final String ownToken;
 
-  private AdminTokens(List<Entry> entries, String ownToken) {
+  private AdminTokens(List<Entry> entries, Map<String, Holder> certificateHolders, String ownToken) {
     this.entries = List.copyOf(entries);
+    this.certificateHolders = Map.copyOf(certificateHolders);
     this.ownToken = ownToken;
   }
 
@@ -72,10 +79,13 @@ public final class AdminTokens {
       throw new IOException(file + " holds no tokens: the admin port would refuse everyone; add one: " + FORM);
     }
     List<Entry> entries = new ArrayList<>();
+    Map<String, Holder> certificateHolders = new TreeMap<>();
     Map<String, String> nameByToken = new TreeMap<>();
     String ownToken = null;
     for (Map.Entry<String, Object> h : new TreeMap<>(holders).entrySet()) {
-      String name = h.getKey();
+      // toml4j keeps the quotes of a quoted table name, which a name with dots needs: ["ops.example.com"].
+      String name = h.getKey().length() > 1 && h.getKey().startsWith("\"") && h.getKey().endsWith("\"")
+          ? h.getKey().substring(1, h.getKey().length() - 1) : h.getKey();
       if (!NAME.matcher(name).matches()) {
         throw new IOException(file + ": [" + name + "] is not a holder's name: expected letters, digits, '.', '_'"
             + " or '-', at most 64, such as [alice] or [backup-job]");
@@ -84,25 +94,38 @@ public final class AdminTokens {
         throw new IOException(file + ": " + name + " is not a table: expected " + FORM);
       }
       for (Object key : table.keySet()) {
-        if (!key.equals("token") && !key.equals("role")) {
-          throw new IOException(file + ": " + name + "." + key + " is not a known key: expected token and role");
+        if (!key.equals("token") && !key.equals("role") && !key.equals("certificate")) {
+          throw new IOException(file + ": " + name + "." + key + " is not a known key: expected token, role and"
+              + " certificate");
         }
       }
-      String token = token(file, name, table.get("token"));
+      Object byCertificate = table.containsKey("certificate") ? table.get("certificate") : Boolean.FALSE;
+      if (!(byCertificate instanceof Boolean)) {
+        throw new IOException(file + ": " + name + ".certificate is not true or false: expected certificate = true"
+            + " for a holder who may authenticate with a client certificate naming " + name);
+      }
       Role role = table.get("role") instanceof String label ? Role.parse(label) : null;
       if (role == null) {
         throw new IOException(file + ": " + name + ".role is " + (table.containsKey("role") ? "not a role" : "missing")
             + ": expected role = \"read\", \"write\" or \"admin\"");
       }
+      Holder holder = new Holder(name, role);
+      if ((Boolean) byCertificate) {
+        certificateHolders.put(name, holder);
+        if (!table.containsKey("token")) {
+          continue;  // this holder authenticates by certificate only
+        }
+      }
+      String token = token(file, name, table.get("token"));
       String other = nameByToken.putIfAbsent(token, name);
       if (other != null) {
         throw new IOException(file + ": " + other + " and " + name + " have the same token: give each holder its"
             + " own (openssl rand -hex 32)");
       }
-      entries.add(new Entry(sha256(token), new Holder(name, role)));
+      entries.add(new Entry(sha256(token), holder));
       ownToken = ownToken != null ? ownToken : token;
     }
-    return new AdminTokens(entries, ownToken);
+    return new AdminTokens(entries, certificateHolders, ownToken);
   }
 
   /** Who holds {@code token}, or null if no one does. Every hash is compared, whichever matches. */
@@ -118,12 +141,32 @@ public final class AdminTokens {
   }
 
   /**
-   * A token this member may present to another member's admin port: the first holder's, by name. Members
-   * of one cluster share the tokens file (raftctl's token must work on every member), and status, all a
-   * joining member asks for, needs no more than the read role every token has.
+   * The holder a verified client certificate speaks for: one with {@code certificate = true} whose name the
+   * certificate holds; null if none.
+   */
+  public Holder holderOfCertificate(List<String> names) {
+    for (String name : names) {
+      Holder h = certificateHolders.get(name);
+      if (h != null) {
+        return h;
+      }
+    }
+    return null;
+  }
+
+  /** The names of the holders who may authenticate with a client certificate. */
+  public Set<String> certificateHolders() {
+    return certificateHolders.keySet();
+  }
+
+  /**
+   * A token this member may present to another member's admin port: the first holder's that has one, by
+   * name (empty if none has). Members of one cluster share the tokens file (raftctl's token must work on
+   * every member), and status, all a joining member asks for, needs no more than the read role every token
+   * has.
    */
   public String ownToken() {
-    return ownToken;
+    return ownToken == null ? "" : ownToken;
   }
 
   private static void checkOwnerAndMode(Path file) throws IOException {

@@ -54,6 +54,14 @@ public final class ConfigLoader {
     DataDirCheck.check(config);
   }
 
+  /**
+   * Refuses a peer or admin port bound off loopback without TLS and authentication, unless the file sets
+   * {@code insecure = true} ({@link Exposure}). Resolves the addresses' host names.
+   */
+  public static void checkExposure(RaftdConfig config) throws ConfigException {
+    Exposure.check(config);
+  }
+
   private static Map<String, Object> readToml(String text, ConfigSource source) throws ConfigException {
     Map<String, Object> values;
     try {

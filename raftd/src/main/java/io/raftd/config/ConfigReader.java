@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 final class ConfigReader {
   static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
       "metrics_address", "state_machine", "cluster", "peer_tls", "raft", "transport", "peer_port", "admin_port",
-      "admin_auth", "snapshot", "wal", "disk", "divergence", "membership", "log");
+      "admin_tls", "admin_auth", "audit", "insecure", "snapshot", "wal", "disk", "divergence", "membership", "log");
   static final List<String> CLUSTER_KEYS = List.of("token", "previous_tokens", "members", "join");
   static final List<String> MEMBERSHIP_KEYS = List.of("catch_up_entries", "catch_up_ms");
   static final List<String> TLS_KEYS = List.of("cert_file", "key_file", "ca_file");
@@ -44,6 +44,8 @@ final class ConfigReader {
   static final List<String> ADMIN_PORT_KEYS = List.of("max_connections", "max_connections_per_address",
       "frame_buffer_bytes", "idle_timeout_ms");
   static final List<String> ADMIN_AUTH_KEYS = List.of("tokens_file", "max_failures", "lockout_ms");
+  static final List<String> ADMIN_TLS_KEYS = List.of("cert_file", "key_file", "client_ca_file");
+  static final List<String> AUDIT_KEYS = List.of("file", "writes");
   static final List<String> SNAPSHOT_KEYS = List.of("entries", "bytes", "keep_entries", "retain");
   static final List<String> WAL_KEYS = List.of("segment_bytes", "fsync");
   static final List<String> DISK_KEYS = List.of("min_free_bytes", "slow_fsync_ms");
@@ -79,7 +81,10 @@ final class ConfigReader {
         transport(root.table("transport")),
         peerPort(root.table("peer_port")),
         adminPort(root.table("admin_port")),
+        adminTls(root),
         adminAuth(root),
+        audit(root.table("audit")),
+        root.bool("insecure", false),
         snapshot(root.table("snapshot")),
         wal(root.table("wal")),
         disk(root.table("disk")),
@@ -260,6 +265,28 @@ final class ConfigReader {
         path(auth, "tokens_file", "the admin port's tokens file, such as \"/etc/raftd/admin-tokens.toml\""),
         (int) auth.integer("max_failures", 10, 1, 1_000_000),
         Duration.ofMillis(auth.integer("lockout_ms", 60_000, 1_000, 86_400_000))));
+  }
+
+  /** An optional table: absent, the admin port speaks plaintext. Its files are loaded at start. */
+  private static Optional<RaftdConfig.AdminTls> adminTls(TomlTable root) throws ConfigException {
+    if (!root.has("admin_tls")) {
+      return Optional.empty();
+    }
+    TomlTable tls = root.table("admin_tls");
+    tls.rejectUnknownKeys(ADMIN_TLS_KEYS);
+    Optional<Path> clientCa = tls.has("client_ca_file")
+        ? Optional.of(path(tls, "client_ca_file", "the CA bundle clients' certificates are signed by (PEM)"))
+        : Optional.empty();
+    return Optional.of(new RaftdConfig.AdminTls(path(tls, "cert_file", "the admin port's certificate (PEM)"),
+        path(tls, "key_file", "its private key (PEM, PKCS#8)"), clientCa));
+  }
+
+  private static RaftdConfig.Audit audit(TomlTable audit) throws ConfigException {
+    audit.rejectUnknownKeys(AUDIT_KEYS);
+    Optional<Path> file = audit.has("file")
+        ? Optional.of(path(audit, "file", "the audit log, such as \"/var/log/raftd/audit.log\""))
+        : Optional.empty();
+    return new RaftdConfig.Audit(file, audit.bool("writes", false));
   }
 
   /** The keys both ports have; their ranges are the same, only the defaults differ. */

@@ -21,7 +21,11 @@ import java.util.Optional;
  * @param stateMachine the name of the state machine to run (a {@code StateMachineProvider}'s name)
  * @param peerPort what the peer port's connections may hold: how many, from one address, bytes of frames
  * @param adminPort the same for the admin port, and how long a client connection may stay idle
+ * @param adminTls TLS on the admin port; absent: plaintext
  * @param adminAuth tokens and roles on the admin port; absent: the admin port answers whoever connects
+ * @param audit where the audit stream of state-changing admin operations goes, and whether writes are in it
+ * @param insecure the operator accepts a peer or admin port open to the network without TLS and
+ *     authentication (otherwise such a configuration is refused at start)
  * @param divergenceCheckInterval how often a leader has every member compare a digest of its state with its
  *     own (divergence detection); zero: never
  * @param membership when the leader promotes an added member it has been told to (a learner catching up)
@@ -41,7 +45,10 @@ public record RaftdConfig(
     Transport transport,
     PortLimits peerPort,
     PortLimits adminPort,
+    Optional<AdminTls> adminTls,
     Optional<AdminAuth> adminAuth,
+    Audit audit,
+    boolean insecure,
     Snapshot snapshot,
     Wal wal,
     Disk disk,
@@ -90,6 +97,21 @@ public record RaftdConfig(
    *     are refused unchecked for {@code lockout}
    */
   public record AdminAuth(Path tokensFile, int maxFailures, Duration lockout) {}
+
+  /**
+   * TLS on the admin port: PEM files for the port's certificate (chain) and its PKCS#8 private key, read again
+   * when they change. With {@code clientCaFile}, every client must present a certificate that chains to it;
+   * the certificate's name (subjectAltName DNS name, or subject CN) is then the caller's identity.
+   */
+  public record AdminTls(Path certFile, Path keyFile, Optional<Path> clientCaFile) {}
+
+  /**
+   * The audit stream: every state-changing admin operation, with who asked, from where and how it ended.
+   *
+   * @param file a file of its own (JSON lines); absent: the {@code raftd.audit} logger in the main log
+   * @param writes whether writes (put, delete, cas, append) are recorded too
+   */
+  public record Audit(Optional<Path> file, boolean writes) {}
 
   /** One initial member: its name and the addresses its peers and clients reach it at. */
   public record Member(String name, HostPort peer, HostPort admin) {}

@@ -110,6 +110,17 @@ final class TomlTable {
     return Optional.of(strings);
   }
 
+  boolean bool(String key, boolean defaultValue) throws ConfigException {
+    Object value = values.get(key);
+    if (value == null) {
+      return defaultValue;
+    }
+    if (!(value instanceof Boolean b)) {
+      throw wrongType(key, "true or false");
+    }
+    return b;
+  }
+
   /** One of the given words. */
   String choice(String key, String defaultValue, List<String> choices) throws ConfigException {
     String value = string(key).orElse(defaultValue);

@@ -45,11 +45,18 @@ import io.raftd.storage.FileIO;
 import io.raftd.storage.NioFileIO;
 import io.raftd.storage.SnapshotStore;
 import io.raftd.storage.WriteAheadLog;
+import io.raftd.client.AdminCredentials;
+import io.raftd.client.ClientTls;
 import io.raftd.transport.AdminGate;
+import io.raftd.transport.AdminSecurity;
+import io.raftd.transport.AdminTls;
+import io.raftd.auth.AuditTrail;
+import io.raftd.config.Exposure;
 import io.raftd.transport.AdminServer;
 import io.raftd.transport.ClusterKeys;
 import io.raftd.transport.Options;
 import io.raftd.transport.PeerTls;
+import io.raftd.transport.ReloadingFiles;
 import io.raftd.transport.PeerTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -114,6 +121,7 @@ public final class Daemon implements AutoCloseable {
   private final RaftNode node;
   private final ReadPool reads;
   private final AdminServer admin;
+  private final AuditLog auditLog;
   /** The state machine under its session layer. */
   private final SessionLayer state;
   /** What the hot paths report, and what /metrics serves. */
@@ -135,6 +143,7 @@ public final class Daemon implements AutoCloseable {
     boolean started = false;
     PeerTransport created = null;
     AdminServer adminCreated = null;
+    AuditLog auditOpened = null;
     MetricsServer metricsCreated = null;
     WriteAheadLog walOpened = null;
     Lane preallocating = null;
@@ -144,7 +153,11 @@ public final class Daemon implements AutoCloseable {
         UnfinishedFirstStart.clear(dataDir);
       }
       FileDescriptorBudget.check(config);  // before any port opens: connections must not take the WAL's files
-      AdminTokens adminTokens = adminTokens(config);
+      ReloadingFiles<AdminTokens> adminTokens = adminTokens(config);
+      AdminTls adminTls = adminTls(config);
+      for (String open : Exposure.openPorts(config)) {
+        LOG.warn("insecure = true: {}", open);  // at every start, for as long as the file says so
+      }
       // A new member's id is written only once its start can no longer fail (below), with its cluster record.
       MemberIdentity self = stored != null ? stored : newIdentity(config.name(), runtime.currentTimeMillis());
       SnapshotStore snapshots = new SnapshotStore(io, dataDir.resolve("snap"), config.snapshot().retain());
@@ -178,7 +191,7 @@ public final class Daemon implements AutoCloseable {
         this.identity = self;
       } else if (!config.cluster().join().isEmpty()) {
         Joiner.Joined joined = Joiner.join(config.name(), config.peerAddress().toString(),
-            config.adminAddress().toString(), config.cluster().join(), adminTokens == null ? "" : adminTokens.ownToken(),
+            config.adminAddress().toString(), config.cluster().join(), joinCredentials(config, adminTokens == null ? null : adminTokens.current()),
             transport::probe, Duration.ofMinutes(10));
         this.cluster = joined.cluster();
         this.identity = self.toBuilder().setMemberId(joined.memberId()).build();
@@ -266,8 +279,11 @@ public final class Daemon implements AutoCloseable {
           Duration.ofSeconds(10),
           Duration.ofSeconds(60), config.raft().maxEntryBytes(), metrics, host.divergence(), membership,
           new SnapshotDownloads(snapshots, host.applier(), reads, config.transport().maxFrameBytes()), log);
+      this.auditLog = AuditLog.open(config.name(), config.audit());
+      auditOpened = auditLog;
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
-          service::handle, new EventStreams(events), adminGate(config, adminTokens));
+          service::handle, new EventStreams(events), new AdminSecurity(adminTls, adminGate(config, adminTokens),
+              new AuditTrail(config.name(), config.audit().writes(), runtime::currentTimeMillis)));
 
       // The admin port binds first: if it is taken, nothing has started that would need stopping. A request
       // arriving before the threads start waits in the RaftLoop's queue.
@@ -301,7 +317,7 @@ public final class Daemon implements AutoCloseable {
     } finally {
       if (!started) {
         runtime.close();  // its timer thread; of the lanes, only wal-preallocate may have started (undo stops it)
-        undo(footprint, adminCreated, metricsCreated, created, walOpened, preallocating);
+        undo(footprint, adminCreated, auditOpened, metricsCreated, created, walOpened, preallocating);
       }
     }
   }
@@ -310,11 +326,14 @@ public final class Daemon implements AutoCloseable {
    * Stops what a refused start began (its ports and threads must not outlive it) and puts the data
    * directory back as it was; then releases the lock.
    */
-  private void undo(DataDirFootprint footprint, AdminServer admin, MetricsServer metricsServer, PeerTransport transport,
-      WriteAheadLog wal, Lane preallocator) throws IOException, InterruptedException {
+  private void undo(DataDirFootprint footprint, AdminServer admin, AuditLog auditLog, MetricsServer metricsServer,
+      PeerTransport transport, WriteAheadLog wal, Lane preallocator) throws IOException, InterruptedException {
     try {
       if (admin != null) {
         admin.close();
+      }
+      if (auditLog != null) {
+        auditLog.close();
       }
       if (metricsServer != null) {
         metricsServer.close();
@@ -417,24 +436,59 @@ public final class Daemon implements AutoCloseable {
     return ClusterKeys.of(c.token().get(), c.previousTokens());
   }
 
-  /** The admin port's tokens ([admin_auth]), or null when it has none. */
-  private static AdminTokens adminTokens(RaftdConfig config) throws StartupException {
+  /** The admin port's tokens ([admin_auth]), read again when the file changes; null when it has none. */
+  private static ReloadingFiles<AdminTokens> adminTokens(RaftdConfig config) throws StartupException {
     if (config.adminAuth().isEmpty()) {
       return null;
     }
+    Path file = config.adminAuth().get().tokensFile();
     try {
-      return AdminTokens.load(config.adminAuth().get().tokensFile());
+      return ReloadingFiles.load("admin_auth", List.of(file), () -> AdminTokens.load(file));
     } catch (IOException e) {
       throw new StartupException(e.getMessage());
     }
   }
 
-  private AdminGate adminGate(RaftdConfig config, AdminTokens tokens) {
+  /**
+   * What a joining member presents to its seeds' admin ports: the first token of the tokens file, and with
+   * [admin_tls], TLS checked against client_ca_file (the cluster's admin CA) with its own admin certificate.
+   */
+  private static AdminCredentials joinCredentials(RaftdConfig config, AdminTokens tokens) throws StartupException {
+    String token = tokens == null ? "" : tokens.ownToken();
+    if (config.adminTls().isEmpty()) {
+      return new AdminCredentials(token, null);
+    }
+    RaftdConfig.AdminTls tls = config.adminTls().get();
+    if (tls.clientCaFile().isEmpty()) {
+      throw new StartupException("cluster.join with [admin_tls] needs admin_tls.client_ca_file: the CA this member"
+          + " checks its seeds' admin certificates against (the cluster's admin CA)");
+    }
+    try {
+      return new AdminCredentials(token, ClientTls.load(tls.clientCaFile().get(), tls.certFile(), tls.keyFile()));
+    } catch (IOException e) {
+      throw new StartupException("admin_tls: " + e.getMessage());
+    }
+  }
+
+  /** TLS on the admin port ([admin_tls]), or null when it has none. */
+  private static AdminTls adminTls(RaftdConfig config) throws StartupException {
+    if (config.adminTls().isEmpty()) {
+      return null;
+    }
+    RaftdConfig.AdminTls tls = config.adminTls().get();
+    try {
+      return AdminTls.load(tls.certFile(), tls.keyFile(), tls.clientCaFile());
+    } catch (IOException e) {
+      throw new StartupException(e.getMessage());
+    }
+  }
+
+  private AdminGate adminGate(RaftdConfig config, ReloadingFiles<AdminTokens> tokens) {
     if (tokens == null) {
       return AdminGate.OPEN;
     }
     RaftdConfig.AdminAuth auth = config.adminAuth().get();
-    return new AdminAccess(tokens, new FailedAttempts(auth.maxFailures(), auth.lockout(), runtime::nanoTime));
+    return new AdminAccess(tokens::current, new FailedAttempts(auth.maxFailures(), auth.lockout(), runtime::nanoTime));
   }
 
   private static PeerTls peerTls(RaftdConfig config) throws StartupException {
@@ -707,6 +761,7 @@ public final class Daemon implements AutoCloseable {
     }
     node.failAll("this member is shutting down");
     admin.close();
+    auditLog.close();
     metricsServer.close();
     metricsLane.close();
     reads.close();

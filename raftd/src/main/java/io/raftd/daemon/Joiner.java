@@ -1,5 +1,6 @@
 package io.raftd.daemon;
 
+import io.raftd.client.AdminCredentials;
 import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
 import io.raftd.config.HostPort;
@@ -37,10 +38,11 @@ final class Joiner {
   private Joiner() {}
 
   /**
-   * @param token what to present to the seeds' admin ports ({@code [admin_auth]}: members of a cluster share
-   *     the tokens file); empty: nothing
+   * @param credentials what to present to the seeds' admin ports: a token ({@code [admin_auth]}: members of a
+   *     cluster share the tokens file), TLS ({@code [admin_tls]}: members of a cluster share the CA)
    */
-  static Joined join(String name, String peerAddress, String adminAddress, List<HostPort> seeds, String token,
+  static Joined join(String name, String peerAddress, String adminAddress, List<HostPort> seeds,
+      AdminCredentials credentials,
       Bootstrap.Prober prober, Duration patience) throws Daemon.StartupException, InterruptedException {
     JoinRequest request = JoinRequest.newBuilder().setName(name).setPeerAddress(peerAddress)
         .setAdminAddress(adminAddress).build();
@@ -53,11 +55,11 @@ final class Joiner {
       for (HostPort seed : seeds) {
         String target;
         try {
-          target = leaderPeerAddress(seed, token);
+          target = leaderPeerAddress(seed, credentials);
         } catch (RaftdException e) {
           if (e.refusedAccess()) {
             throw new Daemon.StartupException("cluster.join: " + seed + " refused to say who leads: " + e.getMessage()
-                + (token.isEmpty() ? "; give this member the cluster's [admin_auth] tokens file" : ""));
+                + (credentials.token().isEmpty() ? "; give this member the cluster's [admin_auth] tokens file" : ""));
           }
           why = seed + ": " + e.getMessage();
           continue;
@@ -102,8 +104,9 @@ final class Joiner {
   }
 
   /** The peer address of the leader the member at {@code seed} knows (its own, if it knows none). */
-  private static String leaderPeerAddress(HostPort seed, String token) throws RaftdException, InterruptedException {
-    try (RaftdClient client = RaftdClient.create(List.of(seed.toString()), Duration.ofSeconds(2), token)) {
+  private static String leaderPeerAddress(HostPort seed, AdminCredentials credentials)
+      throws RaftdException, InterruptedException {
+    try (RaftdClient client = RaftdClient.create(List.of(seed.toString()), Duration.ofSeconds(2), credentials)) {
       NodeStatus status = client.status(seed.toString());
       Member leader = status.hasLeader() ? status.getLeader() : status.getSelf();
       return leader.getPeerAddress();

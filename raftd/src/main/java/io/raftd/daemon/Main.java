@@ -54,6 +54,7 @@ public final class Main implements Callable<Integer> {
       try {
         RaftdConfig c = ConfigLoader.load(checkConfig);
         ConfigLoader.checkDataDir(c);
+        ConfigLoader.checkExposure(c);
         StartupCheck.run(c);  // what the start checks before it binds a port, with the same messages
         System.out.println(checkConfig + ": ok");
         return 0;
@@ -73,6 +74,7 @@ public final class Main implements Callable<Integer> {
     try {
       c = ConfigLoader.load(config);
       ConfigLoader.checkDataDir(c);
+      ConfigLoader.checkExposure(c);
     } catch (ConfigException e) {
       System.err.println("raftd: " + e.getMessage());
       return 2;

@@ -8,14 +8,15 @@ import io.raftd.proto.MemberIdentity;
 import io.raftd.proto.RemovedRecord;
 import io.raftd.raft.MemberId;
 import io.raftd.statemachine.StateMachines;
+import io.raftd.transport.AdminTls;
 import io.raftd.transport.PeerTls;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /**
  * Every check a start makes before it writes anything or binds a port: the data directory's owner and
- * mode, whose member it is, its WAL and snapshot files, the state machine, the peer TLS files, the admin
- * port's tokens file. The start
+ * mode, whose member it is, its WAL and snapshot files, the state machine, the peer and admin TLS files,
+ * the admin port's tokens file. The start
  * runs exactly these first and {@code raftd --check-config} runs them alone, so a config that checks ok
  * fails to start only for what cannot be known without starting (a port taken, a seed that refuses).
  * Reads only; the config itself and the data directory's shape ({@code ConfigLoader}) are checked before.
@@ -63,11 +64,26 @@ final class StartupCheck {
         throw new Daemon.StartupException(e.getMessage());
       }
     }
-    if (config.adminAuth().isPresent()) {
+    if (config.adminTls().isPresent()) {
+      RaftdConfig.AdminTls tls = config.adminTls().get();
       try {
-        AdminTokens.load(config.adminAuth().get().tokensFile());
+        AdminTls.load(tls.certFile(), tls.keyFile(), tls.clientCaFile());
       } catch (IOException e) {
         throw new Daemon.StartupException(e.getMessage());
+      }
+    }
+    if (config.adminAuth().isPresent()) {
+      AdminTokens tokens;
+      try {
+        tokens = AdminTokens.load(config.adminAuth().get().tokensFile());
+      } catch (IOException e) {
+        throw new Daemon.StartupException(e.getMessage());
+      }
+      boolean clientCertificates = config.adminTls().map(t -> t.clientCaFile().isPresent()).orElse(false);
+      if (!tokens.certificateHolders().isEmpty() && !clientCertificates) {
+        throw new Daemon.StartupException(config.adminAuth().get().tokensFile() + ": " + tokens.certificateHolders()
+            + " authenticate by client certificate (certificate = true), but clients present none: set"
+            + " admin_tls.client_ca_file, or give them tokens");
       }
     }
     return identity;

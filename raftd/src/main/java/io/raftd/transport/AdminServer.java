@@ -18,7 +18,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -37,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * handler's. Bad input closes that connection and is counted, as on the peer port; so does a frame left
  * unfinished for the frame timeout. The port's {@link PortLimits} bound what clients hold: connections in
  * all and from one address, bytes of unfinished frames, and how long a connection may sit idle. Its
- * {@link AdminGate} decides which requests are answered at all (authentication and roles).
+ * {@link AdminSecurity} puts TLS on the connections, decides which requests are answered at all
+ * (authentication and roles) and tells the audit stream how each ended.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -47,7 +47,7 @@ public final class AdminServer implements AutoCloseable {
   private final Options options;
   private final Function<AdminRequest, CompletableFuture<AdminResponse>> handler;
   private final AdminStreams streams;
-  private final AdminGate gate;
+  private final AdminSecurity security;
   private final PortLimits limits;
   private final Counters counters = new Counters();
   private final RateLimitedWarn refusedWarn = new RateLimitedWarn(log);
@@ -63,16 +63,17 @@ public final class AdminServer implements AutoCloseable {
   /**
    * @param handler answers each request with one response
    * @param streams the requests answered with a stream of responses instead
-   * @param gate lets each request through to the handler or the streams, or refuses it (authentication)
+   * @param security TLS, and what lets each request through to the handler or the streams, or refuses it
    */
   public AdminServer(InetSocketAddress bind, Options options, PortLimits limits,
-      Function<AdminRequest, CompletableFuture<AdminResponse>> handler, AdminStreams streams, AdminGate gate) {
+      Function<AdminRequest, CompletableFuture<AdminResponse>> handler, AdminStreams streams,
+      AdminSecurity security) {
     this.bind = bind;
     this.options = options;
     this.limits = limits;
     this.handler = handler;
     this.streams = streams;
-    this.gate = gate;
+    this.security = security;
     this.budget = new FrameBudget(limits, counters);
     this.listening = new ListeningHandlers(limits, counters, clients, false);
   }
@@ -92,10 +93,16 @@ public final class AdminServer implements AutoCloseable {
               ch.pipeline().addLast("idle", new IdleStateHandler(limits.idleTimeout().toMillis(), 0, 0,
                   TimeUnit.MILLISECONDS));
             }
+            RequestHandler requests = new RequestHandler();
+            if (security.tls() != null) {
+              // Before the frames: every byte of a request is inside TLS. A handshake that fails closes the
+              // connection (Netty's SslHandler).
+              ch.pipeline().addLast("tls", new TlsDetector(security.tls(), requests::plaintextOnTlsPort));
+            }
             ch.pipeline().addLast("frames", new FrameCodec.FrameDecoder(options, budget));
             ch.pipeline().addLast("decode", REQUESTS);
             ch.pipeline().addLast("encode", MessageEncoder.INSTANCE);
-            ch.pipeline().addLast("requests", new RequestHandler());
+            ch.pipeline().addLast("requests", requests);
             ch.pipeline().addLast("guard", guard);
           }
         })
@@ -142,6 +149,10 @@ public final class AdminServer implements AutoCloseable {
     private final List<AdminStreams.Stream> open = new ArrayList<>();
     /** A pass over the streams is queued on the event loop (so that a burst of readiness queues one). */
     private final AtomicBoolean drainQueued = new AtomicBoolean();
+    /** The client speaks plaintext to this TLS port (event loop only). */
+    private boolean plaintext;
+    /** Who is on the other end, known from its first request on (event loop only). */
+    private AdminGate.Caller caller;
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
@@ -156,21 +167,40 @@ public final class AdminServer implements AutoCloseable {
       // else: the idle handler asks again after another idle period, by when the answer may have gone
     }
 
+    /** The client spoke plaintext to a TLS port: its first request is answered with why, then it is closed. */
+    void plaintextOnTlsPort() {
+      plaintext = true;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, AdminRequest request) {
+      if (plaintext) {
+        counters.countRefusedRequest(io.raftd.proto.ErrorCode.UNAUTHENTICATED);
+        ctx.writeAndFlush(AdminResponse.newBuilder().setId(request.getId()).setError(io.raftd.proto.Error.newBuilder()
+            .setCode(io.raftd.proto.ErrorCode.UNAUTHENTICATED).setMessage("this member's admin port speaks TLS only"
+                + " ([admin_tls]): connect with TLS (raftctl --cacert FILE, the CA of its admin certificate)")).build())
+            .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        return;
+      }
       if (!accepting) {
         ctx.writeAndFlush(AdminResponse.newBuilder().setId(request.getId()).setError(io.raftd.proto.Error.newBuilder()
             .setCode(io.raftd.proto.ErrorCode.NOT_LEADER).setMessage("this member is shutting down: retry on another")).build());
         return;
       }
-      InetAddress from = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-      io.raftd.proto.Error refusal = gate.refuse(request, from);
+      if (caller == null) {
+        caller = caller(ctx);  // requests arrive only once a TLS handshake has verified any certificate
+      }
+      AdminGate.Caller caller = this.caller;
+      AdminGate.Admission admission = security.gate().admit(request, caller);
+      io.raftd.proto.Error refusal = admission.refusal();
       if (refusal != null) {
         // Refused before the handler or a stream sees it: nothing of it reaches the RaftLoop.
         counters.countRefusedRequest(refusal.getCode());
-        refusedWarn.warn("refused a " + request.getBodyCase() + " request from " + ctx.channel().remoteAddress()
-            + ": " + refusal.getCode() + ": " + refusal.getMessage());
-        ctx.writeAndFlush(AdminResponse.newBuilder().setId(request.getId()).setError(refusal).build());
+        refusedWarn.warn("refused a " + request.getBodyCase() + " request of " + admission.identity() + " from "
+            + ctx.channel().remoteAddress() + ": " + refusal.getCode() + ": " + refusal.getMessage());
+        AdminResponse response = AdminResponse.newBuilder().setId(request.getId()).setError(refusal).build();
+        security.audit().answered(request, response, caller, admission.identity());
+        ctx.writeAndFlush(response);
         return;
       }
       unanswered.incrementAndGet();
@@ -186,8 +216,22 @@ public final class AdminServer implements AutoCloseable {
           response = AdminResponse.newBuilder().setId(request.getId()).setError(io.raftd.proto.Error.newBuilder()
               .setCode(io.raftd.proto.ErrorCode.INTERNAL).setMessage(String.valueOf(e.getMessage()))).build();
         }
+        security.audit().answered(request, response, caller, admission.identity());
         ctx.writeAndFlush(response);
       });
+    }
+
+    /** The remote address, and the names of the client's certificate once TLS has verified one. */
+    private AdminGate.Caller caller(ChannelHandlerContext ctx) {
+      InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+      if (security.tls() == null || !security.tls().clientCertificates()) {
+        return new AdminGate.Caller(remote, List.of());
+      }
+      try {
+        return new AdminGate.Caller(remote, CertificateNames.of(ctx.pipeline()));
+      } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+        return new AdminGate.Caller(remote, List.of());  // cannot happen once a required certificate verified
+      }
     }
 
     private void queueDrain(ChannelHandlerContext ctx) {

@@ -79,7 +79,7 @@ class AdminTokensTest {
         "rw-------");
     assertEquals(f + ": alice and bob have the same token: give each holder its own (openssl rand -hex 32)", refusal(f));
     file("[alice]\ntoken = \"" + TOKEN + "\"\nrole = \"read\"\nexpires = 3\n", "rw-------");
-    assertEquals(f + ": alice.expires is not a known key: expected token and role", refusal(f));
+    assertEquals(f + ": alice.expires is not a known key: expected token, role and certificate", refusal(f));
     file("", "rw-------");
     assertEquals(f + " holds no tokens: the admin port would refuse everyone; add one: [NAME] then token = \"...\" and"
         + " role = \"read\", \"write\" or \"admin\"", refusal(f));

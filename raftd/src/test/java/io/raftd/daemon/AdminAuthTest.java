@@ -203,6 +203,31 @@ class AdminAuthTest {
     }
   }
 
+  @Test
+  void aChangedTokensFileIsUsedWithoutARestart() throws Exception {
+    String rotated = "rotated-read-token-0123456789";
+    try (LocalCluster c = new LocalCluster(dir, 1, LocalCluster.FAST_WAL + AdminTokensFile.adminAuth(dir, 1000))) {
+      c.startAll();
+      c.awaitLeader();
+      String endpoint = c.adminAddresses.get(0);
+      AdminRequest.Builder status = AdminRequest.newBuilder().setStatus(StatusRequest.getDefaultInstance());
+      refusal(c, endpoint, rotated, status);
+      Path file = dir.resolve("admin-tokens.toml");
+      // Written beside and moved into place, as an operator's editor or config manager does: never half a file.
+      Path next = dir.resolve("admin-tokens.toml.new");
+      java.nio.file.Files.writeString(next, java.nio.file.Files.readString(file).replace(READ_TOKEN, rotated));
+      java.nio.file.Files.setPosixFilePermissions(next, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      java.nio.file.Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      LocalCluster.await("the new token accepted", Duration.ofSeconds(30), () -> {
+        try (RaftdClient client = RaftdClient.create(c.adminAddresses, Duration.ofSeconds(5), rotated)) {
+          return client.callAt(endpoint, status).hasStatus();
+        }
+      });
+      assertEquals(ErrorCode.UNAUTHENTICATED, refusal(c, endpoint, READ_TOKEN, status).code(), "the old token is gone");
+    }
+  }
+
   private static RaftdException refusal(LocalCluster c, String endpoint, String token, AdminRequest.Builder request)
       throws InterruptedException {
     try (RaftdClient client = RaftdClient.create(c.adminAddresses, Duration.ofSeconds(5), token)) {

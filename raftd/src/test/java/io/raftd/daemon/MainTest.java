@@ -102,6 +102,13 @@ class MainTest {
     assertEquals(1, r.err().split("\\R").length, "not one line: " + r.err());
   }
 
+  @Test
+  void aPortOpenToTheNetworkChecksOkWithInsecure() throws Exception {
+    Path file = write("open.toml", config(dir.resolve("data"), "insecure = true").replace("127.0.0.1:7200", "0.0.0.0:7200"));
+    Run r = run("--check-config", file.toString());
+    assertEquals(0, r.exit(), r.err());
+  }
+
   static Stream<Arguments> badConfigs() {
     return Stream.of(
         Arguments.of("unknown key", "peer_adress = \"127.0.0.1:7100\"\n", "", "peer_adress"),
@@ -111,7 +118,9 @@ class MainTest {
             "raft.election_timeout_ms"),
         Arguments.of("duplicate member name", "", "n3\", peer = \"127.0.0.1:7102\"|n2\", peer = \"127.0.0.1:7102\"",
             "cluster.members[2].name"),
-        Arguments.of("foreign data_dir", "", "foreign", "data_dir"));
+        Arguments.of("foreign data_dir", "", "foreign", "data_dir"),
+        Arguments.of("admin port open to the network", "", "127.0.0.1:7200|0.0.0.0:7200", "admin_address"),
+        Arguments.of("peer port open to the network", "", "127.0.0.1:7100|0.0.0.0:7100", "peer_address"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -35,7 +35,7 @@ class AdminServerCloseTest {
     for (int round = 0; round < 20; round++) {
       AdminServer server = new AdminServer(address, options, PortLimits.unbounded("admin_port"), r -> CompletableFuture.completedFuture(
           AdminResponse.newBuilder().setId(r.getId()).setStatus(NodeStatus.getDefaultInstance()).build()),
-          AdminStreams.NONE, AdminGate.OPEN);
+          AdminStreams.NONE, AdminSecurity.NONE);
       server.start();  // binds the port the last round's server released
       try (Socket idle = connect(address); Socket busy = connect(address)) {
         exchange(idle, 1);

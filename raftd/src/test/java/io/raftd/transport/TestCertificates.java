@@ -33,9 +33,17 @@ public final class TestCertificates {
 
   /** A key and a certificate signed by this CA whose subjectAltName is DNS:{@code dnsName}. */
   public Issued issue(String file, String dnsName) throws IOException {
+    return issue(file, dnsName, "DNS:" + dnsName);
+  }
+
+  /**
+   * A key and a certificate signed by this CA, with subject CN {@code commonName} and the given
+   * subjectAltName ({@code DNS:n1,IP:127.0.0.1}).
+   */
+  public Issued issue(String file, String commonName, String subjectAltName) throws IOException {
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", file(file + ".key"),
-        "-out", file(file + ".csr"), "-subj", "/CN=" + dnsName);
-    Path ext = Files.writeString(dir.resolve(name + "-" + file + ".ext"), "subjectAltName=DNS:" + dnsName + "\n");
+        "-out", file(file + ".csr"), "-subj", "/CN=" + commonName);
+    Path ext = Files.writeString(dir.resolve(name + "-" + file + ".ext"), "subjectAltName=" + subjectAltName + "\n");
     openssl("x509", "-req", "-in", file(file + ".csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"),
         "-CAcreateserial", "-out", file(file + ".crt"), "-days", "30", "-extfile", ext.toString());
     return new Issued(dir.resolve(name + "-" + file + ".crt"), dir.resolve(name + "-" + file + ".key"));
