@@ -130,15 +130,31 @@ final class LeaderDiscovery {
     AdminConnection c;
     try {
       c = track(opener.open(address));
+    } catch (javax.net.ssl.SSLException e) {
+      replies.add(tlsRefusal(address, null, e));
+      return;
     } catch (IOException | IllegalStateException e) {
       replies.add(new Reply(address, null, null, e.getMessage()));
       return;
     }
     c.send(AdminRequest.newBuilder().setStatus(StatusRequest.getDefaultInstance()).setTimeoutMs((int) windowMs))
-        .whenComplete((AdminResponse r, Throwable e) -> replies.add(e != null
-            ? new Reply(address, c, null, e.getMessage())
+        .whenComplete((AdminResponse r, Throwable e) -> replies.add(
+            e instanceof javax.net.ssl.SSLException tls ? tlsRefusal(address, c, tls)
+            : e != null ? new Reply(address, c, null, e.getMessage())
             : r.hasError() ? failure(address, c, r.getError())
             : new Reply(address, c, r.getStatus(), null)));
+  }
+
+  /**
+   * A member certificate this client does not trust, or a client certificate the member does not take (in
+   * TLS 1.3 refused only after the handshake, at the first read): a credential problem, which asking again
+   * cannot fix.
+   */
+  private static Reply tlsRefusal(String address, AdminConnection c, javax.net.ssl.SSLException e) {
+    String why = e.getMessage().startsWith("the TLS handshake") ? e.getMessage()
+        : "TLS with " + address + " failed (" + e.getMessage() + "): if it requires a client certificate, give one"
+            + " of its client CA (--cert and --key)";
+    return new Reply(address, c, null, why, new RaftdException(io.raftd.proto.ErrorCode.UNAUTHENTICATED, why, null));
   }
 
   private static Reply failure(String address, AdminConnection c, io.raftd.proto.Error error) {

@@ -148,6 +148,14 @@ class ConfigLoaderTest {
     List<String> topLevel = new java.util.ArrayList<>(ConfigReader.TOP_LEVEL_KEYS);
     topLevel.remove("peer_tls");  // optional, and shown commented out: it needs files the example cannot ship
     topLevel.remove("admin_auth");  // the same: it needs a tokens file
+    topLevel.remove("admin_tls");  // the same: it needs a certificate
+    assertTrue(text.contains("\n# [admin_tls]\n"), EXAMPLE + " does not show [admin_tls]");
+    for (String key : ConfigReader.ADMIN_TLS_KEYS) {
+      assertTrue(text.contains("\n# " + key + " = "), EXAMPLE + " does not show " + key + " in [admin_tls]");
+    }
+    assertTrue(text.contains("\n# file = "), EXAMPLE + " does not show audit.file");
+    assertHasKeys(table(example, "audit"), ConfigReader.AUDIT_KEYS.stream().filter(k -> !k.equals("file")).toList(),
+        "[audit]");
     assertTrue(text.contains("\n# [admin_auth]\n"), EXAMPLE + " does not show [admin_auth]");
     for (String key : ConfigReader.ADMIN_AUTH_KEYS) {
       assertTrue(text.contains("\n# " + key + " = "), EXAMPLE + " does not show " + key + " in [admin_auth]");
