@@ -51,13 +51,30 @@ public final class RaftctlAsciidoc {
     }
   }
 
-  /** The pages a reader of this one goes to next: the command above it, raftctl's own, and the daemon's. */
+  /**
+   * The pages a reader of this one goes to next: the command above it, those below (the generator lists them in
+   * COMMANDS, but not as pages), raftctl's own, and the daemon's.
+   */
   private static String seeAlso(CommandSpec spec) {
-    if (spec.parent() == null) {
-      return "*raftd*(8), *raftd.toml*(5)";
+    List<String> pages = new ArrayList<>();
+    if (spec.parent() != null && spec.parent().parent() != null) {
+      pages.add(page(spec.parent()));
     }
-    String parent = spec.parent().parent() == null ? "" : "*" + spec.parent().qualifiedName("-") + "*(1), ";
-    return parent + "*raftctl*(1), *raftd*(8)";
+    for (CommandLine sub : spec.subcommands().values()) {
+      if (!sub.getCommandSpec().usageMessage().hidden()) {
+        pages.add(page(sub.getCommandSpec()));
+      }
+    }
+    if (spec.parent() != null) {
+      pages.add(page(spec.root()));
+    }
+    pages.add("*raftd*(8)");
+    pages.add("*raftd.toml*(5)");
+    return String.join(", ", pages);
+  }
+
+  private static String page(CommandSpec spec) {
+    return "*" + spec.qualifiedName("-") + "*(1)";
   }
 
   /**
