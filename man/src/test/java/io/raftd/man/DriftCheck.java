@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -85,6 +86,53 @@ final class DriftCheck {
       }
     });
     return missing;
+  }
+
+  /**
+   * The keys whose default {@code page} states otherwise than {@code example} does, or not at all. The example is
+   * raftd's commented raftd.toml, which shows every key with its default (ConfigLoaderTest keeps it so). A key's
+   * definition must say "default VALUE", VALUE as TOML writes it; keys the example gives only as samples (those the
+   * page calls required, or without a default) and keys it leaves commented out are not compared.
+   */
+  static List<String> configDefaults(Map<String, List<String>> keysByTable, Map<String, Object> example,
+      ManPage page) {
+    List<String> wrong = new ArrayList<>();
+    keysByTable.forEach((table, keys) -> {
+      Object values = table.isEmpty() ? example : example.get(table);
+      if (!(values instanceof Map<?, ?> map)) {
+        return;  // commented out, or an array of tables (cluster.members): samples
+      }
+      for (String key : keys) {
+        String qualified = table.isEmpty() ? key : table + "." + key;
+        Object value = map.get(key);
+        String definition = page.definition(qualified);
+        if (value == null || keysByTable.containsKey(qualified) || definition == null
+            || definition.matches(".*(required|no default|default none).*")) {
+          continue;
+        }
+        String expected = "default " + toml(value);
+        // Not followed by a digit: "default 1000" does not say "default 100".
+        if (!Pattern.compile(Pattern.quote(expected) + "(?![0-9])").matcher(definition).find()) {
+          wrong.add("raftd.toml: " + qualified + " does not say " + expected + " in " + page.file + ": " + definition);
+        }
+      }
+    });
+    return wrong;
+  }
+
+  /** A value as TOML writes it: "text", 100, [1000, 2000], {}. */
+  private static String toml(Object value) {
+    if (value instanceof String s) {
+      return "\"" + s + "\"";
+    }
+    if (value instanceof List<?> list) {
+      return "[" + String.join(", ", list.stream().map(DriftCheck::toml).toList()) + "]";
+    }
+    if (value instanceof Map<?, ?> map) {
+      return map.isEmpty() ? "{}" : "{ " + String.join(", ", map.entrySet().stream()
+          .map(e -> e.getKey() + " = " + toml(e.getValue())).toList()) + " }";
+    }
+    return String.valueOf(value);
   }
 
   /**

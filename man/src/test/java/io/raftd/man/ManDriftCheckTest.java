@@ -83,6 +83,29 @@ class ManDriftCheckTest {
   }
 
   @Test
+  void aDefaultThePageGetsWrongOrLeavesOutIsNamed() {
+    String toml = page("RAFTD.TOML", "5", section("KEYS",
+        item("\\fBname\\fP", "String; required.")
+            + item("\\fBraft.heartbeat_ms\\fP", "Integer (ms); default \\fB200\\fP; 10..10000.")
+            + item("\\fBraft.max_inflight\\fP", "Integer; 1..10000.")
+            + item("\\fBraft.max_entry_bytes\\fP", "Integer; default \\fB10485760\\fP.")
+            + item("\\fBwal.fsync\\fP", "String; default \\fB\"always\"\\fP.")
+            + item("\\fBraft.election_timeout_ms\\fP", "Array; default \\fB[1000, 2000]\\fP.")));
+    Map<String, List<String>> keys = new LinkedHashMap<>();
+    keys.put("", List.of("name", "raft", "wal"));
+    keys.put("raft", List.of("heartbeat_ms", "election_timeout_ms", "max_inflight", "max_entry_bytes"));
+    keys.put("wal", List.of("fsync"));
+    Map<String, Object> example = Map.of("name", "n1", "wal", Map.of("fsync", "always"),
+        "raft", Map.of("heartbeat_ms", 100L, "election_timeout_ms", List.of(1000L, 2000L), "max_inflight", 256L,
+            "max_entry_bytes", 1048576L));
+    assertEquals(List.of(
+        "raftd.toml: raft.heartbeat_ms does not say default 100 in raftd.toml.5: Integer (ms); default 200; 10..10000.",
+        "raftd.toml: raft.max_inflight does not say default 256 in raftd.toml.5: Integer; 1..10000.",
+        "raftd.toml: raft.max_entry_bytes does not say default 1048576 in raftd.toml.5: Integer; default 10485760."),
+        DriftCheck.configDefaults(keys, example, ManPage.parse("raftd.toml.5", toml)));
+  }
+
+  @Test
   void termsReadAsPlainText() {
     ManPage p = ManPage.parse("x.1", page("X", "1", section("OPTIONS",
         item("\\fB\\-o\\fP, \\fB\\-\\-output\\fP=\\fItable|json\\fP") + item("it\\*(Aqs \\(lqquoted\\(rq"))));
@@ -109,6 +132,10 @@ class ManDriftCheckTest {
 
   /** A list item as Asciidoctor's manpage backend writes one. */
   private static String item(String term) {
-    return ".sp\n" + term + "\n.RS 4\nwhat it is\n.RE\n";
+    return item(term, "what it is");
+  }
+
+  private static String item(String term, String definition) {
+    return ".sp\n" + term + "\n.RS 4\n" + definition + "\n.RE\n";
   }
 }

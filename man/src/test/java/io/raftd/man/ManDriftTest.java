@@ -3,6 +3,7 @@ package io.raftd.man;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.moandjiezana.toml.Toml;
 import io.raftd.config.ConfigKeys;
 import io.raftd.ctl.Main;
 import java.io.IOException;
@@ -65,5 +66,15 @@ class ManDriftTest {
     ManPage page = pages.get("raftd.toml.5");
     assertTrue(page != null, "no raftd.toml.5 in " + pages.keySet());
     assertEquals(List.of(), DriftCheck.configKeys(ConfigKeys.byTable(), page));
+  }
+
+  @Test
+  void raftdToml5StatesTheDefaultsOfTheCommentedExample() {
+    Map<String, Object> example = new Toml().read(Path.of(System.getProperty("man.example",
+        "../raftd/src/dist/raftd.toml")).toFile()).toMap();
+    ManPage page = pages.get("raftd.toml.5");
+    assertEquals(List.of(), DriftCheck.configDefaults(ConfigKeys.byTable(), example, page));
+    // What the comparison rests on: the example has the tables, and the page the definitions.
+    assertTrue(example.containsKey("raft") && page.definition("raft.heartbeat_ms") != null, example::toString);
   }
 }

@@ -20,10 +20,13 @@ final class ManPage {
   final String file;
   /** Each section's (.SH) terms and subsection titles, by the section's title as troff has it (upper case). */
   private final Map<String, List<String>> terms;
+  /** What each term of the page says, by the term. */
+  private final Map<String, String> definitions;
 
-  private ManPage(String file, Map<String, List<String>> terms) {
+  private ManPage(String file, Map<String, List<String>> terms, Map<String, String> definitions) {
     this.file = file;
     this.terms = terms;
+    this.definitions = definitions;
   }
 
   /** Every page in {@code dir} (files named NAME.SECTION), by file name. */
@@ -42,10 +45,12 @@ final class ManPage {
 
   /**
    * Reads {@code troff} as Asciidoctor's manpage backend writes it: {@code .SH "TITLE"} starts a section,
-   * {@code .SS "TITLE"} a subsection, and a list item is {@code .sp}, the term on one line, then {@code .RS 4}.
+   * {@code .SS "TITLE"} a subsection, and a list item is {@code .sp}, the term on one line, then {@code .RS 4},
+   * what it says, and {@code .RE}.
    */
   static ManPage parse(String file, String troff) {
     Map<String, List<String>> terms = new LinkedHashMap<>();
+    Map<String, String> definitions = new LinkedHashMap<>();
     List<String> current = null;
     String[] lines = troff.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
@@ -57,9 +62,26 @@ final class ManPage {
       } else if (current != null && i > 0 && lines[i - 1].equals(".sp") && !line.startsWith(".")
           && i + 1 < lines.length && lines[i + 1].startsWith(".RS")) {
         current.add(plain(line));
+        definitions.put(plain(line), definition(lines, i + 2));
       }
     }
-    return new ManPage(file, terms);
+    return new ManPage(file, terms, definitions);
+  }
+
+  /** The text from line {@code from} up to the list item's .RE, as one line of plain text. */
+  private static String definition(String[] lines, int from) {
+    List<String> text = new ArrayList<>();
+    for (int i = from; i < lines.length && !lines[i].startsWith(".RE"); i++) {
+      if (!lines[i].startsWith(".")) {
+        text.add(plain(lines[i]));
+      }
+    }
+    return String.join(" ", text);
+  }
+
+  /** What the term {@code term} says, in plain text; null if the page has no such term. */
+  String definition(String term) {
+    return definitions.get(term);
   }
 
   /** The terms and subsection titles of section {@code title} (such as OPTIONS); none if there is no such section. */
@@ -82,7 +104,7 @@ final class ManPage {
     return troff.replaceAll("\\\\f(\\(..|\\[[^]]*]|.)", "")
         .replace("\\-", "-")
         .replace("\\*(Aq", "'").replace("\\(aq", "'").replace("\\(cq", "'").replace("\\(oq", "'")
-        .replace("\\(lq", "\"").replace("\\(rq", "\"")
+        .replace("\\(lq", "\"").replace("\\(rq", "\"").replace("\\(dq", "\"")
         .replace("\\&", "").replace("\\(rs", "\\").replace("\\e", "\\")
         .strip();
   }
