@@ -34,7 +34,8 @@ public final class RaftctlAsciidoc {
 
   /**
    * What differs between a man page and --help, set on every command of this tree (which only the generator
-   * reads): the version, the exit codes' heading, paragraphs, and SEE ALSO in place of --help's footer.
+   * reads): the version, the exit codes' heading, a short summary, paragraphs, and SEE ALSO in place of --help's
+   * footer.
    */
   private static void forPages(CommandSpec spec, String version) {
     // raftctl reports the version in its jar's manifest, which a build from target/classes lacks: the pages say
@@ -43,12 +44,33 @@ public final class RaftctlAsciidoc {
     UsageMessageSpec usage = spec.usageMessage();
     // A man page's section is EXIT STATUS (man-pages(7)); --help's heading is "Exit codes:".
     usage.exitCodeListHeading("Exit status");
+    if (usage.header().length == 0 && usage.description().length > 0) {
+      usage.header(summary(usage.description()[0]));
+    }
     usage.description(paragraphs(usage.description()));
     usage.footerHeading("See also");
     usage.footer(seeAlso(spec));
     for (CommandLine sub : spec.subcommands().values()) {
       forPages(sub.getCommandSpec(), version);
     }
+  }
+
+  /**
+   * The line a page's NAME section and its parent's COMMANDS give the command (whatis and apropos show it): the
+   * description's first sentence or clause, cut at the first ". ", ": " or "; " outside parentheses, as
+   * "Measures the cluster" of "Measures the cluster: --clients N clients, ...". The description says it all.
+   */
+  static String summary(String description) {
+    int depth = 0;
+    for (int i = 0; i + 1 < description.length(); i++) {
+      char c = description.charAt(i);
+      depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+      boolean stop = (c == ':' || c == ';' || c == '.') && description.charAt(i + 1) == ' ';
+      if (stop && depth == 0 && !description.startsWith("e.g.", i - 3) && !description.startsWith("i.e.", i - 3)) {
+        return description.substring(0, i);
+      }
+    }
+    return description.endsWith(".") ? description.substring(0, description.length() - 1) : description;
   }
 
   /**
