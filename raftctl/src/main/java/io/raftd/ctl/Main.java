@@ -5,8 +5,11 @@ import io.raftd.client.RaftdException;
 import io.raftd.proto.ErrorCode;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import picocli.CommandLine;
 
 /** {@code raftctl}'s entry point: runs one invocation and exits with its code. */
@@ -47,6 +50,17 @@ public final class Main {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /**
+   * raftctl's command tree as its users see it (commands, options, help texts), for documents made from it: the
+   * man pages are generated from this at build time. Its invocation has no input, output or environment, and is
+   * never meant to run.
+   */
+  public static CommandLine commandTree() {
+    PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+    return commandLine(new Raftctl(new Raftctl.Io(InputStream.nullInputStream(), nowhere, nowhere, Map.of(), false,
+        false)));
   }
 
   /** A command line with raftctl's error handling: one line on stderr, the exit code, a trace only with --debug. */

@@ -114,7 +114,7 @@ final class SnapshotBackupCommands {
       + " the token, and each member's id from the cluster id and its name. The new cluster cannot talk to the old"
       + " one: another cluster id and another token.",
       "--members lists every member as NAME=PEER_HOST:PORT/ADMIN_HOST:PORT, comma-separated, e.g."
-      + " n1=10.0.0.1:7001/10.0.0.1:8001,n2=10.0.0.2:7001/10.0.0.2:8001,n3=10.0.0.3:7001/10.0.0.3:8001;"
+      + " n1=h1:7001/h1:8001,n2=h2:7001/h2:8001,n3=h3:7001/h3:8001;"
       + " all are voters.",
       "Refused (exit 2, nothing written): a --data-dir that is not empty, a --name not among --members, a name or"
       + " address given twice. A damaged FILE is refused (exit 1) naming the offset or checksum that fails."})
