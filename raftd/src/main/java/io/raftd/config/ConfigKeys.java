@@ -28,7 +28,9 @@ public final class ConfigKeys {
     tables.put("transport", ConfigReader.TRANSPORT_KEYS);
     tables.put("peer_port", ConfigReader.PEER_PORT_KEYS);
     tables.put("admin_port", ConfigReader.ADMIN_PORT_KEYS);
+    tables.put("admin_tls", ConfigReader.ADMIN_TLS_KEYS);
     tables.put("admin_auth", ConfigReader.ADMIN_AUTH_KEYS);
+    tables.put("audit", ConfigReader.AUDIT_KEYS);
     tables.put("snapshot", ConfigReader.SNAPSHOT_KEYS);
     tables.put("wal", ConfigReader.WAL_KEYS);
     tables.put("disk", ConfigReader.DISK_KEYS);
