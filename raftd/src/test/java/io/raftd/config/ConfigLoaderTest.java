@@ -137,7 +137,8 @@ class ConfigLoaderTest {
     assertEquals(defaults.wal(), example.wal());
     assertEquals(defaults.log(), example.log());
     assertEquals(RaftdConfig.Log.DEFAULT, defaults.log());
-    assertEquals(3, example.cluster().members().size());
+    // As the packages install it (/etc/raftd/raftd.toml): a one-node cluster, no token, no members.
+    assertEquals(new RaftdConfig.Cluster(Optional.empty(), List.of(), List.of(), List.of()), example.cluster());
   }
 
   @Test
@@ -165,13 +166,19 @@ class ConfigLoaderTest {
     for (String key : ConfigReader.TLS_KEYS) {
       assertTrue(text.contains("\n# " + key + " = "), EXAMPLE + " does not show " + key + " in [peer_tls]");
     }
+    // A one-node cluster: token, members and join are shown commented out; uncommented, they parse.
     List<String> clusterKeys = new java.util.ArrayList<>(ConfigReader.CLUSTER_KEYS);
-    clusterKeys.remove("join");  // the example forms a cluster: join, its alternative, is shown commented out
+    clusterKeys.removeAll(List.of("token", "members", "join"));
     assertHasKeys(table(example, "cluster"), clusterKeys, "[cluster]");
+    assertTrue(text.contains("\n# token = "), EXAMPLE + " does not show cluster.token");
     assertTrue(text.contains("\n# join = ["), EXAMPLE + " does not show cluster.join");
     assertHasKeys(table(example, "membership"), ConfigReader.MEMBERSHIP_KEYS, "[membership]");
-    List<?> members = (List<?>) table(example, "cluster").get("members");
-    assertHasKeys((Map<?, ?>) members.get(0), ConfigReader.MEMBER_KEYS, "cluster.members[0]");
+    int start = text.indexOf("\n# members = [");
+    assertTrue(start >= 0, EXAMPLE + " does not show cluster.members");
+    String members = text.substring(start + 1, text.indexOf("\n# ]\n", start) + 4).replaceAll("(?m)^# ?", "");
+    List<?> entries = (List<?>) new Toml().read(members).toMap().get("members");
+    assertEquals(3, entries.size(), members);
+    assertHasKeys((Map<?, ?>) entries.get(0), ConfigReader.MEMBER_KEYS, "cluster.members[0]");
     assertHasKeys(table(example, "raft"), ConfigReader.RAFT_KEYS, "[raft]");
     assertHasKeys(table(example, "transport"), ConfigReader.TRANSPORT_KEYS, "[transport]");
     assertHasKeys(table(example, "peer_port"), ConfigReader.PEER_PORT_KEYS, "[peer_port]");
