@@ -33,6 +33,8 @@ public final class DataDirFile {
    * durable, deleted once the recovery is finished; while it exists raftd refuses to start.
    */
   public static final String FORCED_NEW_CLUSTER = "force-new-cluster";
+  /** {@code PendingAudit}: appended to by raftctl's offline commands, emptied into the audit stream by raftd. */
+  public static final String AUDIT_PENDING = "audit-pending";
 
   private DataDirFile() {}
 

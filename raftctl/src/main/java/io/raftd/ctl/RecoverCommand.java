@@ -1,5 +1,6 @@
 package io.raftd.ctl;
 
+import io.raftd.datadir.OfflineAudit;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.raftd.datadir.DataDirFile;
@@ -77,6 +78,10 @@ final class RecoverCommand extends CtlCommand {
         throw new CtlException(ExitCode.FAILURE, "not confirmed: nothing was written");
       }
       ForceNewCluster.apply(plan);
+      OfflineAudit.record(dataDir.dir, "recover", "force-new-cluster: the one-member cluster "
+          + SnapshotBackupCommands.hex(plan.newClusterId()) + " out of "
+          + SnapshotBackupCommands.hex(plan.oldCluster().getClusterId()) + ", its log kept up to index "
+          + plan.keep(), System.currentTimeMillis());
       if (out.json) {
         out.json(json(plan));
       } else {
@@ -94,6 +99,8 @@ final class RecoverCommand extends CtlCommand {
   private int finish(Raftctl ctl) throws Exception {
     ForcedNewCluster r = ForceNewCluster.finish(dataDir.dir);
     String cluster = SnapshotBackupCommands.hex(r.getCluster().getClusterId());
+    OfflineAudit.record(dataDir.dir, "recover", "force-new-cluster (finished after an interruption): the one-member"
+        + " cluster " + cluster + ", its log kept up to index " + r.getCommit(), System.currentTimeMillis());
     Output out = ctl.output();
     if (out.json) {
       JsonObject o = new JsonObject();

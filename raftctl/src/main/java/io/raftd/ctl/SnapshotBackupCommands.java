@@ -1,5 +1,6 @@
 package io.raftd.ctl;
 
+import io.raftd.datadir.OfflineAudit;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.raftd.client.RaftdClient;
@@ -160,6 +161,8 @@ final class SnapshotBackupCommands {
       }
       SnapshotMetadata s = plan.snapshot();
       String cluster = hex(plan.cluster().getClusterId());
+      OfflineAudit.record(dataDir, "snapshot_restore", "the snapshot at index " + s.getIndex() + " of " + file
+          + " restored as member " + name + " of the new cluster " + cluster, System.currentTimeMillis());
       Output o = ctl.output();
       if (o.json) {
         JsonObject j = Json.snapshot(s);

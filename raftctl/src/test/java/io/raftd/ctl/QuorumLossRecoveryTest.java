@@ -1,5 +1,7 @@
 package io.raftd.ctl;
 
+import io.raftd.datadir.OfflineAudit;
+import io.raftd.proto.OfflineOperation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -102,9 +104,15 @@ class QuorumLossRecoveryTest {
         }
       }
 
+      // No member ran to audit the recovery: it waits in the data directory for the member's next start.
+      List<OfflineOperation> audit = OfflineAudit.pending(data);
+      assertEquals(List.of("recover"), audit.stream().map(OfflineOperation::getOperation).toList());
+      assertEquals(System.getProperty("user.name"), audit.get(0).getUser());
+
       // Its config still lists the three members: raftd warns and goes on as the one-member cluster.
       cluster.start(survivor);
       cluster.awaitLeader();
+      assertEquals(List.of(), OfflineAudit.pending(data), "the start put the record in its audit stream");
       try (RaftdClient client = RaftdClient.create(List.of(cluster.adminAddresses.get(survivor)), Duration.ofSeconds(10))) {
         NodeStatus s = client.status(null);
         assertEquals(1, s.getVotersCount(), s::toString);

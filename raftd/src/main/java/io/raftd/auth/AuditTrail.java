@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
+import io.raftd.proto.OfflineOperation;
 import io.raftd.transport.AdminAudit;
 import io.raftd.transport.AdminGate;
 import java.time.Instant;
@@ -68,6 +69,24 @@ public final class AuditTrail implements AdminAudit {
     } else {
       line.addProperty("outcome", "ok");
     }
+    log.info("{}", line);
+  }
+
+  /**
+   * What one of raftctl's offline commands did to this member's data directory while no member ran
+   * ({@code OfflineAudit}): recorded at the start after it, with the time it was done, the operating-system
+   * user as the caller and {@code local} as the address.
+   */
+  public void offline(OfflineOperation op) {
+    JsonObject line = new JsonObject();
+    line.addProperty("time", Instant.ofEpochMilli(op.getTimeMs()).toString());
+    line.addProperty("member", member);
+    line.addProperty("caller", op.getUser());
+    line.addProperty("remote", "local (" + op.getHost() + ")");
+    line.addProperty("operation", op.getOperation());
+    line.addProperty("detail", op.getDetail());
+    line.addProperty("outcome", "ok");
+    line.addProperty("offline", true);
     log.info("{}", line);
   }
 

@@ -46,6 +46,7 @@ import io.raftd.storage.NioFileIO;
 import io.raftd.storage.SnapshotStore;
 import io.raftd.storage.WriteAheadLog;
 import io.raftd.client.AdminCredentials;
+import io.raftd.datadir.OfflineAudit;
 import io.raftd.client.ClientTls;
 import io.raftd.transport.AdminGate;
 import io.raftd.transport.AdminSecurity;
@@ -281,9 +282,9 @@ public final class Daemon implements AutoCloseable {
           new SnapshotDownloads(snapshots, host.applier(), reads, config.transport().maxFrameBytes()), log);
       this.auditLog = AuditLog.open(config.name(), config.audit());
       auditOpened = auditLog;
+      AuditTrail audit = new AuditTrail(config.name(), config.audit().writes(), runtime::currentTimeMillis);
       this.admin = new AdminServer(address(config.adminAddress()), transportOptions, config.adminPort(),
-          service::handle, new EventStreams(events), new AdminSecurity(adminTls, adminGate(config, adminTokens),
-              new AuditTrail(config.name(), config.audit().writes(), runtime::currentTimeMillis)));
+          service::handle, new EventStreams(events), new AdminSecurity(adminTls, adminGate(config, adminTokens), audit));
 
       // The admin port binds first: if it is taken, nothing has started that would need stopping. A request
       // arriving before the threads start waits in the RaftLoop's queue.
@@ -306,6 +307,9 @@ public final class Daemon implements AutoCloseable {
       if (stored == null) {
         DataDirFile.write(dataDir.resolve(DataDirFile.IDENTITY), identity);
       }
+      // What raftctl's offline commands did here while no member ran, now that this start cannot fail.
+      OfflineAudit.pending(dataDir).forEach(audit::offline);
+      OfflineAudit.clear(dataDir);
       deadlines.start();
       metricsLane.start();
       reads.start();

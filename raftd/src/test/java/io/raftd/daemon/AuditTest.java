@@ -14,6 +14,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import io.raftd.client.KvClient;
+import io.raftd.datadir.OfflineAudit;
 import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
 import io.raftd.proto.AdminRequest;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The audit stream ([audit]) in a file of its own: every state-changing request a member answered or
  * refused, with the caller's identity, its address, the operation and the outcome; reads never; writes
- * because audit.writes says so; no token in it, nor in any other log line.
+ * because audit.writes says so; no token in it, nor in any other log line. And what raftctl's offline
+ * commands left in the data directory, recorded at the next start.
  */
 class AuditTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -50,6 +52,30 @@ class AuditTest {
   @AfterEach
   void release() {
     logs.stop();
+  }
+
+  @Test
+  void anOfflineCommandsRecordGoesIntoTheStreamAtTheNextStart() throws Exception {
+    Path auditFile = dir.resolve("audit.log");
+    try (LocalCluster c = new LocalCluster(dir.resolve("cluster"), 1, LocalCluster.FAST_WAL
+        + "[audit]\nfile = \"" + auditFile + "\"\n")) {
+      c.startAll();
+      c.awaitLeader();
+      c.stop(0);
+      // As raftctl recover or snapshot restore leaves it, with no member up to record it.
+      OfflineAudit.record(c.dataDirs.get(0), "recover", "force-new-cluster: a test's", 1_700_000_000_000L);
+      c.start(0);
+      c.awaitLeader();
+      List<JsonObject> records = Files.readAllLines(auditFile).stream()
+          .map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+      assertEquals(1, records.size(), records.toString());
+      JsonObject r = records.get(0);
+      assertEquals("recover", r.get("operation").getAsString());
+      assertEquals(System.getProperty("user.name"), r.get("caller").getAsString());
+      assertEquals("2023-11-14T22:13:20Z", r.get("time").getAsString(), "the time it was done, not the start's");
+      assertTrue(r.get("remote").getAsString().startsWith("local ("), r.toString());
+      assertEquals(List.of(), OfflineAudit.pending(c.dataDirs.get(0)), "recorded once, then deleted");
+    }
   }
 
   @Test
