@@ -151,8 +151,9 @@ final class LeaderDiscovery {
    * cannot fix.
    */
   private static Reply tlsRefusal(String address, AdminConnection c, javax.net.ssl.SSLException e) {
-    String why = e.getMessage().startsWith("the TLS handshake") ? e.getMessage()
-        : "TLS with " + address + " failed (" + e.getMessage() + "): if it requires a client certificate, give one"
+    String message = String.valueOf(e.getMessage());
+    String why = message.startsWith("the TLS handshake") ? message
+        : "TLS with " + address + " failed (" + message + "): if it requires a client certificate, give one"
             + " of its client CA (--cert and --key)";
     return new Reply(address, c, null, why, new RaftdException(io.raftd.proto.ErrorCode.UNAUTHENTICATED, why, null));
   }
