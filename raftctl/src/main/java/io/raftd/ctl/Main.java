@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -42,7 +43,7 @@ public final class Main {
   /** Runs {@code args} against {@code raftctl} and returns the exit code; closes its connection. */
   static int run(Raftctl raftctl, String... args) {
     try {
-      return commandLine(raftctl).execute(args);
+      return commandLine(raftctl, CommandWord.of(args)).execute(args);
     } finally {
       try {
         raftctl.closeConnection();
@@ -63,9 +64,21 @@ public final class Main {
         false)));
   }
 
-  /** A command line with raftctl's error handling: one line on stderr, the exit code, a trace only with --debug. */
+  /** A command line with every command, and raftctl's error handling (below). */
   static CommandLine commandLine(Raftctl raftctl) {
+    return commandLine(raftctl, null);
+  }
+
+  /**
+   * A command line with raftctl's error handling: one line on stderr, the exit code, a trace only with --debug.
+   *
+   * @param only the one command it needs (a one-shot command: the others' models are not built), or null for all
+   */
+  static CommandLine commandLine(Raftctl raftctl, Class<?> only) {
     CommandLine cli = new CommandLine(raftctl);
+    for (Class<?> command : only == null || Raftctl.NEED_ALL.contains(only) ? Raftctl.COMMANDS : List.of(only)) {
+      cli.addSubcommand(command);
+    }
     HelpLayout.apply(cli);
     cli.setOut(new java.io.PrintWriter(raftctl.io.out(), true));
     cli.setErr(new java.io.PrintWriter(raftctl.io.err(), true));

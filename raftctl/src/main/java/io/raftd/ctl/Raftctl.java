@@ -4,7 +4,9 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jline.terminal.Terminal;
 import picocli.CommandLine;
@@ -21,11 +23,6 @@ import picocli.CommandLine.ScopeType;
     description = {"The raftd operator's tool.",
         "With no command and stdin not a terminal, runs one command per line of stdin (script mode), "
             + "sharing one connection and one session; it stops at the first failing line unless --keep-going."},
-    subcommands = {StatusCommand.class, AppendCommand.class, KvCommands.Put.class, KvCommands.Get.class,
-        KvCommands.Delete.class, KvCommands.Cas.class, KvCommands.Scan.class, SnapshotCommand.class,
-        LeaderCommand.class, MemberCommand.class, LogCommands.class, WatchCommand.class, TopCommand.class,
-        BenchCommand.class, WalCommand.class, RecoverCommand.class, ShellCommand.class, VersionCommand.class,
-        CompletionCommand.class, CompletionCommand.MemberNamesCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
         "0:success",
         "1:failure (the request was refused or failed)",
@@ -36,6 +33,20 @@ import picocli.CommandLine.ScopeType;
         "6:outcome unknown (the write may or may not have applied)"})
 final class Raftctl implements Callable<Integer> {
   enum Format { table, json }
+
+  /**
+   * raftctl's commands, in the order help lists them: added to the command line by {@link Main}, all of them or
+   * (a one-shot command) only the one asked for, since picocli builds the model of every command it is given.
+   */
+  static final List<Class<?>> COMMANDS = List.of(StatusCommand.class, AppendCommand.class, KvCommands.Put.class,
+      KvCommands.Get.class, KvCommands.Delete.class, KvCommands.Cas.class, KvCommands.Scan.class,
+      SnapshotCommand.class, LeaderCommand.class, MemberCommand.class, LogCommands.class, WatchCommand.class,
+      TopCommand.class, BenchCommand.class, WalCommand.class, RecoverCommand.class, ShellCommand.class,
+      VersionCommand.class, CompletionCommand.class, CompletionCommand.MemberNamesCommand.class,
+      CommandLine.HelpCommand.class);
+  /** The commands that need the whole tree: they list, complete or run the others. */
+  static final Set<Class<?>> NEED_ALL = Set.of(ShellCommand.class, CompletionCommand.class,
+      CommandLine.HelpCommand.class);
 
   @Option(names = "--endpoints", paramLabel = "HOST:PORT,...", scope = ScopeType.INHERIT,
       description = "members' admin addresses (default: $RAFTCTL_ENDPOINTS, then endpoints in "

@@ -37,8 +37,9 @@ final class ScriptMode {
       if (words != null && words.isEmpty()) {
         continue;
       }
-      int code = words == null ? ExitCode.USAGE
-          : Main.commandLine(new Raftctl(invocation.io, invocation)).execute(words.toArray(String[]::new));
+      String[] argv = words == null ? null : words.toArray(String[]::new);
+      int code = argv == null ? ExitCode.USAGE
+          : Main.commandLine(new Raftctl(invocation.io, invocation), CommandWord.of(argv)).execute(argv);
       invocation.io.out().flush();
       if (code != ExitCode.OK) {
         if (firstFailure == ExitCode.OK) {
