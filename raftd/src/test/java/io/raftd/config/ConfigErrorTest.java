@@ -55,7 +55,8 @@ class ConfigErrorTest {
   void anUnknownKeyListsTheKnownOnesOfItsTable() {
     assertError(MINIMAL + "peer_adress = \"127.0.0.1:7100\"\n", 3, "peer_adress",
         "is not a known key: expected one of name, data_dir, peer_address, admin_address, metrics_address, "
-            + "state_machine, cluster, peer_tls, raft, transport, peer_port, admin_port, admin_auth, snapshot, wal, disk, divergence, membership, log at the"
+            + "state_machine, cluster, peer_tls, raft, transport, peer_port, admin_port, admin_tls, admin_auth, audit, insecure,"
+            + " snapshot, wal, disk, divergence, membership, log at the"
             + " top level");
     assertError(MINIMAL + "[raft]\nheartbeat_ms = 100\nheartbeat = 100\n", 5, "raft.heartbeat",
         "is not a known key: expected one of heartbeat_ms, election_timeout_ms, max_entry_bytes, "
