@@ -39,6 +39,10 @@ final class NodeDetail {
     fields.put("failure tolerance", "can lose " + s.getFailureTolerance() + " of " + s.getVotersCount() + " voters");
     fields.put("wal", Plural.of(s.getWalBytes(), "byte") + " in " + Plural.of(s.getWalSegments(), "segment"));
     fields.put("wal fsyncs", s.getWalFsyncs() + " (" + Plural.of(s.getWalFsyncedEntries(), "entry", "entries") + ")");
+    if (s.getStateQuotaBytes() != 0) {  // a state machine that counts its bytes
+      fields.put("state", Plural.of(s.getStateBytes(), "byte") + " of a quota of " + s.getStateQuotaBytes()
+          + " (kv.quota_bytes)");
+    }
     if (s.getVoteBarrierIndex() != 0) {
       fields.put("vote barrier", "neither votes nor campaigns until caught up past index " + s.getVoteBarrierIndex());
     }
@@ -81,6 +85,8 @@ final class NodeDetail {
     o.addProperty("wal_fsyncs", s.getWalFsyncs());
     o.addProperty("wal_fsynced_entries", s.getWalFsyncedEntries());
     o.addProperty("vote_barrier_index", s.getVoteBarrierIndex());
+    o.addProperty("state_bytes", s.getStateBytes());
+    o.addProperty("state_quota_bytes", s.getStateQuotaBytes());
     JsonArray peers = new JsonArray();
     for (PeerProgress p : s.getPeersList()) {
       JsonObject po = new JsonObject();

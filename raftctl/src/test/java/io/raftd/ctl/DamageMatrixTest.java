@@ -108,7 +108,8 @@ class DamageMatrixTest {
   private static Start startLikeRaftd(Path dataDir, FileIO io) {
     try (WriteAheadLog wal = WriteAheadLog.open(io, dataDir.resolve("wal"), options(), TestWal.BOOT)) {
       if (wal.snapshot().getIndex() > 0) {
-        new SnapshotStore(io, dataDir.resolve("snap"), 2).load(wal.snapshot());  // as ApplyWorker.restoreAtStart
+        // Opening checks it whole, as ApplyWorker.restoreAtStart does before it streams the state from it.
+        new SnapshotStore(io, dataDir.resolve("snap"), 2).open(wal.snapshot()).close();
       }
       return new Start(null, wal.lastIndex(), wal.hardState());
     } catch (IOException e) {

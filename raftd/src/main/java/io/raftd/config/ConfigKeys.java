@@ -34,6 +34,7 @@ public final class ConfigKeys {
     tables.put("snapshot", ConfigReader.SNAPSHOT_KEYS);
     tables.put("wal", ConfigReader.WAL_KEYS);
     tables.put("disk", ConfigReader.DISK_KEYS);
+    tables.put("kv", ConfigReader.KV_KEYS);
     tables.put("membership", ConfigReader.MEMBERSHIP_KEYS);
     tables.put("divergence", ConfigReader.DIVERGENCE_KEYS);
     tables.put("log", ConfigReader.LOG_KEYS);

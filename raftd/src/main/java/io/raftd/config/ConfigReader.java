@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
 final class ConfigReader {
   static final List<String> TOP_LEVEL_KEYS = List.of("name", "data_dir", "peer_address", "admin_address",
       "metrics_address", "state_machine", "cluster", "peer_tls", "raft", "transport", "peer_port", "admin_port",
-      "admin_tls", "admin_auth", "audit", "insecure", "snapshot", "wal", "disk", "divergence", "membership", "log");
+      "admin_tls", "admin_auth", "audit", "insecure", "snapshot", "wal", "disk", "kv", "divergence", "membership",
+      "log");
   static final List<String> CLUSTER_KEYS = List.of("token", "previous_tokens", "members", "join");
   static final List<String> MEMBERSHIP_KEYS = List.of("catch_up_entries", "catch_up_ms");
   static final List<String> TLS_KEYS = List.of("cert_file", "key_file", "ca_file");
@@ -49,6 +50,7 @@ final class ConfigReader {
   static final List<String> SNAPSHOT_KEYS = List.of("entries", "bytes", "keep_entries", "retain");
   static final List<String> WAL_KEYS = List.of("segment_bytes", "fsync");
   static final List<String> DISK_KEYS = List.of("min_free_bytes", "slow_fsync_ms");
+  static final List<String> KV_KEYS = List.of("quota_bytes");
   static final List<String> DIVERGENCE_KEYS = List.of("check_interval_ms");
   static final List<String> LOG_KEYS = List.of("level", "levels", "format");
   static final List<String> LOG_LEVELS = List.of("off", "error", "warn", "info", "debug", "trace");
@@ -88,6 +90,7 @@ final class ConfigReader {
         snapshot(root.table("snapshot")),
         wal(root.table("wal")),
         disk(root.table("disk")),
+        kv(root.table("kv")),
         divergence(root.table("divergence")),
         membership(root.table("membership")),
         log(root.table("log")),
@@ -323,6 +326,16 @@ final class ConfigReader {
     disk.rejectUnknownKeys(DISK_KEYS);
     long minFree = disk.atLeast("min_free_bytes", 256 * MIB, 0);
     return new Disk(minFree, Duration.ofMillis(disk.integer("slow_fsync_ms", 1_000, 1, 600_000)));
+  }
+
+  /** 0: the default, sized from the heap when the daemon starts (StateQuota); else at least 1 MiB. */
+  private static RaftdConfig.Kv kv(TomlTable kv) throws ConfigException {
+    kv.rejectUnknownKeys(KV_KEYS);
+    long quota = kv.atLeast("quota_bytes", 0, 0);
+    if (quota != 0 && quota < MIB) {
+      throw kv.invalid("quota_bytes", "is too small: expected 0 (sized from the heap) or at least " + MIB);
+    }
+    return new RaftdConfig.Kv(quota);
   }
 
   /** 0 turns the check off; the least is 100 ms (a test's), though each check digests the whole state. */

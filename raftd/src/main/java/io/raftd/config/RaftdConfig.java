@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param audit where the audit stream of state-changing admin operations goes, and whether writes are in it
  * @param insecure the operator accepts a peer or admin port open to the network without TLS and
  *     authentication (otherwise such a configuration is refused at start)
+ * @param kv the built-in store's limits
  * @param divergenceCheckInterval how often a leader has every member compare a digest of its state with its
  *     own (divergence detection); zero: never
  * @param membership when the leader promotes an added member it has been told to (a learner catching up)
@@ -52,6 +53,7 @@ public record RaftdConfig(
     Snapshot snapshot,
     Wal wal,
     Disk disk,
+    Kv kv,
     Duration divergenceCheckInterval,
     Membership membership,
     Log log,
@@ -155,6 +157,12 @@ public record RaftdConfig(
    * @param slowFsync an fsync slower than this is counted and logged
    */
   public record Disk(long minFreeBytes, Duration slowFsync) {}
+
+  /**
+   * @param quotaBytes the most bytes of keys and values (each with an estimate of the heap around it) the state
+   *     may hold before the leader refuses writes that could add more (NO_SPACE); 0: sized from the heap
+   */
+  public record Kv(long quotaBytes) {}
 
   /**
    * @param level the level of every logger not named in {@code levels}: off, error, warn, info, debug, trace

@@ -24,6 +24,7 @@ import io.raftd.raft.RawNode;
 import io.raftd.host.AdminService;
 import io.raftd.host.ApplyWorker;
 import io.raftd.host.DiskGuard;
+import io.raftd.host.StateQuota;
 import io.raftd.host.DivergenceCheck;
 import io.raftd.host.EventHub;
 import io.raftd.host.Fatal;
@@ -232,7 +233,8 @@ public final class Daemon implements AutoCloseable {
           new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
               config.snapshot().keepEntries()),
           new DiskGuard.Limits(io, dataDir, config.disk().minFreeBytes(), config.raft().electionTimeoutMax().toNanos()),
-          config.disk().slowFsync(), config.divergenceCheckInterval(), new SecureRandom().nextLong()), metrics, events);
+          quota(config.kv().quotaBytes(), state), config.disk().slowFsync(), config.divergenceCheckInterval(),
+          new SecureRandom().nextLong()), metrics, events);
       this.node = host.node();
       Config core = coreConfig(config, identity.getMemberId(), cluster.getClusterId(), restored, members, events);
       if (barrier != null) {
@@ -324,6 +326,19 @@ public final class Daemon implements AutoCloseable {
         undo(footprint, adminCreated, auditOpened, metricsCreated, created, walOpened, preallocating);
       }
     }
+  }
+
+  /** The state quota in effect, logged with where it comes from (the operator may have to size the heap by it). */
+  private static long quota(long configured, SessionLayer state) {
+    long quota = StateQuota.effective(configured);
+    if (state.machineBytes() < 0) {
+      LOG.info("the state machine does not count its bytes: {} does not apply to it", StateQuota.KEY);
+    } else {
+      LOG.info("state quota {} bytes ({}); the state holds {} bytes", quota, configured > 0 ? StateQuota.KEY
+          : StateQuota.KEY + " = 0: sized from the maximum heap of " + Runtime.getRuntime().maxMemory() + " bytes",
+          state.machineBytes());
+    }
+    return quota;
   }
 
   /**
@@ -698,6 +713,10 @@ public final class Daemon implements AutoCloseable {
 
   DiskGuard disk() {
     return host.disk();
+  }
+
+  StateQuota quota() {
+    return host.quota();
   }
 
   DivergenceCheck divergence() {

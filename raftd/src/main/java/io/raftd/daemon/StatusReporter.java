@@ -82,6 +82,10 @@ final class StatusReporter implements AdminService.StatusSource, MemberReadings,
         .setReadsAnswered(daemon.metrics().readsAnswered())
         .setDivergedAt(daemon.divergence().divergence() == null ? 0 : daemon.divergence().divergence().markIndex())
         .setChecksumsCompared(daemon.divergence().compared());
+    long stateBytes = daemon.quota().usedBytes();
+    if (stateBytes >= 0) {
+      b.setStateBytes(stateBytes).setStateQuotaBytes(daemon.quota().quotaBytes());
+    }
     if (s.leader() != 0) {
       b.setLeader(members.byId(s.leader()));
     }

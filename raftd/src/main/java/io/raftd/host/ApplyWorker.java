@@ -10,8 +10,8 @@ import io.raftd.raft.confchange.ConfChanges;
 import io.raftd.statemachine.SessionLayer;
 import io.raftd.statemachine.Snapshot;
 import io.raftd.storage.SnapshotStore;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -93,7 +93,8 @@ public final class ApplyWorker implements Applier, AutoCloseable {
   }
 
   /**
-   * Before the node starts: restores the state machine from the snapshot the log starts after (if any).
+   * Before the node starts: restores the state machine from the snapshot the log starts after (if any),
+   * streamed from its file (checked whole first), so that a restart needs no more heap than the state.
    *
    * @return the index the state machine has applied
    */
@@ -101,7 +102,9 @@ public final class ApplyWorker implements Applier, AutoCloseable {
     if (base.getIndex() == 0) {
       return 0;
     }
-    state.restore(new ByteArrayInputStream(store.load(base)));
+    try (InputStream in = store.open(base)) {
+      state.restore(in);
+    }
     return base.getIndex();
   }
 
@@ -137,8 +140,8 @@ public final class ApplyWorker implements Applier, AutoCloseable {
   @Override
   public void restore(SnapshotMetadata snapshot) {
     applyThread.post(() -> {
-      try {
-        state.restore(new ByteArrayInputStream(store.load(snapshot)));
+      try (InputStream in = store.open(snapshot)) {
+        state.restore(in);
       } catch (IOException e) {
         fatal.stop("apply", new IOException("restoring snapshot " + snapshot.getIndex() + ": " + e.getMessage(), e));
         return;

@@ -22,6 +22,7 @@ public final class MemberHost implements AutoCloseable {
   private final WalWriter walWriter;
   private final ApplyWorker applier;
   private final DiskGuard disk;
+  private final StateQuota quota;
   private final DivergenceCheck divergence;
   /** Stops the RaftLoop's tick; null until started. */
   private Runnable stopTicking;
@@ -33,9 +34,10 @@ public final class MemberHost implements AutoCloseable {
    * @param incarnation a random number drawn when this process starts (see {@link RaftNode})
    * @param slowFsync an fsync slower than this is counted and logged
    * @param checksumInterval how often a leader proposes a checksum mark ({@link DivergenceCheck}); zero: never
+   * @param quotaBytes the state quota, as {@link StateQuota#effective} makes it
    */
   public record Settings(String lanePrefix, ApplyWorker.SnapshotPolicy snapshots, DiskGuard.Limits disk,
-      Duration slowFsync, Duration checksumInterval, long incarnation) {}
+      long quotaBytes, Duration slowFsync, Duration checksumInterval, long incarnation) {}
 
   /**
    * @param wal opened and recovered, with its first segment
@@ -54,7 +56,8 @@ public final class MemberHost implements AutoCloseable {
     Proposals proposals = new Proposals();
     WalWriter[] writer = new WalWriter[1];  // the guard asks it about space and stalls; it tells the node what is durable
     this.disk = new DiskGuard(runtime, settings.disk(), () -> writer[0].outOfSpace(), () -> writer[0].writingNanos());
-    this.node = new RaftNode(runtime, loop, proposals, disk, settings.incarnation(), metrics,
+    this.quota = new StateQuota(state, settings.quotaBytes());
+    this.node = new RaftNode(runtime, loop, proposals, disk, quota, settings.incarnation(), metrics,
         settings.checksumInterval().toNanos());
     events.setPosition(() -> node.status().term(), () -> node.status().lastIndex());
     this.walWriter = new WalWriter(wal, runtime, walLane, loop, node::writesDurable, metrics, settings.slowFsync(), events);
@@ -98,6 +101,10 @@ public final class MemberHost implements AutoCloseable {
 
   public DiskGuard disk() {
     return disk;
+  }
+
+  public StateQuota quota() {
+    return quota;
   }
 
   public DivergenceCheck divergence() {

@@ -59,6 +59,7 @@ public final class RaftNode implements Waiters {
   private final Map<Long, Long> lastHeard = new ConcurrentHashMap<>();
   private final long createdNanos;
   private final DiskGuard disk;
+  private final StateQuota quota;
   private ApplyWorker applier;
   /** How often a leader proposes a checksum mark (divergence.check_interval_ms), 0 for never. */
   private final long checksumEveryNanos;
@@ -126,8 +127,9 @@ public final class RaftNode implements Waiters {
    * @param metrics told how long proposals took to apply and reads to be confirmed
    * @param checksumEveryNanos how often, as leader, to propose a checksum mark ({@link DivergenceCheck}); 0: never
    */
-  public RaftNode(HostRuntime runtime, Lane loop, Proposals proposals, DiskGuard disk, long incarnation,
-      HostMetrics metrics, long checksumEveryNanos) {
+  public RaftNode(HostRuntime runtime, Lane loop, Proposals proposals, DiskGuard disk, StateQuota quota,
+      long incarnation, HostMetrics metrics, long checksumEveryNanos) {
+    this.quota = quota;
     this.checksumEveryNanos = checksumEveryNanos;
     this.runtime = runtime;
     this.metrics = metrics;
@@ -176,6 +178,7 @@ public final class RaftNode implements Waiters {
     if (disk.check()) {
       applier.snapshotNow(null);  // low on space: compacting the log frees some
     }
+    quota.check();
     handOverIfDiskUnfit();
     proposeChecksumMarkIfDue();
     afterInput();
@@ -341,9 +344,12 @@ public final class RaftNode implements Waiters {
     long proposed = runtime.nanoTime();
     CompletableFuture<Proposals.Outcome> result = new CompletableFuture<>();
     loop.post(() -> {
-      // Only a leader refuses for space: a follower's refusal would be taken as the cluster's, and the
-      // client must be redirected to the leader instead.
-      String noSpace = disk.refusal();  // first: it is two volatile reads, the status is a walk of the core
+      // Only a leader refuses for space, on its disk or in its state's quota: a follower's refusal would be
+      // taken as the cluster's, and the client must be redirected to the leader instead.
+      String noSpace = disk.refusal();  // first: these are a few volatile reads, the status is a walk of the core
+      if (noSpace == null) {
+        noSpace = quota.refusal(command);
+      }
       if (noSpace != null && node.status().role() == io.raftd.raft.Role.LEADER) {
         result.completeExceptionally(new Proposals.Failure(ErrorCode.NO_SPACE, noSpace));
         return;

@@ -46,14 +46,15 @@ final class KvCommands {
         ? KeyValue.newBuilder().setKey(key).setValue(value).setVersion(1).setCreateIndex(index).setModIndex(index)
             .build()
         : old.toBuilder().setValue(value).setVersion(old.getVersion() + 1).setModIndex(index).build();
-    return new Applied(state.withKvs(state.kvs().put(key, kv)), result.setSucceeded(true).setCurrent(kv).build());
+    return new Applied(state.put(old, kv), result.setSucceeded(true).setCurrent(kv).build());
   }
 
   private static Applied delete(KvState state, ByteString key, KvCommandResult.Builder result) {
-    if (state.kvs().get(key) == null) {
+    KeyValue old = state.kvs().get(key);
+    if (old == null) {
       return new Applied(state, result.build());
     }
-    return new Applied(state.withKvs(state.kvs().remove(key)), result.setSucceeded(true).build());
+    return new Applied(state.remove(old), result.setSucceeded(true).build());
   }
 
   /**
@@ -81,6 +82,6 @@ final class KvCommands {
       KvCommandResult.Builder result) {
     AppendedRecord record =
         AppendedRecord.newBuilder().setIndex(index).setTerm(term).setPayload(append.getPayload()).build();
-    return new Applied(state.withRecords(state.records().put(index, record)), result.setSucceeded(true).build());
+    return new Applied(state.append(record), result.setSucceeded(true).build());
   }
 }

@@ -59,16 +59,16 @@ final class KvSnapshotFormat {
     if (version != VERSION) {
       throw new IOException("key-value store snapshot format " + version + ", this version reads " + VERSION);
     }
+    // Entries are added as if each key were new: a repeated one is caught by the sizes below, and the
+    // state, its byte count wrong then, is thrown away with it.
     KvState state = KvState.EMPTY;
     int keys = readCount(in);
     for (int i = 0; i < keys; i++) {
-      KeyValue kv = KeyValue.parseFrom(readMessage(in));
-      state = state.withKvs(state.kvs().put(kv.getKey(), kv));
+      state = state.put(null, KeyValue.parseFrom(readMessage(in)));
     }
     int records = readCount(in);
     for (int i = 0; i < records; i++) {
-      AppendedRecord record = AppendedRecord.parseFrom(readMessage(in));
-      state = state.withRecords(state.records().put(record.getIndex(), record));
+      state = state.append(AppendedRecord.parseFrom(readMessage(in)));
     }
     if (state.kvs().size() != keys || state.records().size() != records) {
       throw new IOException("key-value store snapshot repeats a key or an index");

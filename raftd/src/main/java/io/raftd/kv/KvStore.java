@@ -1,6 +1,8 @@
 package io.raftd.kv;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftd.proto.KvCommand;
 import io.raftd.statemachine.Snapshot;
 import io.raftd.statemachine.StateMachine;
 import java.io.IOException;
@@ -40,5 +42,22 @@ public final class KvStore implements StateMachine {
   @Override
   public void restore(InputStream in) throws IOException {
     state = KvSnapshotFormat.read(in);
+  }
+
+  /** Keys and values, and appended payloads, each with {@link KvState#ENTRY_OVERHEAD}: about the heap they take. */
+  @Override
+  public long bytes() {
+    return state.bytes();
+  }
+
+  /** A delete cannot grow the state; nor can bytes that are no command, which apply as nothing. */
+  @Override
+  public boolean mayGrow(ByteString command) {
+    try {
+      KvCommand.OpCase op = KvCommand.parseFrom(command).getOpCase();
+      return op != KvCommand.OpCase.DELETE && op != KvCommand.OpCase.OP_NOT_SET;
+    } catch (InvalidProtocolBufferException e) {
+      return false;
+    }
   }
 }

@@ -194,6 +194,10 @@ public final class RaftdMetrics implements HostMetrics {
             cb.call(free);
           }
         }).register(registry);
+    gauge("raftd_state_bytes", "The state machine's bytes as it counts them (keys, values and the heap around them)",
+        () -> member.status().getStateBytes());
+    gauge("raftd_state_quota_bytes", "kv.quota_bytes in effect: as leader this member refuses writes that could pass it",
+        () -> member.status().getStateQuotaBytes());
     gauge("raftd_wal_write_outstanding_seconds", "How long the WAL's outstanding write and fsync have taken so far (0: none)",
         () -> member.status().getWalWritingMs() / 1000.0);
     gauge("raftd_wal_stalled", "1 while a WAL write has been outstanding for longer than an election timeout",

@@ -156,6 +156,16 @@ public final class SessionLayer {
     return machine.query(query);
   }
 
+  /** The machine's count of its state's bytes ({@link StateMachine#bytes}), -1 if it keeps none. Any thread. */
+  public long machineBytes() {
+    return machine.bytes();
+  }
+
+  /** Whether the machine's {@code command} could grow its state ({@link StateMachine#mayGrow}). Any thread. */
+  public boolean mayGrow(ByteString command) {
+    return machine.mayGrow(command);
+  }
+
   /** The index of the last entry applied (or restored from a snapshot). Any thread. */
   public long lastApplied() {
     return lastApplied;

@@ -58,4 +58,23 @@ public interface StateMachine {
    *     unchanged)
    */
   void restore(InputStream in) throws IOException;
+
+  /**
+   * The bytes the state holds as this machine counts them, or -1 if it does not count them: the daemon's
+   * state quota ({@code kv.quota_bytes}) then does not apply to it. Asked by the leader before every
+   * proposal, on any thread: O(1), read from the last applied state. Counted on apply, so it is a function
+   * of the commands applied, the same on every replica.
+   */
+  default long bytes() {
+    return -1;
+  }
+
+  /**
+   * Whether applying {@code command} could leave the state larger. A command that cannot (a delete) is
+   * proposed even while the state is at its quota, so that space can be freed. Any thread; asked only
+   * while the state is near its quota, so it may parse the command.
+   */
+  default boolean mayGrow(ByteString command) {
+    return true;
+  }
 }

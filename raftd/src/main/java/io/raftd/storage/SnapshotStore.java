@@ -3,6 +3,7 @@ package io.raftd.storage;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.walformat.SnapshotFile;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +25,8 @@ import java.util.zip.CRC32C;
 public final class SnapshotStore {
   static final String SUFFIX = SnapshotFile.SUFFIX;
   private static final String TEMP_SUFFIX = ".snap.tmp";
+  /** What {@link #open}'s stream reads from the file at a time. */
+  static final int CHUNK_BYTES = 256 << 10;
 
   private final FileIO io;
   private final Path dir;
@@ -159,23 +162,86 @@ public final class SnapshotStore {
    * @throws SnapshotDamagedException naming the file and what does not match
    */
   public byte[] load(SnapshotMetadata metadata) throws IOException {
+    try (InputStream in = open(metadata)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /**
+   * The snapshot's data as a stream, checked first against its trailer (data checksum included, read in
+   * chunks): the state is restored from it a chunk at a time, so a restart never holds the file and the
+   * state built from it at once. The caller closes it.
+   *
+   * @throws SnapshotDamagedException naming the file and what does not match
+   */
+  public InputStream open(SnapshotMetadata metadata) throws IOException {
     Path p = path(metadata);
-    try (FileIO.Handle h = io.open(p, false)) {
-      SnapshotMetadata stored = trailer(h, p);
+    FileIO.Handle h = io.open(p, false);
+    try {
+      SnapshotMetadata stored;
+      try {
+        stored = SnapshotFile.verify(h, p.toString());
+      } catch (SnapshotFile.DamagedException e) {
+        throw new SnapshotDamagedException(e.getMessage());  // the type the daemon and the transport handle
+      }
       if (stored.getIndex() != metadata.getIndex() || stored.getTerm() != metadata.getTerm()) {
         throw new SnapshotDamagedException(p + ": holds snapshot " + stored.getIndex() + " of term " + stored.getTerm());
       }
-      if (stored.getSize() > Integer.MAX_VALUE - 16) {
-        throw new SnapshotDamagedException(p + ": too large to load at once (" + stored.getSize() + " bytes)");
+      return new ChunkedInput(h, stored.getSize());
+    } catch (IOException | RuntimeException e) {
+      h.close();
+      throw e;
+    }
+  }
+
+  /** The first {@code size} bytes of a file, read {@link #CHUNK_BYTES} at a time. Closing it closes the file. */
+  private static final class ChunkedInput extends InputStream {
+    private final FileIO.Handle handle;
+    private final long size;
+    private final ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).flip();
+    /** Where the next chunk starts in the file. */
+    private long next;
+
+    ChunkedInput(FileIO.Handle handle, long size) {
+      this.handle = handle;
+      this.size = size;
+    }
+
+    @Override
+    public int read() throws IOException {
+      return fill() ? chunk.get() & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
       }
-      ByteBuffer data = ByteBuffer.allocate((int) stored.getSize());
-      h.readFully(0, data);
-      try {
-        SnapshotFile.checkData(stored, SnapshotFile.crc(data.array()), p.toString());
-      } catch (SnapshotFile.DamagedException e) {
-        throw new SnapshotDamagedException(e.getMessage());
+      if (!fill()) {
+        return -1;
       }
-      return data.array();
+      int n = Math.min(len, chunk.remaining());
+      chunk.get(b, off, n);
+      return n;
+    }
+
+    /** Whether a byte is buffered, reading the next chunk if none is. */
+    private boolean fill() throws IOException {
+      if (chunk.hasRemaining()) {
+        return true;
+      }
+      if (next == size) {
+        return false;
+      }
+      chunk.clear().limit((int) Math.min(CHUNK_BYTES, size - next));
+      handle.readFully(next, chunk);
+      next += chunk.flip().remaining();
+      return true;
+    }
+
+    @Override
+    public void close() throws IOException {
+      handle.close();
     }
   }
 

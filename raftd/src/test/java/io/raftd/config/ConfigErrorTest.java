@@ -56,7 +56,7 @@ class ConfigErrorTest {
     assertError(MINIMAL + "peer_adress = \"127.0.0.1:7100\"\n", 3, "peer_adress",
         "is not a known key: expected one of name, data_dir, peer_address, admin_address, metrics_address, "
             + "state_machine, cluster, peer_tls, raft, transport, peer_port, admin_port, admin_tls, admin_auth, audit, insecure,"
-            + " snapshot, wal, disk, divergence, membership, log at the"
+            + " snapshot, wal, disk, kv, divergence, membership, log at the"
             + " top level");
     assertError(MINIMAL + "[raft]\nheartbeat_ms = 100\nheartbeat = 100\n", 5, "raft.heartbeat",
         "is not a known key: expected one of heartbeat_ms, election_timeout_ms, max_entry_bytes, "
@@ -146,6 +146,9 @@ class ConfigErrorTest {
         "= 1048577 is not valid: expected a multiple of 512");
     assertError(MINIMAL + "[wal]\nfsync = \"sometimes\"\n", 4, "wal.fsync",
         "= \"sometimes\" is not valid: expected one of \"always\", \"never\"");
+    assertError(MINIMAL + "[kv]\nquota_bytes = 1048575\n", 4, "kv.quota_bytes",
+        "= 1048575 is too small: expected 0 (sized from the heap) or at least 1048576");
+    assertError(MINIMAL + "[kv]\nquota_bytes = -1\n", 4, "kv.quota_bytes", "is out of range: expected at least 0");
   }
 
   @Test

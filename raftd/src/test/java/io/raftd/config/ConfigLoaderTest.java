@@ -119,6 +119,7 @@ class ConfigLoaderTest {
     assertEquals(new PortLimits("admin_port", 512, 128, 64 << 20, Duration.ofMinutes(5)), c.adminPort());
     assertEquals(new RaftdConfig.Snapshot(10_000, 64 << 20, 5_000, 2), c.snapshot());
     assertEquals(new RaftdConfig.Wal(64 << 20, FsyncPolicy.ALWAYS), c.wal());
+    assertEquals(new RaftdConfig.Kv(0), c.kv());
   }
 
   @Test
@@ -185,6 +186,7 @@ class ConfigLoaderTest {
     assertHasKeys(table(example, "admin_port"), ConfigReader.ADMIN_PORT_KEYS, "[admin_port]");
     assertHasKeys(table(example, "snapshot"), ConfigReader.SNAPSHOT_KEYS, "[snapshot]");
     assertHasKeys(table(example, "wal"), ConfigReader.WAL_KEYS, "[wal]");
+    assertHasKeys(table(example, "kv"), ConfigReader.KV_KEYS, "[kv]");
     assertHasKeys(table(example, "log"), ConfigReader.LOG_KEYS, "[log]");
   }
 

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.raftd.kv.KvStore;
 import io.raftd.raft.ReadState;
+import io.raftd.statemachine.SessionLayer;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -28,7 +30,7 @@ class ReadContextsTest {
     Lane loop = runtime.lane("raft-loop", (component, cause) -> { });  // never started: reads wait
     RaftNode thisLife = new RaftNode(runtime, loop, new Proposals(),
         new DiskGuard(runtime, new DiskGuard.Limits(null, null, 0, Long.MAX_VALUE), () -> false, () -> 0),
-        incarnations.nextLong(), HostMetrics.NONE, 0);
+        new StateQuota(new SessionLayer(new KvStore()), Long.MAX_VALUE), incarnations.nextLong(), HostMetrics.NONE, 0);
     CompletableFuture<Long> read = thisLife.readIndex(Duration.ofMinutes(1));  // this process's first read
     thisLife.readReady(new ReadState(previousLifesFirstRead, 7));
     assertFalse(read.isDone(), "the previous process's answer served this process's read");

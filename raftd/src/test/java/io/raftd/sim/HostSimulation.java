@@ -259,10 +259,11 @@ final class HostSimulation {
       long restored = ApplyWorker.restoreAtStart(m.state, m.snapshots, m.wal.snapshot());
       wrapLanes(m);
       // No disk guard: the simulated disk never runs low, and a hand-over for a slow simulated fsync would
-      // only add transfers, which the schedules already have.
+      // only add transfers, which the schedules already have. No state quota: the states stay small.
       DiskGuard.Limits unguarded = new DiskGuard.Limits(m.disk, m.dir, 0, Long.MAX_VALUE);
       m.host = new MemberHost(runtime, (component, failure) -> stopped(m, incarnation, component, failure),
-          m.wal, m.snapshots, m.state, new MemberHost.Settings(m.lanes(), policy, unguarded, Duration.ofDays(1), Duration.ZERO,
+          m.wal, m.snapshots, m.state, new MemberHost.Settings(m.lanes(), policy, unguarded, Long.MAX_VALUE,
+              Duration.ofDays(1), Duration.ZERO,
               variant == Variant.READ_CONTEXTS_REPEAT_AFTER_RESTART ? 0 : rnd.nextLong()), HostMetrics.NONE,
           new EventHub(runtime, 1));
       m.log = new PreemptingLog(m.wal, runtime);
