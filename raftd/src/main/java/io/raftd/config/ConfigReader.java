@@ -47,7 +47,7 @@ final class ConfigReader {
   static final List<String> ADMIN_AUTH_KEYS = List.of("tokens_file", "max_failures", "lockout_ms");
   static final List<String> ADMIN_TLS_KEYS = List.of("cert_file", "key_file", "client_ca_file");
   static final List<String> AUDIT_KEYS = List.of("file", "writes");
-  static final List<String> SNAPSHOT_KEYS = List.of("entries", "bytes", "keep_entries", "retain");
+  static final List<String> SNAPSHOT_KEYS = List.of("entries", "bytes", "keep_entries", "retain", "log_percent");
   static final List<String> WAL_KEYS = List.of("segment_bytes", "fsync");
   static final List<String> DISK_KEYS = List.of("min_free_bytes", "slow_fsync_ms");
   static final List<String> KV_KEYS = List.of("quota_bytes");
@@ -308,7 +308,8 @@ final class ConfigReader {
         snapshot.atLeast("entries", 10_000, 1),
         snapshot.bytes("bytes", 64 * MIB, MIB, 1024 * GIB),
         snapshot.atLeast("keep_entries", 5_000, 0),
-        (int) snapshot.integer("retain", 2, 1, Integer.MAX_VALUE));
+        (int) snapshot.integer("retain", 2, 1, Integer.MAX_VALUE),
+        (int) snapshot.integer("log_percent", 100, 0, 10_000));
   }
 
   private static Wal wal(TomlTable wal) throws ConfigException {

@@ -145,8 +145,10 @@ public record RaftdConfig(
    * @param bytes or once this many bytes of entry data have been applied since the last one
    * @param keepEntries entries kept in the log behind a snapshot, so slow followers need no snapshot
    * @param retain snapshot files kept
+   * @param logPercent the entries bound waits, beyond a small state, until the entry data since the last
+   *     snapshot is this percent of that snapshot's size
    */
-  public record Snapshot(long entries, long bytes, long keepEntries, int retain) {}
+  public record Snapshot(long entries, long bytes, long keepEntries, int retain, int logPercent) {}
 
   /** @param segmentBytes the size WAL segments are preallocated to, a multiple of 512 */
   public record Wal(long segmentBytes, FsyncPolicy fsync) {}

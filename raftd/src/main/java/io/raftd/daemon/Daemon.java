@@ -231,7 +231,7 @@ public final class Daemon implements AutoCloseable {
       events.setMember(config.name());
       this.host = new MemberHost(runtime, fatal, wal, snapshots, state, new MemberHost.Settings("",
           new ApplyWorker.SnapshotPolicy(config.snapshot().entries(), config.snapshot().bytes(),
-              config.snapshot().keepEntries()),
+              config.snapshot().keepEntries(), config.snapshot().logPercent()),
           new DiskGuard.Limits(io, dataDir, config.disk().minFreeBytes(), config.raft().electionTimeoutMax().toNanos()),
           quota(config.kv().quotaBytes(), state), config.disk().slowFsync(), config.divergenceCheckInterval(),
           new SecureRandom().nextLong()), metrics, events);

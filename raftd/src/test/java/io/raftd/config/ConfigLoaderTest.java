@@ -96,7 +96,7 @@ class ConfigLoaderTest {
     assertEquals(new RaftdConfig.Transport(8 << 20, Duration.ofMillis(2500)), c.transport());
     assertEquals(new PortLimits("peer_port", 64, 8, 32 << 20, Duration.ZERO), c.peerPort());
     assertEquals(new PortLimits("admin_port", 2000, 1000, 8 << 20, Duration.ofMinutes(1)), c.adminPort());
-    assertEquals(new RaftdConfig.Snapshot(20_000, 64 << 20, 0, 3), c.snapshot());
+    assertEquals(new RaftdConfig.Snapshot(20_000, 64 << 20, 0, 3, 100), c.snapshot());
     assertEquals(new RaftdConfig.Wal(32 << 20, FsyncPolicy.NEVER), c.wal());
     assertEquals("full.toml", c.source());
   }
@@ -117,7 +117,7 @@ class ConfigLoaderTest {
     assertEquals(new RaftdConfig.Transport(16 << 20, Duration.ofSeconds(10)), c.transport());
     assertEquals(new PortLimits("peer_port", 128, 32, 64 << 20, Duration.ZERO), c.peerPort());
     assertEquals(new PortLimits("admin_port", 512, 128, 64 << 20, Duration.ofMinutes(5)), c.adminPort());
-    assertEquals(new RaftdConfig.Snapshot(10_000, 64 << 20, 5_000, 2), c.snapshot());
+    assertEquals(new RaftdConfig.Snapshot(10_000, 64 << 20, 5_000, 2, 100), c.snapshot());
     assertEquals(new RaftdConfig.Wal(64 << 20, FsyncPolicy.ALWAYS), c.wal());
     assertEquals(new RaftdConfig.Kv(0), c.kv());
   }

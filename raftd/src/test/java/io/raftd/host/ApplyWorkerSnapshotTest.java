@@ -71,7 +71,7 @@ class ApplyWorkerSnapshotTest {
     store = new SnapshotStore(new NioFileIO(), dir.resolve("snap"), 1);
     worker = new ApplyWorker(new SessionLayer(machine), store, applyThread, raftLoop, snapshotWriter, index -> { },
         new Proposals(),
-        walWriter, new ApplyWorker.SnapshotPolicy(Long.MAX_VALUE, Long.MAX_VALUE, 0), s -> walWriter.compact(),
+        walWriter, new ApplyWorker.SnapshotPolicy(Long.MAX_VALUE, Long.MAX_VALUE, 0, 100), s -> walWriter.compact(),
         SnapshotMetadata.getDefaultInstance(), VOTERS, stop, runtime, HostMetrics.NONE);
     raftLoop.start();
     applyThread.start();

@@ -194,7 +194,7 @@ final class HostSimulation {
     this.faults = runtime.controlLane("sim/faults");
     this.clients = runtime.controlLane("sim/clients");
     long entries = 10 + rnd.nextInt(50);
-    this.policy = new ApplyWorker.SnapshotPolicy(entries, Long.MAX_VALUE, rnd.nextInt(2) == 0 ? 0 : rnd.nextInt(20));
+    this.policy = new ApplyWorker.SnapshotPolicy(entries, Long.MAX_VALUE, rnd.nextInt(2) == 0 ? 0 : rnd.nextInt(20), 100);
     this.retain = 1 + rnd.nextInt(2);
     this.lossPercent = rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(6);
     for (int i = 1; i <= MEMBERS; i++) {
