@@ -456,13 +456,13 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** The admin port's tokens ([admin_auth]), read again when the file changes; null when it has none. */
-  private static ReloadingFiles<AdminTokens> adminTokens(RaftdConfig config) throws StartupException {
+  private ReloadingFiles<AdminTokens> adminTokens(RaftdConfig config) throws StartupException {
     if (config.adminAuth().isEmpty()) {
       return null;
     }
     Path file = config.adminAuth().get().tokensFile();
     try {
-      return ReloadingFiles.load("admin_auth", List.of(file), () -> AdminTokens.load(file));
+      return ReloadingFiles.load("admin_auth", List.of(file), () -> AdminTokens.load(file), runtime::nanoTime);
     } catch (IOException e) {
       throw new StartupException(e.getMessage());
     }
@@ -490,13 +490,13 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** TLS on the admin port ([admin_tls]), or null when it has none. */
-  private static AdminTls adminTls(RaftdConfig config) throws StartupException {
+  private AdminTls adminTls(RaftdConfig config) throws StartupException {
     if (config.adminTls().isEmpty()) {
       return null;
     }
     RaftdConfig.AdminTls tls = config.adminTls().get();
     try {
-      return AdminTls.load(tls.certFile(), tls.keyFile(), tls.clientCaFile());
+      return AdminTls.load(tls.certFile(), tls.keyFile(), tls.clientCaFile(), runtime::nanoTime);
     } catch (IOException e) {
       throw new StartupException(e.getMessage());
     }
@@ -510,13 +510,13 @@ public final class Daemon implements AutoCloseable {
     return new AdminAccess(tokens::current, new FailedAttempts(auth.maxFailures(), auth.lockout(), runtime::nanoTime));
   }
 
-  private static PeerTls peerTls(RaftdConfig config) throws StartupException {
+  private PeerTls peerTls(RaftdConfig config) throws StartupException {
     if (config.peerTls().isEmpty()) {
       return null;
     }
     RaftdConfig.Tls tls = config.peerTls().get();
     try {
-      return PeerTls.load(tls.certFile(), tls.keyFile(), tls.caFile());
+      return PeerTls.load(tls.certFile(), tls.keyFile(), tls.caFile(), runtime::nanoTime);
     } catch (IOException e) {
       throw new StartupException(e.getMessage());
     }

@@ -22,6 +22,9 @@ import java.nio.file.Path;
  * Reads only; the config itself and the data directory's shape ({@code ConfigLoader}) are checked before.
  */
 final class StartupCheck {
+  /** The clock of files loaded only to see that they load: nothing looks at them again. */
+  private static final java.util.function.LongSupplier CHECK_ONLY = () -> 0L;
+
   private StartupCheck() {}
 
   /** All of them ({@code --check-config}). */
@@ -59,7 +62,7 @@ final class StartupCheck {
     if (config.peerTls().isPresent()) {
       RaftdConfig.Tls tls = config.peerTls().get();
       try {
-        PeerTls.load(tls.certFile(), tls.keyFile(), tls.caFile());
+        PeerTls.load(tls.certFile(), tls.keyFile(), tls.caFile(), CHECK_ONLY);
       } catch (IOException e) {
         throw new Daemon.StartupException(e.getMessage());
       }
@@ -67,7 +70,7 @@ final class StartupCheck {
     if (config.adminTls().isPresent()) {
       RaftdConfig.AdminTls tls = config.adminTls().get();
       try {
-        AdminTls.load(tls.certFile(), tls.keyFile(), tls.clientCaFile());
+        AdminTls.load(tls.certFile(), tls.keyFile(), tls.clientCaFile(), CHECK_ONLY);
       } catch (IOException e) {
         throw new Daemon.StartupException(e.getMessage());
       }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * TLS on the admin port ({@code [admin_tls]}): TLS 1.3 or 1.2, the port presenting its certificate; with a
@@ -35,12 +36,14 @@ public final class AdminTls {
    * Loads the PEM files: the port's certificate (chain), its PKCS#8 private key, and the CA bundle clients'
    * certificates must chain to (absent: clients present none).
    *
+   * @param nanoClock the host's monotonic clock, which spaces the looks for changed files
    * @throws IOException naming the file that does not load and why
    */
-  public static AdminTls load(Path certFile, Path keyFile, Optional<Path> clientCaFile) throws IOException {
+  public static AdminTls load(Path certFile, Path keyFile, Optional<Path> clientCaFile, LongSupplier nanoClock)
+      throws IOException {
     List<Path> paths = new ArrayList<>(List.of(certFile, keyFile));
     clientCaFile.ifPresent(paths::add);
-    return new AdminTls(ReloadingFiles.load("admin_tls", paths, () -> build(certFile, keyFile, clientCaFile)),
+    return new AdminTls(ReloadingFiles.load("admin_tls", paths, () -> build(certFile, keyFile, clientCaFile), nanoClock),
         clientCaFile.isPresent());
   }
 

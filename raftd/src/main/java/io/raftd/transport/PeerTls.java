@@ -10,6 +10,7 @@ import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.LongSupplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
@@ -39,10 +40,12 @@ public final class PeerTls {
    * Loads the PEM files: this member's certificate (chain), its PKCS#8 private key and the CA bundle peers'
    * certificates must chain to.
    *
+   * @param nanoClock the host's monotonic clock, which spaces the looks for changed files
    * @throws IOException naming the file that does not load and why
    */
-  public static PeerTls load(Path certFile, Path keyFile, Path caFile) throws IOException {
-    return new PeerTls(ReloadingFiles.load("peer_tls", List.of(certFile, keyFile, caFile), () -> build(certFile, keyFile, caFile)));
+  public static PeerTls load(Path certFile, Path keyFile, Path caFile, LongSupplier nanoClock) throws IOException {
+    return new PeerTls(ReloadingFiles.load("peer_tls", List.of(certFile, keyFile, caFile),
+        () -> build(certFile, keyFile, caFile), nanoClock));
   }
 
   SslHandler serverHandler(ByteBufAllocator alloc) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,30 +36,35 @@ public final class ReloadingFiles<C> {
   private final String table;
   private final List<Path> files;
   private final Loader<C> loader;
+  private final LongSupplier nanoClock;
   private volatile Loaded<C> loaded;
-  private final AtomicLong lastCheck = new AtomicLong(System.nanoTime());
+  private final AtomicLong lastCheck;
 
-  private ReloadingFiles(String table, List<Path> files, Loader<C> loader, Loaded<C> loaded) {
+  private ReloadingFiles(String table, List<Path> files, Loader<C> loader, LongSupplier nanoClock, Loaded<C> loaded) {
     this.table = table;
     this.files = files;
     this.loader = loader;
+    this.nanoClock = nanoClock;
     this.loaded = loaded;
+    this.lastCheck = new AtomicLong(nanoClock.getAsLong());
   }
 
   /**
    * Loads the files now.
    *
    * @param table the config table they come from, for messages ({@code peer_tls})
+   * @param nanoClock the host's monotonic clock (HostRuntime's), which spaces the looks at the files
    * @throws IOException naming the file that does not load and why
    */
-  public static <C> ReloadingFiles<C> load(String table, List<Path> files, Loader<C> loader) throws IOException {
+  public static <C> ReloadingFiles<C> load(String table, List<Path> files, Loader<C> loader, LongSupplier nanoClock)
+      throws IOException {
     String stamp = stamp(table, files);
-    return new ReloadingFiles<>(table, List.copyOf(files), loader, new Loaded<>(loader.load(), stamp));
+    return new ReloadingFiles<>(table, List.copyOf(files), loader, nanoClock, new Loaded<>(loader.load(), stamp));
   }
 
   /** The contexts to use now: loaded again first if the files changed since the last look a second or more ago. */
   public C current() {
-    long now = System.nanoTime();
+    long now = nanoClock.getAsLong();
     long last = lastCheck.get();
     if (now - last >= RECHECK_NANOS && lastCheck.compareAndSet(last, now)) {
       reloadIfChanged();

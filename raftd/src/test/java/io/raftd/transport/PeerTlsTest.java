@@ -60,7 +60,7 @@ class PeerTlsTest {
 
   private static PeerTls tls(TestCertificates issuer, String name, Path caFile) throws IOException {
     TestCertificates.Issued issued = issuer.issue(name + "-" + System.nanoTime(), name);
-    return PeerTls.load(issued.cert(), issued.key(), caFile);
+    return PeerTls.load(issued.cert(), issued.key(), caFile, System::nanoTime);
   }
 
   @Test
