@@ -6,7 +6,8 @@ import io.raftd.proto.SnapshotMetadata;
 import java.util.List;
 
 /**
- * Makes hard state and entries durable. Writes become durable in the order they were started; the host
+ * Makes hard state and entries durable: every write is fsynced before it is reported (a commit-only change
+ * is never a write of its own; see {@link ReadyProcessor}). Writes become durable in the order they were started; the host
  * reports each one, in that order, through {@link ReadyProcessor#onWriteDurable()}.
  */
 public interface LogWriter {
@@ -18,7 +19,6 @@ public interface LogWriter {
    *
    * @param snapshot an installed snapshot (its file already durable) the log now starts after, or null
    * @param hardState the new hard state, or null if unchanged
-   * @param sync false if the write need not be fsynced before it counts as durable (a commit-only change)
    */
-  void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries, boolean sync);
+  void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries);
 }

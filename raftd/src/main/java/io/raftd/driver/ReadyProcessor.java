@@ -1,6 +1,7 @@
 package io.raftd.driver;
 
 import io.raftd.proto.Entry;
+import io.raftd.proto.HardState;
 import io.raftd.proto.RaftMessage;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.raft.RawNode;
@@ -24,6 +25,14 @@ import java.util.List;
  * and the node learns, through {@code onPersisted}, that its entries are durable. A lifted vote barrier
  * is reported to the waiters the same way, once every write up to its Ready is durable. Owned by one
  * thread.
+ *
+ * <p>A Ready whose only write is an advanced commit index starts no write: the commit index is a hint
+ * (a restart learns it again from the leader, and starts from at least its snapshot), so it is carried by
+ * the next write that has to happen anyway. That spares the WAL writer a turn, and the RaftLoop a
+ * durability report, for every commit advance.
+ *
+ * <p>The completion reports ({@link #onWriteDurable()}, {@link #onApplied(long)}) only tell the node; the
+ * caller {@link #drain()}s once it has given the node everything it has, so a burst of inputs makes one Ready.
  */
 public final class ReadyProcessor {
   private final RawNode node;
@@ -33,6 +42,8 @@ public final class ReadyProcessor {
   private final Waiters waiters;
   /** Writes started and not yet durable, oldest first. */
   private final ArrayDeque<PendingWrite> pending = new ArrayDeque<>();
+  /** The newest hard state whose change was only its commit index, not written yet (null if none). */
+  private HardState unwrittenCommit;
 
   /**
    * A started write: the snapshot it installs (or null), the last entry it persists (index 0 if none),
@@ -49,7 +60,7 @@ public final class ReadyProcessor {
     this.waiters = waiters;
   }
 
-  /** Carries out every Ready the node has; call after each input to the node. */
+  /** Carries out every Ready the node has; call after the inputs of a batch (at least once after each batch). */
   public void drain() {
     while (node.hasReady()) {
       Ready rd = node.ready();
@@ -60,12 +71,17 @@ public final class ReadyProcessor {
 
   private void process(Ready rd) {
     List<RaftMessage> waiting = new ArrayList<>(rd.messagesAfterPersist());
-    if (rd.hasWrites()) {
+    if (rd.hasWrites() && !rd.mustSync()) {
+      unwrittenCommit = rd.hardState();  // commit-only: see the class comment
+    }
+    if (rd.mustSync()) {
       List<Entry> entries = rd.entries();
       Entry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
       pending.add(new PendingWrite(rd.snapshot(), last == null ? 0 : last.getIndex(), last == null ? 0 : last.getTerm(),
           waiting, new ArrayList<>()));
-      writer.write(rd.snapshot(), rd.hardState(), entries, rd.mustSync());
+      HardState hardState = rd.hardState() != null ? rd.hardState() : unwrittenCommit;
+      unwrittenCommit = null;
+      writer.write(rd.snapshot(), hardState, entries);
     } else if (!pending.isEmpty()) {
       pending.peekLast().waiting().addAll(waiting);
     } else {
@@ -94,7 +110,7 @@ public final class ReadyProcessor {
     }
   }
 
-  /** The oldest outstanding write is durable: release what waited for it and tell the node. */
+  /** The oldest outstanding write is durable: release what waited for it and tell the node (then {@link #drain()}). */
   public void onWriteDurable() {
     PendingWrite w = pending.poll();
     if (w == null) {
@@ -108,13 +124,11 @@ public final class ReadyProcessor {
     if (w.lastIndex() > 0) {
       node.onPersisted(w.lastIndex(), w.lastTerm());
     }
-    drain();
   }
 
   /** The applier has applied every entry up to {@code index}. */
   public void onApplied(long index) {
     node.onApplied(index);
-    drain();
   }
 
   /** Writes started and not yet reported durable. */

@@ -223,6 +223,11 @@ public final class ApplyWorker implements Applier, AutoCloseable {
           applyThread.post(() -> {
             snapshotInProgress = false;
             lastSnapshotBytes = stored.getSize();
+            // Entries applied while this one was written may have made the next one due: it is taken now,
+            // not at the next apply, which may never come (an idle member's log would stay long).
+            if (policy.due(applied - lastSnapshotIndex, bytesSinceSnapshot, lastSnapshotBytes)) {
+              snapshot(null);
+            }
           });
           if (done != null) {
             done.complete(stored);

@@ -86,6 +86,8 @@ public final class RaftNode implements Waiters {
   /** The status and configuration last told to {@link #changes} (RaftLoop). */
   private Status reported;
   private io.raftd.proto.Configuration reportedConfiguration;
+  /** RaftLoop: {@link #afterInputs} is posted and has not run yet. */
+  private boolean afterInputsPosted;
 
   /**
    * What the operator hears of the core's state, told on the RaftLoop after each input: the core only
@@ -249,6 +251,23 @@ public final class RaftNode implements Waiters {
     }
   }
 
+  /**
+   * RaftLoop: an input was given to the core. What it caused is carried out once for all the inputs the
+   * RaftLoop takes in one turn (the lane runs everything queued at once, and this runs after them): one
+   * Ready, so one WAL write and one AppendEntries per follower for a burst of proposals, and one status.
+   */
+  private void inputTaken() {
+    if (!afterInputsPosted) {
+      afterInputsPosted = true;
+      loop.post(this::afterInputs);
+    }
+  }
+
+  private void afterInputs() {
+    afterInputsPosted = false;
+    afterInput();
+  }
+
   private void afterInput() {
     processor.drain();
     status = node.status();
@@ -290,7 +309,7 @@ public final class RaftNode implements Waiters {
     lastHeard.put(m.getFrom(), runtime.nanoTime());
     loop.post(() -> {
       node.step(m);
-      afterInput();
+      inputTaken();
     });
   }
 
@@ -299,13 +318,13 @@ public final class RaftNode implements Waiters {
     for (int i = 0; i < n; i++) {
       processor.onWriteDurable();
     }
-    status = node.status();
+    inputTaken();
   }
 
   /** The apply thread applied up to {@code index} (RaftLoop). */
   public void applied(long index) {
     processor.onApplied(index);
-    status = node.status();
+    inputTaken();
   }
 
   /**
@@ -316,7 +335,7 @@ public final class RaftNode implements Waiters {
   public void snapshotTaken(io.raftd.proto.SnapshotMetadata snapshot) {
     node.snapshotTaken(snapshot.getIndex(), snapshot.getTerm());
     writer.compact();
-    afterInput();
+    inputTaken();
   }
 
   public void snapshotSent(long peer, boolean delivered) {
@@ -325,14 +344,14 @@ public final class RaftNode implements Waiters {
     }
     loop.post(() -> {
       node.onSnapshotStatus(peer, delivered);
-      afterInput();
+      inputTaken();
     });
   }
 
   public void unreachable(long peer) {
     loop.post(() -> {
       node.onUnreachable(peer);
-      afterInput();
+      inputTaken();
     });
   }
 
@@ -367,7 +386,7 @@ public final class RaftNode implements Waiters {
           result.complete(o);
         }
       });
-      afterInput();
+      inputTaken();
     });
     return result;
   }
@@ -405,7 +424,7 @@ public final class RaftNode implements Waiters {
     });
     loop.post(() -> {
       node.readIndex(context);
-      afterInput();
+      inputTaken();
     });
     return f;
   }
@@ -440,7 +459,7 @@ public final class RaftNode implements Waiters {
           result.complete(o.index());
         }
       });
-      afterInput();
+      inputTaken();
     });
     return result;
   }
@@ -450,7 +469,7 @@ public final class RaftNode implements Waiters {
     CompletableFuture<TransferOutcome> f = new CompletableFuture<>();
     loop.post(() -> {
       f.complete(node.transferLeadership(target));
-      afterInput();
+      inputTaken();
     });
     return f;
   }

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The WAL writer's lane: group commit. Writes the RaftLoop starts queue up while the previous batch is
  * being written and fsynced; each turn takes everything queued, stages it as one frame, writes it, syncs
- * it once, and reports the whole group durable to the RaftLoop in one task. A group of commit-only
- * writes needs no fsync: it is staged (to go out with the next frame) and reported at once.
+ * it once, and reports the whole group durable to the RaftLoop in one task. A turn with nothing but the
+ * deletion of compacted segments needs no fsync.
  *
  * <p>A full disk is not fatal: the group waits, retried every second (later requests queue behind it),
  * and {@link #outOfSpace()} tells the host to refuse new proposals and hand leadership over meanwhile.
@@ -41,8 +41,7 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   /** A write, or a snapshot record, waiting for the writer. */
   private sealed interface Request {}
 
-  private record Write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries, boolean sync)
-      implements Request {}
+  private record Write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries) implements Request {}
 
   private record SnapshotRecord(SnapshotMetadata snapshot, long compactTo, Runnable whenDurable) implements Request {}
 
@@ -106,8 +105,8 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   }
 
   @Override
-  public void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries, boolean sync) {
-    submit(new Write(snapshot, hardState, entries, sync));
+  public void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries) {
+    submit(new Write(snapshot, hardState, entries));
   }
 
   private void submit(Request r) {
@@ -152,7 +151,7 @@ public final class WalWriter implements LogWriter, AutoCloseable {
     return b == 0 ? 0 : (double) writesPerBatchTotal / b;
   }
 
-  /** fsyncs of batches so far (a group of commit-only writes needs none and is not counted). */
+  /** fsyncs of batches so far (a turn that only deleted compacted segments needs none and is not counted). */
   public long syncs() {
     return batches;
   }
@@ -191,7 +190,7 @@ public final class WalWriter implements LogWriter, AutoCloseable {
         wal.stage(w.snapshot(), w.hardState(), w.entries());
         writes++;
         entries += w.entries().size();
-        needsSync |= w.sync();
+        needsSync = true;
       } else if (r instanceof SnapshotRecord s) {
         wal.snapshotTaken(s.snapshot(), s.compactTo());
         snapshotCallbacks.add(s.whenDurable());

@@ -34,6 +34,14 @@ final class LeaderRole implements RoleBehaviour {
   private final ReadOnly reads;
   private final LeadershipTransfer transfer;
   private MembershipChanges membership;
+  /**
+   * New entries wait to be sent, and whether the followers must also hear of an advanced commit index (an
+   * AppendEntries even with no entries). Proposals and commits only mark this; the AppendEntries leave once,
+   * when the host next takes a Ready ({@link #sendDueAppends}): a burst of proposals and acknowledgements
+   * between two Readys costs one AppendEntries per follower, not one per proposal.
+   */
+  private boolean appendsDue;
+  private boolean commitDue;
 
   LeaderRole(Raft r) {
     this.r = r;
@@ -86,7 +94,7 @@ final class LeaderRole implements RoleBehaviour {
     uncommitted.add(new long[] {e.getIndex(), size});
     uncommittedBytes += size;
     append(List.of(e));
-    broadcastAppend();
+    appendsDue = true;
     return new Proposal(e.getIndex(), e.getTerm(), null);
   }
 
@@ -235,7 +243,7 @@ final class LeaderRole implements RoleBehaviour {
       self.maybeUpdate(r.log.persisted);
     }
     if (maybeCommit()) {
-      broadcastAppend();
+      commitDue = true;
     }
   }
 
@@ -261,7 +269,7 @@ final class LeaderRole implements RoleBehaviour {
     }
     transfer.onAcknowledged(from);
     if (advanced && maybeCommit()) {
-      broadcastAppend();
+      commitDue = true;
     } else {
       sendAppend(from, false);
     }
@@ -319,6 +327,29 @@ final class LeaderRole implements RoleBehaviour {
       return Quorum.committedIndex(withLearners, r.tracker.outgoingVoters(), match);
     }
     return r.tracker.committedIndex();
+  }
+
+  /** Whether proposals or a commit advance wait for {@link #sendDueAppends}. */
+  boolean appendsDue() {
+    return appendsDue || commitDue;
+  }
+
+  /**
+   * Sends each follower the entries it lacks, and, if the commit index advanced, an AppendEntries even
+   * without entries to carry it. Called when the host takes a Ready, so that the waiting appends leave in it.
+   */
+  void sendDueAppends() {
+    if (!appendsDue && !commitDue) {
+      return;
+    }
+    boolean carryCommit = commitDue;
+    appendsDue = false;
+    commitDue = false;
+    r.tracker.forEachMember(id -> {
+      if (id != r.id) {
+        sendAppend(id, carryCommit);
+      }
+    });
   }
 
   void broadcastAppend() {

@@ -184,6 +184,7 @@ public final class RawNode {
 
   public boolean hasReady() {
     return raft.log.pendingSnapshot() != null
+        || (raft.role == Role.LEADER && ((LeaderRole) raft.behaviour).appendsDue())
         || (raft.removedFromCluster() && !removedReported)
         || !raft.reads.ready.isEmpty()
         || !raft.reads.failed.isEmpty()
@@ -198,6 +199,9 @@ public final class RawNode {
 
   /** What the host must do now; pass it to {@link #advance} before any other input. */
   public Ready ready() {
+    if (raft.role == Role.LEADER) {
+      ((LeaderRole) raft.behaviour).sendDueAppends();
+    }
     HardState hs = raft.hardState();
     boolean hsChanged = !hs.equals(emittedHardState);
     boolean termOrVoteChanged = hs.getTerm() != emittedHardState.getTerm()

@@ -32,7 +32,7 @@ class ReadyProcessorBarrierTest {
     disk.setHardState(HardState.newBuilder().setTerm(1).build());
     RawNode node = new RawNode(Config.builder(1, CLUSTER).voteBarrier(1, 3).build(), disk);
     List<String> events = new ArrayList<>();
-    LogWriter writer = (snapshot, hs, entries, sync) -> {
+    LogWriter writer = (snapshot, hs, entries) -> {
       disk.append(entries);  // durable only once reported through onWriteDurable
       events.add("write");
     };

@@ -118,13 +118,41 @@ class ApplyWorkerSnapshotTest {
     // A file at 900 is also there (received, never recorded: a crash came first).
     SnapshotMetadata installed = store.save(meta(300), new byte[] {1});
     store.save(meta(900), new byte[] {2});
-    walWriter.write(installed, HardState.newBuilder().setTerm(3).setCommit(300).build(), List.of(), true);
+    walWriter.write(installed, HardState.newBuilder().setTerm(3).setCommit(300).build(), List.of());
     LocalCluster.await("the install to be durable", PATIENCE, () -> wal.snapshot().getIndex() == 300);
 
     machine.hold.countDown();
     assertEquals(200, taken.get(PATIENCE.toSeconds(), TimeUnit.SECONDS).getIndex());
     LocalCluster.await("old snapshots to be pruned", PATIENCE, () -> !store.has(meta(200)) || !store.has(installed));
     assertTrue(store.has(installed), "pruning deleted the snapshot the WAL starts from: " + snapFiles());
+  }
+
+  /**
+   * A snapshot that falls due while another is being written is taken when that one is done, not at the next
+   * apply: a member that goes idle then kept its whole log, and ReadLogTest waited in vain for its compaction.
+   */
+  @Test
+  void aSnapshotDueWhileAnotherIsWrittenIsTakenOnceThatOneIsDone() throws Exception {
+    Fatal stop = (component, cause) -> fatal.set(cause);
+    Lane apply = runtime.lane("apply-every-10", stop);
+    Lane writer = runtime.lane("snapshot-writer-every-10", stop);
+    ApplyWorker every10 = new ApplyWorker(new SessionLayer(machine), store, apply, raftLoop, writer, index -> { },
+        new Proposals(), walWriter, new ApplyWorker.SnapshotPolicy(10, Long.MAX_VALUE, 0, 100), s -> walWriter.compact(),
+        SnapshotMetadata.getDefaultInstance(), VOTERS, stop, runtime, HostMetrics.NONE);
+    apply.start();
+    writer.start();
+    try {
+      machine.hold = new CountDownLatch(1);
+      every10.apply(noops(1, 10));  // due at 10: its writing is held
+      LocalCluster.await("the snapshot at 10 to start writing", PATIENCE, () -> machine.writing.getCount() == 0);
+      every10.apply(noops(11, 30));  // due again, while the one at 10 is still written; then nothing more is applied
+
+      machine.hold.countDown();
+      LocalCluster.await("a snapshot at 30", PATIENCE, () -> wal.snapshot().getIndex() == 30);
+    } finally {
+      every10.close();
+      apply.close();
+    }
   }
 
   private static SnapshotMetadata meta(long index) {

@@ -170,11 +170,6 @@ final class SimDisk {
     }
   }
 
-  /** The newest staged write needs no sync (a commit-only hard state): it counts as durable already. */
-  void noteDurableWithoutSync() {
-    stagedWrites--;
-  }
-
   boolean hasStaged() {
     return storage().hasStaged();
   }

@@ -112,21 +112,13 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
 
   // ---- LogWriter: group commit over the WAL ----
 
-  /**
-   * Stages the write in the WAL's next batch. A write that need not be synced (a commit-only hard state)
-   * counts as durable at once when nothing is waiting before it; its record goes out with the next batch.
-   */
+  /** Stages the write in the WAL's next batch. */
   @Override
-  public void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries, boolean sync) {
+  public void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries) {
     if (!io()) {
       return;
     }
     disk.write(snapshot, hardState, entries);
-    if (!sync && !fsyncInFlight && writesWaitingForFsync == 0) {
-      disk.noteDurableWithoutSync();
-      afterThisLife(0, "durable-unsynced", null, processor::onWriteDurable);
-      return;
-    }
     writesWaitingForFsync++;
     if (!fsyncInFlight) {
       startFsync();
@@ -149,6 +141,7 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
       for (int i = 0; i < batch; i++) {
         processor.onWriteDurable();
       }
+      processor.drain();
       if ((writesWaitingForFsync > 0 || disk.hasStaged()) && !fsyncInFlight) {
         startFsync();
       }
@@ -208,7 +201,10 @@ final class SimNode implements LogWriter, Transport, Applier, Waiters {
   }
 
   private void reportApplied(long upTo) {
-    afterThisLife(sim.applyDelay(), "applied", upTo, () -> processor.onApplied(upTo));
+    afterThisLife(sim.applyDelay(), "applied", upTo, () -> {
+      processor.onApplied(upTo);
+      processor.drain();
+    });
   }
 
   /**
