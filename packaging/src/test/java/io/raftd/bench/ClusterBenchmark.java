@@ -273,9 +273,12 @@ public final class ClusterBenchmark {
     }
     threads.forEach(Thread::start);
     sleepUntil(windowStart);
+    long windowStartMs = System.currentTimeMillis();
     Snapshot before = snapshot();
     sleepUntil(windowEnd);
     Snapshot after = snapshot();
+    // For JfrAllocation: the members' allocation samples inside this window, when they record with JFR.
+    System.out.printf("  window: %d..%d ms since the epoch%n", windowStartMs, System.currentTimeMillis());
     String load = loadAverage();
     for (Thread t : threads) {
       t.join();
