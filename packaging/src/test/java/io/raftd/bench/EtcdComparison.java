@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  * same members through a bare client of the admin protocol), bench.pairs (3), bench.seconds (10), bench.warmup (3),
  * bench.prewarm (10: seconds of puts at 64 in flight before the first step), bench.steps
  * ("put:1,put:8,put:64,put:256,get:64,stale:64"), bench.value (256), bench.jvm (the raftd members' JVM options,
- * "-Xms256m -Xmx1536m": the heap sets raftd's state quota, and a 3-pair run writes about half a million keys),
+ * "-Xms256m -Xmx1536m": the heap sets raftd's state quota, and a run writes up to about half a million keys),
  * bench.toml (extra config of every raftd member, "\n" for a line break), bench.etcd (/usr/bin/etcd), bench.dir
  * (packaging/target/bench-etcd), bench.target.raftd and bench.target.raftd-bare (the LoadTarget classes, constructed
  * with the admin endpoints as a {@code List<String>}), raftd.lib (lib).
@@ -164,13 +164,14 @@ public final class EtcdComparison {
         for (Step step : steps) {
           results.add(step(c.name(), pair, step, cluster, call(step, target, keys)));
         }
+      } catch (Exception | Error e) {
+        // The logs go with the cluster's data dir when it closes.
+        System.err.println(c.name() + " failed: " + e + "\n" + cluster.tails());
+        throw e;
       }
       if (cluster instanceof RaftdMembers raftd) {
         System.out.println("raftd leader: " + raftd.stateSize());
       }
-    } catch (Exception | Error e) {
-      System.err.println(c.name() + " failed: " + e);
-      throw e;
     }
     return results;
   }
