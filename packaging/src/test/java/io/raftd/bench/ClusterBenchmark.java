@@ -43,8 +43,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * raftd.lib (lib).
  */
 public final class ClusterBenchmark {
-  private static final long CLK_TCK = clockTicks();
-
   private final int seconds = Integer.getInteger("bench.seconds", 10);
   private final int warmup = Integer.getInteger("bench.warmup", 3);
   private final byte[] value = new byte[Integer.getInteger("bench.value", 256)];
@@ -121,15 +119,7 @@ public final class ClusterBenchmark {
     } finally {
       cluster.close();
       if (done && !Boolean.getBoolean("bench.keep")) {
-        deleteTree(cluster.root);  // about 1 GB of WAL and snapshots
-      }
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
+        BenchFiles.deleteTree(cluster.root);  // about 1 GB of WAL and snapshots
       }
     }
   }
@@ -327,25 +317,18 @@ public final class ClusterBenchmark {
     double[] cpu = new double[3];
     double[] sys = new double[3];
     for (int i = 0; i < 3; i++) {
-      double[] us = cpuSeconds(cluster.pid(i));
+      double[] us = ProcStat.userAndSystemSeconds(cluster.pid(i));
       cpu[i] = us[0] + us[1];
       sys[i] = us[1];
     }
     long switches = contextSwitches(cluster.pid(leader));
     long nanos = System.nanoTime();
-    double[] self = cpuSeconds(ProcessHandle.current().pid());
+    double[] self = ProcStat.userAndSystemSeconds(ProcessHandle.current().pid());
     NodeStatus s = cluster.status(leader);
     if (s == null) {
       throw new IllegalStateException("the leader does not answer a status request");
     }
     return new Snapshot(nanos, s, cpu, sys, self[0] + self[1], switches);
-  }
-
-  /** utime and stime of a process in seconds, from /proc/PID/stat (fields 14 and 15, in clock ticks). */
-  static double[] cpuSeconds(long pid) throws IOException {
-    String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");  // f[0] is field 3 (state)
-    return new double[] {Long.parseLong(f[11]) / (double) CLK_TCK, Long.parseLong(f[12]) / (double) CLK_TCK};
   }
 
   /** Voluntary and involuntary context switches of every thread of a process (threads that ended are not counted). */
@@ -365,16 +348,6 @@ public final class ClusterBenchmark {
       }
     }
     return n;
-  }
-
-  private static long clockTicks() {
-    try {
-      Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      return p.waitFor() == 0 ? Long.parseLong(out) : 100;
-    } catch (IOException | InterruptedException | NumberFormatException e) {
-      return 100;  // Linux's USER_HZ on every common architecture
-    }
   }
 
   static String loadAverage() {
