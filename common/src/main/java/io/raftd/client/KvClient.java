@@ -17,6 +17,7 @@ import io.raftd.proto.KvScan;
 import io.raftd.proto.ReadResponse;
 import io.raftd.proto.WriteResponse;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The built-in key-value store's commands and queries over a {@link RaftdClient}: encodes them, decodes the
@@ -124,7 +125,7 @@ public final class KvClient {
     try {
       return decoding.parse();
     } catch (InvalidProtocolBufferException e) {
-      throw new java.util.concurrent.CompletionException(undecodable(e));
+      throw new CompletionException(undecodable(e));
     }
   }
 

@@ -492,25 +492,36 @@ public final class RaftdClient implements AutoCloseable {
     }
     CompletableFuture<AdminResponse> answer = new CompletableFuture<>();
     long wait = Math.max(1, deadline - System.nanoTime());
-    ScheduledFuture<?> timer = later(
-        () -> answer.completeExceptionally(new AttemptTimedOut(c.address, TimeUnit.NANOSECONDS.toMillis(wait))),
-        wait, answer);
+    ScheduledFuture<?> timer = later(() -> settle(answer, log, c, null,
+        new AttemptTimedOut(c.address, TimeUnit.NANOSECONDS.toMillis(wait))), wait, answer);
     c.send(request).whenComplete((r, e) -> {
       if (timer != null) {
         timer.cancel(false);
       }
-      if (e == null) {
-        answer.complete(r);
-      } else {
-        answer.completeExceptionally(sendFailure(c, e, idempotent));
-      }
+      settle(answer, log, c, r, e == null ? null : sendFailure(c, e, idempotent));
     });
-    if (log != null) {
-      answer.whenComplete((r, e) -> log.accept("<- " + c.address + " " + (e != null ? "failed: " + e.getMessage()
-          : r.hasError() ? r.getError().getCode() + ": " + r.getError().getMessage()
-          : r.getBodyCase() + " (" + r.getSerializedSize() + " bytes)")));
-    }
     return answer;
+  }
+
+  /**
+   * Completes an exchange with its answer or failure, unless its time limit (or its answer) came first. The wire
+   * log's line comes first, so that it is written before the caller sees the answer.
+   */
+  private static void settle(CompletableFuture<AdminResponse> answer, Consumer<String> log, AdminConnection c,
+      AdminResponse r, RaftdException failure) {
+    if (answer.isDone()) {
+      return;
+    }
+    if (log != null) {
+      log.accept("<- " + c.address + " " + (failure != null ? "failed: " + failure.getMessage()
+          : r.hasError() ? r.getError().getCode() + ": " + r.getError().getMessage()
+          : r.getBodyCase() + " (" + r.getSerializedSize() + " bytes)"));
+    }
+    if (failure == null) {
+      answer.complete(r);
+    } else {
+      answer.completeExceptionally(failure);
+    }
   }
 
   /** What a request the connection failed means to the caller (see {@link #exchange}). */
@@ -590,25 +601,30 @@ public final class RaftdClient implements AutoCloseable {
     return new LeaderDiscovery(asked, hung, limits, connector, this::open).find(attemptDeadline);
   }
 
-  private synchronized void redirect(AdminConnection from, Member leader) {
+  private void redirect(AdminConnection from, Member leader) {
     String to = leader != null ? leader.getAdminAddress() : "";
-    // A member just found hung is not followed: the others may still name it until they elect another.
-    leaderAddress = !to.isEmpty() && !to.equals(from.address) && !hung.isHung(to) ? to : null;
-    // Other calls may still await answers on it: close it only once they have them.
-    if (current == from) {
-      current = null;
+    synchronized (this) {
+      // A member just found hung is not followed: the others may still name it until they elect another.
+      leaderAddress = !to.isEmpty() && !to.equals(from.address) && !hung.isHung(to) ? to : null;
+      if (current == from) {
+        current = null;
+      }
     }
+    // Other calls may still await answers on it: close it only once they have them. Outside the lock, as in
+    // drop: closing fails the calls still waiting on it, whose next steps (and their callers' callbacks) run here.
     from.retire();
   }
 
-  private synchronized void drop(AdminConnection c) {
+  private void drop(AdminConnection c) {
+    synchronized (this) {
+      if (current == c) {
+        current = null;
+      }
+      if (c.address.equals(leaderAddress)) {
+        leaderAddress = null;
+      }
+    }
     c.close();
-    if (current == c) {
-      current = null;
-    }
-    if (c.address.equals(leaderAddress)) {
-      leaderAddress = null;
-    }
   }
 
   /** How long to wait before retry number {@code attempt}: 20 ms doubling to 500 ms, within the deadline. */
