@@ -2,25 +2,34 @@ package io.raftd.client;
 
 import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
+import com.google.protobuf.CodedOutputStream;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * One connection to a member's admin port: length-prefixed AdminRequest/AdminResponse frames, requests
- * pipelined and matched to responses by id. A reader thread completes the futures; when the connection
- * breaks, every request still waiting fails (its outcome unknown to the caller). A request answered by a
- * stream (WatchEvents) has its responses handed, in order, to its listener until the connection closes.
+ * pipelined and matched to responses by id. A reader thread completes the futures (so what a caller chains
+ * on them runs there, and must not block); when the connection breaks, every request still waiting fails (its
+ * outcome unknown to the caller). A request answered by a stream (WatchEvents) has its responses handed, in
+ * order, to its listener until the connection closes.
+ *
+ * <p>Sending takes no lock and flushes once per burst, not per request: each request is queued as one whole
+ * frame, and whichever sender finds nobody writing drains the queue into the buffered socket stream and
+ * flushes when the queue is empty. Requests queued meanwhile by other threads go out in the same flush.
  */
 final class AdminConnection implements AutoCloseable {
   private static final int MAX_FRAME = 64 << 20;
@@ -29,8 +38,14 @@ final class AdminConnection implements AutoCloseable {
   /** Put on every request, streams included: the admin port checks each on its own. */
   private final String token;
   private final Socket socket;  // a TLS socket over the TCP one when the credentials have TLS
-  private final DataOutputStream out;
+  private final OutputStream out;
   private final DataInputStream in;
+  /** Refuses a request over the members' limits before it is queued. */
+  private final ServerLimits limits;
+  /** Frames not yet written, in the order they were sent. */
+  private final Queue<Outgoing> outgoing = new ConcurrentLinkedQueue<>();
+  /** Held by the one sender draining {@link #outgoing}. */
+  private final AtomicBoolean writing = new AtomicBoolean();
   private final Map<Long, CompletableFuture<AdminResponse>> waiting = new ConcurrentHashMap<>();
   /** Streams open on this connection, by request id, and what each ends with when the connection goes. */
   private final Map<Long, Consumer<AdminResponse>> streams = new ConcurrentHashMap<>();
@@ -43,9 +58,11 @@ final class AdminConnection implements AutoCloseable {
    * @param credentials the token every request carries (admin.proto's AdminRequest.token), and TLS for the
    *     connection if the member has it
    */
-  AdminConnection(String address, AdminCredentials credentials, int connectTimeoutMs) throws IOException {
+  AdminConnection(String address, AdminCredentials credentials, int connectTimeoutMs, ServerLimits limits)
+      throws IOException {
     this.address = address;
     this.token = credentials.token();
+    this.limits = limits;
     Socket tcp = new Socket();
     try {
       InetSocketAddress to = parse(address);
@@ -53,7 +70,7 @@ final class AdminConnection implements AutoCloseable {
       tcp.setTcpNoDelay(true);
       this.socket = credentials.tls() == null ? tcp
           : credentials.tls().wrap(tcp, to.getHostString(), to.getPort(), connectTimeoutMs);
-      this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+      this.out = new BufferedOutputStream(socket.getOutputStream(), 64 << 10);
       this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
     } catch (IOException e) {
       tcp.close();
@@ -82,11 +99,19 @@ final class AdminConnection implements AutoCloseable {
 
   /**
    * Sends the request (its id and token are set here); the future fails with an IOException if the connection breaks,
-   * with a {@link NotSent} if it was closed before the request went out.
+   * with a {@link NotSent} if it was closed before the request went out, with a {@link RaftdException} if the
+   * request is over the members' limits (it is not sent at all).
    */
   CompletableFuture<AdminResponse> send(AdminRequest.Builder request) {
     long id = ids.incrementAndGet();
     CompletableFuture<AdminResponse> f = new CompletableFuture<>();
+    AdminRequest built = request.setId(id).setToken(token).build();
+    try {
+      limits.check(built);
+    } catch (RaftdException e) {
+      f.completeExceptionally(e);
+      return f;
+    }
     waiting.put(id, f);
     IOException closed = broken;
     if (closed != null) {
@@ -94,15 +119,7 @@ final class AdminConnection implements AutoCloseable {
       f.completeExceptionally(new NotSent(closed));
       return f;
     }
-    try {
-      write(request.setId(id).setToken(token).build().toByteArray());
-    } catch (IOException e) {
-      // The frame did not all reach the socket, and the member acts on whole frames only: this request
-      // cannot have applied, whatever becomes of the others (sent whole, they may have).
-      waiting.remove(id);
-      fail(e);
-      f.completeExceptionally(new NotSent(e));
-    }
+    queue(id, built);
     return f;
   }
 
@@ -116,23 +133,63 @@ final class AdminConnection implements AutoCloseable {
     CompletableFuture<Void> end = new CompletableFuture<>();
     streams.put(id, frames);
     streamEnds.put(id, end);
-    try {
-      write(request.setId(id).setToken(token).build().toByteArray());
-    } catch (IOException e) {
-      fail(e);
-    }
+    queue(id, request.setId(id).setToken(token).build());
     if (broken != null) {
       end.completeExceptionally(broken);
     }
     return end;
   }
 
-  /** One length-prefixed frame, whole, whichever threads send at once. */
-  private void write(byte[] frame) throws IOException {
-    synchronized (out) {
-      out.writeInt(frame.length);
-      out.write(frame);
-      out.flush();
+  /** A request's whole frame, length prefix included, waiting to be written. */
+  private record Outgoing(long id, byte[] frame) {}
+
+  private void queue(long id, AdminRequest request) {
+    int size = request.getSerializedSize();
+    byte[] frame = new byte[4 + size];
+    frame[0] = (byte) (size >>> 24);
+    frame[1] = (byte) (size >>> 16);
+    frame[2] = (byte) (size >>> 8);
+    frame[3] = (byte) size;
+    try {
+      CodedOutputStream coded = CodedOutputStream.newInstance(frame, 4, size);
+      request.writeTo(coded);
+      coded.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new IllegalStateException("a request did not serialize to its own size", e);
+    }
+    outgoing.add(new Outgoing(id, frame));
+    drain();
+  }
+
+  /**
+   * Writes what is queued, unless another sender is writing (it will write this too: it looks at the queue
+   * again after letting go), and flushes once the queue is empty.
+   */
+  private void drain() {
+    while (!outgoing.isEmpty() && writing.compareAndSet(false, true)) {
+      Outgoing o = null;
+      try {
+        while ((o = outgoing.poll()) != null) {
+          out.write(o.frame);
+        }
+        out.flush();
+      } catch (IOException e) {
+        if (o != null) {
+          // The frame did not all reach the socket, and the member acts on whole frames only: this request
+          // cannot have applied, whatever becomes of those before it (written whole, they may have).
+          notSent(o.id, e);
+        }
+        fail(e);
+      } finally {
+        writing.set(false);
+      }
+    }
+  }
+
+  private void notSent(long id, IOException why) {
+    CompletableFuture<AdminResponse> f = waiting.remove(id);
+    if (f != null) {
+      f.completeExceptionally(new NotSent(why));
     }
   }
 
@@ -170,6 +227,9 @@ final class AdminConnection implements AutoCloseable {
       socket.close();
     } catch (IOException ignored) {
       // closing a broken socket: nothing left to report
+    }
+    for (Outgoing o; (o = outgoing.poll()) != null; ) {
+      notSent(o.id, e);
     }
     waiting.values().forEach(f -> f.completeExceptionally(e));
     waiting.clear();

@@ -23,11 +23,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -40,13 +43,22 @@ import java.util.stream.Collectors;
  * request was sent, reads and status). Not retried outside a session: a write whose outcome is unknown
  * (the connection broke after it was sent, UNKNOWN_OUTCOME, TIMEOUT); {@link Session} retries those safely.
  * Thread-safe.
+ *
+ * <p>Every call is asynchronous underneath ({@link #callAsync}); the blocking methods wait for it. Calls share
+ * one pipelined connection (to the leader), and no thread waits for any one of them: answers arrive on the
+ * connection's reader thread, which also takes the call's next step (a redirect, a retry), and attempt time
+ * limits and pauses between retries run on one scheduler thread per client. Only finding the leader (opening
+ * connections) runs on threads of its own, once for every call that needs a connection at that time. What
+ * callers chain on the returned futures runs on those threads too, so it must not block (or must use the
+ * futures' {@code ...Async} methods).
  */
 public final class RaftdClient implements AutoCloseable {
   private final List<String> endpoints;
   private final Duration timeout;
   /** The token every request carries, and TLS on every connection. */
   private final AdminCredentials credentials;
-  private volatile Consumer<String> wireLog = line -> {};
+  /** Null unless raftctl --debug asked: then, and only then, the lines are built. */
+  private volatile Consumer<String> wireLog;
   private static final long MIN_ATTEMPT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final HungMembers hung = new HungMembers();
@@ -57,7 +69,16 @@ public final class RaftdClient implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private AdminConnection current;
+  /** Attempt time limits and the pauses between retries of every call. */
+  private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+    Thread t = new Thread(r, "raftd-client-timer");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Read without a lock by every call; changed under the client's lock. */
+  private volatile AdminConnection current;
+  /** The search for a connection under way, which every call that needs one meanwhile waits for; guarded by this. */
+  private CompletableFuture<AdminConnection> connecting;
   private String leaderAddress;
 
   private RaftdClient(List<String> endpoints, Duration timeout, AdminCredentials credentials) {
@@ -68,6 +89,7 @@ public final class RaftdClient implements AutoCloseable {
     this.endpoints = List.copyOf(endpoints);
     this.timeout = timeout;
     this.credentials = credentials;
+    scheduler.setRemoveOnCancelPolicy(true);  // most attempt time limits are cancelled: do not keep them queued
   }
 
   /** A client over these admin addresses (host:port), without a token; connections are made on first use. */
@@ -88,7 +110,7 @@ public final class RaftdClient implements AutoCloseable {
     return new RaftdClient(endpoints, timeout, credentials);
   }
 
-  /** Hands every request sent and answer received to {@code log}, one line each (raftctl --debug). */
+  /** Hands every request sent and answer received to {@code log}, one line each (raftctl --debug); null: none. */
   public void wireLog(Consumer<String> log) {
     this.wireLog = log;
   }
@@ -109,7 +131,7 @@ public final class RaftdClient implements AutoCloseable {
    */
   public AdminResponse callAt(String endpoint, AdminRequest.Builder request) throws RaftdException, InterruptedException {
     try (AdminConnection c = open(endpoint)) {
-      AdminResponse r = exchange(c, request.setTimeoutMs(timeoutMs()), deadline(), true);
+      AdminResponse r = join(exchange(c, request.setTimeoutMs(timeoutMs()), deadline(), true));
       if (r.hasStatus()) {
         limits.learn(r.getStatus());
       }
@@ -175,11 +197,11 @@ public final class RaftdClient implements AutoCloseable {
       long offset = 0;
       for (int attempt = 0; ; ) {
         AdminRequest.Builder request = AdminRequest.newBuilder().setSaveSnapshot(ask).setTimeoutMs(timeoutMs());
-        AdminResponse r = exchange(c, request, snapshot == null ? firstDeadline : deadline(), true);
+        AdminResponse r = join(exchange(c, request, snapshot == null ? firstDeadline : deadline(), true));
         if (r.hasError()) {
           if (snapshot == null && r.getError().getCode() == ErrorCode.BUSY
               && firstDeadline - System.nanoTime() > lastAttemptNanos()) {
-            pause(attempt++, firstDeadline);
+            Thread.sleep(pauseMillis(attempt++, firstDeadline));  // backoff between asks, not synchronisation
             continue;
           }
           throw new RaftdException(r.getError().getCode(), r.getError().getMessage(), null);
@@ -209,14 +231,24 @@ public final class RaftdClient implements AutoCloseable {
 
   /** Proposes a state machine command outside any session: a retry after an unknown outcome may apply it twice. */
   public WriteResponse write(byte[] command) throws RaftdException, InterruptedException {
-    return call(AdminRequest.newBuilder().setWrite(WriteRequest.newBuilder().setCommand(ByteString.copyFrom(command))),
-        true, false).getWrite();
+    return join(writeAsync(command));
+  }
+
+  /** {@link #write}, answered by the future. */
+  public CompletableFuture<WriteResponse> writeAsync(byte[] command) {
+    return callAsync(AdminRequest.newBuilder().setWrite(WriteRequest.newBuilder().setCommand(ByteString.copyFrom(command))),
+        true, false).thenApply(AdminResponse::getWrite);
   }
 
   /** A linearizable read (or a stale one, served by whichever member answers). */
   public ReadResponse read(byte[] query, boolean stale) throws RaftdException, InterruptedException {
-    return call(AdminRequest.newBuilder().setRead(ReadRequest.newBuilder().setQuery(ByteString.copyFrom(query)).setStale(stale)),
-        false, true).getRead();
+    return join(readAsync(query, stale));
+  }
+
+  /** {@link #read}, answered by the future. */
+  public CompletableFuture<ReadResponse> readAsync(byte[] query, boolean stale) {
+    return callAsync(AdminRequest.newBuilder().setRead(ReadRequest.newBuilder().setQuery(ByteString.copyFrom(query))
+        .setStale(stale)), false, true).thenApply(AdminResponse::getRead);
   }
 
   /** Opens a session: writes through it apply exactly once however often they are retried. */
@@ -233,121 +265,275 @@ public final class RaftdClient implements AutoCloseable {
    */
   public AdminResponse call(AdminRequest.Builder request, boolean leaderOnly, boolean idempotent)
       throws RaftdException, InterruptedException {
-    return call(request, leaderOnly, idempotent, deadline());
+    return join(callAsync(request, leaderOnly, idempotent));
+  }
+
+  /** {@link #callAsync(AdminRequest.Builder, boolean, boolean, long)}, waited for. */
+  public AdminResponse call(AdminRequest.Builder request, boolean leaderOnly, boolean idempotent, long deadline)
+      throws RaftdException, InterruptedException {
+    return join(callAsync(request, leaderOnly, idempotent, deadline));
+  }
+
+  /** {@link #call(AdminRequest.Builder, boolean, boolean)}, answered by the future; it fails with a {@link RaftdException}. */
+  public CompletableFuture<AdminResponse> callAsync(AdminRequest.Builder request, boolean leaderOnly, boolean idempotent) {
+    return callAsync(request, leaderOnly, idempotent, deadline());
   }
 
   /**
-   * {@link #call(AdminRequest.Builder, boolean, boolean)} giving up at {@code deadline} (a
-   * {@link System#nanoTime()} value) rather than the client's timeout from now: for callers that make
-   * several calls within one timeout.
+   * Sends a request, retrying refusals until {@code deadline} (a {@link System#nanoTime()} value, for callers
+   * that make several calls within one timeout); the future fails with a {@link RaftdException}. The caller
+   * leaves {@code request} alone until then.
    *
    * <p>Each attempt gets a share of what is left ({@link #attemptNanos}), never all of it: a member that
    * does not answer within its attempt is remembered as hung (tried last, no redirect followed to it),
    * its connection is dropped, and the next attempt goes to another member.
    */
-  public AdminResponse call(AdminRequest.Builder request, boolean leaderOnly, boolean idempotent, long deadline)
-      throws RaftdException, InterruptedException {
-    RaftdException last = null;
-    Map<String, String> heard = new LinkedHashMap<>();  // member -> what became of the last attempt there
-    int attempt = 0;
-    while (System.nanoTime() - deadline < 0) {
-      long left = deadline - System.nanoTime();
-      if (last != null && left < lastAttemptNanos()) {
-        // Every answer so far was a clean refusal: a write sent now could only time out, and its outcome
-        // would then be unknown. Report the refusal instead.
-        break;
+  public CompletableFuture<AdminResponse> callAsync(AdminRequest.Builder request, boolean leaderOnly, boolean idempotent,
+      long deadline) {
+    Call call = new Call(request, idempotent, deadline);
+    call.attempt();
+    return call.result;
+  }
+
+  /**
+   * The blocking face of a call: its answer, or the {@link RaftdException} it failed with. Interrupted, the
+   * caller stops waiting and the call stops at its next step (what was sent may still apply).
+   */
+  static <T> T join(CompletableFuture<T> f) throws RaftdException, InterruptedException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      f.cancel(false);
+      throw e;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RaftdException r) {
+        throw r;
       }
-      long attemptDeadline = System.nanoTime() + attemptNanos(left);
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error r) {
+        throw r;
+      }
+      throw new RaftdException(ErrorCode.INTERNAL, String.valueOf(cause), null, false, cause);
+    }
+  }
+
+  /**
+   * One call's attempts. Each step runs where the previous one ended (the caller's thread, a connection's
+   * reader, the scheduler), and none waits: a pause or an attempt's time limit is a task on the scheduler.
+   */
+  private final class Call {
+    final CompletableFuture<AdminResponse> result = new CompletableFuture<>();
+    private final AdminRequest.Builder request;
+    private final boolean idempotent;
+    private final long deadline;
+    private RaftdException last;
+    /** Member -> what became of the last attempt there; made at the first failure. */
+    private Map<String, String> heard;
+    private int attempt;
+
+    Call(AdminRequest.Builder request, boolean idempotent, long deadline) {
+      this.request = request;
+      this.idempotent = idempotent;
+      this.deadline = deadline;
+    }
+
+    void attempt() {
+      if (result.isDone()) {
+        return;  // the caller gave up on it
+      }
+      long now = System.nanoTime();
+      long left = deadline - now;
+      if (left <= 0 || last != null && left < lastAttemptNanos()) {
+        // After a clean refusal with little time left: a write sent now could only time out, and its outcome
+        // would then be unknown. Report the refusal instead.
+        giveUp();
+        return;
+      }
+      long attemptDeadline = now + attemptNanos(left);
       // The server gets a little less than the attempt, so that its answer (a TIMEOUT, a status with
       // members it could not reach) arrives before this client stops waiting for it.
-      long attemptMs = TimeUnit.NANOSECONDS.toMillis(attemptDeadline - System.nanoTime());
+      long attemptMs = TimeUnit.NANOSECONDS.toMillis(attemptDeadline - now);
       request.setTimeoutMs((int) Math.max(1, attemptMs - Math.min(attemptMs / 5, 1000)));
-      limits.check(request, request.build().getSerializedSize());
-      AdminConnection c;
-      try {
-        c = connection(attemptDeadline);
-      } catch (RaftdException e) {
-        if (e.refusedAccess()) {
-          throw e;  // every member answers the same to this credential
-        }
-        last = e;
-        heard.put("discovery", e.getMessage());
-        pause(attempt++, deadline);
-        continue;
+      AdminConnection c = current;
+      if (c != null && !c.isBroken()) {
+        send(c, attemptDeadline);
+      } else {
+        connect(attemptDeadline).whenComplete((found, e) -> {
+          if (e != null) {
+            noConnection(cause(e));
+          } else {
+            send(found, attemptDeadline);
+          }
+        });
       }
-      try {
-        AdminResponse r = exchange(c, request, attemptDeadline, idempotent);
-        hung.answered(c.address);
-        if (!r.hasError()) {
-          return r;
+    }
+
+    private void send(AdminConnection c, long attemptDeadline) {
+      exchange(c, request, attemptDeadline, idempotent).whenComplete((r, e) -> {
+        try {
+          if (e != null) {
+            failed(c, (RaftdException) cause(e));
+          } else {
+            answered(c, r);
+          }
+        } catch (RuntimeException bug) {
+          result.completeExceptionally(bug);
         }
-        ErrorCode code = r.getError().getCode();
-        Member leader = r.getError().hasLeader() ? r.getError().getLeader() : null;
-        last = new RaftdException(code, r.getError().getMessage(), leader);
-        heard.put(c.address, "answered " + code);
-        if (code == ErrorCode.NOT_LEADER) {
-          redirect(c, leader);
-        } else if ((code == ErrorCode.TIMEOUT || code == ErrorCode.DIVERGED) && idempotent) {
-          drop(c);  // it could not finish in time (cut off from the leader?), or its state is bad: ask another
-        } else if (code != ErrorCode.NO_QUORUM && code != ErrorCode.BUSY) {
-          throw last;
-        }
-      } catch (AttemptTimedOut e) {
+      });
+    }
+
+    private void answered(AdminConnection c, AdminResponse r) {
+      hung.answered(c.address);
+      if (!r.hasError()) {
+        result.complete(r);
+        return;
+      }
+      ErrorCode code = r.getError().getCode();
+      Member leader = r.getError().hasLeader() ? r.getError().getLeader() : null;
+      last = new RaftdException(code, r.getError().getMessage(), leader);
+      heard(c.address, "answered " + code);
+      if (code == ErrorCode.NOT_LEADER) {
+        redirect(c, leader);
+      } else if ((code == ErrorCode.TIMEOUT || code == ErrorCode.DIVERGED) && idempotent) {
+        drop(c);  // it could not finish in time (cut off from the leader?), or its state is bad: ask another
+      } else if (code != ErrorCode.NO_QUORUM && code != ErrorCode.BUSY) {
+        result.completeExceptionally(last);
+        return;
+      }
+      pause();
+    }
+
+    private void failed(AdminConnection c, RaftdException e) {
+      if (e instanceof AttemptTimedOut t) {
         hung.hung(c.address);
         drop(c);
-        heard.put(c.address, "did not answer within " + e.attemptMs + " ms");
+        heard(c.address, "did not answer within " + t.attemptMs + " ms");
         if (!idempotent) {
-          throw new RaftdException(ErrorCode.UNKNOWN_OUTCOME, e.getMessage() + ": the write may or may not have applied",
-              null);
+          result.completeExceptionally(new RaftdException(ErrorCode.UNKNOWN_OUTCOME,
+              e.getMessage() + ": the write may or may not have applied", null));
+          return;
         }
         last = new RaftdException(ErrorCode.TIMEOUT, e.getMessage(), null);
-        continue;  // no pause: the next attempt goes to another member
-      } catch (RaftdException e) {
-        if (!e.unreachable()) {
-          throw e;
-        }
-        last = e;
-        heard.put(c.address, "unreachable");
-        drop(c);
+        attempt();  // no pause: the next attempt goes to another member
+        return;
       }
-      pause(attempt++, deadline);
+      if (!e.unreachable()) {
+        result.completeExceptionally(e);
+        return;
+      }
+      last = e;
+      heard(c.address, "unreachable");
+      drop(c);
+      pause();
     }
-    if (last == null) {
-      throw new RaftdException(ErrorCode.TIMEOUT, "no answer within " + timeout.toMillis() + " ms", null);
+
+    private void noConnection(Throwable why) {
+      RaftdException e = why instanceof RaftdException r ? r
+          : RaftdException.unreachable("no connection: " + why.getMessage(), why);
+      if (e.refusedAccess()) {
+        result.completeExceptionally(e);  // every member answers the same to this credential
+        return;
+      }
+      last = e;
+      heard("discovery", e.getMessage());
+      pause();
     }
-    throw last.withContext(heard.isEmpty() ? "" : "members: " + heard.entrySet().stream()
-        .map(h -> h.getKey() + " " + h.getValue()).collect(Collectors.joining(", ")));
+
+    private void heard(String member, String what) {
+      if (heard == null) {
+        heard = new LinkedHashMap<>();
+      }
+      heard.put(member, what);
+    }
+
+    private void pause() {
+      later(this::attempt, TimeUnit.MILLISECONDS.toNanos(pauseMillis(attempt++, deadline)), result);
+    }
+
+    private void giveUp() {
+      if (last == null) {
+        result.completeExceptionally(new RaftdException(ErrorCode.TIMEOUT, "no answer within " + timeout.toMillis()
+            + " ms", null));
+        return;
+      }
+      result.completeExceptionally(last.withContext(heard == null ? "" : "members: " + heard.entrySet().stream()
+          .map(h -> h.getKey() + " " + h.getValue()).collect(Collectors.joining(", "))));
+    }
   }
 
-  private AdminResponse exchange(AdminConnection c, AdminRequest.Builder request, long deadline, boolean idempotent)
-      throws RaftdException, InterruptedException {
+  /** What a future failed with, without the wrapper a dependent stage adds. */
+  static Throwable cause(Throwable e) {
+    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  /** Runs {@code task} on the scheduler after {@code nanos}; once the client is closed, fails {@code onClosed}. */
+  private ScheduledFuture<?> later(Runnable task, long nanos, CompletableFuture<?> onClosed) {
+    try {
+      return scheduler.schedule(task, nanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      onClosed.completeExceptionally(RaftdException.unreachable("the client is closed", e));
+      return null;
+    }
+  }
+
+  /**
+   * Sends one request on {@code c} and gives it until {@code deadline}: the answer, or a {@link RaftdException}
+   * ({@link AttemptTimedOut}; unreachable if it may be sent again; UNKNOWN_OUTCOME if not and it may have
+   * applied; INVALID_ARGUMENT over the members' limits, not sent).
+   */
+  private CompletableFuture<AdminResponse> exchange(AdminConnection c, AdminRequest.Builder request, long deadline,
+      boolean idempotent) {
     Consumer<String> log = wireLog;
-    log.accept("-> " + c.address + " " + request.getBodyCase() + " (" + request.build().getSerializedSize() + " bytes)");
-    try {
-      AdminResponse r = await(c, c.send(request), deadline, idempotent);
-      log.accept("<- " + c.address + " " + (r.hasError() ? r.getError().getCode() + ": " + r.getError().getMessage()
+    if (log != null) {
+      log.accept("-> " + c.address + " " + request.getBodyCase() + " (" + request.build().getSerializedSize() + " bytes)");
+    }
+    CompletableFuture<AdminResponse> answer = new CompletableFuture<>();
+    long wait = Math.max(1, deadline - System.nanoTime());
+    ScheduledFuture<?> timer = later(() -> settle(answer, log, c, null,
+        new AttemptTimedOut(c.address, TimeUnit.NANOSECONDS.toMillis(wait))), wait, answer);
+    c.send(request).whenComplete((r, e) -> {
+      if (timer != null) {
+        timer.cancel(false);
+      }
+      settle(answer, log, c, r, e == null ? null : sendFailure(c, e, idempotent));
+    });
+    return answer;
+  }
+
+  /**
+   * Completes an exchange with its answer or failure, unless its time limit (or its answer) came first. The wire
+   * log's line comes first, so that it is written before the caller sees the answer.
+   */
+  private static void settle(CompletableFuture<AdminResponse> answer, Consumer<String> log, AdminConnection c,
+      AdminResponse r, RaftdException failure) {
+    if (answer.isDone()) {
+      return;
+    }
+    if (log != null) {
+      log.accept("<- " + c.address + " " + (failure != null ? "failed: " + failure.getMessage()
+          : r.hasError() ? r.getError().getCode() + ": " + r.getError().getMessage()
           : r.getBodyCase() + " (" + r.getSerializedSize() + " bytes)"));
-      return r;
-    } catch (RaftdException e) {
-      log.accept("<- " + c.address + " failed: " + e.getMessage());
-      throw e;
+    }
+    if (failure == null) {
+      answer.complete(r);
+    } else {
+      answer.completeExceptionally(failure);
     }
   }
 
-  private AdminResponse await(AdminConnection c, CompletableFuture<AdminResponse> f, long deadline, boolean idempotent)
-      throws RaftdException, InterruptedException {
-    long wait = Math.max(1, deadline - System.nanoTime());
-    try {
-      return f.get(wait, TimeUnit.NANOSECONDS);
-    } catch (ExecutionException e) {
-      if (idempotent || e.getCause() instanceof AdminConnection.NotSent) {
-        throw RaftdException.unreachable(c.address + ": " + e.getCause().getMessage(), e.getCause());
-      }
-      throw new RaftdException(ErrorCode.UNKNOWN_OUTCOME, c.address + " went away after the write was sent ("
-          + e.getCause().getMessage() + "): it may or may not have applied", null);
-    } catch (TimeoutException e) {
-      throw new AttemptTimedOut(c.address, TimeUnit.NANOSECONDS.toMillis(wait));
+  /** What a request the connection failed means to the caller (see {@link #exchange}). */
+  private static RaftdException sendFailure(AdminConnection c, Throwable e, boolean idempotent) {
+    if (e instanceof RaftdException refused) {
+      return refused;
     }
+    if (idempotent || e instanceof AdminConnection.NotSent) {
+      return RaftdException.unreachable(c.address + ": " + e.getMessage(), e);
+    }
+    return new RaftdException(ErrorCode.UNKNOWN_OUTCOME, c.address + " went away after the write was sent ("
+        + e.getMessage() + "): it may or may not have applied", null);
   }
 
   /** One attempt had no answer in its share of the time: the member may hang; the caller moves on. */
@@ -361,70 +547,90 @@ public final class RaftdClient implements AutoCloseable {
   }
 
   /**
-   * The connection requests go to: the current one; else the leader a member named; else the one
-   * {@link LeaderDiscovery} finds by asking every endpoint at once.
+   * The connection to use when there is none: the leader a member named; else the one {@link LeaderDiscovery}
+   * finds by asking every endpoint at once. One search at a time, on the connector's threads (it opens
+   * connections, which blocks); every call that needs a connection meanwhile waits for it.
    */
-  private AdminConnection connection(long attemptDeadline) throws RaftdException, InterruptedException {
-    String hinted;
-    synchronized (this) {
-      if (current != null && !current.isBroken()) {
-        return current;
-      }
-      hinted = leaderAddress;
-      leaderAddress = null;
+  private synchronized CompletableFuture<AdminConnection> connect(long attemptDeadline) {
+    AdminConnection c = current;
+    if (c != null && !c.isBroken()) {
+      return CompletableFuture.completedFuture(c);
     }
-    AdminConnection c = null;
+    if (connecting != null) {
+      return connecting;
+    }
+    CompletableFuture<AdminConnection> found = new CompletableFuture<>();
+    connecting = found;
+    String hinted = leaderAddress;
+    leaderAddress = null;
+    try {
+      connector.execute(() -> {
+        try {
+          AdminConnection chosen = find(hinted, attemptDeadline);
+          synchronized (this) {
+            current = chosen;
+            connecting = null;
+          }
+          found.complete(chosen);
+        } catch (RaftdException | InterruptedException | RuntimeException e) {
+          synchronized (this) {
+            connecting = null;
+          }
+          found.completeExceptionally(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      connecting = null;
+      found.completeExceptionally(RaftdException.unreachable("the client is closed", e));
+    }
+    return found;
+  }
+
+  private AdminConnection find(String hinted, long attemptDeadline) throws RaftdException, InterruptedException {
     if (hinted != null && !hung.isHung(hinted)) {
       try {
-        c = open(hinted);
+        return open(hinted);
       } catch (IOException e) {
         // the hint is stale or the leader is down: ask everyone
       }
     }
-    if (c == null) {
-      List<String> asked = new ArrayList<>(endpoints);
-      if (hinted != null) {
-        asked.add(0, hinted);
-      }
-      c = new LeaderDiscovery(asked, hung, limits, connector, this::open).find(attemptDeadline);
+    List<String> asked = new ArrayList<>(endpoints);
+    if (hinted != null) {
+      asked.add(0, hinted);
     }
-    synchronized (this) {
-      if (current != null && !current.isBroken()) {
-        c.close();  // another thread found one meanwhile: use one connection
-        return current;
-      }
-      current = c;
-      return c;
-    }
+    return new LeaderDiscovery(asked, hung, limits, connector, this::open).find(attemptDeadline);
   }
 
-  private synchronized void redirect(AdminConnection from, Member leader) {
+  private void redirect(AdminConnection from, Member leader) {
     String to = leader != null ? leader.getAdminAddress() : "";
-    // A member just found hung is not followed: the others may still name it until they elect another.
-    leaderAddress = !to.isEmpty() && !to.equals(from.address) && !hung.isHung(to) ? to : null;
-    // Other threads may still await answers on it: close it only once they have them.
-    if (current == from) {
-      current = null;
+    synchronized (this) {
+      // A member just found hung is not followed: the others may still name it until they elect another.
+      leaderAddress = !to.isEmpty() && !to.equals(from.address) && !hung.isHung(to) ? to : null;
+      if (current == from) {
+        current = null;
+      }
     }
+    // Other calls may still await answers on it: close it only once they have them. Outside the lock, as in
+    // drop: closing fails the calls still waiting on it, whose next steps (and their callers' callbacks) run here.
     from.retire();
   }
 
-  private synchronized void drop(AdminConnection c) {
+  private void drop(AdminConnection c) {
+    synchronized (this) {
+      if (current == c) {
+        current = null;
+      }
+      if (c.address.equals(leaderAddress)) {
+        leaderAddress = null;
+      }
+    }
     c.close();
-    if (current == c) {
-      current = null;
-    }
-    if (c.address.equals(leaderAddress)) {
-      leaderAddress = null;
-    }
   }
 
-  private static void pause(int attempt, long deadline) throws InterruptedException {
+  /** How long to wait before retry number {@code attempt}: 20 ms doubling to 500 ms, within the deadline. */
+  private static long pauseMillis(int attempt, long deadline) {
     long ms = Math.min(500, 20L << Math.min(attempt, 5));
-    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    if (left > 0) {
-      Thread.sleep(Math.min(ms, left));  // backoff between retries, not synchronisation
-    }
+    return Math.max(0, Math.min(ms, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
   }
 
   /** The least time left worth another attempt after a refusal: a tenth of the timeout, 50 ms to 1 s. */
@@ -450,7 +656,7 @@ public final class RaftdClient implements AutoCloseable {
   }
 
   private AdminConnection open(String address) throws IOException {
-    return new AdminConnection(address, credentials, connectTimeoutMs());
+    return new AdminConnection(address, credentials, connectTimeoutMs(), limits);
   }
 
   private int connectTimeoutMs() {
@@ -465,6 +671,7 @@ public final class RaftdClient implements AutoCloseable {
   @Override
   public synchronized void close() {
     connector.shutdownNow();
+    scheduler.shutdownNow();
     if (current != null) {
       current.close();
       current = null;

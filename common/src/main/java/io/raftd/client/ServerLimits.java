@@ -29,15 +29,16 @@ public final class ServerLimits {
     return maxEntryBytes;
   }
 
-  /** Refuses, as the member would, a request over a known limit; {@code frameBytes} is the request's size. */
-  void check(AdminRequest.Builder request, int frameBytes) throws RaftdException {
+  /** Refuses, as the member would, a request over a known limit. */
+  void check(AdminRequest request) throws RaftdException {
     long entry = maxEntryBytes;
     if (entry > 0 && request.hasWrite() && request.getWrite().getCommand().size() > entry) {
       throw new RaftdException(ErrorCode.INVALID_ARGUMENT, overEntryLimit(request.getWrite().getCommand().size(), entry)
           + " (refused before sending: nothing was applied)", null);
     }
     long frame = maxFrameBytes;
-    if (frame > 0 && frameBytes > frame) {
+    int frameBytes = frame > 0 ? request.getSerializedSize() : 0;
+    if (frameBytes > frame) {
       throw new RaftdException(ErrorCode.INVALID_ARGUMENT, "a request of " + frameBytes
           + " bytes is over transport.max_frame_bytes = " + frame + " (refused before sending: nothing was applied)", null);
     }

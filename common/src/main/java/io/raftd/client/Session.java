@@ -8,6 +8,7 @@ import io.raftd.proto.WriteRequest;
 import io.raftd.proto.WriteResponse;
 import com.google.protobuf.ByteString;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * A client session (thesis §6.3): each write gets the next sequence number and is retried with that same
  * number until an answer comes, so the cluster applies it exactly once. Every request also tells the
  * cluster the lowest number still awaiting an answer, so it can forget older responses. A background
- * thread keeps an idle session alive. Thread-safe: many writes may be in flight at once.
+ * thread keeps an idle session alive. Thread-safe: many writes may be in flight at once, and a write's retries,
+ * like the client's, take no thread of their own ({@link #writeAsync}).
  */
 public final class Session implements AutoCloseable {
   private final RaftdClient client;
@@ -54,28 +56,59 @@ public final class Session implements AutoCloseable {
    * Giving up after an attempt that may have been applied is UNKNOWN_OUTCOME, whatever the last failure.
    */
   public WriteResponse write(byte[] command) throws RaftdException, InterruptedException {
+    return RaftdClient.join(writeAsync(command));
+  }
+
+  /** {@link #write}, answered by the future; it fails with a {@link RaftdException}. */
+  public CompletableFuture<WriteResponse> writeAsync(byte[] command) {
     long seq = sequence.begin();
-    try {
-      long deadline = client.deadline();
-      boolean maybeApplied = false;
-      while (true) {
-        WriteRequest.Builder w = WriteRequest.newBuilder().setSession(id).setSeq(seq)
-            .setLowestPending(sequence.lowestPending()).setCommand(ByteString.copyFrom(command));
-        try {
-          // Not idempotent for the client: an attempt whose outcome is unknown comes back here as such,
-          // and this loop, which may resend it, decides.
-          return client.call(AdminRequest.newBuilder().setWrite(w), true, false, deadline).getWrite();
-        } catch (RaftdException e) {
-          maybeApplied |= e.code() == ErrorCode.UNKNOWN_OUTCOME;
-          boolean retry = e.outcomeUnknown() || e.unreachable();
-          if (!retry || System.nanoTime() - deadline > 0) {
-            throw givingUp(e, maybeApplied);
-          }
-          retries++;
-        }
+    CompletableFuture<WriteResponse> result = new CompletableFuture<>();
+    new Retrying(ByteString.copyFrom(command), seq, client.deadline(), result).attempt();
+    result.whenComplete((r, e) -> sequence.end(seq));
+    return result;
+  }
+
+  /** One write's attempts, each begun when the previous one failed. */
+  private final class Retrying {
+    private final ByteString command;
+    private final long seq;
+    private final long deadline;
+    private final CompletableFuture<WriteResponse> result;
+    private boolean maybeApplied;
+
+    Retrying(ByteString command, long seq, long deadline, CompletableFuture<WriteResponse> result) {
+      this.command = command;
+      this.seq = seq;
+      this.deadline = deadline;
+      this.result = result;
+    }
+
+    void attempt() {
+      if (result.isDone()) {
+        return;  // the caller gave up on it
       }
-    } finally {
-      sequence.end(seq);
+      WriteRequest.Builder w = WriteRequest.newBuilder().setSession(id).setSeq(seq)
+          .setLowestPending(sequence.lowestPending()).setCommand(command);
+      // Not idempotent for the client: an attempt whose outcome is unknown comes back here as such,
+      // and this, which may resend it, decides.
+      client.callAsync(AdminRequest.newBuilder().setWrite(w), true, false, deadline).whenComplete((r, failure) -> {
+        if (failure == null) {
+          result.complete(r.getWrite());
+          return;
+        }
+        if (!(RaftdClient.cause(failure) instanceof RaftdException e)) {
+          result.completeExceptionally(failure);
+          return;
+        }
+        maybeApplied |= e.code() == ErrorCode.UNKNOWN_OUTCOME;
+        boolean retry = e.outcomeUnknown() || e.unreachable();
+        if (!retry || System.nanoTime() - deadline > 0) {
+          result.completeExceptionally(givingUp(e, maybeApplied));
+          return;
+        }
+        retries++;
+        attempt();
+      });
     }
   }
 

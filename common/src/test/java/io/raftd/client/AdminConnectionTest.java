@@ -28,7 +28,7 @@ class AdminConnectionTest {
   @Test
   void aRequestOnAConnectionAlreadyClosedByTheMemberIsNotSent() throws Exception {
     try (ServerSocket member = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-         AdminConnection c = new AdminConnection("127.0.0.1:" + member.getLocalPort(), AdminCredentials.NONE, 5_000)) {
+         AdminConnection c = new AdminConnection("127.0.0.1:" + member.getLocalPort(), AdminCredentials.NONE, 5_000, new ServerLimits())) {
       member.accept().close();  // the member goes away before anything is sent
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PATIENCE_MS);
       while (!c.isBroken() && System.nanoTime() < deadline) {
@@ -45,7 +45,7 @@ class AdminConnectionTest {
   @Test
   void aRequestWrittenWholeBeforeTheConnectionWentMayHaveApplied() throws Exception {
     try (ServerSocket member = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-         AdminConnection c = new AdminConnection("127.0.0.1:" + member.getLocalPort(), AdminCredentials.NONE, 5_000)) {
+         AdminConnection c = new AdminConnection("127.0.0.1:" + member.getLocalPort(), AdminCredentials.NONE, 5_000, new ServerLimits())) {
       CompletableFuture<AdminResponse> answer;
       try (Socket accepted = member.accept()) {
         answer = c.send(status());

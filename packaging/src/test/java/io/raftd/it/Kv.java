@@ -22,7 +22,7 @@ final class Kv {
 
   /** Writes through {@code session}: each applies exactly once however often it is retried. */
   static KvClient in(Session session, RaftdClient client) {
-    return new KvClient(client, session::write);
+    return new KvClient(client, session::writeAsync);
   }
 
   /** Sets key to newValue if it holds expected (or, expected null, if it is absent). */

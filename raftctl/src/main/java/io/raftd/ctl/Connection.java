@@ -53,7 +53,7 @@ final class Connection implements AutoCloseable {
     if (session == null) {
       session = client().openSession(SCRIPT_SESSION_TIMEOUT);
     }
-    return new KvClient(client(), session::write);
+    return new KvClient(client(), session::writeAsync);
   }
 
   @Override

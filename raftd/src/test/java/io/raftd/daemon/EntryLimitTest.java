@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.raftd.client.KvClient;
 import io.raftd.client.RaftdClient;
 import io.raftd.client.RaftdException;
 import io.raftd.client.Session;
@@ -76,8 +75,13 @@ class EntryLimitTest {
               assertTrue((how.equals("plain") ? client.write(command) : session.write(command)).getIndex() > 0, what);
             }
             byte[] over = sized(kind.getValue(), LIMIT + 1);
-            KvClient.Writer writer = how.equals("plain") ? client::write : session::write;
-            RaftdException e = assertThrows(RaftdException.class, () -> writer.write(over), what);
+            RaftdException e = assertThrows(RaftdException.class, () -> {
+              if (how.equals("plain")) {
+                client.write(over);
+              } else {
+                session.write(over);
+              }
+            }, what);
             assertEquals(ErrorCode.INVALID_ARGUMENT, e.code(), what + ": " + e.getMessage());
             assertEquals("a command of " + (LIMIT + 1) + " bytes is over raft.max_entry_bytes = " + LIMIT
                 + " (refused before sending: nothing was applied)", e.getMessage(), what);
