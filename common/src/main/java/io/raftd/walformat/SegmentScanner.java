@@ -118,6 +118,11 @@ public final class SegmentScanner {
       file.readFully(pos, sector);
       sector.flip();
       if (life.unwritten(sector, 0, WalFormat.SECTOR)) {
+        if (!allZero(sector, 0, WalFormat.SECTOR) && headerChecks(sector, stamp)) {
+          // An earlier generation's header never checks under this frame's stamp: the CRC covers the stamp.
+          return new Result(pos, frameNo - 1, new Damage(Damage.Kind.CORRUPT, name, pos, "frame " + frameNo
+              + " header is stamped with an earlier generation but checks with this one: a flipped bit"));
+        }
         long stray = straySector(file, life, pos, stamp);
         if (stray >= 0) {
           return new Result(pos, frameNo - 1, new Damage(Damage.Kind.CORRUPT, name, stray,
@@ -134,10 +139,7 @@ public final class SegmentScanner {
       }
       int payloadLength = sector.getInt(WalFormat.STAMP_BYTES);
       int count = sector.getInt(WalFormat.STAMP_BYTES + 4);
-      CRC32C crc = new CRC32C();
-      crc.update(sector.array(), 0, WalFormat.STAMP_BYTES + 8);
-      if (sector.getLong(0) != stamp || sector.getInt(WalFormat.STAMP_BYTES + 8) != (int) crc.getValue()
-          || payloadLength < 0 || payloadLength > WalFormat.MAX_FRAME_PAYLOAD || count < 0) {
+      if (sector.getLong(0) != stamp || !headerChecks(sector, stamp)) {
         // Torn only if the sector is a cut-off start of this frame (its stamp, then zeros to the end) and
         // nothing follows; a header whose sync completed has a full frame after it.
         boolean cutOff = stampPrefix(sector, stamp) && allZero(sector, WalFormat.SECTOR - WalFormat.STAMP_BYTES,
@@ -156,74 +158,45 @@ public final class SegmentScanner {
       long end = pos + (long) sectors * WalFormat.SECTOR;
       List<Pending> records = new ArrayList<>();
       String damage = null;
-      long damageAt = pos;
+      long[] damageAt = {pos};
       // What a crash leaves: a sector it did not write, or a frame cut off before its trailer.
       boolean incomplete = allZero(frame, frame.limit() - WalFormat.STAMP_BYTES, WalFormat.STAMP_BYTES);
+      boolean onlyStale = true;
       for (int s = 0; s < sectors; s++) {
         int at = s * WalFormat.SECTOR;
         if (life.unwritten(frame, at, WalFormat.SECTOR)) {
           incomplete = true;
+          onlyStale &= !allZero(frame, at, WalFormat.SECTOR);
           if (damage == null) {
             damage = "frame " + frameNo + " sector " + s + " of " + sectors + (allZero(frame, at, WalFormat.SECTOR)
                 ? " reads as zeros" : " still holds an earlier generation's bytes");
-            damageAt = pos + at;
+            damageAt[0] = pos + at;
           }
-        } else if (frame.getLong(at) != stamp && damage == null) {
-          damage = "frame " + frameNo + " sector " + s + " carries a foreign stamp";
-          damageAt = pos + at;
+        } else if (frame.getLong(at) != stamp) {
+          onlyStale = false;
+          if (damage == null) {
+            damage = "frame " + frameNo + " sector " + s + " carries a foreign stamp";
+            damageAt[0] = pos + at;
+          }
         }
       }
-      if (damage == null && frame.getLong(frame.limit() - WalFormat.STAMP_BYTES) != stamp) {
+      boolean trailer = frame.getLong(frame.limit() - WalFormat.STAMP_BYTES) == stamp;
+      if (damage == null && !trailer) {
         damage = "frame " + frameNo + " trailer damaged";
-        damageAt = end - WalFormat.STAMP_BYTES;
+        damageAt[0] = end - WalFormat.STAMP_BYTES;
       }
       if (damage == null) {
-        byte[] content = new byte[WalFormat.FRAME_HEADER_CONTENT + payloadLength];
-        WalFormat.unstamp(frame.position(0), pos, content);
-        int off = WalFormat.FRAME_HEADER_CONTENT;
-        for (int r = 0; r < count && damage == null; r++) {
-          long recordAt = pos + WalFormat.physicalOffset(off);
-          String bad = null;
-          if (content.length - off < WalFormat.RECORD_HEADER) {
-            bad = "runs past the frame";
-          } else {
-            ByteBuffer h = ByteBuffer.wrap(content, off, WalFormat.RECORD_HEADER);
-            int bodyLength = h.getInt();
-            int recordCrc = h.getInt();
-            byte code = h.get();
-            RecordType type = RecordType.of(code);
-            if (bodyLength < 0 || bodyLength > content.length - off - WalFormat.RECORD_HEADER) {
-              bad = "length field damaged";
-            } else if (WalFormat.recordCrc(code, content, off + WalFormat.RECORD_HEADER, bodyLength) != recordCrc) {
-              bad = "checksum mismatch";
-            } else if (type == null) {
-              bad = "has unknown type " + code + " (written by a newer raftd?)";
-            } else {
-              byte[] body = Arrays.copyOfRange(content, off + WalFormat.RECORD_HEADER, off + WalFormat.RECORD_HEADER + bodyLength);
-              records.add(new Pending(type, body, recordAt, WalFormat.RECORD_HEADER + bodyLength));
-              off += WalFormat.RECORD_HEADER + bodyLength;
-            }
-          }
-          if (bad != null) {
-            damage = "frame " + frameNo + " record " + (r + 1) + " of " + count + " " + bad;
-            damageAt = recordAt;
-          }
-        }
-        if (damage == null && off != content.length) {
-          damage = "frame " + frameNo + " holds " + (content.length - off) + " bytes after its " + count + " records";
-          damageAt = pos + WalFormat.physicalOffset(off);
-        }
-        if (damage == null) {
-          long badPadding = nonZeroPadding(frame, WalFormat.physicalOffset(content.length));
-          if (badPadding >= 0) {
-            damage = "frame " + frameNo + " padding is not zero";
-            damageAt = pos + badPadding;
-          }
-        }
+        damage = content(frame, pos, payloadLength, count, frameNo, records, damageAt);
+      } else if (onlyStale && trailer && content(frame, pos, payloadLength, count, frameNo, new ArrayList<>(),
+          new long[1]) == null) {
+        // Sectors stamped with an earlier generation whose content completes this frame, records and CRCs
+        // and all, were written by this frame: a flipped bit in a stamp, not a sector the crash lost.
+        damage += ", but its content belongs to this frame: a flipped bit in its stamp";
+        incomplete = false;
       }
       if (damage != null) {
         boolean tornTail = incomplete && firstWritten(file, life, end) < 0;
-        Damage d = tornTail ? torn(newest, name, pos, damage) : new Damage(Damage.Kind.CORRUPT, name, damageAt, damage);
+        Damage d = tornTail ? torn(newest, name, pos, damage) : new Damage(Damage.Kind.CORRUPT, name, damageAt[0], damage);
         return new Result(pos, frameNo - 1, d);
       }
       for (Pending p : records) {
@@ -233,6 +206,70 @@ public final class SegmentScanner {
       frameNo++;
     }
     return new Result(pos, frameNo - 1, null);
+  }
+
+  /** Whether a frame's first sector holds a sound frame header under {@code stamp}, whatever stamp it carries. */
+  private static boolean headerChecks(ByteBuffer sector, long stamp) {
+    int payloadLength = sector.getInt(WalFormat.STAMP_BYTES);
+    int count = sector.getInt(WalFormat.STAMP_BYTES + 4);
+    CRC32C crc = new CRC32C();
+    crc.update(ByteBuffer.allocate(WalFormat.STAMP_BYTES).putLong(0, stamp));
+    crc.update(sector.array(), WalFormat.STAMP_BYTES, 8);
+    return sector.getInt(WalFormat.STAMP_BYTES + 8) == (int) crc.getValue() && payloadLength >= 0
+        && payloadLength <= WalFormat.MAX_FRAME_PAYLOAD && count >= 0;
+  }
+
+  /**
+   * Checks a frame's records (collected into {@code records}) and padding, its stamps aside.
+   *
+   * @return null if they check, else what is wrong, with its offset in {@code damageAt[0]}
+   */
+  private static String content(ByteBuffer frame, long pos, int payloadLength, int count, long frameNo,
+      List<Pending> records, long[] damageAt) {
+    String damage = null;
+    byte[] content = new byte[WalFormat.FRAME_HEADER_CONTENT + payloadLength];
+    WalFormat.unstamp(frame.position(0), pos, content);
+    int off = WalFormat.FRAME_HEADER_CONTENT;
+    for (int r = 0; r < count && damage == null; r++) {
+      long recordAt = pos + WalFormat.physicalOffset(off);
+      String bad = null;
+      if (content.length - off < WalFormat.RECORD_HEADER) {
+        bad = "runs past the frame";
+      } else {
+        ByteBuffer h = ByteBuffer.wrap(content, off, WalFormat.RECORD_HEADER);
+        int bodyLength = h.getInt();
+        int recordCrc = h.getInt();
+        byte code = h.get();
+        RecordType type = RecordType.of(code);
+        if (bodyLength < 0 || bodyLength > content.length - off - WalFormat.RECORD_HEADER) {
+          bad = "length field damaged";
+        } else if (WalFormat.recordCrc(code, content, off + WalFormat.RECORD_HEADER, bodyLength) != recordCrc) {
+          bad = "checksum mismatch";
+        } else if (type == null) {
+          bad = "has unknown type " + code + " (written by a newer raftd?)";
+        } else {
+          byte[] body = Arrays.copyOfRange(content, off + WalFormat.RECORD_HEADER, off + WalFormat.RECORD_HEADER + bodyLength);
+          records.add(new Pending(type, body, recordAt, WalFormat.RECORD_HEADER + bodyLength));
+          off += WalFormat.RECORD_HEADER + bodyLength;
+        }
+      }
+      if (bad != null) {
+        damage = "frame " + frameNo + " record " + (r + 1) + " of " + count + " " + bad;
+        damageAt[0] = recordAt;
+      }
+    }
+    if (damage == null && off != content.length) {
+      damage = "frame " + frameNo + " holds " + (content.length - off) + " bytes after its " + count + " records";
+      damageAt[0] = pos + WalFormat.physicalOffset(off);
+    }
+    if (damage == null) {
+      long badPadding = nonZeroPadding(frame, WalFormat.physicalOffset(content.length));
+      if (badPadding >= 0) {
+        damage = "frame " + frameNo + " padding is not zero";
+        damageAt[0] = pos + badPadding;
+      }
+    }
+    return damage;
   }
 
   private static Damage torn(boolean newest, String name, long offset, String what) {

@@ -64,7 +64,10 @@ import java.util.zip.CRC32C;
  * crash leaves (an unwritten sector, a missing trailer) and no written sector follows it, and the clean end
  * of the log if the frame's first sector is unwritten and nothing written follows; anything else is
  * corruption. A stale frame of an earlier life after the tail is therefore the end of the log, never a
- * record (its stamps name another generation) and never corruption (it is unwritten in this life).
+ * record (its stamps name another generation) and never corruption (it is unwritten in this life). One
+ * flipped bit can turn this generation's stamp into an earlier one's; such a sector still holds this
+ * frame's content, so a frame whose stale-looking sectors complete it (header CRC, which covers the stamp,
+ * or records, padding and trailer) is corruption, never a torn tail: stale bytes never pass those checks.
  *
  * <p><b>Records.</b> Body length (u32), the CRC of the type byte and the body (u32), the type byte
  * ({@link RecordType}), the body (a protobuf message).

@@ -132,6 +132,23 @@ class RecycledSegmentTest {
     flipped.get(file)[(int) previous.position() + WalFormat.STAMP_BYTES + 1] ^= 8;
     assertEquals(null, WalCrashStateTest.refused(flipped, history.options(), file, previous.position()));
 
+    // A flipped bit in the generation of a stamp of the synced last frame, so that it names an earlier
+    // generation the file holds: it looks like a sector the crash lost, but its content completes the frame.
+    long staleSince = WalFormat.staleSince(header(last.pre(), file));
+    int bit = -1;
+    for (int k = 0; k < 24 && bit < 0; k++) {
+      long flippedSeq = seq ^ (1L << k);
+      bit = flippedSeq < seq && flippedSeq >= staleSince ? k : -1;
+    }
+    assertTrue(bit >= 0, "a one-bit flip of seq " + seq + " names a generation from " + staleSince);
+    for (int s = 0; s < last.sectorCount(); s++) {
+      Map<String, byte[]> flippedStamp = last.sectors(all(last));
+      int at = (int) last.position() + s * WalFormat.SECTOR;
+      flippedStamp.get(file)[at + 3 - bit / 8] ^= (byte) (1 << (bit % 8));
+      assertTrue(stale(flippedStamp, file, at), "sector " + s + " now looks stale");
+      assertEquals(null, WalCrashStateTest.refused(flippedStamp, history.options(), file, at), "sector " + s);
+    }
+
     // A flipped bit in the last frame's stamp, turning it into garbage rather than an earlier generation's.
     Map<String, byte[]> garbage = last.sectors(all(last));
     garbage.get(file)[(int) last.position() + WalFormat.SECTOR] ^= 0x10;

@@ -166,6 +166,8 @@ class WriteAheadLogTest {
       long staleSince = io.raftd.walformat.WalFormat.staleSince(header.flip());
       assertTrue(staleSince > 0, "its header names the earlier generations it holds");
     }
+    WalVerifier.Report verified = WalVerifier.verify(dir);
+    assertTrue(verified.clean(), "raftctl wal verify reads the stale frames as the end of the log: " + verified);
     try (WriteAheadLog wal = open()) {
       assertNull(wal.recovery().torn());
       assertEquals(301, wal.firstIndex());
