@@ -29,9 +29,9 @@ import java.util.zip.CRC32C;
  * the CRC over the first 36 bytes) are still read, as fresh files; version 1 is refused.
  *
  * <p><b>Rollover.</b> The next segment is made durable first (its file preallocated and forced, or taken
- * from the pool; header and first frame forced; renamed; directory synced); only then does the old segment get its last frame, a single
- * {@link RecordType#SEGMENT_SEALED} record naming the next segment, forced before anything goes into the
- * new one. So every segment but the newest ends with a seal, and a newest segment that is sealed lost its
+ * from the pool; header and first frame forced; renamed; directory synced); only then does the old
+ * segment get its last frame, a single {@link RecordType#SEGMENT_SEALED} record naming the next segment,
+ * forced before anything goes into the new one. So every segment but the newest ends with a seal, and a newest segment that is sealed lost its
  * successor. A crash between the two steps leaves the old segment unsealed (or its seal frame torn) and
  * the new one holding only its first frame; recovery then seals it, and nothing was lost.
  *
@@ -40,8 +40,8 @@ import java.util.zip.CRC32C;
  * segment's preallocated space (or an unfinished seal, above). It cannot lose anything else: a segment
  * file never shrinks (its full size was made durable before its name existed, and frames are written
  * inside it), never disappears (only compaction deletes segments or renames them into the pool, oldest
- * first, each one sealed and superseded), and the directory never becomes empty once a member has a cluster record. So a segment
- * shorter than its preallocated size, a missing segment (a gap, or a sealed newest segment), a closed
+ * first, each one sealed and superseded), and the directory never becomes empty once a member has a
+ * cluster record. So a segment shorter than its preallocated size, a missing segment (a gap, or a sealed newest segment), a closed
  * segment without its seal, and an empty WAL in a data directory that holds a cluster record are damage,
  * never a torn tail: raftd refuses to start, naming the file and what is lost, rather than come back with
  * fewer acknowledged entries or an older term and vote than it recorded.

@@ -46,15 +46,16 @@ import org.slf4j.LoggerFactory;
  * synced), then seals the old one with a last frame naming the new one, forced, before any batch goes into
  * the new segment. Once the log compacts behind itself, every segment is written into a recycled file:
  * each byte is written once, into blocks the file system already holds, which is what lets a batch go at
- * the disk's speed; the header's generation keeps the recycled file's old bytes from being read as records. The daemon creates the first
- * segment ({@link #createFirstSegment}) before its cluster record, so its WAL is never empty afterwards.
+ * the disk's speed; the header's generation keeps the recycled file's old bytes from being read as
+ * records. The daemon creates the first segment ({@link #createFirstSegment}) before its cluster record,
+ * so its WAL is never empty afterwards.
  *
  * <p><b>Recovery</b> ({@link WalRecovery}) holds to these assumptions: fsynced bytes survive; of bytes
  * written after the last fsync any subset of 512-byte sectors survives; sector writes are atomic;
  * preallocated space reads as zeros, and recycled space as what its earlier lives wrote. <b>The rule:</b>
  * a crash can lose only records of the last batch that was written but not yet fsynced (never
- * acknowledged), as a torn tail inside the newest segment's preallocated (or recycled) space (or an unfinished seal, which recovery completes). It cannot lose anything else, so
- * anything else is damage and the log refuses to open, naming the file and what is lost: a segment
+ * acknowledged), as a torn tail inside the newest segment's preallocated (or recycled) space (or an
+ * unfinished seal, which recovery completes). It cannot lose anything else, so anything else is damage and the log refuses to open, naming the file and what is lost: a segment
  * shorter than its preallocated size, a missing segment (a gap, or a newest segment that is sealed), a
  * closed segment without its seal, an empty WAL where the member has a cluster record, bytes that do not
  * check. The member never comes back with fewer acknowledged entries, or an older term or vote, than it
