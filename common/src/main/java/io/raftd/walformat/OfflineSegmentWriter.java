@@ -59,7 +59,8 @@ final class OfflineSegmentWriter {
 
   /** The segment's header, saying it is {@code size} bytes long. */
   void writeHeader(long size) throws IOException {
-    write(out, 0, WalFormat.segmentHeader(target.seq(), target.firstIndex(), size), WalFormat.SEGMENT_HEADER_BYTES);
+    // Always a new file, holding no earlier generation.
+    write(out, 0, WalFormat.segmentHeader(target.seq(), target.firstIndex(), size, 0), WalFormat.SEGMENT_HEADER_BYTES);
   }
 
   private void flush() throws IOException {

@@ -12,11 +12,15 @@ import java.util.zip.CRC32C;
 /**
  * Reads one segment frame by frame and decides, at the first frame that does not check, whether it is
  * a torn tail or corruption. The rule rests on the stamps ({@link WalFormat}): a crash can only leave
- * the last batch of the newest segment incomplete, with sectors lost or cut off (reading as zeros),
- * while a flipped bit never zeroes or forges a stamp. So damage is torn only if it lies in the newest
- * segment's last frame, that frame shows what a crash leaves (an all-zero sector, a missing trailer, or
- * a header sector holding only the start of its stamp) and nothing follows it but sectors of that same
- * frame; everything else is corruption. Records are delivered only for frames that check completely.
+ * the last batch of the newest segment incomplete, with sectors lost or cut off (reading as they did
+ * before: <i>unwritten</i>, that is zeros, or in a recycled file a sector of an earlier generation), while
+ * a flipped bit never zeroes a stamp or forges this generation's. So damage is torn only if it lies in the
+ * newest segment's last frame, that frame shows what a crash leaves (an unwritten sector, a missing
+ * trailer, or a header sector holding only the start of its stamp) and nothing written follows it but
+ * sectors of that same frame; a frame whose first sector is unwritten, with nothing written after it, is
+ * the end of the log; everything else is corruption. Records are delivered only for frames that check
+ * completely. In a fresh file "written" means non-zero, as it always did; in a recycled file stale frames
+ * of earlier generations after the tail are unwritten, so they end the log and are never read as records.
  *
  * <p>A segment file shorter than the size its header says it was preallocated to is corruption too,
  * wherever it was cut: a crash never shrinks a file, so the bytes past the cut were lost after they were
@@ -67,6 +71,7 @@ public final class SegmentScanner {
       return new Result(0, 0, new Damage(Damage.Kind.CORRUPT, name, 0, badHeader), null, size < WalFormat.SEGMENT_HEADER_BYTES);
     }
     long preallocated = WalFormat.preallocatedBytes(header);
+    Life life = new Life(seq, WalFormat.staleSince(header));
     SegmentSeal[] seal = new SegmentSeal[1];
     Visitor sealing = (type, body, offset, length) -> {
       if (type == RecordType.SEGMENT_SEALED) {
@@ -78,7 +83,7 @@ public final class SegmentScanner {
       }
       visitor.record(type, body, offset, length);
     };
-    Result r = frames(file, name, seq, newest, sealing, seal).withSeal(seal[0]);
+    Result r = frames(file, name, life, newest, sealing, seal).withSeal(seal[0]);
     if (size < preallocated && (r.damage() == null || r.damage().torn())) {
       return new Result(r.end(), r.frames(), new Damage(Damage.Kind.CORRUPT, name, size, "segment cut to " + size
           + " of the " + preallocated + " bytes it was preallocated with (a crash never shrinks a segment): whatever"
@@ -88,8 +93,19 @@ public final class SegmentScanner {
     return r;
   }
 
-  private static Result frames(ReadableFile file, String name, long seq, boolean newest, Visitor visitor,
+  /**
+   * The life of a segment's file that is being read: which sectors this life wrote. A sector is unwritten if
+   * it is all zeros or, in a recycled file, begins with the stamp of an earlier generation.
+   */
+  private record Life(long seq, long staleSince) {
+    boolean unwritten(ByteBuffer b, int at, int length) {
+      return allZero(b, at, length) || (length >= WalFormat.STAMP_BYTES && WalFormat.staleStamp(b.getLong(at), seq, staleSince));
+    }
+  }
+
+  private static Result frames(ReadableFile file, String name, Life life, boolean newest, Visitor visitor,
       SegmentSeal[] seal) throws IOException {
+    long seq = life.seq();
     long pos = WalFormat.SEGMENT_HEADER_BYTES;
     long frameNo = 1;
     long size = file.size();
@@ -101,13 +117,18 @@ public final class SegmentScanner {
       sector.clear();
       file.readFully(pos, sector);
       sector.flip();
-      if (allZero(sector, 0, WalFormat.SECTOR)) {
-        long stray = straySector(file, pos, stamp);
+      if (life.unwritten(sector, 0, WalFormat.SECTOR)) {
+        if (!allZero(sector, 0, WalFormat.SECTOR) && headerChecks(sector, stamp)) {
+          // An earlier generation's header never checks under this frame's stamp: the CRC covers the stamp.
+          return new Result(pos, frameNo - 1, new Damage(Damage.Kind.CORRUPT, name, pos, "frame " + frameNo
+              + " header is stamped with an earlier generation but checks with this one: a flipped bit"));
+        }
+        long stray = straySector(file, life, pos, stamp);
         if (stray >= 0) {
           return new Result(pos, frameNo - 1, new Damage(Damage.Kind.CORRUPT, name, stray,
               "unexpected bytes after the end of the log at frame " + frameNo));
         }
-        if (firstNonZero(file, pos) >= 0) {
+        if (firstWritten(file, life, pos) >= 0) {
           return new Result(pos, frameNo - 1, torn(newest, name, pos, "frame " + frameNo + " lost its first sector"));
         }
         return new Result(pos, frameNo - 1, null);
@@ -118,14 +139,11 @@ public final class SegmentScanner {
       }
       int payloadLength = sector.getInt(WalFormat.STAMP_BYTES);
       int count = sector.getInt(WalFormat.STAMP_BYTES + 4);
-      CRC32C crc = new CRC32C();
-      crc.update(sector.array(), 0, WalFormat.STAMP_BYTES + 8);
-      if (sector.getLong(0) != stamp || sector.getInt(WalFormat.STAMP_BYTES + 8) != (int) crc.getValue()
-          || payloadLength < 0 || payloadLength > WalFormat.MAX_FRAME_PAYLOAD || count < 0) {
+      if (sector.getLong(0) != stamp || !headerChecks(sector, stamp)) {
         // Torn only if the sector is a cut-off start of this frame (its stamp, then zeros to the end) and
         // nothing follows; a header whose sync completed has a full frame after it.
         boolean cutOff = stampPrefix(sector, stamp) && allZero(sector, WalFormat.SECTOR - WalFormat.STAMP_BYTES,
-            WalFormat.STAMP_BYTES) && firstNonZero(file, pos + WalFormat.SECTOR) < 0;
+            WalFormat.STAMP_BYTES) && firstWritten(file, life, pos + WalFormat.SECTOR) < 0;
         String what = "frame " + frameNo + " header damaged";
         return new Result(pos, frameNo - 1, cutOff ? torn(newest, name, pos, what)
             : new Damage(Damage.Kind.CORRUPT, name, pos, what));
@@ -140,73 +158,45 @@ public final class SegmentScanner {
       long end = pos + (long) sectors * WalFormat.SECTOR;
       List<Pending> records = new ArrayList<>();
       String damage = null;
-      long damageAt = pos;
-      // What a crash leaves: a sector that reads as zeros, or a frame cut off before its trailer.
+      long[] damageAt = {pos};
+      // What a crash leaves: a sector it did not write, or a frame cut off before its trailer.
       boolean incomplete = allZero(frame, frame.limit() - WalFormat.STAMP_BYTES, WalFormat.STAMP_BYTES);
+      boolean onlyStale = true;
       for (int s = 0; s < sectors; s++) {
         int at = s * WalFormat.SECTOR;
-        if (allZero(frame, at, WalFormat.SECTOR)) {
+        if (life.unwritten(frame, at, WalFormat.SECTOR)) {
           incomplete = true;
+          onlyStale &= !allZero(frame, at, WalFormat.SECTOR);
           if (damage == null) {
-            damage = "frame " + frameNo + " sector " + s + " of " + sectors + " reads as zeros";
-            damageAt = pos + at;
+            damage = "frame " + frameNo + " sector " + s + " of " + sectors + (allZero(frame, at, WalFormat.SECTOR)
+                ? " reads as zeros" : " still holds an earlier generation's bytes");
+            damageAt[0] = pos + at;
           }
-        } else if (frame.getLong(at) != stamp && damage == null) {
-          damage = "frame " + frameNo + " sector " + s + " carries a foreign stamp";
-          damageAt = pos + at;
+        } else if (frame.getLong(at) != stamp) {
+          onlyStale = false;
+          if (damage == null) {
+            damage = "frame " + frameNo + " sector " + s + " carries a foreign stamp";
+            damageAt[0] = pos + at;
+          }
         }
       }
-      if (damage == null && frame.getLong(frame.limit() - WalFormat.STAMP_BYTES) != stamp) {
+      boolean trailer = frame.getLong(frame.limit() - WalFormat.STAMP_BYTES) == stamp;
+      if (damage == null && !trailer) {
         damage = "frame " + frameNo + " trailer damaged";
-        damageAt = end - WalFormat.STAMP_BYTES;
+        damageAt[0] = end - WalFormat.STAMP_BYTES;
       }
       if (damage == null) {
-        byte[] content = new byte[WalFormat.FRAME_HEADER_CONTENT + payloadLength];
-        WalFormat.unstamp(frame.position(0), pos, content);
-        int off = WalFormat.FRAME_HEADER_CONTENT;
-        for (int r = 0; r < count && damage == null; r++) {
-          long recordAt = pos + WalFormat.physicalOffset(off);
-          String bad = null;
-          if (content.length - off < WalFormat.RECORD_HEADER) {
-            bad = "runs past the frame";
-          } else {
-            ByteBuffer h = ByteBuffer.wrap(content, off, WalFormat.RECORD_HEADER);
-            int bodyLength = h.getInt();
-            int recordCrc = h.getInt();
-            byte code = h.get();
-            RecordType type = RecordType.of(code);
-            if (bodyLength < 0 || bodyLength > content.length - off - WalFormat.RECORD_HEADER) {
-              bad = "length field damaged";
-            } else if (WalFormat.recordCrc(code, content, off + WalFormat.RECORD_HEADER, bodyLength) != recordCrc) {
-              bad = "checksum mismatch";
-            } else if (type == null) {
-              bad = "has unknown type " + code + " (written by a newer raftd?)";
-            } else {
-              byte[] body = Arrays.copyOfRange(content, off + WalFormat.RECORD_HEADER, off + WalFormat.RECORD_HEADER + bodyLength);
-              records.add(new Pending(type, body, recordAt, WalFormat.RECORD_HEADER + bodyLength));
-              off += WalFormat.RECORD_HEADER + bodyLength;
-            }
-          }
-          if (bad != null) {
-            damage = "frame " + frameNo + " record " + (r + 1) + " of " + count + " " + bad;
-            damageAt = recordAt;
-          }
-        }
-        if (damage == null && off != content.length) {
-          damage = "frame " + frameNo + " holds " + (content.length - off) + " bytes after its " + count + " records";
-          damageAt = pos + WalFormat.physicalOffset(off);
-        }
-        if (damage == null) {
-          long badPadding = nonZeroPadding(frame, WalFormat.physicalOffset(content.length));
-          if (badPadding >= 0) {
-            damage = "frame " + frameNo + " padding is not zero";
-            damageAt = pos + badPadding;
-          }
-        }
+        damage = content(frame, pos, payloadLength, count, frameNo, records, damageAt);
+      } else if (onlyStale && trailer && content(frame, pos, payloadLength, count, frameNo, new ArrayList<>(),
+          new long[1]) == null) {
+        // Sectors stamped with an earlier generation whose content completes this frame, records and CRCs
+        // and all, were written by this frame: a flipped bit in a stamp, not a sector the crash lost.
+        damage += ", but its content belongs to this frame: a flipped bit in its stamp";
+        incomplete = false;
       }
       if (damage != null) {
-        boolean tornTail = incomplete && firstNonZero(file, end) < 0;
-        Damage d = tornTail ? torn(newest, name, pos, damage) : new Damage(Damage.Kind.CORRUPT, name, damageAt, damage);
+        boolean tornTail = incomplete && firstWritten(file, life, end) < 0;
+        Damage d = tornTail ? torn(newest, name, pos, damage) : new Damage(Damage.Kind.CORRUPT, name, damageAt[0], damage);
         return new Result(pos, frameNo - 1, d);
       }
       for (Pending p : records) {
@@ -216,6 +206,70 @@ public final class SegmentScanner {
       frameNo++;
     }
     return new Result(pos, frameNo - 1, null);
+  }
+
+  /** Whether a frame's first sector holds a sound frame header under {@code stamp}, whatever stamp it carries. */
+  private static boolean headerChecks(ByteBuffer sector, long stamp) {
+    int payloadLength = sector.getInt(WalFormat.STAMP_BYTES);
+    int count = sector.getInt(WalFormat.STAMP_BYTES + 4);
+    CRC32C crc = new CRC32C();
+    crc.update(ByteBuffer.allocate(WalFormat.STAMP_BYTES).putLong(0, stamp));
+    crc.update(sector.array(), WalFormat.STAMP_BYTES, 8);
+    return sector.getInt(WalFormat.STAMP_BYTES + 8) == (int) crc.getValue() && payloadLength >= 0
+        && payloadLength <= WalFormat.MAX_FRAME_PAYLOAD && count >= 0;
+  }
+
+  /**
+   * Checks a frame's records (collected into {@code records}) and padding, its stamps aside.
+   *
+   * @return null if they check, else what is wrong, with its offset in {@code damageAt[0]}
+   */
+  private static String content(ByteBuffer frame, long pos, int payloadLength, int count, long frameNo,
+      List<Pending> records, long[] damageAt) {
+    String damage = null;
+    byte[] content = new byte[WalFormat.FRAME_HEADER_CONTENT + payloadLength];
+    WalFormat.unstamp(frame.position(0), pos, content);
+    int off = WalFormat.FRAME_HEADER_CONTENT;
+    for (int r = 0; r < count && damage == null; r++) {
+      long recordAt = pos + WalFormat.physicalOffset(off);
+      String bad = null;
+      if (content.length - off < WalFormat.RECORD_HEADER) {
+        bad = "runs past the frame";
+      } else {
+        ByteBuffer h = ByteBuffer.wrap(content, off, WalFormat.RECORD_HEADER);
+        int bodyLength = h.getInt();
+        int recordCrc = h.getInt();
+        byte code = h.get();
+        RecordType type = RecordType.of(code);
+        if (bodyLength < 0 || bodyLength > content.length - off - WalFormat.RECORD_HEADER) {
+          bad = "length field damaged";
+        } else if (WalFormat.recordCrc(code, content, off + WalFormat.RECORD_HEADER, bodyLength) != recordCrc) {
+          bad = "checksum mismatch";
+        } else if (type == null) {
+          bad = "has unknown type " + code + " (written by a newer raftd?)";
+        } else {
+          byte[] body = Arrays.copyOfRange(content, off + WalFormat.RECORD_HEADER, off + WalFormat.RECORD_HEADER + bodyLength);
+          records.add(new Pending(type, body, recordAt, WalFormat.RECORD_HEADER + bodyLength));
+          off += WalFormat.RECORD_HEADER + bodyLength;
+        }
+      }
+      if (bad != null) {
+        damage = "frame " + frameNo + " record " + (r + 1) + " of " + count + " " + bad;
+        damageAt[0] = recordAt;
+      }
+    }
+    if (damage == null && off != content.length) {
+      damage = "frame " + frameNo + " holds " + (content.length - off) + " bytes after its " + count + " records";
+      damageAt[0] = pos + WalFormat.physicalOffset(off);
+    }
+    if (damage == null) {
+      long badPadding = nonZeroPadding(frame, WalFormat.physicalOffset(content.length));
+      if (badPadding >= 0) {
+        damage = "frame " + frameNo + " padding is not zero";
+        damageAt[0] = pos + badPadding;
+      }
+    }
+    return damage;
   }
 
   private static Damage torn(boolean newest, String name, long offset, String what) {
@@ -275,16 +329,16 @@ public final class SegmentScanner {
     return -1;
   }
 
-  /** The offset of the first non-zero sector at or after {@code from}, or -1. */
-  private static long firstNonZero(ReadableFile file, long from) throws IOException {
-    return straySector(file, from, 0);
+  /** The offset of the first sector at or after {@code from} that this life wrote, or -1. */
+  private static long firstWritten(ReadableFile file, Life life, long from) throws IOException {
+    return straySector(file, life, from, 0);
   }
 
   /**
-   * The offset of the first sector at or after {@code from} that is non-zero and does not begin with
-   * {@code allowedStamp} (0: every non-zero sector counts), or -1.
+   * The offset of the first sector at or after {@code from} that this life wrote and that does not begin
+   * with {@code allowedStamp} (0: every written sector counts), or -1.
    */
-  private static long straySector(ReadableFile file, long from, long allowedStamp) throws IOException {
+  private static long straySector(ReadableFile file, Life life, long from, long allowedStamp) throws IOException {
     ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
     long size = file.size();
     for (long at = from; at < size; at += chunk.capacity()) {
@@ -296,7 +350,7 @@ public final class SegmentScanner {
       int n = chunk.position();
       for (int s = 0; s < n; s += WalFormat.SECTOR) {
         int len = Math.min(WalFormat.SECTOR, n - s);
-        if (!allZero(chunk, s, len) && (allowedStamp == 0 || len < 8 || chunk.getLong(s) != allowedStamp)) {
+        if (!life.unwritten(chunk, s, len) && (allowedStamp == 0 || len < 8 || chunk.getLong(s) != allowedStamp)) {
           return at + s;
         }
       }

@@ -28,7 +28,8 @@ public final class WalVerifier {
    * @param firstEntry the lowest entry index among its sound records, 0 if none
    * @param lastEntry the highest, 0 if none
    * @param end where its sound frames end (the next frame would go there)
-   * @param size the file's size: from {@code end} on it is preallocated space, which must read as zeros
+   * @param size the file's size: from {@code end} on it is preallocated or recycled space, which must read as
+   *     unwritten (zeros, or in a recycled file an earlier generation's sectors)
    */
   public record SegmentReport(String name, long seq, long frames, long records, long firstEntry, long lastEntry,
       long end, long size, Damage damage, boolean newest) {}

@@ -104,8 +104,10 @@ public final class WalRecovery {
     io.createDirectories(dir);
     List<String> names = io.list(dir);
     for (String name : names) {
-      if (name.endsWith(WalFormat.TEMP_SUFFIX)) {
-        io.delete(dir.resolve(name));  // a preallocated segment never put in place
+      // A preallocated segment never put in place, or a compacted segment's file left in the pool (the pool
+      // is not carried across restarts: a free file's header may be half rewritten; the pool refills).
+      if (name.endsWith(WalFormat.TEMP_SUFFIX) || name.endsWith(WalFormat.FREE_SUFFIX)) {
+        io.delete(dir.resolve(name));
       }
     }
     List<WalFormat.SegmentId> found = WalFormat.segments(names);

@@ -35,22 +35,27 @@ import org.slf4j.LoggerFactory;
  * <b>Compaction</b> drops entries up to a point covered by a snapshot whose record is durable, in two
  * steps on two threads: {@link #compact} makes it visible in the {@link LogStorage} view, on the thread the
  * core runs on, after the core has been told of the snapshot (so a step of the core never sees the log's
- * first index move under it); then {@link #deleteCompactedSegments}, on the writer's thread, deletes a
+ * first index move under it); then {@link #deleteCompactedSegments}, on the writer's thread, retires a
  * closed segment once the next segment starts at or below that point + 1: every entry after the point is
  * then in later segments. Each new segment begins with a frame repeating the newest snapshot record
- * and hard state, so deleting older segments never loses them.
+ * and hard state, so retiring older segments never loses them. A retired segment's file goes into a
+ * bounded {@link SegmentPool} (renamed, its blocks kept) or, if the pool is full, is deleted.
  *
- * <p><b>Rollover</b> makes the next segment durable first (preallocated to its full size and forced,
- * header and first frame forced, renamed, directory synced), then seals the old one with a last frame
- * naming the new one, forced, before any batch goes into the new segment. The daemon creates the first
- * segment ({@link #createFirstSegment}) before its cluster record, so its WAL is never empty afterwards.
+ * <p><b>Rollover</b> makes the next segment durable first (its file taken from the pool, or else
+ * preallocated to its full size with zeros and forced; header and first frame forced; renamed; directory
+ * synced), then seals the old one with a last frame naming the new one, forced, before any batch goes into
+ * the new segment. Once the log compacts behind itself, every segment is written into a recycled file:
+ * each byte is written once, into blocks the file system already holds, which is what lets a batch go at
+ * the disk's speed; the header's generation keeps the recycled file's old bytes from being read as
+ * records. The daemon creates the first segment ({@link #createFirstSegment}) before its cluster record,
+ * so its WAL is never empty afterwards.
  *
  * <p><b>Recovery</b> ({@link WalRecovery}) holds to these assumptions: fsynced bytes survive; of bytes
  * written after the last fsync any subset of 512-byte sectors survives; sector writes are atomic;
- * preallocated space reads as zeros. <b>The rule:</b> a crash can lose only records of the last batch
- * that was written but not yet fsynced (never acknowledged), as a torn tail inside the newest segment's
- * preallocated space (or an unfinished seal, which recovery completes). It cannot lose anything else, so
- * anything else is damage and the log refuses to open, naming the file and what is lost: a segment
+ * preallocated space reads as zeros, and recycled space as what its earlier lives wrote. <b>The rule:</b>
+ * a crash can lose only records of the last batch that was written but not yet fsynced (never
+ * acknowledged), as a torn tail inside the newest segment's preallocated (or recycled) space (or an
+ * unfinished seal, which recovery completes). It cannot lose anything else, so anything else is damage and the log refuses to open, naming the file and what is lost: a segment
  * shorter than its preallocated size, a missing segment (a gap, or a newest segment that is sealed), a
  * closed segment without its seal, an empty WAL where the member has a cluster record, bytes that do not
  * check. The member never comes back with fewer acknowledged entries, or an older term or vote, than it
@@ -146,6 +151,7 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   private long lastStaged;
   private long nextSeq;
   private CompletableFuture<Path> nextSegment;
+  private final SegmentPool pool;
   private IOException failure;
   /** The last batch was refused for lack of space and has not been written since. */
   private boolean outOfSpace;
@@ -163,6 +169,7 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     this.lastStaged = index.last();
     this.nextSeq = recovered.nextSeq();
     this.recovery = recovered.report();
+    this.pool = new SegmentPool(io, dir, options.segmentBytes());
     preallocateNext();
   }
 
@@ -389,7 +396,8 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     }
     Segment open = segments.isEmpty() ? null : segments.get(segments.size() - 1);
     int frameBytes = encoder.frameBytes();
-    if (open == null || (open.frameCount > 0 && open.end + frameBytes > options.segmentBytes())) {
+    // A sector is kept free for the seal, so a closed segment stays at its preallocated size and can be recycled.
+    if (open == null || (open.frameCount > 0 && open.end + frameBytes + WalFormat.SECTOR > options.segmentBytes())) {
       try {
         open = rollover();
       } catch (NoSpaceException e) {
@@ -485,8 +493,9 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   }
 
   /**
-   * Deletes the closed segments that hold nothing after the compaction {@link #compact} made visible. On
-   * the writer's thread, which owns the segments; no reader can need them any more.
+   * Retires (recycles or deletes) the closed segments that hold nothing after the compaction
+   * {@link #compact} made visible. On the writer's thread, which owns the segments; no reader can need
+   * them any more.
    */
   public void deleteCompactedSegments() throws IOException {
     checkUsable();
@@ -498,44 +507,54 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   }
 
   /**
-   * Deletes the closed segments that hold nothing after {@code compacted} (the compaction made visible),
-   * oldest first, each followed by a directory fsync: whatever a crash keeps of the deletions, the segments
-   * left form one run, never a gap (a file system may persist a later unlink before an earlier one, and
-   * recovery reads a gap as damage). A failed deletion or directory fsync fails the log: what the directory
-   * holds is then unknown, and deleting later segments could leave a gap.
+   * Retires the closed segments that hold nothing after {@code compacted} (the compaction made visible):
+   * renamed into the pool or deleted, oldest first, each followed by a directory fsync: whatever a crash
+   * keeps of the renames and deletions, the segments left form one run, never a gap (a file system may
+   * persist a later unlink before an earlier one, and recovery reads a gap as damage). A failed rename,
+   * deletion or directory fsync fails the log: what the directory holds is then unknown, and retiring
+   * later segments could leave a gap.
    */
   private void deleteSegmentsBefore(long compacted) throws IOException {
     while (segments.size() > 1 && segments.get(1).firstIndex <= compacted + 1) {
       Segment s = segments.get(0);
       try {
-        s.handle.close();
-        io.delete(s.path);
+        pool.retire(s);
         if (broken != BrokenStorage.SKIP_DIRECTORY_FSYNC) {
           io.syncDirectory(dir);
         }
       } catch (IOException e) {
-        throw fail("deleting the compacted segment " + s.name() + " (and syncing its directory)", e);
+        throw fail("retiring the compacted segment " + s.name() + " (and syncing its directory)", e);
       }
       segments.remove(0);
     }
   }
 
   /**
-   * Starts the next segment: its preallocated file gets a header and a first frame repeating the newest
-   * snapshot record and hard state, is forced, renamed to its final name, and the directory is synced;
-   * then the old segment is sealed (forced) before anything is written into the new one. Called only with
-   * no batch awaiting its sync, so everything written so far is durable and published.
+   * Starts the next segment: its file (recycled, or preallocated) gets a header and a first frame
+   * repeating the newest snapshot record and hard state, is forced, renamed to its final name, and the
+   * directory is synced; then the old segment is sealed (forced) before anything is written into the new
+   * one. Called only with no batch awaiting its sync, so everything written so far is durable and published.
    */
   private Segment rollover() throws IOException {
-    Path temp = takePreallocated();
     long seq = nextSeq;
+    SegmentPool.Blank blank;
+    try {
+      blank = pool.take(seq);
+    } catch (IOException e) {
+      throw fail("deleting a WAL segment file too old to recycle", e);
+    }
+    if (blank == null) {
+      blank = new SegmentPool.Blank(takePreallocated(), 0);
+    }
+    Path temp = blank.path();
     long first = index.last() + 1;
     Path path = dir.resolve(WalFormat.segmentName(seq, first));
     Segment s;
     try {
       FileIO.Handle h = io.open(temp, false);
       // The size it was preallocated to, forced before the name exists: a segment shorter than this is damage.
-      h.write(0, WalFormat.segmentHeader(seq, first, h.size()));
+      // And the generations a recycled file still holds bytes of, which recovery must read as unwritten.
+      h.write(0, WalFormat.segmentHeader(seq, first, h.size(), blank.staleSince()));
       FrameEncoder head = new FrameEncoder();
       if (snapshot.getIndex() > 0) {
         head.add(RecordType.SNAPSHOT_TAKEN, snapshot);
@@ -563,7 +582,10 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     }
     segments.add(s);
     nextSeq++;
-    preallocateNext();
+    // A preallocated file is the fallback when the pool is empty: keep one ready (or on its way), no more.
+    if (nextSegment == null && pool.isEmpty()) {
+      preallocateNext();
+    }
     return s;
   }
 

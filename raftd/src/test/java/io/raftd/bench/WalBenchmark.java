@@ -4,6 +4,9 @@ import com.google.protobuf.ByteString;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
+import io.raftd.proto.SnapshotMetadata;
+import io.raftd.storage.FileIO;
+import io.raftd.storage.ForwardingFileIO;
 import io.raftd.storage.NioFileIO;
 import io.raftd.storage.WriteAheadLog;
 import io.raftd.walformat.WalFormat;
@@ -31,7 +34,9 @@ import java.util.stream.Stream;
  *
  * <p>For entry sizes 128 B, 1 KiB and 16 KiB in batches of 1, 16 and 256, one writer appends batches
  * sequentially to a {@link WriteAheadLog} with fsync always, each batch one {@code stage} +
- * {@code writeBatch} + {@code sync}, and the same run measures a bare {@link FileChannel} doing
+ * {@code writeBatch} + {@code sync}, in the state production reaches: the log compacts behind a snapshot
+ * every 64 MiB of entry data and new segments are written into recycled files ({@link WalSide}); the
+ * same run measures a bare {@link FileChannel} doing
  * {@code write} + {@code force(false)} of the same entry-data bytes per batch into a preallocated file:
  * the floor the WAL is compared with. Then, unless {@code -Dbench.recovery=false}, it writes a 1 GiB log
  * of 1 KiB entries and times {@link WriteAheadLog#open} on it cold (page cache dropped, which needs root)
@@ -59,8 +64,12 @@ public final class WalBenchmark {
   static final long RAW_FILE_BYTES = WriteAheadLog.Options.DEFAULT_SEGMENT_BYTES;
   static final int MAX_SAMPLES = 2_000_000;
 
-  /** One side of one cell: per-batch latencies and where the time went. */
-  record Run(int size, int batch, long batches, long elapsedNanos, long[] sorted, long stepA, long stepB, long stepC) {
+  /**
+   * One side of one cell: per-batch latencies and where the time went; for the WAL, how many rollovers in
+   * the measured time went into recycled files and how many into fresh (preallocated) ones.
+   */
+  record Run(int size, int batch, long batches, long elapsedNanos, long[] sorted, long stepA, long stepB, long stepC,
+      long recycled, long fresh) {
     double batchesPerSecond() {
       return batches * 1e9 / elapsedNanos;
     }
@@ -161,6 +170,8 @@ public final class WalBenchmark {
     long stepA;
     long stepB;
     long stepC;
+    long recycled;
+    long fresh;
 
     void add(long latency) {
       if (count == nanos.length) {
@@ -172,7 +183,7 @@ public final class WalBenchmark {
     Run run(int size, int batch) {
       long[] sorted = Arrays.copyOf(nanos, count);
       Arrays.sort(sorted);
-      return new Run(size, batch, count, elapsed, sorted, stepA, stepB, stepC);
+      return new Run(size, batch, count, elapsed, sorted, stepA, stepB, stepC, recycled, fresh);
     }
   }
 
@@ -198,20 +209,98 @@ public final class WalBenchmark {
     return new Run[] {w.run(size, batch), r.run(size, batch)};
   }
 
-  /** Appends batches to a fresh WAL, each one stage + writeBatch + sync. */
+  /** The daemon's default {@code snapshot.bytes}: a snapshot per 64 MiB of applied entry data. */
+  static final long SNAPSHOT_BYTES = 64L << 20;
+
+  /** Counts the rollovers that start a segment in a recycled file and those that start one in a fresh file. */
+  static final class RolloverCount extends ForwardingFileIO {
+    long recycled;
+    long fresh;
+
+    RolloverCount(FileIO io) {
+      super(io);
+    }
+
+    @Override
+    public void rename(Path from, Path to) throws IOException {
+      String name = from.getFileName().toString();
+      if (name.endsWith(WalFormat.FREE_SUFFIX)) {
+        recycled++;
+      } else if (name.endsWith(WalFormat.TEMP_SUFFIX)) {
+        fresh++;
+      }
+      super.rename(from, to);
+    }
+  }
+
+  /**
+   * Appends batches to a WAL in the state a member runs in: the log compacts behind a snapshot every
+   * {@link #SNAPSHOT_BYTES} of entry data (the snapshot record goes in the next batch; compaction runs
+   * after its sync, and counts in that batch's time), so new segments are written into recycled files.
+   * Each batch is stage + writeBatch + sync.
+   */
   static final class WalSide implements AutoCloseable {
     final WriteAheadLog wal;
+    final RolloverCount io;
     final ExecutorService preallocator;
     final ByteString data;
     final int batch;
     long next = 1;
+    long sinceSnapshot;
 
     WalSide(Path dir, ExecutorService preallocator, int size, int batch) throws IOException {
-      this.wal = WriteAheadLog.open(new NioFileIO(), dir, WriteAheadLog.Options.defaults(preallocator), BOOT);
+      this.io = new RolloverCount(new NioFileIO());
+      this.wal = WriteAheadLog.open(io, dir, WriteAheadLog.Options.defaults(preallocator), BOOT);
       this.preallocator = preallocator;
       this.data = ByteString.copyFrom(randomBytes(size, size * 31L + batch));
       this.batch = batch;
+      reachRecycling();
     }
+
+    /**
+     * Writes, untimed, in batches of 256 x 16 KiB, until a new segment has been started in a recycled
+     * file: from then on every rollover is, as on a member whose log has compacted once.
+     */
+    private void reachRecycling() throws IOException {
+      ByteString big = ByteString.copyFrom(randomBytes(16 << 10, 5));
+      while (io.recycled == 0) {
+        append(batch(next, 256, big), 256L * big.size(), null);
+      }
+      awaitPreallocation(preallocator);
+    }
+
+    /** One batch, with the snapshot record and compaction when a snapshot is due; timed into {@code out}. */
+    private void append(List<Entry> entries, long dataBytes, Samples out) throws IOException {
+      long t0 = System.nanoTime();
+      boolean snapshot = sinceSnapshot >= SNAPSHOT_BYTES;
+      if (snapshot) {
+        wal.snapshotTaken(SnapshotMetadata.newBuilder().setIndex(next - 1).setTerm(1).setConfiguration(BOOT).build(),
+            next - 1);
+        sinceSnapshot = 0;
+      }
+      wal.stage(null, null, entries);
+      long t1 = System.nanoTime();
+      wal.writeBatch();
+      long t2 = System.nanoTime();
+      wal.sync();
+      if (snapshot) {
+        wal.compact();
+        wal.deleteCompactedSegments();
+      }
+      long t3 = System.nanoTime();
+      next += entries.size();
+      sinceSnapshot += dataBytes;
+      if (out != null) {
+        out.stepA += t1 - t0;
+        out.stepB += t2 - t1;
+        out.stepC += t3 - t2;
+        out.add(t3 - t0);
+      }
+      last = t3;
+    }
+
+    /** When the last batch ended. */
+    long last;
 
     /**
      * Appends for {@code seconds} (at least one batch), recording into {@code out} unless it is null. A
@@ -222,28 +311,16 @@ public final class WalBenchmark {
     void run(double seconds, Samples out) throws IOException {
       long start = System.nanoTime();
       long end = start + (long) (seconds * 1e9);
-      long now = start;
+      long recycled = io.recycled;
+      long fresh = io.fresh;
       do {
-        List<Entry> entries = batch(next, batch, data);
-        next += batch;
-        long t0 = System.nanoTime();
-        wal.stage(null, null, entries);
-        long t1 = System.nanoTime();
-        wal.writeBatch();
-        long t2 = System.nanoTime();
-        wal.sync();
-        long t3 = System.nanoTime();
-        if (out != null) {
-          out.stepA += t1 - t0;
-          out.stepB += t2 - t1;
-          out.stepC += t3 - t2;
-          out.add(t3 - t0);
-        }
-        now = t3;
-      } while (now < end && (out == null || out.count < MAX_SAMPLES));
+        append(batch(next, batch, data), (long) batch * data.size(), out);
+      } while (last < end && (out == null || out.count < MAX_SAMPLES));
       awaitPreallocation(preallocator);
       if (out != null) {
         out.elapsed += System.nanoTime() - start;
+        out.recycled += io.recycled - recycled;
+        out.fresh += io.fresh - fresh;
       }
     }
 
@@ -342,17 +419,19 @@ public final class WalBenchmark {
     System.out.println();
     System.out.println("Where the time goes (mean µs per batch); frame = bytes the WAL writes per batch, raw = entry data.");
     System.out.println();
-    System.out.println("| size | batch | WAL stage | WAL writeBatch | WAL sync | raw write | raw force | WAL frame B | raw B | samples WAL/raw |");
-    System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.println("| size | batch | WAL stage | WAL writeBatch | WAL sync | raw write | raw force | WAL frame B | raw B"
+        + " | samples WAL/raw | WAL rollovers recycled/fresh |");
+    System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (Run[] c : cells) {
       Run w = c[0];
       Run r = c[1];
       int entryBytes = Entry.newBuilder().setIndex(1_000_000).setTerm(1)
           .setData(ByteString.copyFrom(new byte[w.size()])).build().getSerializedSize();
       int frame = WalFormat.frameSectors(w.batch() * (WalFormat.RECORD_HEADER + entryBytes)) * WalFormat.SECTOR;
-      System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %,d | %,d | %,d / %,d |%n",
+      System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %,d | %,d | %,d / %,d | %d / %d |%n",
           sizeName(w.size()), w.batch(), w.meanMicros(w.stepA()), w.meanMicros(w.stepB()), w.meanMicros(w.stepC()),
-          r.meanMicros(r.stepB()), r.meanMicros(r.stepC()), frame, w.size() * w.batch(), w.batches(), r.batches());
+          r.meanMicros(r.stepB()), r.meanMicros(r.stepC()), frame, w.size() * w.batch(), w.batches(), r.batches(),
+          w.recycled(), w.fresh());
     }
     System.out.println();
     System.out.println("Targets:");

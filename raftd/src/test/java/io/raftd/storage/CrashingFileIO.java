@@ -29,6 +29,8 @@ final class CrashingFileIO implements FileIO {
   String lastWriteFile;
   long lastWritePosition;
   int lastWriteLength;
+  /** If not null, set to the bytes the last write replaced (zeros past the end of the file). */
+  byte[] lastOverwritten;
 
   CrashingFileIO(FileIO inner, long crashAt) {
     this.inner = inner;
@@ -158,6 +160,14 @@ final class CrashingFileIO implements FileIO {
       lastWriteFile = name(path);
       lastWritePosition = position;
       lastWriteLength = src.remaining();
+      if (lastOverwritten != null) {
+        // What a crash that loses this write leaves: in a recycled segment, an earlier generation's bytes.
+        ByteBuffer old = ByteBuffer.allocate(src.remaining());
+        while (old.hasRemaining() && inner.read(position + old.position(), old) > 0) {
+          // reads until the end of the file; the rest stays zero
+        }
+        lastOverwritten = old.array();
+      }
       inner.write(position, src);
     }
 

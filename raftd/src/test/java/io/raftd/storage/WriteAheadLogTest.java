@@ -123,6 +123,110 @@ class WriteAheadLogTest {
     }
   }
 
+  private List<Path> dirFiles(String suffix) throws IOException {
+    try (var s = Files.list(dir)) {
+      return s.filter(p -> p.toString().endsWith(suffix)).sorted().toList();
+    }
+  }
+
+  private static Object inode(Path p) throws IOException {
+    return Files.getAttribute(p, "unix:ino");
+  }
+
+  @Test
+  void compactedSegmentFilesAreRecycledUpToTheBoundAndNewSegmentsAreWrittenIntoThem() throws IOException {
+    try (WriteAheadLog wal = open()) {
+      for (int b = 0; b < 30; b++) {
+        wal.append(null, null, entries(b * 10 + 1, b * 10 + 10, 1, 200));
+      }
+      int before = wal.segmentFiles().size();
+      assertTrue(before > SegmentPool.LIMIT + 2, "enough segments to overflow the pool: " + before);
+      wal.snapshotTaken(SnapshotMetadata.newBuilder().setIndex(300).setTerm(1).setConfiguration(BOOT).build(), 300);
+      wal.writeBatch();
+      wal.sync();
+      wal.compact();
+      wal.deleteCompactedSegments();
+      List<Path> free = dirFiles(io.raftd.walformat.WalFormat.FREE_SUFFIX);
+      assertEquals(SegmentPool.LIMIT, free.size(), "the pool keeps " + SegmentPool.LIMIT + " files, the rest are deleted");
+      List<Object> freeInodes = new ArrayList<>();
+      for (Path p : free) {
+        freeInodes.add(inode(p));
+      }
+      Path newest = wal.segmentFiles().get(wal.segmentFiles().size() - 1);
+      for (long next = 301; wal.segmentFiles().get(wal.segmentFiles().size() - 1).equals(newest); next += 10) {
+        wal.append(null, null, entries(next, next + 9, 1, 200));
+      }
+      Path recycled = wal.segmentFiles().get(wal.segmentFiles().size() - 1);
+      assertTrue(freeInodes.contains(inode(recycled)), "the new segment is written into a pooled file");
+      assertEquals(SegmentPool.LIMIT - 1, dirFiles(io.raftd.walformat.WalFormat.FREE_SUFFIX).size());
+      ByteBuffer header = ByteBuffer.allocate(io.raftd.walformat.WalFormat.SEGMENT_HEADER_BYTES);
+      try (FileChannel ch = FileChannel.open(recycled, StandardOpenOption.READ)) {
+        ch.read(header, 0);
+      }
+      long staleSince = io.raftd.walformat.WalFormat.staleSince(header.flip());
+      assertTrue(staleSince > 0, "its header names the earlier generations it holds");
+    }
+    WalVerifier.Report verified = WalVerifier.verify(dir);
+    assertTrue(verified.clean(), "raftctl wal verify reads the stale frames as the end of the log: " + verified);
+    try (WriteAheadLog wal = open()) {
+      assertNull(wal.recovery().torn());
+      assertEquals(301, wal.firstIndex());
+      assertEquals(entries(301, wal.lastIndex(), 1, 200), wal.entries(301, wal.lastIndex() + 1, Long.MAX_VALUE));
+      assertEquals(List.of(), dirFiles(io.raftd.walformat.WalFormat.FREE_SUFFIX), "the pool is not kept across a restart");
+    }
+  }
+
+  /** Rewrites a segment's header as format version 2 wrote it: no oldest generation, the CRC over 36 bytes. */
+  private static void asVersion2(Path segment) throws IOException {
+    try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer h = ByteBuffer.allocate(io.raftd.walformat.WalFormat.SEGMENT_HEADER_BYTES);
+      ch.read(h, 0);
+      h.putInt(8, 2);
+      h.putInt(36, io.raftd.walformat.WalFormat.crc(h.array(), 0, 36));
+      h.putLong(40, 0);
+      ch.write(h.clear(), 0);
+    }
+  }
+
+  @Test
+  void segmentsOfFormatVersion2StillOpenReplayAndAreRecycled() throws IOException {
+    try (WriteAheadLog wal = open()) {
+      for (int b = 0; b < 10; b++) {
+        wal.append(null, null, entries(b * 10 + 1, b * 10 + 10, 1, 200));
+      }
+    }
+    List<Path> old = dirFiles(io.raftd.walformat.WalFormat.SEGMENT_SUFFIX);
+    assertTrue(old.size() >= 3);
+    for (Path p : old) {
+      asVersion2(p);
+    }
+    try (WriteAheadLog wal = open()) {
+      assertNull(wal.recovery().torn());
+      assertEquals(entries(1, 100, 1, 200), wal.entries(1, 101, Long.MAX_VALUE));
+      // Appended into the old newest segment, then on into new ones, and the old ones recycled.
+      for (int b = 10; b < 20; b++) {
+        wal.append(null, null, entries(b * 10 + 1, b * 10 + 10, 1, 200));
+      }
+      wal.snapshotTaken(SnapshotMetadata.newBuilder().setIndex(150).setTerm(1).setConfiguration(BOOT).build(), 150);
+      wal.writeBatch();
+      wal.sync();
+      wal.compact();
+      wal.deleteCompactedSegments();
+      int pooled = dirFiles(io.raftd.walformat.WalFormat.FREE_SUFFIX).size();
+      assertTrue(pooled > 0, "version 2 files are recycled too");
+      for (int b = 20; b < 30; b++) {
+        wal.append(null, null, entries(b * 10 + 1, b * 10 + 10, 1, 200));
+      }
+      assertTrue(dirFiles(io.raftd.walformat.WalFormat.FREE_SUFFIX).size() < pooled, "new segments in recycled files");
+    }
+    try (WriteAheadLog wal = open()) {
+      assertNull(wal.recovery().torn());
+      assertEquals(151, wal.firstIndex());
+      assertEquals(entries(151, wal.lastIndex(), 1, 200), wal.entries(151, wal.lastIndex() + 1, Long.MAX_VALUE));
+      assertEquals(300, wal.lastIndex());
+    }
+  }
+
   @Test
   void anInstalledSnapshotRestartsTheLog() throws IOException {
     try (WriteAheadLog wal = open()) {
