@@ -28,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -69,12 +68,14 @@ public final class RaftdClient implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  /** Attempt time limits and the pauses between retries of every call. */
+  /** The sweeps of attempt time limits ({@link AttemptDeadlines}) and the pauses between retries of every call. */
   private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
     Thread t = new Thread(r, "raftd-client-timer");
     t.setDaemon(true);
     return t;
   });
+  /** The time limits of attempts waiting for an answer, swept on the scheduler. */
+  private final AttemptDeadlines deadlines = new AttemptDeadlines(scheduler);
   /** Read without a lock by every call; changed under the client's lock. */
   private volatile AdminConnection current;
   /** The search for a connection under way, which every call that needs one meanwhile waits for; guarded by this. */
@@ -89,7 +90,6 @@ public final class RaftdClient implements AutoCloseable {
     this.endpoints = List.copyOf(endpoints);
     this.timeout = timeout;
     this.credentials = credentials;
-    scheduler.setRemoveOnCancelPolicy(true);  // most attempt time limits are cancelled: do not keep them queued
   }
 
   /** A client over these admin addresses (host:port), without a token; connections are made on first use. */
@@ -470,12 +470,11 @@ public final class RaftdClient implements AutoCloseable {
   }
 
   /** Runs {@code task} on the scheduler after {@code nanos}; once the client is closed, fails {@code onClosed}. */
-  private ScheduledFuture<?> later(Runnable task, long nanos, CompletableFuture<?> onClosed) {
+  private void later(Runnable task, long nanos, CompletableFuture<?> onClosed) {
     try {
-      return scheduler.schedule(task, nanos, TimeUnit.NANOSECONDS);
+      scheduler.schedule(task, nanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       onClosed.completeExceptionally(RaftdException.unreachable("the client is closed", e));
-      return null;
     }
   }
 
@@ -492,12 +491,16 @@ public final class RaftdClient implements AutoCloseable {
     }
     CompletableFuture<AdminResponse> answer = new CompletableFuture<>();
     long wait = Math.max(1, deadline - System.nanoTime());
-    ScheduledFuture<?> timer = later(() -> settle(answer, log, c, null,
-        new AttemptTimedOut(c.address, TimeUnit.NANOSECONDS.toMillis(wait))), wait, answer);
+    AttemptDeadlines.Limit limit;
+    try {
+      limit = deadlines.add(deadline, () -> settle(answer, log, c, null,
+          new AttemptTimedOut(c.address, TimeUnit.NANOSECONDS.toMillis(wait))));
+    } catch (RejectedExecutionException e) {
+      answer.completeExceptionally(RaftdException.unreachable("the client is closed", e));
+      return answer;
+    }
     c.send(request).whenComplete((r, e) -> {
-      if (timer != null) {
-        timer.cancel(false);
-      }
+      deadlines.remove(limit);
       settle(answer, log, c, r, e == null ? null : sendFailure(c, e, idempotent));
     });
     return answer;
