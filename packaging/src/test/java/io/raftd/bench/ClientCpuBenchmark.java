@@ -281,8 +281,7 @@ public final class ClientCpuBenchmark {
   }
 
   private static double cpuSeconds() throws IOException {
-    double[] userSys = ClusterBenchmark.cpuSeconds(ProcessHandle.current().pid());
-    return userSys[0] + userSys[1];
+    return ProcStat.cpuSeconds(ProcessHandle.current().pid());
   }
 
   private void print(List<Block> blocks) {

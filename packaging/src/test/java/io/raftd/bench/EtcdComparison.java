@@ -1,8 +1,7 @@
 package io.raftd.bench;
 
 import java.io.IOException;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +33,7 @@ import java.util.function.Supplier;
  * ("put:1,put:8,put:64,put:256,get:64,stale:64"), bench.value (256), bench.jvm (the raftd members' JVM options,
  * "-Xms256m -Xmx1536m": the heap sets raftd's state quota, and a run writes up to about half a million keys),
  * bench.toml (extra config of every raftd member, "\n" for a line break), bench.etcd (/usr/bin/etcd), bench.dir
- * (packaging/target/bench-etcd), bench.target.raftd and bench.target.raftd-bare (the LoadTarget classes, constructed
- * with the admin endpoints as a {@code List<String>}), raftd.lib (lib).
+ * (packaging/target/bench-etcd), raftd.lib (lib).
  */
 public final class EtcdComparison {
   /** The system every other is divided by. */
@@ -76,36 +74,21 @@ public final class EtcdComparison {
     System.exit(0);  // gRPC's and the client library's threads: be sure nothing lingers
   }
 
-  /** The systems by name; the raftd targets by class name, so that they may come from another branch. */
+  /** The systems by name. */
   private Contender contender(String name) {
     Starter raftd = () -> new RaftdMembers(jvm, toml);
     return switch (name) {
-      case "raftd" -> new Contender(name, raftd, byClassName(System.getProperty("bench.target.raftd",
-          "io.raftd.bench.RaftdClientTarget")));
-      case "raftd-bare" -> new Contender(name, raftd, byClassName(System.getProperty("bench.target.raftd-bare",
-          "io.raftd.bench.BareAdminTarget")));
+      case "raftd" -> new Contender(name, raftd, endpoints -> new RaftdClientTarget(endpoints, Duration.ofSeconds(30)));
+      case "raftd-bare" -> new Contender(name, raftd, endpoints -> {
+        try {
+          return new BareAdminTarget(endpoints.get(0));  // the leader's
+        } catch (IOException e) {
+          throw new UncheckedIOException("connecting to " + endpoints.get(0), e);
+        }
+      });
       case BASELINE -> new Contender(name, () -> new EtcdCluster(etcd, Files.createTempDirectory(dir, "etcd-")),
           endpoints -> new EtcdTarget(endpoints.get(0)));
       default -> throw new IllegalArgumentException("unknown system " + name + ": expected raftd, raftd-bare or etcd");
-    };
-  }
-
-  /** A LoadTarget class's constructor taking the admin endpoints ("127.0.0.1:PORT", the leader's first). */
-  private static Function<List<String>, LoadTarget> byClassName(String className) {
-    Constructor<? extends LoadTarget> constructor;
-    try {
-      constructor = Class.forName(className).asSubclass(LoadTarget.class).getDeclaredConstructor(List.class);
-    } catch (ClassNotFoundException | NoSuchMethodException e) {
-      throw new IllegalStateException(className + "(List<String> adminEndpoints) is not in this build: " + e, e);
-    }
-    return endpoints -> {
-      try {
-        return constructor.newInstance(endpoints);
-      } catch (InvocationTargetException e) {
-        throw new IllegalStateException("new " + className + "(" + endpoints + ") failed", e.getCause());
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException("new " + className + "(" + endpoints + ") failed", e);
-      }
     };
   }
 
