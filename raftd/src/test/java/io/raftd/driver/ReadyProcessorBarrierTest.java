@@ -2,7 +2,6 @@ package io.raftd.driver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.google.protobuf.ByteString;
 import io.raftd.proto.AppendEntries;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
@@ -12,8 +11,6 @@ import io.raftd.proto.SnapshotMetadata;
 import io.raftd.raft.Config;
 import io.raftd.raft.MemoryLogStorage;
 import io.raftd.raft.RawNode;
-import io.raftd.raft.ReadState;
-import io.raftd.raft.Ready;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -42,19 +39,7 @@ class ReadyProcessorBarrierTest {
 
       @Override
       public void restore(SnapshotMetadata snapshot) {}
-    }, new Waiters() {
-      @Override
-      public void readReady(ReadState read) {}
-
-      @Override
-      public void readFailed(ByteString context) {}
-
-      @Override
-      public void leadershipLost(Ready.LeadershipLost lost) {}
-
-      @Override
-      public void removedFromCluster() {}
-
+    }, new IgnoringWaiters() {
       @Override
       public void voteBarrierLifted() {
         events.add("barrier lifted");

@@ -3,7 +3,6 @@ package io.raftd.driver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import com.google.protobuf.ByteString;
 import io.raftd.proto.AppendEntries;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
@@ -13,8 +12,6 @@ import io.raftd.proto.SnapshotMetadata;
 import io.raftd.raft.Config;
 import io.raftd.raft.MemoryLogStorage;
 import io.raftd.raft.RawNode;
-import io.raftd.raft.ReadState;
-import io.raftd.raft.Ready;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -48,22 +45,7 @@ class ReadyProcessorCommitTest {
 
       @Override
       public void restore(SnapshotMetadata snapshot) {}
-    }, new Waiters() {
-      @Override
-      public void readReady(ReadState read) {}
-
-      @Override
-      public void readFailed(ByteString context) {}
-
-      @Override
-      public void leadershipLost(Ready.LeadershipLost lost) {}
-
-      @Override
-      public void removedFromCluster() {}
-
-      @Override
-      public void voteBarrierLifted() {}
-    });
+    }, new IgnoringWaiters());
 
     node.step(append(0, 0, 1, 2, 3));
     processor.drain();
