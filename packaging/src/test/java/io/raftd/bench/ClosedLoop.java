@@ -133,7 +133,8 @@ final class ClosedLoop {
     }
   }
 
-  private static void sleepUntil(long nanoTime) throws InterruptedException {
+  /** Waits for the end of a timed phase (a benchmark's window, not a test's synchronisation). */
+  static void sleepUntil(long nanoTime) throws InterruptedException {
     long left;
     while ((left = nanoTime - System.nanoTime()) > 0) {
       Thread.sleep(Math.max(1, left / 1_000_000));  // waiting for the end of a timed phase

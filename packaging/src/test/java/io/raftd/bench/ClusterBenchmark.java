@@ -262,10 +262,10 @@ public final class ClusterBenchmark {
       threads.add(thread);
     }
     threads.forEach(Thread::start);
-    sleepUntil(windowStart);
+    ClosedLoop.sleepUntil(windowStart);
     long windowStartMs = System.currentTimeMillis();
     Snapshot before = snapshot();
-    sleepUntil(windowEnd);
+    ClosedLoop.sleepUntil(windowEnd);
     Snapshot after = snapshot();
     // For JfrAllocation: the members' allocation samples inside this window, when they record with JFR.
     System.out.printf("  window: %d..%d ms since the epoch%n", windowStartMs, System.currentTimeMillis());
@@ -356,13 +356,6 @@ public final class ClusterBenchmark {
       return f[0] + " " + f[1] + " " + f[2];
     } catch (IOException e) {
       return "?";
-    }
-  }
-
-  private static void sleepUntil(long nanoTime) throws InterruptedException {
-    long left;
-    while ((left = nanoTime - System.nanoTime()) > 0) {
-      Thread.sleep(Math.max(1, left / 1_000_000));  // waiting for the end of a timed phase
     }
   }
 
