@@ -4,23 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftd.proto.AdminRequest;
 import io.raftd.proto.AdminResponse;
 import io.raftd.proto.Error;
 import io.raftd.proto.ErrorCode;
 import io.raftd.proto.NodeStatus;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -45,14 +36,15 @@ class SessionGiveUpTest {
 
   @Test
   void aWriteThatMayHaveAppliedEndsUnknownWhateverTheLastAttemptMet() throws Exception {
-    try (UncommittingLeader leader = new UncommittingLeader();
+    AtomicInteger writes = new AtomicInteger();
+    try (FakeMember leader = uncommittingLeader(writes);
          RaftdClient client = RaftdClient.create(List.of(leader.address()), Duration.ofMillis(200))) {
       Session session = new Session(client, 7, Duration.ofSeconds(60));
       try {
         RaftdException e = assertThrows(RaftdException.class,
             () -> session.write("put k v".getBytes(StandardCharsets.UTF_8)));
         assertEquals(ErrorCode.UNKNOWN_OUTCOME, e.code(), e.getMessage());
-        assertTrue(leader.writes.get() >= 2, "the session did not retry: " + leader.writes + " attempts");
+        assertTrue(writes.get() >= 2, "the session did not retry: " + writes + " attempts");
       } finally {
         session.close();
       }
@@ -63,61 +55,20 @@ class SessionGiveUpTest {
    * Answers status as the leader; the first write with UNKNOWN_OUTCOME, every later one with TIMEOUT (which
    * the session retries until its deadline).
    */
-  private static final class UncommittingLeader implements AutoCloseable {
-    final AtomicInteger writes = new AtomicInteger();
-    private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-
-    UncommittingLeader() throws IOException {
-      threads.execute(() -> {
-        while (!socket.isClosed()) {
-          try {
-            Socket s = socket.accept();
-            threads.execute(() -> serve(s));
-          } catch (IOException e) {
-            return;  // closed
-          }
+  private static FakeMember uncommittingLeader(AtomicInteger writes) throws IOException {
+    return new FakeMember(r -> {
+      AdminResponse.Builder answer = AdminResponse.newBuilder();
+      if (r.hasStatus()) {
+        answer.setStatus(NodeStatus.newBuilder().setRole("leader").setTerm(1));
+      } else if (r.hasWrite()) {
+        if (writes.incrementAndGet() == 1) {
+          answer.setError(Error.newBuilder().setCode(ErrorCode.UNKNOWN_OUTCOME)
+              .setMessage("no answer within the timeout: the write may or may not apply"));
+        } else {
+          answer.setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setMessage("no answer within the timeout"));
         }
-      });
-    }
-
-    String address() {
-      return "127.0.0.1:" + socket.getLocalPort();
-    }
-
-    private void serve(Socket s) {
-      try (s; DataInputStream in = new DataInputStream(s.getInputStream());
-           DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()))) {
-        s.setTcpNoDelay(true);
-        while (true) {
-          byte[] frame = new byte[in.readInt()];
-          in.readFully(frame);
-          AdminRequest r = AdminRequest.parseFrom(frame);
-          AdminResponse.Builder answer = AdminResponse.newBuilder().setId(r.getId());
-          if (r.hasStatus()) {
-            answer.setStatus(NodeStatus.newBuilder().setRole("leader").setTerm(1));
-          } else if (r.hasWrite()) {
-            if (writes.incrementAndGet() == 1) {
-              answer.setError(Error.newBuilder().setCode(ErrorCode.UNKNOWN_OUTCOME)
-                  .setMessage("no answer within the timeout: the write may or may not apply"));
-            } else {
-              answer.setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setMessage("no answer within the timeout"));
-            }
-          }
-          byte[] bytes = answer.build().toByteArray();
-          out.writeInt(bytes.length);
-          out.write(bytes);
-          out.flush();
-        }
-      } catch (IOException e) {
-        // the client went away, or the test ended
       }
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-      threads.shutdownNow();
-    }
+      return answer;
+    });
   }
 }
