@@ -102,32 +102,21 @@ final class EtcdCluster implements BenchCluster {
     return found;
   }
 
-  interface Check {
-    boolean holds() throws IOException, InterruptedException;
-  }
-
   /** Polls {@code check} until it holds; fails at the deadline, or at once if a member exited. */
-  private void await(Duration timeout, String what, Check check) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    IOException last = null;
-    while (true) {
-      for (int i = 0; i < processes.size(); i++) {
-        if (!processes.get(i).isAlive()) {
-          throw new IllegalStateException(names.get(i) + " exited with " + processes.get(i).exitValue()
-              + " while waiting for " + what + "\n" + tails());
+  private void await(Duration timeout, String what, LocalCluster.Condition check) throws InterruptedException {
+    try {
+      LocalCluster.await(what, timeout, () -> {
+        for (int i = 0; i < processes.size(); i++) {
+          if (!processes.get(i).isAlive()) {
+            // An Error, not an exception: the poll takes exceptions for "not yet" (a member not listening yet).
+            throw new AssertionError(names.get(i) + " exited with " + processes.get(i).exitValue()
+                + " while waiting for " + what);
+          }
         }
-      }
-      try {
-        if (check.holds()) {
-          return;
-        }
-      } catch (IOException e) {
-        last = e;  // not listening yet
-      }
-      if (System.nanoTime() - deadline > 0) {
-        throw new IOException("gave up after " + timeout.toSeconds() + " s waiting for " + what + "\n" + tails(), last);
-      }
-      Thread.sleep(100);  // poll interval of a deadline-bounded wait
+        return check.holds();
+      });
+    } catch (AssertionError e) {
+      throw new IllegalStateException(e.getMessage() + "\n" + tails(), e);
     }
   }
 
