@@ -52,7 +52,8 @@ import java.util.stream.Stream;
  * {@code raftd/target}), {@code bench.seconds} measured per cell and side (default 3), {@code bench.block}
  * (the sides take turns in blocks this long, default 0.5 s), {@code bench.warmup} seconds per cell and side
  * (default 0.5), {@code bench.cells} (the append cells, default true), {@code bench.recovery} (default
- * true), {@code bench.recoveryBytes} (entry data in the recovery log, default 1 GiB).
+ * true), {@code bench.cell} (only this cell, e.g. {@code 1024x256}; default all), {@code bench.recoveryBytes}
+ * (entry data in the recovery log, default 1 GiB).
  */
 public final class WalBenchmark {
   private WalBenchmark() {}
@@ -102,6 +103,7 @@ public final class WalBenchmark {
     double warmup = Double.parseDouble(System.getProperty("bench.warmup", "0.5"));
     double block = Double.parseDouble(System.getProperty("bench.block", "0.5"));
     boolean cellsWanted = Boolean.parseBoolean(System.getProperty("bench.cells", "true"));
+    String onlyCell = System.getProperty("bench.cell");
     boolean recovery = Boolean.parseBoolean(System.getProperty("bench.recovery", "true"));
     long recoveryBytes = Long.parseLong(System.getProperty("bench.recoveryBytes", String.valueOf(1L << 30)));
     Path parent = System.getProperty("bench.dir") != null ? Path.of(System.getProperty("bench.dir")) : targetDir();
@@ -127,6 +129,9 @@ public final class WalBenchmark {
           List<Run[]> cells = new ArrayList<>();
           for (int size : SIZES) {
             for (int batch : BATCHES) {
+              if (onlyCell != null && !onlyCell.equals(size + "x" + batch)) {
+                continue;
+              }
               Path dir = root.resolve("wal-" + size + "x" + batch);
               Run[] c = cell(dir, preallocator, raw, size, batch, seconds, warmup, block);
               Run w = c[0];
