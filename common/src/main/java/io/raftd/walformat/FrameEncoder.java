@@ -8,14 +8,24 @@ import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
 /**
- * Collects records into one frame's payload, then lays the frame out in stamped sectors
- * ({@link WalFormat}). Reused from batch to batch. Owned by one thread.
+ * Builds one frame ({@link WalFormat}) from records. Reused from batch to batch. Owned by one thread at a
+ * time.
+ *
+ * <p>Each record goes into the frame's sectors, around the stamps, as it is added: the work of encoding a
+ * batch is done by whoever adds the records (in the daemon, while the previous batch's fsync runs), and
+ * {@link #encode} is left only the stamps, the frame header and the padding, once the frame's segment and
+ * number are known.
  */
 public final class FrameEncoder {
-  private byte[] payload = new byte[64 << 10];
+  /** The frame being built, in its physical layout. */
+  private ByteBuffer frame = ByteBuffer.allocateDirect(64 << 10);
   private int length;
   private int count;
-  private ByteBuffer frame = ByteBuffer.allocateDirect(64 << 10);
+  /** A record, header and body, on its way into the frame: small enough to stay in the CPU's cache. */
+  private byte[] scratch = new byte[4 << 10];
+  /** The frame header's fields. */
+  private final byte[] header = new byte[16];
+  private final CRC32C crc = new CRC32C();
 
   /**
    * Appends a record.
@@ -25,24 +35,24 @@ public final class FrameEncoder {
   public int add(RecordType type, MessageLite body) {
     int size = body.getSerializedSize();
     int at = length;
-    ensure(WalFormat.RECORD_HEADER + size);
-    int bodyAt = at + WalFormat.RECORD_HEADER;
+    int recordBytes = WalFormat.RECORD_HEADER + size;
+    reserve(at + recordBytes);
+    if (scratch.length < recordBytes) {
+      scratch = new byte[Math.max(recordBytes, scratch.length * 2)];
+    }
     try {
-      CodedOutputStream out = CodedOutputStream.newInstance(payload, bodyAt, size);
+      CodedOutputStream out = CodedOutputStream.newInstance(scratch, WalFormat.RECORD_HEADER, size);
       body.writeTo(out);
       out.checkNoSpaceLeft();
     } catch (IOException e) {
       throw new UncheckedIOException(e);  // writing into an exactly sized array cannot fail
     }
-    ByteBuffer.wrap(payload, at, WalFormat.RECORD_HEADER)
-        .putInt(size).putInt(WalFormat.recordCrc(type.code, payload, bodyAt, size)).put(type.code);
-    length += WalFormat.RECORD_HEADER + size;
+    ByteBuffer.wrap(scratch, 0, WalFormat.RECORD_HEADER).putInt(size)
+        .putInt(WalFormat.recordCrc(type.code, scratch, WalFormat.RECORD_HEADER, size)).put(type.code);
+    put(WalFormat.FRAME_HEADER_CONTENT + at, scratch, 0, recordBytes);
+    length += recordBytes;
     count++;
     return at;
-  }
-
-  public boolean isEmpty() {
-    return count == 0;
   }
 
   public int payloadLength() {
@@ -64,35 +74,22 @@ public final class FrameEncoder {
           + WalFormat.MAX_FRAME_PAYLOAD);
     }
     int bytes = frameBytes();
-    if (frame.capacity() < bytes) {
-      frame = ByteBuffer.allocateDirect(Math.max(bytes, frame.capacity() * 2));
-    }
-    frame.clear().limit(bytes);
     long stamp = WalFormat.stamp(segmentSeq, frameNo);
-    ByteBuffer header = ByteBuffer.allocate(16).putLong(stamp).putInt(length).putInt(count);
-    CRC32C crc = new CRC32C();
-    crc.update(header.array(), 0, 16);
-    byte[] headerContent = ByteBuffer.allocate(WalFormat.FRAME_HEADER_CONTENT)
-        .putInt(length).putInt(count).putInt((int) crc.getValue()).array();
-    int headerDone = 0;
-    int payloadDone = 0;
-    while (frame.hasRemaining()) {
-      frame.putLong(stamp);
-      int room = WalFormat.SECTOR_CONTENT;
-      int h = Math.min(room, headerContent.length - headerDone);
-      frame.put(headerContent, headerDone, h);
-      headerDone += h;
-      room -= h;
-      int p = Math.min(room, length - payloadDone);
-      frame.put(payload, payloadDone, p);
-      payloadDone += p;
-      room -= p;
-      for (; room > 0; room--) {
-        frame.put((byte) 0);
-      }
+    for (int sector = 0; sector < bytes; sector += WalFormat.SECTOR) {
+      frame.putLong(sector, stamp);
+    }
+    crc.reset();
+    crc.update(ByteBuffer.wrap(header).putLong(stamp).putInt(length).putInt(count).array(), 0, 16);
+    ByteBuffer.wrap(header).putInt(length).putInt(count).putInt((int) crc.getValue());
+    put(0, header, 0, WalFormat.FRAME_HEADER_CONTENT);
+    // Zeros from the last record to the trailer, a last copy of the stamp in the frame's final bytes: the
+    // buffer still holds earlier frames' bytes there.
+    int trailerAt = bytes / WalFormat.SECTOR * WalFormat.SECTOR_CONTENT - WalFormat.STAMP_BYTES;
+    for (int at = WalFormat.FRAME_HEADER_CONTENT + length; at < trailerAt; at++) {
+      frame.put((int) WalFormat.physicalOffset(at), (byte) 0);
     }
     frame.putLong(bytes - WalFormat.STAMP_BYTES, stamp);
-    return frame.flip();
+    return frame.duplicate().position(0).limit(bytes);
   }
 
   public void clear() {
@@ -100,9 +97,25 @@ public final class FrameEncoder {
     count = 0;
   }
 
-  private void ensure(int more) {
-    if (length + more > payload.length) {
-      payload = java.util.Arrays.copyOf(payload, Math.max(length + more, payload.length * 2));
+  /** Makes room for a payload of {@code payloadLength} bytes, keeping what the frame holds. */
+  private void reserve(int payloadLength) {
+    int bytes = WalFormat.frameSectors(payloadLength) * WalFormat.SECTOR;
+    if (bytes > frame.capacity()) {
+      ByteBuffer bigger = ByteBuffer.allocateDirect(Math.max(bytes, frame.capacity() * 2));
+      bigger.put(frame.duplicate().position(0).limit(frameBytes()));
+      frame = bigger;
+    }
+  }
+
+  /** Copies {@code len} bytes to content offset {@code at}, around the stamps. */
+  private void put(int at, byte[] src, int off, int len) {
+    while (len > 0) {
+      int physical = (int) WalFormat.physicalOffset(at);
+      int n = Math.min(len, WalFormat.SECTOR - physical % WalFormat.SECTOR);
+      frame.put(physical, src, off, n);
+      at += n;
+      off += n;
+      len -= n;
     }
   }
 }
