@@ -10,9 +10,9 @@ import io.raftd.storage.NoSpaceException;
 import io.raftd.storage.WriteAheadLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
@@ -20,12 +20,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WAL writer's lane: group commit. Writes the RaftLoop starts queue up while the previous batch is
- * being written and fsynced; each turn takes everything queued, stages it as one frame, writes it, syncs
- * it once, and reports the whole group durable to the RaftLoop in one task. A turn with nothing but the
- * deletion of compacted segments needs no fsync.
+ * The WAL writer's lane: group commit. The RaftLoop stages its writes into the WAL's next frame itself (and
+ * the snapshot writer its snapshot records), encoding them there while the previous batch is being written
+ * and fsynced; each turn of the lane takes everything staged as one frame, writes it, syncs it once, and
+ * reports the whole group durable to the RaftLoop in one task. The lane's time is then the disk's: write and
+ * fsync, not encoding. A turn with nothing but the deletion of compacted segments needs no fsync.
  *
- * <p>A full disk is not fatal: the group waits, retried every second (later requests queue behind it),
+ * <p>A full disk is not fatal: the batch waits, retried every second (later writes are staged behind it),
  * and {@link #outOfSpace()} tells the host to refuse new proposals and hand leadership over meanwhile.
  * Any other failure stops the node (the lane's).
  */
@@ -38,30 +39,23 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   /** {@link #writingSince} when no write is outstanding. */
   private static final long IDLE = Long.MIN_VALUE;
 
-  /** A write, or a snapshot record, waiting for the writer. */
-  private sealed interface Request {}
-
-  private record Write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries) implements Request {}
-
-  private record SnapshotRecord(SnapshotMetadata snapshot, long compactTo, Runnable whenDurable) implements Request {}
-
-  /** Delete the segments a compaction made visible on the RaftLoop freed. */
-  private record DeleteCompacted() implements Request {}
-
-  /** A group staged in the WAL, to be written, synced and reported. */
-  private record Group(int writes, int entries, List<Runnable> snapshotCallbacks) {}
-
   private final WriteAheadLog wal;
   private final HostRuntime runtime;
   private final HostMetrics metrics;
   private final Lane lane;
   private final Lane raftLoop;
   private final IntConsumer durable;
-  private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
-  /** A drain of the queue is posted to the lane and has not started yet. */
+  /** A drain is posted to the lane and has not started yet. */
   private final AtomicBoolean drainPosted = new AtomicBoolean();
-  /** Lane: the group refused for space, retried before anything queued after it; null if none. */
-  private Group waitingForSpace;
+  /** The segments a compaction freed wait for the lane to retire them. */
+  private final AtomicBoolean deleteCompacted = new AtomicBoolean();
+  /**
+   * What each staged snapshot record runs once durable, in staging order (guarded by itself): a batch that
+   * holds n such records takes the first n.
+   */
+  private final ArrayDeque<Runnable> snapshotCallbacks = new ArrayDeque<>();
+  /** Lane: a batch was refused for space; it is retried before anything staged after it. */
+  private boolean waitingForSpace;
   private volatile boolean closing;
   private volatile boolean outOfSpace;
   private volatile long batches;
@@ -104,13 +98,14 @@ public final class WalWriter implements LogWriter, AutoCloseable {
     lane.start();
   }
 
+  /** Stages the write into the WAL's next frame, on the caller's thread (the RaftLoop's). */
   @Override
   public void write(SnapshotMetadata snapshot, HardState hardState, List<Entry> entries) {
-    submit(new Write(snapshot, hardState, entries));
+    wal.stage(snapshot, hardState, entries);
+    postDrain();
   }
 
-  private void submit(Request r) {
-    queue.add(r);
+  private void postDrain() {
     if (drainPosted.compareAndSet(false, true)) {
       lane.post(() -> unchecked(this::drain));
     }
@@ -121,7 +116,17 @@ public final class WalWriter implements LogWriter, AutoCloseable {
    * on the RaftLoop, which tells the core and then {@link #compact}s up to {@code compactTo}.
    */
   public void snapshotTaken(SnapshotMetadata snapshot, long compactTo, Runnable whenDurable) {
-    submit(new SnapshotRecord(snapshot, compactTo, whenDurable));
+    synchronized (snapshotCallbacks) {
+      // Queued first: the lane may take the record into a batch the moment it is staged.
+      snapshotCallbacks.addLast(whenDurable);
+      try {
+        wal.snapshotTaken(snapshot, compactTo);
+      } catch (RuntimeException e) {
+        snapshotCallbacks.removeLast();
+        throw e;
+      }
+    }
+    postDrain();
   }
 
   /**
@@ -132,7 +137,8 @@ public final class WalWriter implements LogWriter, AutoCloseable {
    */
   public long compact() {
     long to = wal.compact();
-    submit(new DeleteCompacted());
+    deleteCompacted.set(true);
+    postDrain();
     return to;
   }
 
@@ -166,66 +172,38 @@ public final class WalWriter implements LogWriter, AutoCloseable {
     return entriesSynced;
   }
 
-  /** Lane: takes everything queued as one group, unless a group refused for space still waits. */
+  /** Lane: retires what compaction freed, then writes and syncs everything staged, unless a refused batch waits. */
   private void drain() throws IOException {
-    drainPosted.set(false);  // before taking: a request queued from here on posts a drain of its own
-    if (waitingForSpace != null) {
-      return;  // its retry drains the queue once it is through
+    drainPosted.set(false);  // before taking: a write staged from here on posts a drain of its own
+    if (waitingForSpace) {
+      return;  // its retry drains once it is through
     }
-    List<Request> requests = new ArrayList<>();
-    queue.drainTo(requests);
-    if (!requests.isEmpty()) {
-      commit(requests);
-    }
-  }
-
-  private void commit(List<Request> requests) throws IOException {
-    int writes = 0;
-    int entries = 0;
-    boolean needsSync = false;
-    List<Runnable> snapshotCallbacks = new ArrayList<>();
-    boolean deleteCompacted = false;
-    for (Request r : requests) {
-      if (r instanceof Write w) {
-        wal.stage(w.snapshot(), w.hardState(), w.entries());
-        writes++;
-        entries += w.entries().size();
-        needsSync = true;
-      } else if (r instanceof SnapshotRecord s) {
-        wal.snapshotTaken(s.snapshot(), s.compactTo());
-        snapshotCallbacks.add(s.whenDurable());
-        needsSync = true;
-      } else if (r instanceof DeleteCompacted) {
-        deleteCompacted = true;
-      }
-    }
-    if (deleteCompacted) {
+    if (deleteCompacted.getAndSet(false)) {
       wal.deleteCompactedSegments();
     }
-    Group group = new Group(writes, entries, snapshotCallbacks);
-    if (needsSync) {
-      writeAndSync(group);
-    } else {
-      report(group);
-    }
+    writeAndSync();
   }
 
-  /** Lane: writes and syncs the staged group, or, the disk being full, retries it in a second. */
-  private void writeAndSync(Group group) throws IOException {
-    int bytes;
+  /** Lane: writes and syncs the staged batch, or, the disk being full, retries it in a second. */
+  private void writeAndSync() throws IOException {
+    WriteAheadLog.Written batch;
     writingSince = runtime.nanoTime();
     try {
-      bytes = wal.writeBatch();
+      batch = wal.writeBatch();
     } catch (NoSpaceException e) {
       writingSince = IDLE;  // not stalled: refused, and retried
       if (!outOfSpace) {
         LOG.warn("{}: refusing new proposals until space returns", e.getMessage());
         outOfSpace = true;
       }
-      waitingForSpace = group;
-      if (!closing) {  // stopping: the group was never acknowledged, and nothing waits for it
-        lane.schedule(SPACE_RETRY_NANOS, () -> unchecked(this::retryWaitingGroup));
+      waitingForSpace = true;
+      if (!closing) {  // stopping: the batch was never acknowledged, and nothing waits for it
+        lane.schedule(SPACE_RETRY_NANOS, () -> unchecked(this::retryRefusedBatch));
       }
+      return;
+    }
+    if (batch == WriteAheadLog.Written.NOTHING) {
+      writingSince = IDLE;
       return;
     }
     if (outOfSpace) {
@@ -236,15 +214,15 @@ public final class WalWriter implements LogWriter, AutoCloseable {
     wal.sync();
     long end = runtime.nanoTime();
     writingSince = IDLE;
-    metrics.fsynced(end - start, group.entries(), bytes);
+    metrics.fsynced(end - start, batch.entries(), batch.bytes());
     fsyncMicros += TimeUnit.NANOSECONDS.toMicros(end - start);
     if (end - start > slowFsyncNanos) {
       slowFsync(end - start, end);
     }
     batches++;
-    writesPerBatchTotal += group.writes();
-    entriesSynced += group.entries();
-    report(group);
+    writesPerBatchTotal += batch.stages();
+    entriesSynced += batch.entries();
+    report(batch);
   }
 
   /** Lane: counts a slow fsync, and logs it unless one was logged in the last minute (then the next line counts it). */
@@ -284,24 +262,29 @@ public final class WalWriter implements LogWriter, AutoCloseable {
     return since == IDLE ? 0 : Math.max(0, runtime.nanoTime() - since);
   }
 
-  private void retryWaitingGroup() throws IOException {
-    Group group = waitingForSpace;
-    waitingForSpace = null;
-    writeAndSync(group);
-    if (waitingForSpace == null) {
-      drain();  // what queued behind it
+  private void retryRefusedBatch() throws IOException {
+    waitingForSpace = false;
+    writeAndSync();
+    if (!waitingForSpace) {
+      drain();  // what was staged behind it
     }
   }
 
-  private void report(Group group) {
-    if (group.writes() == 0 && group.snapshotCallbacks().isEmpty()) {
-      return;  // housekeeping only: nothing to report
+  private void report(WriteAheadLog.Written batch) {
+    List<Runnable> callbacks = new ArrayList<>(batch.snapshotsTaken());
+    synchronized (snapshotCallbacks) {
+      for (int i = 0; i < batch.snapshotsTaken(); i++) {
+        callbacks.add(snapshotCallbacks.removeFirst());
+      }
+    }
+    if (batch.stages() == 0 && callbacks.isEmpty()) {
+      return;  // nothing anyone waits for
     }
     raftLoop.post(() -> {
-      if (group.writes() > 0) {
-        durable.accept(group.writes());
+      if (batch.stages() > 0) {
+        durable.accept(batch.stages());
       }
-      group.snapshotCallbacks().forEach(Runnable::run);
+      callbacks.forEach(Runnable::run);
     });
   }
 
@@ -318,7 +301,7 @@ public final class WalWriter implements LogWriter, AutoCloseable {
     }
   }
 
-  /** Stops once the writes queued so far are durable (unless the disk is full: then they never were acknowledged). */
+  /** Stops once the writes staged so far are durable (unless the disk is full: then they never were acknowledged). */
   @Override
   public void close() throws InterruptedException {
     closing = true;

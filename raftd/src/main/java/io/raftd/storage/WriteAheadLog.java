@@ -1,5 +1,6 @@
 package io.raftd.storage;
 
+import com.google.protobuf.MessageLite;
 import io.raftd.proto.Configuration;
 import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
@@ -63,14 +64,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Failures.</b> A failed write or fsync leaves durability unknown: the log fails for good and every
  * later call throws, so the host stops. A full disk while creating or preallocating a segment is not
- * fatal: {@link #writeBatch} throws {@link NoSpaceException} with nothing changed, and succeeds once space
- * returns.
+ * fatal: {@link #writeBatch} throws {@link NoSpaceException} with nothing written, and the next call writes
+ * the same batch first, once space returns.
  *
- * <p><b>Threads.</b> One writer thread stages, writes and syncs (and so publishes and deletes segments);
- * preallocation runs on the executor given in the options; any thread may read the {@link LogStorage}
- * view. The view is guarded by the index's monitor, held by a read from disk for its whole duration, so a
- * segment is never closed under a reader: it is deleted only after the compaction that frees it is
- * published.
+ * <p><b>Threads.</b> One writer thread writes and syncs (and so publishes and deletes segments). Other
+ * threads may stage ({@link #stage}, {@link #snapshotTaken}), also while the writer writes and syncs: a host
+ * encodes the next batch while the previous one's fsync runs, so that the encoding is not on the disk's
+ * critical path. Stagers share only the staged batch with the writer, which takes it whole under a lock;
+ * each frame is encoded by its stagers and then only stamped and written by the writer. Preallocation runs
+ * on the executor given in the options; any thread may read the {@link LogStorage} view. The view is guarded
+ * by the index's monitor, held by a read from disk for its whole duration, so a segment is never closed
+ * under a reader: it is deleted only after the compaction that frees it is published.
  */
 public final class WriteAheadLog implements LogStorage, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WriteAheadLog.class);
@@ -133,6 +137,47 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   /** A taken snapshot; once durable, the log may be compacted up to {@code compactTo}. */
   private record TakenOp(SnapshotMetadata snapshot, long compactTo) implements Op {}
 
+  /**
+   * What one {@link #writeBatch} wrote: the frame's bytes, and how many {@link #stage} calls (a host's writes),
+   * entries and {@link #snapshotTaken} records it holds, which become durable with the next {@link #sync}.
+   */
+  public record Written(int bytes, int stages, int entries, int snapshotsTaken) {
+    public static final Written NOTHING = new Written(0, 0, 0, 0);
+  }
+
+  /** The records of one frame, encoded as they are staged, and the stage calls they came from. */
+  private static final class Batch {
+    final FrameEncoder frame = new FrameEncoder();
+    final List<Op> ops = new ArrayList<>();
+    int stages;
+    int entries;
+    int snapshotsTaken;
+    /** Where the frame went, once written. */
+    Segment segment;
+
+    void add(Op op, RecordType type, MessageLite body) {
+      frame.add(type, body);
+      ops.add(op);
+    }
+
+    boolean isEmpty() {
+      return ops.isEmpty() && stages == 0;
+    }
+
+    Written written(int bytes) {
+      return new Written(bytes, stages, entries, snapshotsTaken);
+    }
+
+    void clear() {
+      frame.clear();
+      ops.clear();
+      stages = 0;
+      entries = 0;
+      snapshotsTaken = 0;
+      segment = null;
+    }
+  }
+
   private final FileIO io;
   private final Path dir;
   private final Options options;
@@ -143,16 +188,22 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   private volatile SnapshotMetadata snapshot;
   /** Where {@link #compact} compacts the view to: the furthest durable snapshot record allows (guarded by index). */
   private long compactable;
-  private final FrameEncoder encoder = new FrameEncoder();
-  private List<Op> staged = new ArrayList<>();
-  /** The batch written and not yet synced, or null. */
-  private List<Op> written;
+  /** Guards {@link #staging} and {@link #lastStaged}: the only state stagers share with the writer thread. */
+  private final Object stagingLock = new Object();
+  /** What is staged for the next frame. */
+  private Batch staging = new Batch();
   /** The log's last index once everything staged is written. */
   private long lastStaged;
+  /** Writer thread: the cleared batch {@link #writeBatch} puts in {@link #staging}'s place; null while one is out. */
+  private Batch spare = new Batch();
+  /** Writer thread: the batch refused for lack of space, which the next {@link #writeBatch} writes first. */
+  private Batch refused;
+  /** Writer thread: the batch written and not yet synced, or null. */
+  private Batch written;
   private long nextSeq;
   private CompletableFuture<Path> nextSegment;
   private final SegmentPool pool;
-  private IOException failure;
+  private volatile IOException failure;
   /** The last batch was refused for lack of space and has not been written since. */
   private boolean outOfSpace;
   private final WalRecovery.Report recovery;
@@ -316,22 +367,26 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
    */
   public void stage(SnapshotMetadata installed, HardState hs, List<Entry> entries) {
     checkUsable();
-    if (installed != null) {
-      staged.add(new InstallOp(installed));
-      encoder.add(RecordType.SNAPSHOT_INSTALLED, installed);
-      lastStaged = installed.getIndex();
-    }
-    for (Entry e : entries) {
-      int at = encoder.add(RecordType.ENTRY, e);
-      staged.add(new EntryOp(e, at, WalFormat.RECORD_HEADER + e.getSerializedSize()));
-      lastStaged = e.getIndex();
-    }
-    if (hs != null) {
-      if (hs.getCommit() > lastStaged) {
-        throw new IllegalArgumentException("hard state commits " + hs.getCommit() + " but the log ends at " + lastStaged);
+    synchronized (stagingLock) {
+      Batch b = staging;
+      long last = !entries.isEmpty() ? entries.get(entries.size() - 1).getIndex()
+          : installed != null ? installed.getIndex() : lastStaged;
+      if (hs != null && hs.getCommit() > last) {
+        throw new IllegalArgumentException("hard state commits " + hs.getCommit() + " but the log ends at " + last);
       }
-      staged.add(new HardStateOp(hs));
-      encoder.add(RecordType.HARD_STATE, hs);
+      if (installed != null) {
+        b.add(new InstallOp(installed), RecordType.SNAPSHOT_INSTALLED, installed);
+      }
+      for (Entry e : entries) {
+        int at = b.frame.add(RecordType.ENTRY, e);
+        b.ops.add(new EntryOp(e, at, WalFormat.RECORD_HEADER + e.getSerializedSize()));
+      }
+      if (hs != null) {
+        b.add(new HardStateOp(hs), RecordType.HARD_STATE, hs);
+      }
+      lastStaged = last;
+      b.stages++;
+      b.entries += entries.size();
     }
   }
 
@@ -345,8 +400,10 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
     if (compactTo > taken.getIndex()) {
       throw new IllegalArgumentException("compaction to " + compactTo + " beyond snapshot " + taken.getIndex());
     }
-    staged.add(new TakenOp(taken, compactTo));
-    encoder.add(RecordType.SNAPSHOT_TAKEN, taken);
+    synchronized (stagingLock) {
+      staging.add(new TakenOp(taken, compactTo), RecordType.SNAPSHOT_TAKEN, taken);
+      staging.snapshotsTaken++;
+    }
     if (broken == BrokenStorage.COMPACT_BEFORE_SNAPSHOT_DURABLE) {
       long to;
       synchronized (index) {
@@ -364,7 +421,9 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
 
   /** Whether records wait for the next {@link #writeBatch}. */
   public boolean hasStaged() {
-    return !staged.isEmpty();
+    synchronized (stagingLock) {
+      return !staging.ops.isEmpty();
+    }
   }
 
   /**
@@ -383,67 +442,87 @@ public final class WriteAheadLog implements LogStorage, AutoCloseable {
   /**
    * Writes everything staged as one frame, starting a new segment first if it does not fit. No fsync.
    *
-   * @return the frame's bytes, 0 if nothing was staged
-   * @throws NoSpaceException if a new segment is needed and the disk is full: nothing changed; retry later
+   * @return what the frame holds, {@link Written#NOTHING} if nothing was staged
+   * @throws NoSpaceException if the disk is full (for a new segment, or for the frame): nothing counts as written;
+   *     retry later (the same batch goes first)
    */
-  public int writeBatch() throws IOException {
+  public Written writeBatch() throws IOException {
     checkUsable();
     if (written != null) {
       throw new IllegalStateException("the previous batch is not synced yet");
     }
-    if (staged.isEmpty()) {
-      return 0;
+    Batch b = refused;
+    refused = null;
+    if (b == null) {
+      synchronized (stagingLock) {
+        if (staging.isEmpty()) {
+          return Written.NOTHING;
+        }
+        b = staging;
+        staging = spare;
+      }
+      spare = null;
+    }
+    if (b.ops.isEmpty()) {
+      Written w = b.written(0);
+      recycle(b);
+      return w;
     }
     Segment open = segments.isEmpty() ? null : segments.get(segments.size() - 1);
-    int frameBytes = encoder.frameBytes();
-    // A sector is kept free for the seal, so a closed segment stays at its preallocated size and can be recycled.
-    if (open == null || (open.frameCount > 0 && open.end + frameBytes + WalFormat.SECTOR > options.segmentBytes())) {
-      try {
-        open = rollover();
-      } catch (NoSpaceException e) {
-        outOfSpace = true;
-        throw e;
-      }
-    }
-    outOfSpace = false;
+    int frameBytes = b.frame.frameBytes();
     try {
+      // A sector is kept free for the seal, so a closed segment stays at its preallocated size and can be recycled.
+      if (open == null || (open.frameCount > 0 && open.end + frameBytes + WalFormat.SECTOR > options.segmentBytes())) {
+        open = rollover();
+      }
       long pos = open.end;
-      ByteBuffer frame = encoder.encode(open.seq, open.frameCount + 1);
-      open.handle.write(pos, frame);
+      try {
+        open.handle.write(pos, b.frame.encode(open.seq, open.frameCount + 1));
+      } catch (IOException e) {
+        throw fail("writing a batch to " + open.name(), e);
+      }
       open.end = pos + frameBytes;
       open.frameCount++;
-      for (Op op : staged) {
+      for (Op op : b.ops) {
         if (op instanceof EntryOp e) {
           e.segment = open;
           e.offset = pos + WalFormat.physicalOffset(WalFormat.FRAME_HEADER_CONTENT + e.payloadOffset);
         }
       }
-    } catch (IOException e) {
-      throw fail("writing a batch to " + open.name(), e);
+    } catch (NoSpaceException e) {
+      outOfSpace = true;
+      refused = b;
+      throw e;
     }
-    written = staged;
-    staged = new ArrayList<>();
-    encoder.clear();
-    return frameBytes;
+    outOfSpace = false;
+    b.segment = open;
+    written = b;
+    return b.written(frameBytes);
   }
 
   /** Forces the written batch (unless the policy is never), then makes it visible as durable. */
   public void sync() throws IOException {
     checkUsable();
-    if (written == null) {
+    Batch b = written;
+    if (b == null) {
       return;
     }
     if (options.fsync() == FsyncPolicy.ALWAYS && broken != BrokenStorage.ACKNOWLEDGE_BEFORE_FSYNC) {
-      Segment open = segments.get(segments.size() - 1);
       try {
-        open.handle.force();
+        b.segment.handle.force();
       } catch (IOException e) {
-        throw fail("fsync of " + open.name() + " failed, so what it holds is unknown", e);
+        throw fail("fsync of " + b.segment.name() + " failed, so what it holds is unknown", e);
       }
     }
-    List<Op> batch = written;
     written = null;
-    publish(batch);
+    publish(b.ops);
+    recycle(b);
+  }
+
+  /** Writer thread: a batch done with becomes the next {@link #writeBatch}'s replacement for the staging one. */
+  private void recycle(Batch b) {
+    b.clear();
+    spare = b;
   }
 
   /** Stages, writes and syncs in one go: for tools and tests that need no group commit. */

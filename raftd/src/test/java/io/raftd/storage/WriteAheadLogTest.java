@@ -12,6 +12,7 @@ import io.raftd.proto.Entry;
 import io.raftd.proto.HardState;
 import io.raftd.proto.SnapshotMetadata;
 import io.raftd.walformat.Damage;
+import io.raftd.walformat.WalFormat;
 import io.raftd.walformat.WalVerifier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,7 +21,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -331,14 +336,102 @@ class WriteAheadLogTest {
       assertTrue(wal.outOfSpace());
       assertEquals(0, wal.lastIndex());
       assertTrue(io.writesRefused >= 2);
+      wal.stage(null, null, entries(4, 5, 1, 10));  // staged while the refused batch waits
       io.diskFull = false;
-      wal.writeBatch();
+      assertEquals(3, wal.writeBatch().entries(), "the refused batch goes first, alone");
       wal.sync();
       assertEquals(3, wal.lastIndex(), "the batch lands once space returns");
       assertFalse(wal.outOfSpace());
+      assertEquals(2, wal.writeBatch().entries(), "then what was staged behind it");
+      wal.sync();
     }
     try (WriteAheadLog wal = WriteAheadLog.open(new NioFileIO(), dir, small(), BOOT)) {
-      assertEquals(3, wal.lastIndex());
+      assertEquals(5, wal.lastIndex());
+      assertEquals(entries(1, 5, 1, 10), wal.entries(1, 6, Long.MAX_VALUE));
+    }
+  }
+
+  @Test
+  void aBatchTellsTheStageCallsEntriesAndSnapshotRecordsItHolds() throws IOException {
+    try (WriteAheadLog wal = open()) {
+      assertEquals(WriteAheadLog.Written.NOTHING, wal.writeBatch(), "nothing staged");
+      wal.stage(null, null, entries(1, 3, 1, 10));
+      wal.stage(null, HardState.newBuilder().setTerm(1).setCommit(3).build(), List.of());
+      wal.stage(null, null, List.of());  // a write with nothing to record still counts: its caller waits for it
+      wal.snapshotTaken(SnapshotMetadata.newBuilder().setIndex(2).setTerm(1).setConfiguration(BOOT).build(), 2);
+      WriteAheadLog.Written w = wal.writeBatch();
+      assertEquals(3, w.stages());
+      assertEquals(3, w.entries());
+      assertEquals(1, w.snapshotsTaken());
+      assertTrue(w.bytes() > 0 && w.bytes() % WalFormat.SECTOR == 0, "frame bytes " + w.bytes());
+      wal.sync();
+      wal.stage(null, null, List.of());
+      WriteAheadLog.Written empty = wal.writeBatch();
+      assertEquals(new WriteAheadLog.Written(0, 1, 0, 0), empty, "a frame with no record is not written");
+      wal.sync();
+      assertEquals(2, wal.snapshot().getIndex());
+    }
+  }
+
+  /**
+   * As in the daemon, one thread stages (the RaftLoop) while another writes and syncs (the WAL writer),
+   * over many rollovers: every entry lands once, in order, and each batch accounts for exactly the stage
+   * calls it took.
+   */
+  @Test
+  void aStagerAndAWriterOnTwoThreadsLoseAndReorderNothing() throws Exception {
+    int stages = 3000;
+    AtomicReference<Throwable> stagerFailed = new AtomicReference<>();
+    AtomicBoolean done = new AtomicBoolean();
+    SplittableRandom random = new SplittableRandom(19);
+    int[] sizes = random.ints(stages, 1, 6).toArray();
+    long last = Arrays.stream(sizes).sum();
+    WriteAheadLog.Options options = small().withFsync(WriteAheadLog.FsyncPolicy.NEVER);
+    try (WriteAheadLog wal = WriteAheadLog.open(new NioFileIO(), dir, options, BOOT)) {
+      Thread stager = new Thread(() -> {
+        try {
+          long next = 1;
+          for (int k = 0; k < sizes.length; k++) {
+            wal.stage(null, HardState.newBuilder().setTerm(1).setCommit(next - 1).build(),
+                entries(next, next + sizes[k] - 1, 1, 40));
+            next += sizes[k];
+            while (k % 300 == 299 && wal.hasStaged()) {
+              Thread.onSpinWait();  // now and then the writer takes all: at least ten batches, whatever the timing
+            }
+          }
+        } catch (Throwable t) {
+          stagerFailed.set(t);
+        } finally {
+          done.set(true);
+        }
+      });
+      stager.start();
+      long stagesWritten = 0;
+      long entriesWritten = 0;
+      int batches = 0;
+      while (!done.get() || wal.hasStaged()) {
+        WriteAheadLog.Written w = wal.writeBatch();
+        wal.sync();
+        stagesWritten += w.stages();
+        entriesWritten += w.entries();
+        batches += w.stages() > 0 ? 1 : 0;
+      }
+      stager.join();
+      assertNull(stagerFailed.get());
+      assertEquals(stages, stagesWritten);
+      assertEquals(last, entriesWritten);
+      assertTrue(batches >= 10, batches + " batches: the writer did not run beside the stager");
+      assertTrue(wal.segmentFiles().size() > 3, "rollovers happened: " + wal.segmentFiles().size() + " segments");
+    }
+    try (WriteAheadLog wal = WriteAheadLog.open(new NioFileIO(), dir, small(), BOOT)) {
+      assertEquals(last, wal.lastIndex());
+      assertEquals(last - sizes[sizes.length - 1], wal.hardState().getCommit());
+      List<Entry> all = wal.entries(1, last + 1, Long.MAX_VALUE);
+      assertEquals(last, all.size());
+      for (int i = 0; i < all.size(); i++) {
+        assertEquals(i + 1, all.get(i).getIndex());
+        assertEquals(entries(i + 1, i + 1, 1, 40).get(0), all.get(i));
+      }
     }
   }
 
