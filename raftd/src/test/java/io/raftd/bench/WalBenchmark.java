@@ -25,16 +25,20 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
 
 /**
  * The write-ahead log benchmark (issue 5). A main class, not a JUnit test, so CI never runs it.
  *
  * <p>For entry sizes 128 B, 1 KiB and 16 KiB in batches of 1, 16 and 256, one writer appends batches
- * sequentially to a {@link WriteAheadLog} with fsync always, each batch one {@code stage} +
- * {@code writeBatch} + {@code sync}, in the state production reaches: the log compacts behind a snapshot
+ * to a {@link WriteAheadLog} with fsync always, each batch one {@code writeBatch} + {@code sync} of what
+ * a second thread staged meanwhile ({@code stage}, as the daemon's RaftLoop does while its WAL writer
+ * syncs), in the state production reaches: the log compacts behind a snapshot
  * every 64 MiB of entry data and new segments are written into recycled files ({@link WalSide}); the
  * same run measures a bare {@link FileChannel} doing
  * {@code write} + {@code force(false)} of the same entry-data bytes per batch into a preallocated file:
@@ -240,9 +244,13 @@ public final class WalBenchmark {
 
   /**
    * Appends batches to a WAL in the state a member runs in: the log compacts behind a snapshot every
-   * {@link #SNAPSHOT_BYTES} of entry data (the snapshot record goes in the next batch; compaction runs
-   * after its sync, and counts in that batch's time), so new segments are written into recycled files.
-   * Each batch is stage + writeBatch + sync.
+   * {@link #SNAPSHOT_BYTES} of entry data (the snapshot record goes in the next batch), so new segments are
+   * written into recycled files. The threads are a member's: batches are staged on one thread (the
+   * RaftLoop's part: the records are encoded there, and the log's view is compacted once a snapshot record
+   * is durable) and written and synced on another (the WAL writer's, which also retires the compacted
+   * segments before its next batch), one batch ahead: batch n+1 is staged while batch n is written and
+   * synced. A batch's latency is its own stage + writeBatch + sync; the throughput is the writer's, whose
+   * time is writeBatch + sync (and the retiring of segments).
    */
   static final class WalSide implements AutoCloseable {
     final WriteAheadLog wal;
@@ -250,8 +258,19 @@ public final class WalBenchmark {
     final ExecutorService preallocator;
     final ByteString data;
     final int batch;
+    /** The next index to write, and to stage (the stager's own). */
     long next = 1;
+    long nextStaged;
     long sinceSnapshot;
+    /** The stager may stage one more batch; the writer gives the permit back once it has taken the last one. */
+    final Semaphore mayStage = new Semaphore(1);
+    /** How long each staged batch took to stage, in nanoseconds, in order; the writer takes them. */
+    final BlockingQueue<Long> staged = new ArrayBlockingQueue<>(1);
+    final Thread stager;
+    volatile Throwable stagerFailed;
+    /** A snapshot record is durable: the stager compacts the view, then the writer retires segments. */
+    volatile boolean compactDue;
+    volatile boolean retireDue;
 
     WalSide(Path dir, ExecutorService preallocator, int size, int batch) throws IOException {
       this.io = new RolloverCount(new NioFileIO());
@@ -260,6 +279,10 @@ public final class WalBenchmark {
       this.data = ByteString.copyFrom(randomBytes(size, size * 31L + batch));
       this.batch = batch;
       reachRecycling();
+      nextStaged = next;
+      stager = new Thread(this::stage, "wal-bench-stager");
+      stager.setDaemon(true);
+      stager.start();
     }
 
     /**
@@ -269,37 +292,90 @@ public final class WalBenchmark {
     private void reachRecycling() throws IOException {
       ByteString big = ByteString.copyFrom(randomBytes(16 << 10, 5));
       while (io.recycled == 0) {
-        append(batch(next, 256, big), 256L * big.size(), null);
+        wal.stage(null, null, batch(next, 256, big));
+        next += 256;
+        sinceSnapshot += 256L * big.size();
+        writeAndSync(null, 0);
       }
       awaitPreallocation(preallocator);
     }
 
-    /** One batch, with the snapshot record and compaction when a snapshot is due; timed into {@code out}. */
-    private void append(List<Entry> entries, long dataBytes, Samples out) throws IOException {
-      long t0 = System.nanoTime();
+    /** The stager thread: stages a batch each time the writer has taken the one before. */
+    private void stage() {
+      try {
+        while (true) {
+          mayStage.acquire();
+          if (compactDue) {
+            compactDue = false;
+            wal.compact();
+            retireDue = true;
+          }
+          List<Entry> entries = batch(nextStaged, batch, data);
+          nextStaged += batch;
+          long t0 = System.nanoTime();
+          wal.stage(null, null, entries);
+          staged.put(System.nanoTime() - t0);
+        }
+      } catch (InterruptedException e) {
+        // closed
+      } catch (Throwable t) {
+        stagerFailed = t;
+        staged.offer(-1L);
+      }
+    }
+
+    /** One batch, staged ahead by the stager: written and synced, timed into {@code out}. */
+    private void append(Samples out) throws IOException {
+      long stageNanos;
+      try {
+        stageNanos = staged.take();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      if (stagerFailed != null) {
+        throw new IllegalStateException("staging failed", stagerFailed);
+      }
+      next += batch;
+      sinceSnapshot += (long) batch * data.size();
+      writeAndSync(out, stageNanos);
+    }
+
+    /**
+     * Writes and syncs what is staged, with the snapshot record when a snapshot is due; lets the stager
+     * stage the next batch as soon as this one is taken.
+     */
+    private void writeAndSync(Samples out, long stageNanos) throws IOException {
+      long t1 = System.nanoTime();
+      if (retireDue) {
+        retireDue = false;
+        wal.deleteCompactedSegments();
+      }
       boolean snapshot = sinceSnapshot >= SNAPSHOT_BYTES;
       if (snapshot) {
         wal.snapshotTaken(SnapshotMetadata.newBuilder().setIndex(next - 1).setTerm(1).setConfiguration(BOOT).build(),
             next - 1);
         sinceSnapshot = 0;
       }
-      wal.stage(null, null, entries);
-      long t1 = System.nanoTime();
       wal.writeBatch();
       long t2 = System.nanoTime();
+      if (stager != null) {  // null while reachRecycling stages for itself
+        mayStage.release();  // the benchmark's hand-off, not the WAL's: outside the batch's latency
+      }
+      long t2b = System.nanoTime();
       wal.sync();
-      if (snapshot) {
+      if (snapshot && stager == null) {  // reachRecycling, with no stager yet, compacts for itself
         wal.compact();
         wal.deleteCompactedSegments();
+      } else if (snapshot) {
+        compactDue = true;
       }
       long t3 = System.nanoTime();
-      next += entries.size();
-      sinceSnapshot += dataBytes;
       if (out != null) {
-        out.stepA += t1 - t0;
+        out.stepA += stageNanos;
         out.stepB += t2 - t1;
-        out.stepC += t3 - t2;
-        out.add(t3 - t0);
+        out.stepC += t3 - t2b;
+        out.add(stageNanos + (t2 - t1) + (t3 - t2b));
       }
       last = t3;
     }
@@ -319,7 +395,7 @@ public final class WalBenchmark {
       long recycled = io.recycled;
       long fresh = io.fresh;
       do {
-        append(batch(next, batch, data), (long) batch * data.size(), out);
+        append(out);
       } while (last < end && (out == null || out.count < MAX_SAMPLES));
       awaitPreallocation(preallocator);
       if (out != null) {
@@ -331,6 +407,12 @@ public final class WalBenchmark {
 
     @Override
     public void close() throws IOException {
+      stager.interrupt();
+      try {
+        stager.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       wal.close();
     }
   }
