@@ -17,6 +17,8 @@ import java.util.zip.CRC32C;
  * number are known.
  */
 public final class FrameEncoder {
+  private static final byte[] ZEROS = new byte[WalFormat.SECTOR];
+
   /** The frame being built, in its physical layout. */
   private ByteBuffer frame = ByteBuffer.allocateDirect(64 << 10);
   private int length;
@@ -83,11 +85,10 @@ public final class FrameEncoder {
     ByteBuffer.wrap(header).putInt(length).putInt(count).putInt((int) crc.getValue());
     put(0, header, 0, WalFormat.FRAME_HEADER_CONTENT);
     // Zeros from the last record to the trailer, a last copy of the stamp in the frame's final bytes: the
-    // buffer still holds earlier frames' bytes there.
+    // buffer still holds earlier frames' bytes there. Less than a sector, by frameSectors.
+    int recordsEnd = WalFormat.FRAME_HEADER_CONTENT + length;
     int trailerAt = bytes / WalFormat.SECTOR * WalFormat.SECTOR_CONTENT - WalFormat.STAMP_BYTES;
-    for (int at = WalFormat.FRAME_HEADER_CONTENT + length; at < trailerAt; at++) {
-      frame.put((int) WalFormat.physicalOffset(at), (byte) 0);
-    }
+    put(recordsEnd, ZEROS, 0, trailerAt - recordsEnd);
     frame.putLong(bytes - WalFormat.STAMP_BYTES, stamp);
     return frame.duplicate().position(0).limit(bytes);
   }

@@ -54,8 +54,6 @@ public final class WalWriter implements LogWriter, AutoCloseable {
    * holds n such records takes the first n.
    */
   private final ArrayDeque<Runnable> snapshotCallbacks = new ArrayDeque<>();
-  /** Lane: a batch was refused for space; it is retried before anything staged after it. */
-  private boolean waitingForSpace;
   private volatile boolean closing;
   private volatile boolean outOfSpace;
   private volatile long batches;
@@ -175,8 +173,8 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   /** Lane: retires what compaction freed, then writes and syncs everything staged, unless a refused batch waits. */
   private void drain() throws IOException {
     drainPosted.set(false);  // before taking: a write staged from here on posts a drain of its own
-    if (waitingForSpace) {
-      return;  // its retry drains once it is through
+    if (outOfSpace) {
+      return;  // a batch refused for space waits in the WAL; its retry drains once it is through
     }
     if (deleteCompacted.getAndSet(false)) {
       wal.deleteCompactedSegments();
@@ -196,7 +194,6 @@ public final class WalWriter implements LogWriter, AutoCloseable {
         LOG.warn("{}: refusing new proposals until space returns", e.getMessage());
         outOfSpace = true;
       }
-      waitingForSpace = true;
       if (!closing) {  // stopping: the batch was never acknowledged, and nothing waits for it
         lane.schedule(SPACE_RETRY_NANOS, () -> unchecked(this::retryRefusedBatch));
       }
@@ -263,9 +260,8 @@ public final class WalWriter implements LogWriter, AutoCloseable {
   }
 
   private void retryRefusedBatch() throws IOException {
-    waitingForSpace = false;
     writeAndSync();
-    if (!waitingForSpace) {
+    if (!outOfSpace) {
       drain();  // what was staged behind it
     }
   }
